@@ -1,0 +1,58 @@
+/// Singular value decomposition `A = U·diag(σ)·Vᵀ` of an m×n matrix.
+///
+/// Computed by LAPACK `dgesdd` (divide and conquer), falling back to `dgesvd` if it does not
+/// converge. With `full: false` (thin), U is m×k and Vᵀ is k×n with k = min(m, n); with
+/// `full: true`, U is m×m and Vᵀ is n×n.
+/// - Complexity: O(mn·min(m, n)) flops; one LAPACK call.
+public struct SVD: Sendable {
+  /// Left singular vectors, m×k (thin) or m×m (full); orthonormal columns.
+  public let u: Matrix
+  /// Singular values σ₁ ≥ σ₂ ≥ … ≥ 0, length k = min(m, n).
+  public let singularValues: [Double]
+  /// Right singular vectors transposed, k×n (thin) or n×n (full); orthonormal rows.
+  public let vt: Matrix
+
+  /// Factorises `a`.
+  /// - Throws: `LinearAlgebraError.nonFiniteInput` for NaN/∞; `.didNotConverge` if both drivers fail.
+  public init(_ a: Matrix, full: Bool = false) throws(LinearAlgebraError) {
+    (u, singularValues, vt) = try LAPACK.svd(a, full: full)
+  }
+
+  /// Right singular vectors V (n×k or n×n).
+  public var v: Matrix { vt.transposed }
+
+  /// The default rank tolerance `max(m, n)·ε·σ₁` (MATH.md §1.5 "Numerics").
+  public var defaultTolerance: Double {
+    Double(max(u.rows, vt.columns)) * Double.ulpOfOne * (singularValues.first ?? 0)
+  }
+
+  /// Number of singular values above `tolerance` (default `max(m, n)·ε·σ₁`).
+  public func rank(tolerance: Double? = nil) -> Int {
+    let tol = tolerance ?? defaultTolerance
+    return singularValues.filter { $0 > tol }.count
+  }
+
+  /// `U·diag(f(σ))·Vᵀ` restricted to the first `k` triplets (all by default): the matrix with
+  /// the same singular vectors and transformed singular values.
+  public func reconstruct(rank k: Int? = nil, _ f: (Double) -> Double = { $0 }) -> Matrix {
+    let r = min(k ?? singularValues.count, singularValues.count)
+    var us = u.columns(0..<r)
+    for j in 0..<r {
+      let sj = f(singularValues[j])
+      for i in 0..<us.rows { us[i, j] *= sj }
+    }
+    return Matrix.product(us, vt.rows(0..<r))
+  }
+}
+
+extension Matrix {
+  /// Singular values σ₁ ≥ … ≥ σ_k ≥ 0 (k = min(m, n)), without vectors (`dgesdd`, jobz = N).
+  public func singularValues() throws(LinearAlgebraError) -> [Double] { try LAPACK.singularValues(self) }
+
+  /// Numerical rank: the number of σ_i > tolerance (default `max(m, n)·ε·σ₁`).
+  public func rank(tolerance: Double? = nil) throws(LinearAlgebraError) -> Int {
+    let s = try singularValues()
+    let tol = tolerance ?? Double(max(rows, columns)) * Double.ulpOfOne * (s.first ?? 0)
+    return s.filter { $0 > tol }.count
+  }
+}

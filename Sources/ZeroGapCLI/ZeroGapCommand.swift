@@ -1,0 +1,18 @@
+import ArgumentParser
+import ZeroGap
+
+@main
+struct ZeroGapCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "zerogap",
+    abstract: "Train neural networks to global optimality through convex duality, and measure duality gaps.",
+    version: ZeroGapVersion.string,
+    subcommands: [Demo.self, Doctor.self]
+  )
+
+  /// Picks the fast OpenBLAS kernel (re-executing once if needed) before parsing anything.
+  static func main() {
+    BLASRuntime.ensureOptimizedKernel()
+    main(nil)
+  }
+}
