@@ -246,17 +246,67 @@ def solve_dual_column(X, y, D, beta, model, loss, verbose=False):
     vv = v.value
     dual = None
     if vv is not None:
-        # Evaluate the dual objective at the returned point in numpy.
-        if loss == "squared":
-            dual = float(y @ vv - 0.5 * vv @ vv)
-        else:
-            qv = np.clip(y * vv, 0.0, 1.0)
-            if loss == "logistic":
-                dual = float(np.sum(binary_entropy(qv)))
-            else:
-                dual = float(np.sum(qv))
+        dual = dual_objective(loss, y, np.clip(y * vv, 0, 1) * y if loss != "squared" else vv)
     return {"dual": dual, "dual_status": status, "dual_tolerance": tol,
             "dual_seconds": time.perf_counter() - t0, "dual_point": vv}
+
+
+def dual_objective(loss, y, v):
+    """The dual objective −ℓ*(−v) of §3.4/§3.8 at v (numpy)."""
+    y = np.asarray(y, float)
+    v = np.asarray(v, float)
+    if loss == "squared":
+        return float(y @ v - 0.5 * v @ v)
+    q = y * v
+    if np.any(q < -1e-15) or np.any(q > 1 + 1e-15):
+        return -np.inf
+    q = np.clip(q, 0.0, 1.0)
+    return float(np.sum(binary_entropy(q))) if loss == "logistic" else float(np.sum(q))
+
+
+def constraint_level(X, D, v, model):
+    """c̄(v) over the given patterns: gated max_i ‖XᵀD_i v‖ (§3.6); relu the exact
+    max_i max{±vᵀD_iXu : u ∈ K_i, ‖u‖ ≤ 1} (§3.5 way 1), solved as one separable SOCP per sign."""
+    X = np.asarray(X, float)
+    D = np.asarray(D, float)
+    G = X.T @ (D * v[:, None])  # column i = Xᵀ D_i v
+    if model == "gated-relu":
+        return float(np.max(np.linalg.norm(G, axis=0)))
+    import cvxpy as cp
+
+    S = 2.0 * D - 1.0
+    best = 0.0
+    for sign in (1.0, -1.0):
+        U = cp.Variable(G.shape)
+        t = cp.sum(cp.multiply(sign * G, U), axis=0)  # t_i = ±vᵀ D_i X u_i
+        prob = cp.Problem(cp.Maximize(cp.sum(t)), [cp.norm(U, 2, axis=0) <= 1, cp.multiply(S, X @ U) >= 0])
+        _solve_ladder(prob, cp)
+        if U.value is None:
+            return None
+        # Per-pattern maxima at the returned u_i (norms clipped to 1). Accurate to the solver
+        # tolerance (~1e-10), not a rigorous upper bound on c(v).
+        Uv = U.value / np.maximum(1.0, np.linalg.norm(U.value, axis=0))
+        vals = np.sum(sign * G * Uv, axis=0)
+        best = max(best, float(np.max(vals)))
+    return best
+
+
+def certificate_column(X, y, D, beta, model, loss, yhat):
+    """Lower bound of §3.5/§3.8 from the primal prediction: v = y − ŷ (squared) or
+    y ⊙ sigmoid(−y ⊙ ŷ) (logistic), scaled by s = min(1, β/c̄(v)).  None for hinge (no unique v)."""
+    y = np.asarray(y, float)
+    yhat = np.asarray(yhat, float)
+    if loss == "squared":
+        v = y - yhat
+    elif loss == "logistic":
+        v = y / (1.0 + np.exp(y * yhat))
+    else:
+        return None, None
+    c = constraint_level(X, D, v, model)
+    if c is None:
+        return None, None
+    s = 1.0 if c <= beta else beta / c
+    return dual_objective(loss, y, s * v), c
 
 
 def binary_entropy(q):
@@ -342,6 +392,11 @@ def solve(X, Y, D, beta, model, loss, dual=False, verbose=False):
         dst = sorted({x["dual_status"] for x in ds})
         out["dual_status"] = dst[0] if len(dst) == 1 else ",".join(dst)
         out["dual_seconds"] = float(sum(x["dual_seconds"] for x in ds))
+        if ok and loss != "hinge":
+            cs = [certificate_column(X, Ym[:, c], D, beta, model, loss, cols[c]["prediction"])
+                  for c in range(Ym.shape[1])]
+            out["certificate"] = (float(sum(x[0] for x in cs)) if all(x[0] is not None for x in cs)
+                                  else None)
     out["_columns"] = cols  # not serialised by the CLI
     return out
 
