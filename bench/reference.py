@@ -40,7 +40,7 @@ LOSSES = ("squared", "logistic", "hinge")
 # Tolerance ladder (tightest first).  Clarabel stops "Solved" when the requested tolerances are met
 # and "AlmostSolved" (cvxpy: optimal_inaccurate) when only its reduced tolerances are; we set the
 # reduced ones to REDUCED_TOL (Clarabel's default is 5e-5), so an accepted answer meets at least that.
-TOLERANCES = (1e-12, 1e-10, 1e-8)
+TOLERANCES = (1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7)
 REDUCED_TOL = 1e-9
 
 
@@ -127,7 +127,7 @@ def _solve_ladder(prob, cp, verbose=False):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                prob.solve(solver=cp.CLARABEL, verbose=verbose, **_clarabel_opts(tol))
+                prob.solve(solver=cp.CLARABEL, verbose=verbose, warm_start=False, **_clarabel_opts(tol))
         except cp.error.SolverError as e:
             last = ("solver_error: " + str(e).splitlines()[0], tol)
             continue
@@ -244,10 +244,17 @@ def solve_dual_column(X, y, D, beta, model, loss, verbose=False):
     t0 = time.perf_counter()
     status, tol = _solve_ladder(prob, cp, verbose)
     vv = v.value
-    dual = None
+    dual, scale = None, None
     if vv is not None:
-        dual = dual_objective(loss, y, np.clip(y * vv, 0, 1) * y if loss != "squared" else vv)
-    return {"dual": dual, "dual_status": status, "dual_tolerance": tol,
+        # Make the returned point feasible before evaluating it, so that the reported value is a
+        # lower bound (weak duality) and not the solver's slightly infeasible optimum: clip
+        # 0 ≤ y_i v_i ≤ 1, then scale by s = min(1, β / c̄(v)) as in the §3.5 certificate.
+        vf = vv if loss == "squared" else y * np.clip(y * vv, 0.0, 1.0)
+        c = constraint_level(X, D, vf, model)
+        if c is not None:
+            scale = 1.0 if c <= beta else beta / c
+            dual = dual_objective(loss, y, scale * vf)
+    return {"dual": dual, "dual_status": status, "dual_tolerance": tol, "dual_scale": scale,
             "dual_seconds": time.perf_counter() - t0, "dual_point": vv}
 
 
