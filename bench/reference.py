@@ -114,7 +114,7 @@ def _clarabel_opts(tol, max_iter=500):
     )
 
 
-def _solve_ladder(prob, cp, verbose=False):
+def _solve_ladder(prob, cp, verbose=False, attempts=None):
     """Solve with Clarabel down the tolerance ladder.
 
     Returns (status, tolerance met).  The first rung that ends 'optimal' (tolerance = the rung) or
@@ -130,7 +130,13 @@ def _solve_ladder(prob, cp, verbose=False):
                 prob.solve(solver=cp.CLARABEL, verbose=verbose, warm_start=False, **_clarabel_opts(tol))
         except cp.error.SolverError as e:
             last = ("solver_error: " + str(e).splitlines()[0], tol)
+            if attempts is not None:
+                attempts.append({"tol": tol, "status": "solver_error"})
             continue
+        if attempts is not None:
+            attempts.append({"tol": tol, "status": prob.status,
+                             "seconds": getattr(prob.solver_stats, "solve_time", None),
+                             "iterations": getattr(prob.solver_stats, "num_iters", None)})
         if prob.status == cp.OPTIMAL:
             return prob.status, tol
         if prob.status == cp.OPTIMAL_INACCURATE:
@@ -169,7 +175,8 @@ def solve_column(X, y, D, beta, model, loss, verbose=False):
     else:
         raise ValueError(f"unknown model {model!r}")
     prob = cp.Problem(cp.Minimize(_cp_loss(cp, loss, yhat, y) + beta * penalty), cons)
-    status, tol = _solve_ladder(prob, cp, verbose)
+    attempts = []
+    status, tol = _solve_ladder(prob, cp, verbose, attempts)
     seconds = time.perf_counter() - t0
     stats = prob.solver_stats
     out = {
@@ -179,6 +186,7 @@ def solve_column(X, y, D, beta, model, loss, verbose=False):
         "solve_seconds": getattr(stats, "solve_time", None),
         "iterations": getattr(stats, "num_iters", None),
         "solver_objective": float(prob.value) if prob.value is not None else None,
+        "attempts": attempts,
     }
     if W.value is None:
         out.update(objective=None, prediction=None)
