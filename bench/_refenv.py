@@ -103,7 +103,8 @@ def ensure():
         _exec(_venv_python())
     if _ready("site"):
         _exec(sys.executable, site_env)
-    if _install_venv():
+    # ZEROGAP_REFERENCE_NO_VENV=1 forces the --target fallback (to test it).
+    if os.environ.get("ZEROGAP_REFERENCE_NO_VENV") != "1" and _install_venv():
         _exec(_venv_python())
     _log("python3 -m venv failed; falling back to pip install --target " + SITE)
     if _install_site():
