@@ -446,14 +446,14 @@ def main(argv=None):
     Y = _load(a.y, "y")
     if Y.ndim == 2 and Y.shape[1] == 1:
         Y = Y[:, 0]
-    if a.gates:
-        D, _ = patterns_from_gates(X, _load(a.gates, "gates"))
-    else:
-        raw = _load(a.patterns, "patterns")
-        if raw.ndim != 2 or not np.all(np.isin(raw, (0.0, 1.0))):
-            raise SystemExit("reference.py: --patterns must be an n×P 0/1 matrix")
-        D, _ = dedupe_columns(raw)
     try:
+        if a.gates:
+            D, _ = patterns_from_gates(X, _load(a.gates, "gates"))
+        else:
+            raw = _load(a.patterns, "patterns")
+            if raw.ndim != 2 or not np.all(np.isin(raw, (0.0, 1.0))):
+                raise ValueError("--patterns must be an n×P 0/1 matrix")
+            D, _ = dedupe_columns(raw)
         out = solve(X, Y, D, a.beta, a.model, a.loss, dual=a.dual, verbose=a.verbose)
     except ValueError as e:
         raise SystemExit(f"reference.py: {e}")
