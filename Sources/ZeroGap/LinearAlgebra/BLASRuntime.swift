@@ -56,17 +56,29 @@ public enum BLASRuntime {
     return target
   }
 
+  /// True when this process was re-executed by `ensureOptimizedKernel()` (it set `ZEROGAP_KERNEL_GUARD`).
+  public static var kernelGuardReexecuted: Bool {
+    #if os(Linux)
+      return getenv("ZEROGAP_KERNEL_GUARD") != nil
+    #else
+      return false
+    #endif
+  }
+
   /// If OpenBLAS picked a slower kernel than the CPU supports and the user has not chosen one,
   /// re-executes this process with `OPENBLAS_CORETYPE` set to the best kernel, keeping argv.
   ///
   /// Returns normally when nothing needs doing or when re-execution is impossible (the process
   /// then continues with the slower but correct kernel). Sets `ZEROGAP_KERNEL_GUARD` to avoid loops.
+  /// For end-to-end tests of the re-execution on CPUs where OpenBLAS already picks well,
+  /// `ZEROGAP_ASSUME_OPENBLAS_CORE=<name>` makes the guard act as if OpenBLAS had picked `<name>`.
   public static func ensureOptimizedKernel() {
     #if os(Linux)
       guard getenv("ZEROGAP_KERNEL_GUARD") == nil else { return }
       // An empty OPENBLAS_CORETYPE is not a choice (OpenBLAS then auto-detects as usual).
       let userChoice = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-      guard let core = kernelUpgrade(currentCore: coreName, cpuFlags: cpuFlags(), userChoice: userChoice)
+      let assumed = getenv("ZEROGAP_ASSUME_OPENBLAS_CORE").map { String(cString: $0) }
+      guard let core = kernelUpgrade(currentCore: assumed ?? coreName, cpuFlags: cpuFlags(), userChoice: userChoice)
       else { return }
       setenv("OPENBLAS_CORETYPE", core, 1)
       setenv("ZEROGAP_KERNEL_GUARD", "1", 1)
