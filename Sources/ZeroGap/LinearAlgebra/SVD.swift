@@ -12,13 +12,25 @@ public struct SVD: Sendable {
   /// Right singular vectors transposed, k×n (thin) or n×n (full); orthonormal rows.
   public let vt: Matrix
 
+  /// The LAPACK driver.
+  public enum Driver: Sendable {
+    /// `dgesdd` (divide and conquer, the fastest), falling back to `dgesvd` if it does not converge.
+    case divideAndConquer
+    /// `dgesvd` (bidiagonal QR iteration) only: slower (about 2–5× for thin factors), kept for
+    /// comparison and as the fallback.
+    case qrIteration
+  }
+
   /// Factorises `a` (m×n, any shape including empty).
   ///
   /// For min(m, n) = 0 there are no singular values; the thin factors are m×0 and 0×n, the full
   /// ones are identities.
   /// - Throws: `LinearAlgebraError.nonFiniteInput` for NaN/∞; `.didNotConverge` if both drivers fail.
-  public init(_ a: Matrix, full: Bool = false) throws(LinearAlgebraError) {
-    (u, singularValues, vt) = try LAPACK.svd(a, vectors: full ? .full : .thin)
+  public init(_ a: Matrix, full: Bool = false, driver: Driver = .divideAndConquer) throws(LinearAlgebraError) {
+    switch driver {
+    case .divideAndConquer: (u, singularValues, vt) = try LAPACK.svd(a, vectors: full ? .full : .thin)
+    case .qrIteration: (u, singularValues, vt) = try LAPACK.gesvd(a, vectors: full ? .full : .thin)
+    }
   }
 
   /// Right singular vectors V (n×k or n×n).
