@@ -5,9 +5,11 @@
 /// Facts about the loaded OpenBLAS (kernel, configuration, threads), and the kernel guard.
 ///
 /// Debian's OpenBLAS 0.3.21 does not always pick the best kernel: on recent Intel Xeons it falls
-/// back to its generic `Prescott` kernels, 4–6× slower (STACK.md §1.5); on an AVX-512 CPU any
-/// lower-tier choice (`Haswell`/`Zen`, AVX2) costs about 2.5× in GEMM throughput (measured on AMD
-/// EPYC Zen 5 with `bash scripts/bench.sh --compare-kernels`). The kernel is chosen when the library
+/// back to its generic `Prescott` kernels, 4–6× slower (STACK.md §1.5); on an AVX-512 CPU a
+/// lower-tier choice (`Haswell`/`Zen`, AVX2) costs about 1.6× in GEMM throughput (1 thread, best-of,
+/// n = 512–2048, AMD EPYC with AVX-512: `bash scripts/bench.sh --compare-kernels`). On that machine
+/// OpenBLAS itself picks `Cooperlake` (same speed as `SkylakeX`), so the guard does nothing there;
+/// it acts only when OpenBLAS's own pick is of a lower tier. The kernel is chosen when the library
 /// loads, from `OPENBLAS_CORETYPE`, so the fix must happen before the process starts:
 /// `scripts/blas-env.sh` exports it for scripts and tests, and executables call
 /// `ensureOptimizedKernel()` first thing, which re-executes the process once with the variable set.

@@ -85,6 +85,10 @@ struct SVDTests {
       #expect(maxAbsDifference(try k.a.singularValues(), k.sortedSingularValues) <= 1e-13 * k.sortedSingularValues[0])
       expectClose(try k.a.nuclearNorm(), s.reduce(0, +), relative: 1e-12)
     }
+    // The public QR-iteration driver (dgesvd only) agrees as well.
+    let qrIt = try SVD(k.a, driver: .qrIteration)
+    #expect(maxAbsDifference(qrIt.singularValues, k.sortedSingularValues) <= 1e-13 * k.sortedSingularValues[0])
+    #expect(relativeError(naiveUSVt(qrIt.u, qrIt.singularValues, qrIt.vt), k.a) <= 1e-10)
   }
 
   @Test func emptyMatrices() throws {
