@@ -17,7 +17,8 @@ public struct DeepLinearData: Sendable {
   public let svd: SVD
   /// σ(M) descending, with values at or below `rankTolerance` set to exactly 0 (MATH.md §1.5 "Numerics").
   public let singularValues: [Double]
-  /// Absolute tolerance `max(d,k)·ε·σ₁(M)` below which σ_i(M) counts as zero.
+  /// Absolute tolerance `4·max(n,d,k)·ε·κ(X)·σ₁(M)` below which σ_i(M) counts as zero (κ(X) is the
+  /// condition number of the retained part of X: the round-off level of X⁺Y).
   public let rankTolerance: Double
   /// rank(M) = r at `rankTolerance`.
   public let rank: Int
@@ -53,7 +54,11 @@ public struct DeepLinearData: Sendable {
     } catch {
       throw .linearAlgebra(error)
     }
-    let tol = Double(max(m.rows, m.columns)) * Double.ulpOfOne * (svd.singularValues.first ?? 0)
+    // Round-off in X⁺Y grows with the conditioning of the retained part of X: σ_i(M) below
+    // max(n,d,k)·ε·κ(X)·σ₁(M) are indistinguishable from zero (MATH.md §1.5 "Numerics").
+    let sx = singularValuesX.prefix(rankX)
+    let kappa = (sx.last ?? 0) > 0 ? (sx.first ?? 1) / (sx.last ?? 1) : 1
+    let tol = 4 * Double(max(x.rows, x.columns, y.columns)) * Double.ulpOfOne * kappa * (svd.singularValues.first ?? 0)
     let s = svd.singularValues.map { $0 > tol ? $0 : 0 }
     rankTolerance = tol
     singularValues = s

@@ -147,7 +147,7 @@ public struct StandardDeepLinearRegularized: Sendable {
 
   /// `H(λ)` and the nuclear-norm regression solution W_λ (warm-started from `start`).
   private func h(_ lambda: Double, start: Matrix?) throws(DeepLinearError) -> (value: Double, w: Matrix) {
-    let sol = try NuclearNormRegression(x: data.x, y: data.y, lambda: lambda, tolerance: 1e-14, start: start)
+    let sol = try NuclearNormRegression(x: data.x, y: data.y, lambda: lambda, tolerance: 1e-12, maxIterations: 20_000, start: start)
     let res = Matrix.product(data.x, sol.w) - data.y
     let nuc: Double
     do { nuc = try sol.w.nuclearNorm() } catch { throw .linearAlgebra(error) }
@@ -174,8 +174,8 @@ public struct StandardDeepLinearRegularized: Sendable {
       return Solution(w: Matrix(rows: data.x.columns, columns: data.y.columns), singularValues: [], value: zeroValue,
                       closedForm: true, iterations: 0)
     }
-    let grid = 80
-    let logMax = Double.log(lambdaMax), logMin = Double.log(lambdaMax * 1e-8)
+    let grid = 48
+    let logMax = Double.log(lambdaMax), logMin = Double.log(lambdaMax * 1e-6)
     var values: [Double] = []
     var ws: [Matrix] = []
     var warm: Matrix? = nil
@@ -200,7 +200,7 @@ public struct StandardDeepLinearRegularized: Sendable {
     var fc = try h(Double.exp(c), start: ws[bestIndex])
     var fd = try h(Double.exp(d), start: ws[bestIndex])
     evaluations += 2
-    for _ in 0..<80 where hi - lo > 1e-12 {
+    for _ in 0..<60 where hi - lo > 1e-7 {
       if fc.value < fd.value {
         hi = d; d = c; fd = fc
         c = hi - ratio * (hi - lo)

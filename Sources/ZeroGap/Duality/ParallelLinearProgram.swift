@@ -60,8 +60,8 @@ public struct ParallelDeepLinearProgram: Sendable {
   public var tFormValue: Double { StandardDeepLinearMinimumNorm.dual(singularValues: data.singularValues, depth: depth) }
 
   /// Branches needed: rank(W*) at the default SVD tolerance.
-  public static func branchesNeeded(_ w: Matrix) throws(DeepLinearError) -> Int {
-    do { return try SVD(w).rank() } catch { throw .linearAlgebra(error) }
+  public static func branchesNeeded(_ w: Matrix, rankTolerance: Double? = nil) throws(DeepLinearError) -> Int {
+    do { return try SVD(w).rank(tolerance: rankTolerance) } catch { throw .linearAlgebra(error) }
   }
 
   /// Branch weights realising W* (MATH.md §2 "Weight recovery"): branch i ≤ r carries
@@ -70,13 +70,16 @@ public struct ParallelDeepLinearProgram: Sendable {
   /// - Parameters:
   ///   - branches: m ≥ rank(W*) (default: exactly rank(W*)).
   ///   - hiddenWidths: m_1…m_{L−2} (default all 1).
-  public static func recoverNetwork(from w: Matrix, depth L: Int, branches: Int? = nil, hiddenWidths: [Int]? = nil)
+  ///   - rankTolerance: σ_i(W*) at or below it are dropped (default `max(d,k)·ε·σ₁`; pass
+  ///     `DeepLinearData.rankTolerance` for W* = X⁺Y).
+  public static func recoverNetwork(from w: Matrix, depth L: Int, branches: Int? = nil, hiddenWidths: [Int]? = nil,
+                                    rankTolerance: Double? = nil)
     throws(DeepLinearError) -> ParallelLinearNetwork
   {
     guard L >= 2 else { throw .invalidDepth(L, minimum: 2) }
     let svd: SVD
     do { svd = try SVD(w) } catch { throw .linearAlgebra(error) }
-    let r = svd.rank()
+    let r = svd.rank(tolerance: rankTolerance)
     let m = branches ?? Swift.max(r, 1)
     guard m >= r else {
       throw .invalidParameter("W* has rank \(r): the parallel network needs at least \(r) branches (got \(m))")
