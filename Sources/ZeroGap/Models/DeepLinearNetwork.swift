@@ -24,25 +24,19 @@ public struct DeepLinearNetwork: Sendable {
   public var weightDecay: Double { 0.5 * layers.reduce(0) { $0 + $1.dot($1) } }
 }
 
-/// The nonconvex training objective of a standard deep linear net (MATH.md §1.2, §1.5), over
+/// The nonconvex regularised objective of a standard deep linear net (MATH.md §1.5), over
 /// θ = (W_1, …, W_L) flattened by `LayerLayout`:
 ///
-///     f(θ) = (ρ/2)‖F − Y‖_F² + ⟨Λ, F − Y⟩ + (β/2) Σ_l ‖W_l‖_F²,    F = X W_1⋯W_L,
+///     f(θ) = (1/2)‖X W_1⋯W_L − Y‖_F² + (β/2) Σ_l ‖W_l‖_F²,
 ///
-/// with the hand-written gradient `∂f/∂W_l = A_{l−1}ᵀ G W_Lᵀ⋯W_{l+1}ᵀ + βW_l`, G = ρ(F−Y) + Λ.
-/// Regularised loss: ρ = 1, Λ = 0 (the default). Min-norm interpolation: β = 1 and the augmented
-/// Lagrangian (ρ, Λ) of `AugmentedLagrangianTrainer`.
-public struct DeepLinearObjective: InterpolationObjective {
+/// with the hand-written gradient `∂f/∂W_l = A_{l−1}ᵀ (F−Y) W_Lᵀ⋯W_{l+1}ᵀ + βW_l`, A_l = X W_1⋯W_l.
+public struct DeepLinearObjective: DifferentiableObjective {
   public let x: Matrix
   public let y: Matrix
   /// [d, m_1, …, m_{L−1}, k].
   public let widths: [Int]
   /// Weight-decay strength β ≥ 0.
-  public var beta: Double
-  /// Weight ρ of the squared residual.
-  public var rho: Double = 1
-  /// Multiplier Λ (n×k), or nil for 0.
-  public var multiplier: Matrix?
+  public let beta: Double
   /// Standard deviation of the Gaussian initialisation of every weight.
   public var initScale: Double
   public let layout: LayerLayout
@@ -72,16 +66,11 @@ public struct DeepLinearObjective: InterpolationObjective {
     let acts = LinearChain.forward(x, layers)
     var res = acts[acts.count - 1]
     res.add(y, scaledBy: -1)
-    var value = 0.5 * rho * res.dot(res)
-    var g = res * rho
-    if let multiplier {
-      value += multiplier.dot(res)
-      g.add(multiplier)
-    }
+    var value = 0.5 * res.dot(res)
     var decay = 0.0
     for w in layers { decay += w.dot(w) }
     value += 0.5 * beta * decay
-    let grads = LinearChain.backward(acts, layers, g)
+    let grads = LinearChain.backward(acts, layers, res)
     for l in layers.indices {
       var gl = grads[l]
       if beta != 0 { gl.add(layers[l], scaledBy: beta) }
@@ -93,29 +82,102 @@ public struct DeepLinearObjective: InterpolationObjective {
   public func initialParameters(using generator: inout SeededGenerator) -> [Double] {
     (0..<parameterCount).map { _ in initScale * generator.nextNormal() }
   }
+}
 
-  /// `(1/2)Σ‖W_l‖²` (the min-norm objective; β is not applied).
-  public func regularizer(_ parameters: [Double]) -> Double { 0.5 * parameters.dot(parameters) }
+/// Min-norm interpolation `min (1/2)Σ_l‖W_l‖² s.t. X W_1⋯W_L = Y` (MATH.md §1.2) trained with the
+/// "min-norm last layer" (MATH.md §10.2): θ = (W_1, …, W_{L−1}) only, and the last layer is the unique
+/// interpolating solution on the features `B = X W_1⋯W_{L−1}` (n×m_{L−1}, full column rank):
+///
+///     W_L(θ) = (BᵀB)⁻¹BᵀY,   f(θ) = (1/2)Σ_{l<L}‖W_l‖² + (1/2)‖W_L(θ)‖²,
+///     ∂f/∂B = R Zᵀ − B Z W_Lᵀ  with R = Y − BW_L, Z = (BᵀB)⁻¹W_L,
+///
+/// back-propagated through the first L−1 layers. With m_{L−1} = rank(X) and Y realizable,
+/// range(B) = range(X) ∋ columns of Y, so R = 0 and every value is that of an exactly interpolating
+/// network (an honest upper bound on P_lin); `residual(θ)` reports ‖R‖. f = ∞ where BᵀB is singular.
+public struct DeepLinearMinimumNormObjective: DifferentiableObjective {
+  public let x: Matrix
+  public let y: Matrix
+  /// [d, m_1, …, m_{L−1}, k].
+  public let widths: [Int]
+  public var initScale: Double
+  /// Layout of (W_1, …, W_{L−1}).
+  public let layout: LayerLayout
 
-  public func residual(_ parameters: [Double]) -> Matrix {
-    network(parameters).predict(x) - y
+  /// - Parameter hiddenWidths: m_1…m_{L−1}; m_{L−1} ≤ rank(X) is needed for BᵀB to be invertible
+  ///   and m_{L−1} = rank(X) for exact interpolation.
+  public init(x: Matrix, y: Matrix, hiddenWidths: [Int], initScale: Double = 0.5) throws(DeepLinearError) {
+    guard x.rows == y.rows else { throw .rowMismatch(xRows: x.rows, yRows: y.rows) }
+    guard !hiddenWidths.isEmpty else { throw .invalidDepth(1, minimum: 2) }
+    guard hiddenWidths.allSatisfy({ $0 >= 1 }) else { throw .invalidParameter("hidden widths must be ≥ 1 (got \(hiddenWidths))") }
+    guard let last = hiddenWidths.last, last <= x.rows else {
+      throw .invalidParameter("the last hidden width must be ≤ n = \(x.rows) for the min-norm last layer")
+    }
+    self.x = x
+    self.y = y
+    widths = [x.columns] + hiddenWidths + [y.columns]
+    self.initScale = initScale
+    layout = LayerLayout(chainWidths: Array(widths.dropLast()))
   }
 
-  public func augmentedLagrangian(multiplier: Matrix, rho: Double) -> DeepLinearObjective {
-    var c = self
-    c.multiplier = multiplier
-    c.rho = rho
-    c.beta = 1
-    return c
+  public var depth: Int { widths.count - 1 }
+  public var parameterCount: Int { layout.parameterCount }
+
+  /// The full network (with the computed last layer), or nil where BᵀB is singular.
+  public func network(_ parameters: [Double]) -> DeepLinearNetwork? {
+    let layers = layout.unpack(parameters)
+    let b = LinearChain.forward(x, layers).last ?? x
+    guard let (w, _, _) = MinimumNormLastLayer.solve(b, y) else { return nil }
+    return DeepLinearNetwork(layers: layers + [w])
   }
 
-  /// Corrects W_L by least squares: `W_L ← W_L + B⁺(Y − B W_L)`, B = X W_1⋯W_{L−1}.
-  public func restoringFeasibility(_ parameters: [Double]) -> [Double] {
-    var layers = layout.unpack(parameters)
-    let b = LinearChain.forward(x, Array(layers.dropLast())).last ?? x
-    let target = y - Matrix.product(b, layers[layers.count - 1])
-    guard let ls = try? LeastSquares(b, target) else { return parameters }
-    layers[layers.count - 1].add(ls.solution)
-    return layout.pack(layers)
+  /// ‖X W_1⋯W_L − Y‖_F of the full network (∞ where BᵀB is singular).
+  public func residual(_ parameters: [Double]) -> Double {
+    guard let net = network(parameters) else { return .infinity }
+    return (net.predict(x) - y).frobeniusNorm
+  }
+
+  public func valueAndGradient(_ parameters: [Double], gradient: inout [Double]) -> Double {
+    let layers = layout.unpack(parameters)
+    let acts = LinearChain.forward(x, layers)
+    let b = acts[acts.count - 1]
+    guard let (w, chol, r) = MinimumNormLastLayer.solve(b, y) else { return .infinity }
+    guard let gb = MinimumNormLastLayer.featureGradient(b: b, cholesky: chol, lastLayer: w, residual: r, penaltyGradient: w) else {
+      return .infinity
+    }
+    var value = 0.5 * w.dot(w)
+    let grads = LinearChain.backward(acts, layers, gb)
+    for l in layers.indices {
+      value += 0.5 * layers[l].dot(layers[l])
+      var gl = grads[l]
+      gl.add(layers[l])
+      layout.write(gl, block: l, into: &gradient)
+    }
+    return value
+  }
+
+  public func initialParameters(using generator: inout SeededGenerator) -> [Double] {
+    (0..<parameterCount).map { _ in initScale * generator.nextNormal() }
+  }
+}
+
+/// The unique interpolating last layer on full-column-rank features, and the chain rule through it.
+enum MinimumNormLastLayer {
+  /// `W = (BᵀB)⁻¹BᵀY`, the Cholesky factor of BᵀB and `R = Y − BW`; nil if BᵀB is not positive definite.
+  static func solve(_ b: Matrix, _ y: Matrix) -> (Matrix, Cholesky, Matrix)? {
+    guard b.isFinite, let chol = try? Cholesky(b.gram(.transpose)),
+      let w = try? chol.solve(Matrix.product(b, y, transA: .transpose)), w.isFinite
+    else { return nil }
+    var r = y
+    r.gemm(b, w, alpha: -1, beta: 1)
+    return (w, chol, r)
+  }
+
+  /// `∂⟨P, W(B)⟩/∂B = R Zᵀ − B Z Wᵀ`, Z = (BᵀB)⁻¹P, for a penalty with gradient P = ∂pen/∂W.
+  static func featureGradient(b: Matrix, cholesky: Cholesky, lastLayer w: Matrix, residual r: Matrix, penaltyGradient p: Matrix) -> Matrix? {
+    guard let z = try? cholesky.solve(p) else { return nil }
+    var g = Matrix.product(r, z, transB: .transpose)
+    let bz = Matrix.product(b, z)
+    g.gemm(bz, w, transB: .transpose, alpha: -1, beta: 1)
+    return g
   }
 }
