@@ -105,6 +105,22 @@ struct LinearCommandTests {
     #expect(missing.status != 0 && missing.stderr.contains("nope.npy"))
   }
 
+  /// The demo's embedded low-rank case (rank(X⁺Y) = 3): standard gap > 0 for L ≥ 3, parallel gap 0.
+  @Test func lowRankCase() throws {
+    let r = try runZerogap(["linear", "--case", "low-rank", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let obj = try jsonObject(r.stdout)
+    let sv = try #require(obj["singular_values"] as? [Double])
+    #expect(sv.count == 5 && sv.filter { $0 > 0 }.count == 3)
+    let results = try #require(obj["results"] as? [[String: Any]])
+    for row in results {
+      let L = try #require(row["depth"] as? Int), gap = try #require(row["gap"] as? Double)
+      let p = try #require(row["primal"] as? Double), d = try #require(row["dual"] as? Double)
+      #expect(d <= p + 1e-9 * p)
+      if (row["architecture"] as? String) == "standard" && L >= 3 { #expect(gap > 0.1) } else { #expect(abs(gap) < 1e-9 * p) }
+    }
+  }
+
   @Test func rankDeficientX() throws {
     let dir = try temporaryDirectory()
     try writeNPY([[1, 1], [2, 2], [0, 0]], to: dir.appendingPathComponent("X.npy"))

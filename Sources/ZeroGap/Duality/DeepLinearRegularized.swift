@@ -67,6 +67,11 @@ public struct StandardDeepLinearRegularized: Sendable {
   public func primal(maxIterations: Int = 200_000) throws(DeepLinearError) -> Solution {
     let L = depth, b = beta
     do {
+      if b == 0 {
+        // No penalty: any W with XW = XX⁺Y is optimal; report the min-norm one, M = X⁺Y.
+        let res = Matrix.product(data.x, data.m) - data.y
+        return Solution(w: data.m, singularValues: data.svd.singularValues, value: 0.5 * res.dot(res), closedForm: true, iterations: 0)
+      }
       if data.hasOrthonormalColumns() {
         let a = Matrix.product(data.x, data.y, transA: .transpose)
         let svd = try SVD(a)

@@ -116,6 +116,7 @@ public struct LinearDualityTable: Sendable {
       out += "* primal = best value found by proximal gradient (no closed form for this X); the dual is a certified lower bound.\n"
     }
     out += "standard: weight decay (β/2)Σ‖W_l‖²; parallel: R1/R2 regularisation, convex nuclear-norm equivalent.\n"
+    out += "(The two penalties differ in scale; with the t-form regulariser R3 the parallel value equals the standard dual, MATH.md §2.)\n"
     return out
   }
 }

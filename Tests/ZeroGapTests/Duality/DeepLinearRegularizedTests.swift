@@ -94,6 +94,20 @@ struct DeepLinearRegularizedTests {
     }
   }
 
+  /// β = 0: least squares, P = D = (1/2)‖(I − XX⁺)Y‖².
+  @Test func zeroBeta() throws {
+    var g = SeededGenerator(seed: 31)
+    let x = g.normalMatrix(rows: 7, columns: 3), y = g.normalMatrix(rows: 7, columns: 2)
+    let d = try DeepLinearData(x: x, y: y)
+    let q = try QR(x).q
+    let res = y - Matrix.product(q, Matrix.product(q, y, transA: .transpose))
+    for L in 1...4 {
+      let prob = try StandardDeepLinearRegularized(data: d, depth: L, beta: 0)
+      expectClose(try prob.primal().value, 0.5 * res.dot(res), relative: 1e-12)
+      expectClose(try prob.dual().value, 0.5 * res.dot(res), relative: 1e-10)
+    }
+  }
+
   @Test func weakDualityRandom() throws {
     var g = SeededGenerator(seed: 21)
     for _ in 0..<6 {
