@@ -17,6 +17,7 @@ let usage = """
   usage: zerogap-bench <section> [options]
   sections:
     linalg     dgemm GFLOP/s for each n, LAPACK anchors (1000×200 SVD, …) as fractions of the GEMM peak
+    linear     closed-form deep-linear duality gap, X 10000×500, Y 10000×50, against its SVD
   options:
     --sizes a,b,c     GEMM sizes (default 256,512,1024,2048)
     --min-seconds s   minimum wall time per GEMM size (default 1; LAPACK rows get half)
@@ -64,6 +65,8 @@ print()
 switch section {
 case "linalg":
   do { try runLinalgSection(options: options) } catch { fail("\(error)") }
+case "linear":
+  do { try runLinearSection(options: options) } catch { fail("\(error)") }
 default:
   fail("unknown section '\(section)'")
 }
