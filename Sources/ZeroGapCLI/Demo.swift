@@ -11,7 +11,7 @@ extension ZeroGapCommand {
 
     func run() throws {
       let data = try BuiltinDatasets.summarizeDefault()
-      let sections: [(String, JSON)] = [
+      var sections: [(String, JSON)] = [
         ("openblas_core", .string(BLASRuntime.coreName)),
         ("dataset", data.json),
       ]
@@ -19,6 +19,9 @@ extension ZeroGapCommand {
         print("ZeroGap \(ZeroGapVersion.string) — OpenBLAS kernel \(BLASRuntime.coreName)\n")
         data.lines.forEach { print($0) }
       }
+      let linear = try demoLinearSection()
+      sections.append(("deep_linear", linear.json))
+      if !json { print("\n" + linear.text) }
       if json { print(JSON.object(sections).serialized()) }
     }
   }
