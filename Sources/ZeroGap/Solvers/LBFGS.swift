@@ -9,9 +9,11 @@ import RealModule
 /// objective: no learning rate to tune (the first step has length ≤ 1 in θ, later steps use the
 /// curvature estimate `sᵀy/yᵀy`).
 ///
-/// Stops with `.converged` when `‖∇f‖₂ ≤ gradientTolerance·max(1, |f|)`; with `.maxIterations` when
-/// the budget runs out or when no step along the quasi-Newton direction nor along −∇f decreases f
-/// (round-off floor reached before the tolerance).
+/// Stops with `.converged` when `‖∇f‖₂ ≤ gradientTolerance·max(1, |f|)`, or at the round-off floor of a
+/// double-precision objective: f no longer decreases measurably (by more than `stallWindow`·4 ulps of f
+/// over `stallWindow` accepted steps, or no step along the quasi-Newton direction nor along −∇f
+/// decreases it) while `‖∇f‖₂ ≤ stallGradientTolerance·max(1, |f|)`. Otherwise (budget exhausted, or
+/// stalled with a larger gradient) it stops with `.maxIterations`.
 public struct LBFGS: Sendable {
   /// Number of stored correction pairs (s, y).
   public var memory: Int
@@ -19,14 +21,22 @@ public struct LBFGS: Sendable {
   public var iterations: Int
   /// Relative gradient tolerance: stop when `‖∇f‖₂ ≤ gradientTolerance·max(1, |f|)`.
   public var gradientTolerance: Double
+  /// Relative gradient level accepted as converged once f has stopped decreasing (round-off floor).
+  public var stallGradientTolerance: Double
+  /// Number of accepted steps over which "no measurable decrease" is judged.
+  public var stallWindow: Int
   /// Maximum number of step halvings per line search.
   public var maxBacktracks: Int
 
-  public init(memory: Int = 10, iterations: Int = 5000, gradientTolerance: Double = 1e-10, maxBacktracks: Int = 60) {
-    precondition(memory >= 1 && iterations >= 0 && maxBacktracks >= 1, "LBFGS needs memory ≥ 1, iterations ≥ 0, maxBacktracks ≥ 1")
+  public init(memory: Int = 10, iterations: Int = 5000, gradientTolerance: Double = 1e-10,
+              stallGradientTolerance: Double = 1e-6, stallWindow: Int = 20, maxBacktracks: Int = 60) {
+    precondition(memory >= 1 && iterations >= 0 && maxBacktracks >= 1 && stallWindow >= 1,
+                 "LBFGS needs memory ≥ 1, iterations ≥ 0, stallWindow ≥ 1, maxBacktracks ≥ 1")
     self.memory = memory
     self.iterations = iterations
     self.gradientTolerance = gradientTolerance
+    self.stallGradientTolerance = stallGradientTolerance
+    self.stallWindow = stallWindow
     self.maxBacktracks = maxBacktracks
   }
 
@@ -53,6 +63,8 @@ public struct LBFGS: Sendable {
     var reason = StopReason.maxIterations
     var done = 0
     var steepestOnly = false
+    var stalled = false
+    var windowStart = f
     iterationLoop: while done < iterations {
       let gNorm = g.norm2
       if gNorm <= gradientTolerance * Swift.max(1, Swift.abs(f)) {
@@ -102,7 +114,10 @@ public struct LBFGS: Sendable {
       }
       guard accepted else {
         // Retry once along the scaled steepest-descent direction with fresh memory, else stop.
-        if steepestOnly || stored == 0 { break iterationLoop }
+        if steepestOnly || stored == 0 {
+          stalled = true
+          break iterationLoop
+        }
         steepestOnly = true
         stored = 0
         continue iterationLoop
@@ -130,8 +145,16 @@ public struct LBFGS: Sendable {
       swap(&g, &gNew)
       f = fNew
       done += 1
+      if done % stallWindow == 0 {
+        if windowStart - f <= Double(4 * stallWindow) * f.ulp.magnitude { stalled = true; break }
+        windowStart = f
+      }
     }
-    if reason != .converged && g.norm2 <= gradientTolerance * Swift.max(1, Swift.abs(f)) { reason = .converged }
+    let floor = Swift.max(1, Swift.abs(f))
+    if reason != .converged {
+      let gNorm = g.norm2
+      if gNorm <= gradientTolerance * floor || (stalled && gNorm <= stallGradientTolerance * floor) { reason = .converged }
+    }
     return .init(parameters: x, objective: f, iterations: done, stopReason: reason, history: [])
   }
 }
