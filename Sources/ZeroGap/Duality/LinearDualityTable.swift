@@ -115,7 +115,7 @@ public struct LinearDualityTable: Sendable {
     out += "X \(shapeX.rows)×\(shapeX.columns), Y \(shapeY.rows)×\(shapeY.columns); rank X = \(rankX)"
     out += xIsRankDeficient ? " (rank-deficient: X⁺ drops σ(X) ≤ \(shortNumber(pseudoInverseTolerance))·σ₁(X))\n" : "\n"
     out += "σ(X⁺Y) = " + singularValues.map { tableCell($0, width: 15, decimals: 6) }.joined(separator: ", ") + "\n"
-    out += "depth  architecture            primal            dual             gap         trained\n"
+    out += "depth  architecture" + ["primal", "dual", "gap", "trained"].map { String(repeating: " ", count: 16 - $0.count) + $0 }.joined() + "\n"
     for r in rows {
       let name = r.architecture.rawValue + (r.primalCertified ? "" : "*")
       out += String(repeating: " ", count: Swift.max(0, 5 - String(r.depth).count)) + String(r.depth) + "  "
