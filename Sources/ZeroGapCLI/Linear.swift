@@ -20,7 +20,7 @@ extension ZeroGapCommand {
     @Option(name: .customLong("case"), help: "A named case instead of files.") var caseName: String?
     @Option(help: "Comma-separated depths L ≥ 1.") var depth: String = "2,3,4,5"
     @Option(help: "Weight-decay strength β ≥ 0 (absent: min-norm interpolation).") var beta: Double?
-    @Flag(help: "Add the best value reached by nonconvex training (Adam then GD, seeded restarts).") var train = false
+    @Flag(help: "Add the best value reached by nonconvex training (Adam then L-BFGS, seeded restarts; † marks a value whose training did not reach its stopping tolerance, JSON key trained_converged).") var train = false
     @Option(help: "Training restarts per row.") var restarts: Int = 4
     @Option(help: "Seed for the training initialisations.") var seed: UInt64 = 0
     @Option(help: "Relative tolerance for X⁺ (default max(n,d)·ε).") var rcond: Double?

@@ -19,6 +19,9 @@ public struct LinearDualityTable: Sendable {
     public var gap: Double
     /// Best value of nonconvex training (nil if not requested or every restart failed).
     public var trained: Double?
+    /// Whether the best training restart met its stopping tolerance (nil if not trained). If false,
+    /// `trained` is an attained value, hence an upper bound on the minimum, but maybe not the minimum.
+    public var trainedConverged: Bool? = nil
     /// Whether `primal` is a closed form or certified convex value (false: best value found).
     public var primalCertified: Bool
   }
@@ -67,7 +70,9 @@ public struct LinearDualityTable: Sendable {
         if trainRestarts > 0 {
           var g = SeededGenerator(seed: seed &+ UInt64(L) &* 1_000_003 &+ (arch == .parallel ? 7 : 0))
           let t = try DeepLinearTraining(data: data, depth: L, architecture: arch, beta: beta, restarts: trainRestarts)
-          row.trained = try t.train(using: &g).best
+          let out = try t.train(using: &g)
+          row.trained = out.best
+          row.trainedConverged = out.best == nil ? nil : out.converged
         }
         rows.append(row)
       }
@@ -78,14 +83,17 @@ public struct LinearDualityTable: Sendable {
       shapeY: (data.y.rows, data.y.columns))
   }
 
-  /// `{"results": [{"depth", "architecture", "primal", "dual", "gap", "trained"}], "singular_values": [σ(X⁺Y)]}`.
+  /// `{"results": [{"depth", "architecture", "primal", "dual", "gap", "trained"[, "trained_converged"]}],
+  /// "singular_values": [σ(X⁺Y)]}`; `trained_converged` (bool) is present only for rows that were trained.
   public var json: JSON {
     .object([
       "results": .array(rows.map { r in
-        .object([
-          "depth": .number(Double(r.depth)), "architecture": .string(r.architecture.rawValue),
-          "primal": .number(r.primal), "dual": .number(r.dual), "gap": .number(r.gap), "trained": .number(r.trained),
-        ])
+        var fields: [(String, JSON)] = [
+          ("depth", .number(Double(r.depth))), ("architecture", .string(r.architecture.rawValue)),
+          ("primal", .number(r.primal)), ("dual", .number(r.dual)), ("gap", .number(r.gap)), ("trained", .number(r.trained)),
+        ]
+        if let c = r.trainedConverged { fields.append(("trained_converged", .bool(c))) }
+        return .object(fields)
       }),
       "singular_values": .numbers(singularValues),
     ])
@@ -94,31 +102,66 @@ public struct LinearDualityTable: Sendable {
   /// Whether X is rank-deficient (X⁺ then drops singular values below the tolerance).
   public var xIsRankDeficient: Bool { rankX < Swift.min(shapeX.rows, shapeX.columns) }
 
-  /// A human-readable table.
+  /// A human-readable table. Every value column is 16 characters wide and right-aligned; a value never
+  /// takes more than 15, so columns are always separated by at least one space (`tableCell`). A trained
+  /// value whose best restart did not meet its stopping tolerance is marked with a trailing `†`.
   public var text: String {
-    func f(_ x: Double?) -> String {
-      let s = x.map { fixed($0, 10) } ?? "—"
-      return String(repeating: " ", count: Swift.max(0, 16 - s.count)) + s
+    func f(_ x: Double?, mark: Bool = false) -> String {
+      let s = x.map { tableCell($0, width: mark ? 14 : 15) + (mark ? "†" : "") } ?? "—"
+      return String(repeating: " ", count: Swift.max(1, 16 - s.count)) + s
     }
     var out = beta.map { "Deep linear networks, regularised squared loss, β = \(shortNumber($0)) (MATH.md §1.5, §2)\n" }
       ?? "Deep linear networks, min-norm interpolation (MATH.md §1.2–1.3, §2)\n"
     out += "X \(shapeX.rows)×\(shapeX.columns), Y \(shapeY.rows)×\(shapeY.columns); rank X = \(rankX)"
     out += xIsRankDeficient ? " (rank-deficient: X⁺ drops σ(X) ≤ \(shortNumber(pseudoInverseTolerance))·σ₁(X))\n" : "\n"
-    out += "σ(X⁺Y) = " + singularValues.map { fixed($0, 6) }.joined(separator: ", ") + "\n"
-    out += "depth  architecture            primal            dual             gap         trained\n"
+    out += "σ(X⁺Y) = " + singularValues.map { tableCell($0, width: 15, decimals: 6) }.joined(separator: ", ") + "\n"
+    out += "depth  architecture" + ["primal", "dual", "gap", "trained"].map { String(repeating: " ", count: 16 - $0.count) + $0 }.joined() + "\n"
     for r in rows {
       let name = r.architecture.rawValue + (r.primalCertified ? "" : "*")
-      out += String(repeating: " ", count: 5 - String(r.depth).count) + String(r.depth) + "  "
+      out += String(repeating: " ", count: Swift.max(0, 5 - String(r.depth).count)) + String(r.depth) + "  "
       out += name + String(repeating: " ", count: Swift.max(0, 12 - name.count))
-      out += f(r.primal) + f(r.dual) + f(r.gap) + f(r.trained) + "\n"
+      out += f(r.primal) + f(r.dual) + f(r.gap) + f(r.trained, mark: r.trainedConverged == false) + "\n"
     }
     if rows.contains(where: { !$0.primalCertified }) {
       out += "* primal = best value found by proximal gradient (no closed form for this X); the dual is a certified lower bound.\n"
+    }
+    if rows.contains(where: { $0.trainedConverged == false }) {
+      out += "† training did not reach its stopping tolerance; value is an upper bound.\n"
     }
     out += "standard: weight decay (β/2)Σ‖W_l‖²; parallel: R1/R2 regularisation, convex nuclear-norm equivalent.\n"
     out += "(The two penalties differ in scale; with the t-form regulariser R3 the parallel value equals the standard dual, MATH.md §2.)\n"
     return out
   }
+}
+
+/// `x` in at most `width` characters (width ≥ 12): fixed point with `decimals` decimals, fewer decimals
+/// (down to 4) if that is too wide, else %g-style scientific notation `d.ddddde±XX` with as many
+/// mantissa digits as fit. Non-finite values print as `inf`, `-inf`, `nan`.
+func tableCell(_ x: Double, width: Int, decimals: Int = 10) -> String {
+  guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+  for digits in stride(from: decimals, through: Swift.min(4, decimals), by: -1) {
+    let s = fixed(x, digits)
+    if s.count <= width { return s }
+  }
+  return scientific(x, maxLength: width)
+}
+
+/// `x` as `m.mmme±XX` (|m| in [1, 10)) in at most `maxLength` characters (for |exponent| < 100).
+func scientific(_ x: Double, maxLength: Int) -> String {
+  guard x != 0 else { return "0" }
+  var e = Int(Double.log10(Swift.abs(x)).rounded(.down))
+  var mantissa = Swift.abs(x) / Double.pow(10, Double(e))
+  if mantissa >= 10 { mantissa /= 10; e += 1 }
+  if mantissa < 1 { mantissa *= 10; e -= 1 }
+  func exponent(_ e: Int) -> String { (e < 0 ? "e-" : "e+") + (Swift.abs(e) < 10 ? "0" : "") + String(Swift.abs(e)) }
+  let sign = x < 0 ? "-" : ""
+  let decimals = Swift.max(1, maxLength - exponent(e).count - sign.count - 2)
+  var m = fixed(mantissa, decimals)
+  if m.hasPrefix("10") {  // rounding carried the mantissa to 10
+    e += 1
+    m = fixed(1, decimals)
+  }
+  return sign + m + exponent(e)
 }
 
 /// `x` with `digits` decimals (no Foundation).

@@ -94,6 +94,10 @@ public struct DeepLinearObjective: DifferentiableObjective {
 /// back-propagated through the first L−1 layers. With m_{L−1} = rank(X) and Y realizable,
 /// range(B) = range(X) ∋ columns of Y, so R = 0 and every value is that of an exactly interpolating
 /// network (an honest upper bound on P_lin); `residual(θ)` reports ‖R‖. f = ∞ where BᵀB is singular.
+///
+/// Limitation: when rank X⁺Y < rank X the optimum needs the extra hidden directions to shrink to 0,
+/// where BᵀB becomes singular, so training stalls above P_lin (badly for deep L). `DeepLinearTraining`
+/// therefore uses `MinimumNormFirstLayerObjective`, whose optimum is interior.
 public struct DeepLinearMinimumNormObjective: DifferentiableObjective {
   public let x: Matrix
   public let y: Matrix

@@ -8,15 +8,18 @@ public enum LinearArchitecture: String, Sendable, CaseIterable {
 
 /// Nonconvex training of deep linear networks, the independent check of every closed form (MATH.md
 /// §1–§2, §10): builds the network objective for an architecture, depth and mode, chooses widths that
-/// can attain the optimum, and trains it with `TwoPhaseTrainer` (Adam, then GD) from seeded restarts.
+/// can attain the optimum, and trains it with `TwoPhaseTrainer` (Adam, then an L-BFGS polish with a
+/// monotone line search) from seeded restarts.
 ///
 /// * Standard, regularised: `DeepLinearObjective`, hidden widths min(d, k) (≥ rank W*).
-/// * Standard, min-norm: `DeepLinearMinimumNormObjective`, hidden widths rank(X) (min-norm last layer).
-/// * Parallel (R2 by default), regularised: min(d, k) branches; min-norm: rank(X) branches; inner widths 1.
+/// * Parallel, regularised (R2 by default): `ParallelLinearObjective`, min(d, k) branches, inner widths 1.
+/// * Min-norm (both architectures): `MinimumNormFirstLayerObjective` — the problem reduced to
+///   range(Xᵀ) × rowspace(Y), hidden widths / branches r = rank X⁺Y, first layer W̃_1 = M̃C⁻¹ solved
+///   exactly, so every iterate interpolates Y and the optimum is interior (also when rank X⁺Y < rank X).
 ///
-/// The learning rates are scaled to the data: Adam `0.01·σ₁^{1/L}`; GD `0.25/(L·‖X‖₂²·σ₁^{2(L−1)/L} + β)`
-/// (regularised) or `0.1·σ₁^{(4−2L)/L}` (min-norm, whose objective does not depend on the scale of X)
-/// with σ₁ = max(σ₁(M), 1e-3), and the initialisation scale is `0.5·σ₁^{1/L}/√width`.
+/// Scales (σ₁ = max(σ₁(X⁺Y), 1e-3)): Adam learning rate `0.01·σ₁^{1/L}`; initial layers that scale
+/// their input by about `σ₁^{1/L}` (regularised: entries N(0, σ₁^{2/L}/width)), so the end-to-end
+/// map starts at the scale of the solution rather than near the order-L saddle at 0.
 public struct DeepLinearTraining: Sendable {
   public let data: DeepLinearData
   public let depth: Int
@@ -26,22 +29,32 @@ public struct DeepLinearTraining: Sendable {
   public var parallelRegularizer: ParallelRegularizer = .r2
   public var restarts: Int
   public var adamIterations: Int
-  public var gdIterations: Int
+  /// Iteration budget of the L-BFGS polish of each restart.
+  public var polishIterations: Int
+  /// Relative gradient tolerance of the polish: a restart converged when ‖∇f‖₂ ≤ tol·max(1, |f|).
+  public var gradientTolerance: Double
 
   public init(data: DeepLinearData, depth: Int, architecture: LinearArchitecture, beta: Double?, restarts: Int = 4,
-              adamIterations: Int = 3000, gdIterations: Int = 20000) throws(DeepLinearError) {
+              adamIterations: Int = 1000, polishIterations: Int = 5000, gradientTolerance: Double = 1e-9) throws(DeepLinearError) {
     guard depth >= (architecture == .parallel ? 2 : 1) else {
       throw .invalidDepth(depth, minimum: architecture == .parallel ? 2 : 1)
     }
     if let beta { guard beta >= 0, beta.isFinite else { throw .invalidBeta(beta) } } else { try data.requireRealizable() }
     guard restarts >= 1 else { throw .invalidParameter("restarts must be ≥ 1 (got \(restarts))") }
+    guard adamIterations >= 0, polishIterations >= 0 else {
+      throw .invalidParameter("iteration budgets must be ≥ 0 (got Adam \(adamIterations), polish \(polishIterations))")
+    }
+    guard gradientTolerance > 0, gradientTolerance.isFinite else {
+      throw .invalidParameter("the gradient tolerance must be a finite number > 0 (got \(gradientTolerance))")
+    }
     self.data = data
     self.depth = depth
     self.architecture = architecture
     self.beta = beta
     self.restarts = restarts
     self.adamIterations = adamIterations
-    self.gdIterations = gdIterations
+    self.polishIterations = polishIterations
+    self.gradientTolerance = gradientTolerance
   }
 
   /// The outcome: the best objective over restarts (nil if every restart failed) and every run's value.
@@ -50,52 +63,60 @@ public struct DeepLinearTraining: Sendable {
     public var runValues: [Double]
     /// ‖F − Y‖_F of the best min-norm network (nil in regularised mode).
     public var interpolationResidual: Double?
+    /// Whether the best restart met the polish's gradient tolerance (true for closed-form rows such as
+    /// L = 1 min-norm or Y = 0). If false, `best` is still an attained value (an upper bound on the
+    /// minimum) but may be above it.
+    public var converged: Bool = false
   }
 
   private var scale: Double { Swift.max(data.singularValues.first ?? 0, 1e-3) }
 
-  private func trainer() throws(DeepLinearError) -> TwoPhaseTrainer {
-    let L = Double(depth)
-    let xNorm = Swift.max(data.singularValuesX.first ?? 1, 1e-12)
-    // Min-norm objectives are invariant to the scale of X (B⁺Y does not change), so only σ(M) matters.
-    let gd = beta == nil
-      ? 0.1 * Double.pow(scale, 2 / L) / Double.pow(scale, 2 * (L - 1) / L)
-      : 0.25 / (L * xNorm * xNorm * Double.pow(scale, 2 * (L - 1) / L) + (beta ?? 0))
-    return TwoPhaseTrainer(adamLearningRate: 0.01 * Double.pow(scale, 1 / L), adamIterations: adamIterations,
-                           gdLearningRate: gd, gdIterations: gdIterations, restarts: restarts)
+  private func trainer() -> TwoPhaseTrainer {
+    var t = TwoPhaseTrainer(adamLearningRate: 0.01 * Double.pow(scale, 1 / Double(depth)), adamIterations: adamIterations,
+                            restarts: restarts)
+    t.lbfgsPolish = LBFGS(iterations: polishIterations, gradientTolerance: gradientTolerance)
+    return t
+  }
+
+  private static func outcome(_ r: (runs: [NonconvexTrainer<GradientDescent>.Run], best: NonconvexTrainer<GradientDescent>.Run?),
+                              residual: Double?) -> Outcome {
+    Outcome(best: r.best?.objective, runValues: r.runs.map(\.objective), interpolationResidual: residual,
+            converged: r.best?.stopReason == .converged)
   }
 
   /// Trains from seeded restarts.
   public func train(using generator: inout SeededGenerator) throws(DeepLinearError) -> Outcome {
     let d = data.x.columns, k = data.y.columns, L = depth
-    let t = try trainer()
-    let rankX = Swift.max(data.rankX, 1)
-    func initScale(_ width: Int) -> Double { 0.5 * Double.pow(scale, 1 / Double(L)) / Double(width).squareRoot() }
+    let t = trainer()
+    let layerScale = Double.pow(scale, 1 / Double(L))
     switch (architecture, beta) {
     case (.standard, .some(let b)):
       let w = Swift.min(d, k)
       var obj = try DeepLinearObjective(x: data.x, y: data.y, hiddenWidths: Array(repeating: w, count: L - 1), beta: b)
-      obj.initScale = initScale(w)
-      let r = t.train(obj, using: &generator)
-      return Outcome(best: r.best?.objective, runValues: r.runs.map(\.objective), interpolationResidual: nil)
-    case (.standard, .none):
-      if L == 1 {
-        let p = 0.5 * data.m.dot(data.m)
-        return Outcome(best: p, runValues: [p], interpolationResidual: (Matrix.product(data.x, data.m) - data.y).frobeniusNorm)
-      }
-      var obj = try DeepLinearMinimumNormObjective(x: data.x, y: data.y, hiddenWidths: Array(repeating: rankX, count: L - 1))
-      obj.initScale = initScale(rankX)
-      let r = t.train(obj, using: &generator)
-      return Outcome(best: r.best?.objective, runValues: r.runs.map(\.objective),
-                     interpolationResidual: r.best.map { obj.residual($0.parameters) })
-    case (.parallel, let b):
-      let m = b == nil ? rankX : Swift.min(d, k)
+      obj.initScale = layerScale / Double(w).squareRoot()
+      return Self.outcome(t.train(obj, using: &generator), residual: nil)
+    case (.parallel, .some(let b)):
+      let m = Swift.min(d, k)
       var obj = try ParallelLinearObjective(x: data.x, y: data.y, depth: L, hiddenWidths: Array(repeating: 1, count: L - 2),
                                             branches: m, regularizer: parallelRegularizer, beta: b)
-      obj.initScale = initScale(1)
+      obj.initScale = layerScale * Double.pow(Double(d * k), -0.5 / Double(L))
+      return Self.outcome(t.train(obj, using: &generator), residual: nil)
+    case (_, .none):
+      let residualM = (Matrix.product(data.x, data.m) - data.y).frobeniusNorm
+      if architecture == .standard && L == 1 {
+        let p = 0.5 * data.m.dot(data.m)
+        return Outcome(best: p, runValues: [p], interpolationResidual: residualM, converged: true)
+      }
+      let reduction = try MinimumNormReduction(data: data)
+      if reduction.rank == 0 {
+        // Y = 0: the zero network interpolates with zero norm.
+        return Outcome(best: 0, runValues: [0], interpolationResidual: data.y.frobeniusNorm, converged: true)
+      }
+      let obj = try MinimumNormFirstLayerObjective(
+        reduction: reduction, architecture: architecture, depth: L,
+        regularizer: architecture == .standard ? .weightDecay : parallelRegularizer, initScale: layerScale)
       let r = t.train(obj, using: &generator)
-      return Outcome(best: r.best?.objective, runValues: r.runs.map(\.objective),
-                     interpolationResidual: b == nil ? r.best.map { obj.residual($0.parameters) } : nil)
+      return Self.outcome(r, residual: r.best.map { obj.residual($0.parameters, data: data) })
     }
   }
 }

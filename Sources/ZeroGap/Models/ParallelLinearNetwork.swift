@@ -61,6 +61,8 @@ public struct ParallelLinearNetwork: Sendable {
 ///   θ holds W_{1,j}…w_{L−1,j} only; the output rows Z = [w_{L,j}ᵀ]_j (m×k) are the unique solution of
 ///   BZ = Y on the branch features B = [X W_{1,j}⋯w_{L−1,j}]_j (n×m, full column rank; use m = rank X),
 ///   and the chain rule through Z is that of `DeepLinearMinimumNormObjective` with P = ∂R/∂Z.
+///   (Same limitation as that objective when rank X⁺Y < rank X; `DeepLinearTraining` trains min-norm
+///   parallel nets with `MinimumNormFirstLayerObjective` instead.)
 public struct ParallelLinearObjective: DifferentiableObjective {
   public let x: Matrix
   public let y: Matrix

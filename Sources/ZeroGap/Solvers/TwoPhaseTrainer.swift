@@ -3,9 +3,14 @@
 /// iterate (linear convergence near a minimum, to the gradient tolerance). If the GD polish diverges,
 /// it is retried with the step divided by 4 (up to `polishRetries` times), and Adam's iterate is kept
 /// if every polish fails. Works for any `DifferentiableObjective` (deep linear, parallel, ReLU).
+///
+/// Setting `lbfgsPolish` replaces the GD polish by `LBFGS` (monotone line search: no learning rate
+/// to tune, immune to steps into +∞, superlinear near a minimum); `polish` is then unused.
 public struct TwoPhaseTrainer: Sendable {
   public var adam: NonconvexTrainer<Adam>
   public var polish: NonconvexTrainer<GradientDescent>
+  /// If set, the polish phase is this L-BFGS run instead of `polish`.
+  public var lbfgsPolish: LBFGS?
   public var restarts: Int
   public var polishRetries: Int
 
@@ -26,6 +31,11 @@ public struct TwoPhaseTrainer: Sendable {
     var fallback = NonconvexTrainer<GradientDescent>.Run(
       parameters: a.parameters, objective: a.objective, iterations: a.iterations, stopReason: a.stopReason, history: [])
     guard a.objective.isFinite else { return fallback }
+    if let lbfgsPolish {
+      var p = lbfgsPolish.run(objective, from: a.parameters)
+      p.iterations += a.iterations
+      return p.stopReason == .diverged || !(p.objective <= a.objective) ? fallback : p
+    }
     var gd = polish
     for _ in 0...polishRetries {
       var p = gd.run(objective, from: a.parameters)

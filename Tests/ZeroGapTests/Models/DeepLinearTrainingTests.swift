@@ -104,6 +104,26 @@ struct DeepLinearTrainingTests {
     }
   }
 
+  /// MATH.md §10.2 literally: the factored net with a min-norm *last* layer (`DeepLinearMinimumNormObjective`,
+  /// widths rank X = rank X⁺Y = 2) trained by Adam + L-BFGS gives P − 1e-8 ≤ best ≤ P + 1e-5.
+  @Test func minNormLastLayerGeneralXWithLBFGS() throws {
+    let x = Matrix([[1, 0], [0, 1], [1, 1]])
+    let data = try DeepLinearData(x: x, y: x * Matrix([[2, 0, 1], [1, 1, 0]]))
+    var g = SeededGenerator(seed: 8)
+    for L in 2...5 {
+      let p = try StandardDeepLinearMinimumNorm(data: data, depth: L).primal
+      var obj = try DeepLinearMinimumNormObjective(x: data.x, y: data.y, hiddenWidths: Array(repeating: 2, count: L - 1))
+      obj.initScale = Double.pow(data.singularValues[0], 1 / Double(L)) / 2.0.squareRoot()
+      var t = TwoPhaseTrainer(adamIterations: 500, restarts: 4)
+      t.lbfgsPolish = LBFGS(iterations: 3000, gradientTolerance: 1e-9)
+      let r = t.train(obj, using: &g)
+      let best = try #require(r.best)
+      #expect(best.objective >= p - 1e-8 && best.objective <= p + 1e-5, "L=\(L): \(best.objective) vs \(p)")
+      #expect(obj.residual(best.parameters) < 1e-9)
+      for run in r.runs where run.objective.isFinite { #expect(run.objective >= p - 1e-8) }
+    }
+  }
+
   /// ≥ 20 random instances: the best of a few restarts reaches the closed form to 1e-5 (relative),
   /// and no run goes below it (1e-9 slack).
   @Test func randomInstancesReachClosedForms() throws {
