@@ -96,15 +96,7 @@ public struct MinimumNormFirstLayerObjective: DifferentiableObjective {
 
   /// Penalty value and gradient coefficient c (∂/∂W = c·W) of one block.
   private func blockPenalty(_ w: Matrix) -> (value: Double, coefficient: Double) {
-    let sq = w.dot(w)
-    switch regularizer {
-    case .r2:
-      let L = Double(depth)
-      let norm = sq.squareRoot()
-      return (Double.pow(norm, L) / L, depth == 2 ? 1 : Double.pow(norm, L - 2))
-    case .weightDecay, .r1:
-      return (sq / 2, 1)
-    }
+    regularizer.blockPenalty(w, depth: depth)
   }
 
   /// The blocks of θ, chain by chain.

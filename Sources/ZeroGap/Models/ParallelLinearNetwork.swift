@@ -8,6 +8,21 @@ public enum ParallelRegularizer: String, Sendable, CaseIterable {
   case r2
   /// Plain weight decay `(β/2) Σ_j Σ_l ‖W_{l,j}‖_F²` (does **not** remove the gap for L ≥ 3).
   case weightDecay
+
+  /// Smooth per-block penalty of the trainable forms and its gradient coefficient c (∂/∂W = c·W):
+  /// R2 gives `‖W‖_F^L / L` with c = ‖W‖_F^{L−2}; weight decay (and R1, trained through R2's
+  /// rescaling-equivalent weight-decay surrogate) gives `‖W‖_F²/2` with c = 1.
+  func blockPenalty(_ w: Matrix, depth: Int) -> (value: Double, coefficient: Double) {
+    let sq = w.dot(w)
+    switch self {
+    case .r2:
+      let L = Double(depth)
+      let norm = sq.squareRoot()
+      return (Double.pow(norm, L) / L, depth == 2 ? 1 : Double.pow(norm, L - 2))
+    case .weightDecay, .r1:
+      return (sq / 2, 1)
+    }
+  }
 }
 
 /// A parallel deep linear network (MATH.md §2): m branches, each a standard deep linear chain
@@ -112,15 +127,7 @@ public struct ParallelLinearObjective: DifferentiableObjective {
 
   /// Per-block regulariser value and gradient coefficient c (∂/∂W = c·W).
   private func blockRegularizer(_ w: Matrix) -> (value: Double, coefficient: Double) {
-    let sq = w.dot(w)
-    switch regularizerKind {
-    case .r2:
-      let L = Double(depth)
-      let norm = sq.squareRoot()
-      return (Double.pow(norm, L) / L, depth == 2 ? 1 : Double.pow(norm, L - 2))
-    case .weightDecay, .r1:
-      return (sq / 2, 1)
-    }
+    regularizerKind.blockPenalty(w, depth: depth)
   }
 
   /// The branches stored in θ (without the output rows in min-norm mode).
