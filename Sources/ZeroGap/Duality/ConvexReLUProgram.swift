@@ -127,7 +127,11 @@ public struct ConvexReLUProgram: Sendable {
     var previous: ConvexReLUSolution? = nil
     for b in betas {
       let prog = try ConvexReLUProgram(data: data, targets: targets, patterns: patterns, beta: b, loss: loss, model: model)
-      let s = try prog.solve(options: options, warmStart: previous)
+      // Warm start from the previous blocks only: the multipliers and penalty of another β are a poor start.
+      let start = previous.map {
+        ConvexReLUSolution(model: $0.model, positive: $0.positive, negative: $0.negative, multipliers: nil, penalty: nil, report: $0.report)
+      }
+      let s = try prog.solve(options: options, warmStart: start)
       out.append(s)
       previous = s
     }

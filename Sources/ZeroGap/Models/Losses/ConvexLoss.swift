@@ -92,6 +92,40 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
     }
   }
 
+  /// The Bregman divergence `ℓ(a) − ℓ(b) − ⟨∇ℓ(b), a − b⟩ ≥ 0`, computed entrywise without the cancellation of
+  /// subtracting two loss values (so line searches stay reliable near the optimum). Hinge: the plain difference.
+  public func bregman(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
+    var s = 0.0
+    switch self {
+    case .squared:
+      for j in 0..<y.count {
+        let r = a[j] - b[j]
+        s += r * r
+      }
+      return 0.5 * s
+    case .logistic:
+      // With z = −y ŷ: softplus(z_a) − softplus(z_b) − σ(z_b)(z_a − z_b) = log1p(p·expm1(h)) − p·h, h = z_a − z_b.
+      for j in 0..<y.count {
+        let za = -y[j] * a[j], zb = -y[j] * b[j]
+        let h = za - zb
+        let p = ConvexLoss.sigmoid(zb)
+        if h > 30 {
+          s += ConvexLoss.softplus(za) - ConvexLoss.softplus(zb) - p * h
+        } else {
+          s += Swift.max(0, Double.log(onePlus: p * Double.expMinusOne(h)) - p * h)
+        }
+      }
+      return s
+    case .hinge:
+      for j in 0..<y.count {
+        let mb = 1 - y[j] * b[j]
+        let g = mb > 0 ? -y[j] : 0
+        s += Swift.max(0, 1 - y[j] * a[j]) - Swift.max(0, mb) - g * (a[j] - b[j])
+      }
+      return s
+    }
+  }
+
   /// The candidate dual point `v = −∇ℓ(ŷ)` (§3.5, §3.8): `y − ŷ` (squared), `y ⊙ sigmoid(−y⊙ŷ)` (logistic),
   /// `y ⊙ 1[y⊙ŷ < 1]` (hinge subgradient).
   public func dualPoint(_ yhat: [Double], _ y: [Double]) -> [Double] {
