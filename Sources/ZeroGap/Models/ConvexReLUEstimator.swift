@@ -224,64 +224,73 @@ public struct ConvexReLUEstimator: Sendable {
     }
   }
 
-  /// Reads a model file written by `save`.
+  /// Reads a model file written by `save` (numbers round-trip exactly).
   /// - Throws: `.invalidParameter` naming the file and the missing/invalid field.
   public static func load(from path: String) throws -> ConvexReLUEstimator {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConvexReLUError.invalidParameter("cannot read the model file \(path) (missing or unreadable)")
     }
-    let any: Any
-    do { any = try JSONSerialization.jsonObject(with: data) } catch {
-      throw ConvexReLUError.invalidParameter("\(path) is not valid JSON: \(error.localizedDescription)")
+    let root: JSON
+    do { root = try JSON.parse(String(decoding: data, as: UTF8.self)) } catch {
+      throw ConvexReLUError.invalidParameter("\(path) is not valid JSON (\(error))")
     }
     func bad(_ what: String) -> ConvexReLUError { .invalidParameter("\(path): \(what); is this a model file written by `zerogap fit`?") }
-    guard let root = any as? [String: Any], root["format"] as? String == "zerogap-two-layer-relu" else { throw bad("missing \"format\": \"zerogap-two-layer-relu\"") }
-    func num(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
-    func nums(_ v: Any?) -> [Double]? { (v as? [Any])?.compactMap { num($0) } }
-    func mat(_ v: Any?, _ name: String) throws -> Matrix {
-      guard let rows = v as? [Any] else { throw bad("missing matrix \"\(name)\"") }
+    guard root["format"]?.stringValue == "zerogap-two-layer-relu" else { throw bad("missing \"format\": \"zerogap-two-layer-relu\"") }
+    func nums(_ v: JSON?) -> [Double]? {
+      guard let a = v?.arrayValue else { return nil }
+      let x = a.compactMap { $0.doubleValue }
+      return x.count == a.count ? x : nil
+    }
+    func mat(_ v: JSON?, _ name: String, columns: Int? = nil) throws -> Matrix {
+      guard let rows = v?.arrayValue else { throw bad("missing matrix \"\(name)\"") }
       let r = try rows.map { row -> [Double] in
-        guard let x = nums(row), x.count == (row as? [Any])?.count else { throw bad("non-numeric entry in \"\(name)\"") }
+        guard let x = nums(row) else { throw bad("non-numeric entry in \"\(name)\"") }
         return x
       }
-      guard let n = r.first?.count, r.allSatisfy({ $0.count == n }) else {
-        if r.isEmpty { return Matrix(rows: 0, columns: 0) }
-        throw bad("ragged matrix \"\(name)\"")
-      }
-      return Matrix(r)
+      let n = r.first?.count ?? columns ?? 0
+      guard r.allSatisfy({ $0.count == n }) else { throw bad("ragged matrix \"\(name)\"") }
+      return Matrix(rows: r.count, columns: n, rowMajor: r.flatMap { $0 })
     }
-    guard let modelName = root["model"] as? String, let model = ConvexReLUModel(rawValue: modelName) else { throw bad("unknown \"model\"") }
-    guard let lossName = root["loss"] as? String, let loss = ConvexLoss(rawValue: lossName) else { throw bad("unknown \"loss\"") }
-    guard let beta = num(root["beta"]) else { throw bad("missing \"beta\"") }
-    guard let pre = root["preprocessing"] as? [String: Any], let means = nums(pre["means"]), let scales = nums(pre["scales"]),
-      let standardize = pre["standardize"] as? Bool, let bias = pre["bias"] as? Bool, means.count == scales.count
+    guard let model = root["model"]?.stringValue.flatMap(ConvexReLUModel.init(rawValue:)) else { throw bad("unknown \"model\"") }
+    guard let loss = root["loss"]?.stringValue.flatMap(ConvexLoss.init(rawValue:)) else { throw bad("unknown \"loss\"") }
+    guard let beta = root["beta"]?.doubleValue, beta > 0 else { throw bad("missing or invalid \"beta\"") }
+    let pre = root["preprocessing"]
+    guard let means = nums(pre?["means"]), let scales = nums(pre?["scales"]), let standardize = pre?["standardize"]?.boolValue,
+      let bias = pre?["bias"]?.boolValue, means.count == scales.count, scales.allSatisfy({ $0 > 0 })
     else { throw bad("missing or invalid \"preprocessing\"") }
-    guard let pat = root["patterns"] as? [String: Any], let originName = pat["origin"] as? String,
-      let origin = ActivationPatterns.Origin(rawValue: originName)
-    else { throw bad("missing or invalid \"patterns\"") }
-    let gates = try mat(pat["gates"], "gates")
-    guard let net = root["network"] as? [String: Any] else { throw bad("missing \"network\"") }
-    let w1 = try mat(net["first_layer"], "first_layer")
-    let w2 = try mat(net["output_weights"], "output_weights")
-    let ng: Matrix? = (net["network_gates"] is NSNull || net["network_gates"] == nil) ? nil : try mat(net["network_gates"], "network_gates")
+    guard let origin = root["patterns"]?["origin"]?.stringValue.flatMap(ActivationPatterns.Origin.init(rawValue:)) else {
+      throw bad("missing or invalid \"patterns\"")
+    }
     let d = means.count + (bias ? 1 : 0)
-    guard w1.columns == w2.rows, w1.rows == d || w1.columns == 0 else { throw bad("weight shapes \(w1.rows)×\(w1.columns) and \(w2.rows)×\(w2.columns) do not fit \(d) inputs") }
-    guard let solver = root["solver"] as? [String: Any], let obj = num(solver["objective"]), let lb = num(solver["lower_bound"]),
-      let scopeName = solver["bound_scope"] as? String, let scope = BoundScope(rawValue: scopeName)
+    let gates = try mat(root["patterns"]?["gates"], "gates")
+    guard let net = root["network"] else { throw bad("missing \"network\"") }
+    var w1 = try mat(net["first_layer"], "first_layer")
+    var w2 = try mat(net["output_weights"], "output_weights", columns: 1)
+    if w1.columns == 0 { w1 = Matrix(rows: d, columns: 0) }
+    if w2.rows == 0 { w2 = Matrix(rows: 0, columns: 1) }
+    var ng: Matrix? = nil
+    if let g = net["network_gates"], g != .null {
+      ng = try mat(g, "network_gates")
+      if ng?.columns == 0 { ng = Matrix(rows: d, columns: 0) }
+    }
+    guard w1.rows == d, w1.columns == w2.rows, ng.map({ $0.rows == d && $0.columns == w1.columns }) ?? true else {
+      throw bad("weight shapes \(w1.rows)×\(w1.columns) and \(w2.rows)×\(w2.columns) do not fit \(d) inputs")
+    }
+    let solver = root["solver"]
+    guard let obj = solver?["objective"]?.doubleValue, let lb = solver?["lower_bound"]?.doubleValue,
+      let scope = solver?["bound_scope"]?.stringValue.flatMap(BoundScope.init(rawValue:))
     else { throw bad("missing or invalid \"solver\"") }
-    let stop = (solver["stop_reason"] as? String).flatMap(StopReason.init(rawValue:)) ?? .converged
+    let stop = solver?["stop_reason"]?.stringValue.flatMap(StopReason.init(rawValue:)) ?? .converged
     let report = ConvexSolverReport(
-      iterations: Int(num(solver["iterations"]) ?? 0), outerIterations: Int(num(solver["outer_iterations"]) ?? 0),
-      seconds: num(solver["seconds"]) ?? 0, stopReason: stop, objective: obj, lowerBound: lb,
-      constraintViolation: num(solver["constraint_violation"]) ?? 0)
-    let first = w1.columns == 0 ? Matrix(rows: d, columns: 0) : w1
-    let second = w2.columns == 0 ? Matrix(rows: 0, columns: 1) : w2
+      iterations: Int(solver?["iterations"]?.doubleValue ?? 0), outerIterations: Int(solver?["outer_iterations"]?.doubleValue ?? 0),
+      seconds: solver?["seconds"]?.doubleValue ?? 0, stopReason: stop, objective: obj, lowerBound: lb,
+      constraintViolation: solver?["constraint_violation"]?.doubleValue ?? 0)
     var est = ConvexReLUEstimator(configuration: Configuration(
       model: model, loss: loss, beta: beta, patterns: .gates(gates), standardize: standardize, bias: bias,
-      solver: ConvexSolverOptions(tolerance: num(solver["tolerance"]) ?? 1e-6)))
+      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6)))
     est.fitted = Fitted(
       means: means, scales: scales, gates: gates, patternOrigin: origin,
-      network: TwoLayerReLUNetwork(firstLayer: first, outputWeights: second, gates: ng),
+      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng),
       report: report, boundScope: scope, globalCertificate: nil)
     return est
   }
