@@ -141,6 +141,7 @@ struct GroupLassoSolver {
     var stop = StopReason.maxIterations
     var violation = 0.0
     var bestU = u
+    var mismatch = 0.0
     let gradScale = Swift.max(1e-300, initialGradientScale())
 
     // Objective pieces evaluated from XU.
@@ -221,6 +222,13 @@ struct GroupLassoSolver {
         }
       }
       let ub = loss.value(yhat, y) + beta * groupNormSum(u)
+      if constrained {
+        // Feasibility within tolerance: the network (true ReLU) and the convex point must have the same value,
+        // otherwise the network has left the given patterns and is not a point of this program.
+        predict(xu, into: &yhat)
+        let convex = loss.value(yhat, y) + beta * groupNormSum(u)
+        mismatch = abs(convex - ub)
+      }
       return (ub, lb)
     }
     func violationScale() -> Double {
@@ -303,7 +311,8 @@ struct GroupLassoSolver {
           let nearlyDone = ConvexSolverReport.relative(best.ub, best.lb) <= 100 * options.tolerance
           let (ub, lb) = certify(polish: innerDone || (nearlyDone && checks % 5 == 0))
           if lb > best.lb { best.lb = lb }
-          if ub < best.ub {
+          let feasible = mismatch <= options.tolerance * Swift.max(abs(ub), 1e-300)
+          if feasible && ub < best.ub {
             // Keep the best network seen (its value is an attained upper bound); copy without allocating.
             best.ub = ub
             u.withUnsafeBufferPointer { src in bestU.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
@@ -340,7 +349,8 @@ struct GroupLassoSolver {
       }
     }
     var (ub, lb) = certify(polish: true)
-    if best.ub < ub {
+    let currentFeasible = mismatch <= options.tolerance * Swift.max(abs(ub), 1e-300)
+    if best.ub.isFinite && (best.ub < ub || !currentFeasible) {
       // Return the best network seen.
       swap(&u, &bestU)
       xu.gemm(x, u)
