@@ -14,12 +14,14 @@ extension ZeroGapCommand {
           "version": .string(ZeroGapVersion.string), "openblas_core": .string(core),
           "openblas_threads": .number(Double(BLASRuntime.threadCount)),
           "openblas_config": .string(BLASRuntime.configuration),
+          "kernel_guard_reexecuted": .bool(BLASRuntime.kernelGuardReexecuted),
         ]).serialized())
       } else {
         print("zerogap \(ZeroGapVersion.string)")
         print("OpenBLAS kernel:  \(core)\(core == "Prescott" ? "  (generic fallback: slow; set OPENBLAS_CORETYPE)" : "")")
         print("OpenBLAS threads: \(BLASRuntime.threadCount)")
         print("OpenBLAS config:  \(BLASRuntime.configuration)")
+        if BLASRuntime.kernelGuardReexecuted { print("(re-executed once to select the \(core) kernel)") }
       }
     }
   }

@@ -7,7 +7,14 @@ import CZeroGapLAPACK
 enum LAPACK {
   private static func char(_ c: Character) -> CChar { CChar(bitPattern: c.asciiValue ?? 0) }
 
+  /// Test hook: while `true` (bound with `LAPACK.$simulateGesddFailure.withValue(true) { … }`),
+  /// every `dgesdd` call reports non-convergence after running, so the `dgesvd` fallback path is
+  /// exercised. Task-local, so concurrent tests are unaffected.
+  @TaskLocal static var simulateGesddFailure = false
+
   private static func check(_ info: Int32, _ routine: String) throws(LinearAlgebraError) {
+    // LAPACKE_WORK_MEMORY_ERROR / LAPACKE_TRANSPOSE_MEMORY_ERROR.
+    if info == -1010 || info == -1011 { throw .outOfMemory(routine: routine) }
     if info < 0 { throw .illegalArgument(routine: routine, index: Int(-info)) }
     if info > 0 { throw .didNotConverge(routine: routine, info: Int(info)) }
   }
@@ -16,85 +23,113 @@ enum LAPACK {
     if !a.isFinite { throw .nonFiniteInput(routine: routine) }
   }
 
-  /// Thin (`full == false`) or full SVD `A = U·diag(s)·Vᵀ` of an m×n matrix. Tries `dgesdd`
-  /// (divide and conquer) and falls back to `dgesvd` (QR iteration) if it fails to converge.
-  /// Returns U (m×k or m×m), s (length min(m,n), descending) and Vᵀ (k×n or n×n), k = min(m,n).
-  static func svd(_ a: Matrix, full: Bool) throws(LinearAlgebraError) -> (u: Matrix, s: [Double], vt: Matrix) {
-    try requireFinite(a, "dgesdd")
-    do {
-      return try gesdd(a, full: full)
-    } catch .didNotConverge {
-      return try gesvd(a, full: full)
+  /// Which singular vectors an SVD driver computes (LAPACK `jobz`/`jobu`/`jobvt`).
+  enum SVDVectors {
+    /// None: `U` and `Vᵀ` are returned empty (m×0 and 0×n).
+    case none
+    /// Thin: U is m×k, Vᵀ is k×n, k = min(m, n).
+    case thin
+    /// Full: U is m×m, Vᵀ is n×n.
+    case full
+
+    var job: Character {
+      switch self {
+      case .none: "N"
+      case .thin: "S"
+      case .full: "A"
+      }
     }
   }
 
-  static func gesdd(_ a: Matrix, full: Bool) throws(LinearAlgebraError) -> (u: Matrix, s: [Double], vt: Matrix) {
+  /// SVD `A = U·diag(s)·Vᵀ` of an m×n matrix. Tries `dgesdd` (divide and conquer) and falls back
+  /// to `dgesvd` (QR iteration) if it fails to converge; the fallback restarts from the original
+  /// `a` (dgesdd overwrites its own copy). s has length min(m, n) and is descending.
+  static func svd(_ a: Matrix, vectors: SVDVectors) throws(LinearAlgebraError) -> (u: Matrix, s: [Double], vt: Matrix) {
+    try requireFinite(a, "dgesdd")
+    do {
+      return try gesdd(a, vectors: vectors)
+    } catch .didNotConverge(routine: _, info: let gesddInfo) {
+      do {
+        return try gesvd(a, vectors: vectors)
+      } catch .didNotConverge(routine: _, info: let info) {
+        throw .didNotConverge(routine: "dgesvd (fallback after dgesdd failed with info = \(gesddInfo))", info: info)
+      }
+    }
+  }
+
+  /// The shapes of U and Vᵀ for `vectors`, and what to return when min(m, n) = 0.
+  private static func svdShapes(_ m: Int, _ n: Int, _ vectors: SVDVectors) -> (u: Matrix, vt: Matrix) {
+    let k = min(m, n)
+    switch vectors {
+    case .none: return (Matrix(rows: m, columns: 0), Matrix(rows: 0, columns: n))
+    case .thin: return (Matrix(rows: m, columns: k), Matrix(rows: k, columns: n))
+    case .full: return (Matrix(rows: m, columns: m), Matrix(rows: n, columns: n))
+    }
+  }
+
+  /// The SVD of a matrix with min(m, n) = 0: no singular values; the full factors are identities.
+  private static func emptySVD(_ m: Int, _ n: Int, _ vectors: SVDVectors) -> (u: Matrix, s: [Double], vt: Matrix) {
+    if vectors == .full { return (Matrix.identity(m), [], Matrix.identity(n)) }
+    let (u, vt) = svdShapes(m, n, vectors)
+    return (u, [], vt)
+  }
+
+  static func gesdd(_ a: Matrix, vectors: SVDVectors) throws(LinearAlgebraError) -> (u: Matrix, s: [Double], vt: Matrix) {
     let m = a.rows, n = a.columns, k = min(m, n)
-    var work = a
     var s = [Double](repeating: 0, count: k)
-    var u = Matrix(rows: m, columns: full ? m : k)
-    var vt = Matrix(rows: full ? n : k, columns: n)
-    let ldvt = max(1, vt.rows)
-    if k == 0 { return (full ? Matrix.identity(m) : u, s, full ? Matrix.identity(n) : vt) }
-    let info = work.withUnsafeMutableBufferPointer { pa in
+    if k == 0 { return emptySVD(m, n, vectors) }
+    var work = a
+    // With jobz = N, LAPACK still requires ldu ≥ 1 and ldvt ≥ 1 and never touches U/Vᵀ: 1-element buffers.
+    var (u, vt) = vectors == .none ? (Matrix(rows: 1, columns: 1), Matrix(rows: 1, columns: 1)) : svdShapes(m, n, vectors)
+    let ldu = max(1, u.rows), ldvt = max(1, vt.rows)
+    var info = work.withUnsafeMutableBufferPointer { pa in
       u.withUnsafeMutableBufferPointer { pu in
         vt.withUnsafeMutableBufferPointer { pv in
           s.withUnsafeMutableBufferPointer { ps in
             LAPACKE_dgesdd(
-              LAPACK_COL_MAJOR, char(full ? "A" : "S"), Int32(m), Int32(n), pa.baseAddress, Int32(max(1, m)),
-              ps.baseAddress, pu.baseAddress, Int32(max(1, m)), pv.baseAddress, Int32(ldvt))
+              LAPACK_COL_MAJOR, char(vectors.job), Int32(m), Int32(n), pa.baseAddress, Int32(max(1, m)),
+              ps.baseAddress, pu.baseAddress, Int32(ldu), pv.baseAddress, Int32(ldvt))
           }
         }
       }
     }
+    if simulateGesddFailure && info == 0 { info = 1 }
     try check(info, "dgesdd")
+    if vectors == .none { (u, vt) = svdShapes(m, n, .none) }
     return (u, s, vt)
   }
 
-  static func gesvd(_ a: Matrix, full: Bool) throws(LinearAlgebraError) -> (u: Matrix, s: [Double], vt: Matrix) {
+  static func gesvd(_ a: Matrix, vectors: SVDVectors) throws(LinearAlgebraError) -> (u: Matrix, s: [Double], vt: Matrix) {
+    try requireFinite(a, "dgesvd")
     let m = a.rows, n = a.columns, k = min(m, n)
-    var work = a
     var s = [Double](repeating: 0, count: k)
-    var u = Matrix(rows: m, columns: full ? m : k)
-    var vt = Matrix(rows: full ? n : k, columns: n)
-    let ldvt = max(1, vt.rows)
+    if k == 0 { return emptySVD(m, n, vectors) }
+    var work = a
+    var (u, vt) = vectors == .none ? (Matrix(rows: 1, columns: 1), Matrix(rows: 1, columns: 1)) : svdShapes(m, n, vectors)
+    let ldu = max(1, u.rows), ldvt = max(1, vt.rows)
     var superb = [Double](repeating: 0, count: max(1, k - 1))
-    if k == 0 { return (full ? Matrix.identity(m) : u, s, full ? Matrix.identity(n) : vt) }
-    let job = char(full ? "A" : "S")
+    let job = char(vectors.job)
     let info = work.withUnsafeMutableBufferPointer { pa in
       u.withUnsafeMutableBufferPointer { pu in
         vt.withUnsafeMutableBufferPointer { pv in
           s.withUnsafeMutableBufferPointer { ps in
-            LAPACKE_dgesvd(
-              LAPACK_COL_MAJOR, job, job, Int32(m), Int32(n), pa.baseAddress, Int32(max(1, m)),
-              ps.baseAddress, pu.baseAddress, Int32(max(1, m)), pv.baseAddress, Int32(ldvt), &superb)
+            superb.withUnsafeMutableBufferPointer { pw in
+              LAPACKE_dgesvd(
+                LAPACK_COL_MAJOR, job, job, Int32(m), Int32(n), pa.baseAddress, Int32(max(1, m)),
+                ps.baseAddress, pu.baseAddress, Int32(ldu), pv.baseAddress, Int32(ldvt), pw.baseAddress)
+            }
           }
         }
       }
     }
     try check(info, "dgesvd")
+    if vectors == .none { (u, vt) = svdShapes(m, n, .none) }
     return (u, s, vt)
   }
 
-  /// Singular values only (`dgesdd` with `jobz = N`), descending.
+  /// Singular values only (`dgesdd` with `jobz = N`, `dgesvd` fallback), descending.
   static func singularValues(_ a: Matrix) throws(LinearAlgebraError) -> [Double] {
-    try requireFinite(a, "dgesdd")
-    let m = a.rows, n = a.columns, k = min(m, n)
-    if k == 0 { return [] }
-    var work = a
-    var s = [Double](repeating: 0, count: k)
-    var dummy = [Double](repeating: 0, count: 1)
-    var dummy2 = [Double](repeating: 0, count: 1)
-    let info = work.withUnsafeMutableBufferPointer { pa in
-      s.withUnsafeMutableBufferPointer { ps in
-        LAPACKE_dgesdd(
-          LAPACK_COL_MAJOR, char("N"), Int32(m), Int32(n), pa.baseAddress, Int32(max(1, m)), ps.baseAddress,
-          &dummy, 1, &dummy2, 1)
-      }
-    }
-    if info > 0 { return try gesvd(a, full: false).s }
-    try check(info, "dgesdd")
-    return s
+    try svd(a, vectors: .none).s
   }
 
   /// Symmetric eigendecomposition `A = V·diag(λ)·Vᵀ` (`dsyevd`); λ ascending. Reads the lower triangle.
@@ -176,27 +211,30 @@ enum LAPACK {
     try requireFinite(a, "dgelsd")
     try requireFinite(b, "dgelsd")
     let m = a.rows, n = a.columns, nrhs = b.columns
-    let ldb = max(1, max(m, n))
+    if min(m, n) == 0 { return (Matrix(rows: n, columns: nrhs), 0, []) }
+    if nrhs == 0 {
+      let s = try singularValues(a)
+      return (Matrix(rows: n, columns: 0), s.filter { $0 > rcond * s[0] }.count, s)
+    }
+    let ldb = max(m, n)
     var work = a
+    // dgelsd needs B in an ldb×nrhs buffer with ldb ≥ max(m, n); X comes back in its first n rows.
     var bb = Matrix(rows: ldb, columns: nrhs)
     for j in 0..<nrhs {
       for i in 0..<m { bb[i, j] = b[i, j] }
     }
-    var s = [Double](repeating: 0, count: max(1, min(m, n)))
+    var s = [Double](repeating: 0, count: min(m, n))
     var rank: Int32 = 0
-    if min(m, n) == 0 || nrhs == 0 { return (Matrix(rows: n, columns: nrhs), 0, []) }
     let info = work.withUnsafeMutableBufferPointer { pa in
       bb.withUnsafeMutableBufferPointer { pb in
-        LAPACKE_dgelsd(
-          LAPACK_COL_MAJOR, Int32(m), Int32(n), Int32(nrhs), pa.baseAddress, Int32(max(1, m)), pb.baseAddress,
-          Int32(ldb), &s, rcond, &rank)
+        s.withUnsafeMutableBufferPointer { ps in
+          LAPACKE_dgelsd(
+            LAPACK_COL_MAJOR, Int32(m), Int32(n), Int32(nrhs), pa.baseAddress, Int32(m), pb.baseAddress,
+            Int32(ldb), ps.baseAddress, rcond, &rank)
+        }
       }
     }
     try check(info, "dgelsd")
-    var x = Matrix(rows: n, columns: nrhs)
-    for j in 0..<nrhs {
-      for i in 0..<n { x[i, j] = bb[i, j] }
-    }
-    return (x, Int(rank), Array(s.prefix(min(m, n))))
+    return (bb.rows(0..<n), Int(rank), s)
   }
 }

@@ -15,10 +15,15 @@ public struct LeastSquares: Sendable {
   public let relativeTolerance: Double
 
   /// Solves `A·X ≈ B`. The default `rcond` is `max(m, n)·ε`.
-  /// - Throws: `.shapeMismatch` if row counts differ, `.nonFiniteInput`, `.didNotConverge`.
+  /// - Throws: `.shapeMismatch` if row counts differ, `.invalidArgument` for a negative or NaN
+  ///   `rcond`, `.nonFiniteInput`, `.didNotConverge`.
   public init(_ a: Matrix, _ b: Matrix, relativeTolerance rcond: Double? = nil) throws(LinearAlgebraError) {
     guard a.rows == b.rows else {
-      throw .shapeMismatch(operation: "LeastSquares", details: "A has \(a.rows) rows but B has \(b.rows)")
+      throw .shapeMismatch(
+        operation: "LeastSquares", details: "A is \(a.rows)×\(a.columns) but B is \(b.rows)×\(b.columns); they need the same number of rows")
+    }
+    if let r = rcond, !(r >= 0) {
+      throw .invalidArgument(operation: "LeastSquares", details: "relativeTolerance must be ≥ 0 (got \(r))")
     }
     let tol = rcond ?? Double(max(a.rows, a.columns)) * Double.ulpOfOne
     relativeTolerance = tol
@@ -33,8 +38,12 @@ public struct LeastSquares: Sendable {
 
 extension Matrix {
   /// Moore–Penrose pseudo-inverse A⁺ (n×m) through the thin SVD: `V·diag(1/σ_i)·Uᵀ` over the
-  /// σ_i > `relativeTolerance·σ₁` (default `max(m, n)·ε`).
+  /// σ_i > `relativeTolerance·σ₁` (default `max(m, n)·ε`), MATH.md §0 `X^†`.
+  /// - Throws: `.invalidArgument` for a negative or NaN tolerance, `.nonFiniteInput`, `.didNotConverge`.
   public func pseudoInverse(relativeTolerance rcond: Double? = nil) throws(LinearAlgebraError) -> Matrix {
+    if let r = rcond, !(r >= 0) {
+      throw .invalidArgument(operation: "pseudoInverse", details: "relativeTolerance must be ≥ 0 (got \(r))")
+    }
     let svd = try SVD(self)
     let tol = (rcond ?? Double(Swift.max(rows, columns)) * Double.ulpOfOne) * (svd.singularValues.first ?? 0)
     let r = svd.singularValues.filter { $0 > tol }.count

@@ -1,0 +1,139 @@
+import RealModule
+
+/// The table of `zerogap linear` (MATH.md §1–§2, §9 figure 1): for each depth, the primal value, dual
+/// value and gap of the standard deep linear network (weight decay) and of the parallel network
+/// (R1/R2 regularisation), in min-norm mode (β = nil) or for the regularised squared loss, optionally
+/// with the best value reached by nonconvex training. Values are in MATH.md's unnormalised convention.
+///
+/// * standard, min-norm: P_lin, D_lin (closed forms, §1.2–1.3);
+/// * standard, regularised: P_reg (closed form if XᵀX = I or XXᵀ = I, else best value found by proximal
+///   gradient) and D_reg (§1.5);
+/// * parallel, min-norm: ‖X⁺Y‖_* and the dual certificate value (§2);
+/// * parallel, regularised: `min (1/2)‖XW−Y‖² + β‖W‖_*` and its dual certificate (§2); depth ≥ 2 only.
+public struct LinearDualityTable: Sendable {
+  public struct Row: Sendable {
+    public var depth: Int
+    public var architecture: LinearArchitecture
+    public var primal: Double
+    public var dual: Double
+    public var gap: Double
+    /// Best value of nonconvex training (nil if not requested or every restart failed).
+    public var trained: Double?
+    /// Whether `primal` is a closed form or certified convex value (false: best value found).
+    public var primalCertified: Bool
+  }
+
+  public var rows: [Row]
+  /// σ(X⁺Y), descending (round-off values zeroed).
+  public var singularValues: [Double]
+  public var beta: Double?
+  public var rankX: Int
+  /// Relative pseudo-inverse tolerance used for X⁺.
+  public var pseudoInverseTolerance: Double
+  public var shapeX: (rows: Int, columns: Int)
+  public var shapeY: (rows: Int, columns: Int)
+
+  /// Computes the table.
+  /// - Parameters:
+  ///   - depths: each ≥ 1 (the parallel architecture is reported for depths ≥ 2).
+  ///   - beta: nil for min-norm interpolation (Y must be realizable), else β ≥ 0.
+  ///   - trainRestarts: 0 for no training, else the number of seeded restarts per row.
+  /// - Throws: `DeepLinearError` (depth < 1, β < 0, not realizable in min-norm mode, …).
+  public static func compute(data: DeepLinearData, depths: [Int], beta: Double?, trainRestarts: Int = 0, seed: UInt64 = 0)
+    throws(DeepLinearError) -> LinearDualityTable
+  {
+    guard !depths.isEmpty else { throw .invalidParameter("no depth given: pass e.g. --depth 2,3,4,5") }
+    for L in depths where L < 1 { throw .invalidDepth(L, minimum: 1) }
+    if let beta { guard beta >= 0, beta.isFinite else { throw .invalidBeta(beta) } } else { try data.requireRealizable() }
+    var rows: [Row] = []
+    for L in depths {
+      for arch in LinearArchitecture.allCases {
+        if arch == .parallel && L < 2 { continue }
+        var row: Row
+        switch (arch, beta) {
+        case (.standard, .none):
+          let p = try StandardDeepLinearMinimumNorm(data: data, depth: L)
+          row = Row(depth: L, architecture: arch, primal: p.primal, dual: p.dual, gap: p.gap, trained: nil, primalCertified: true)
+        case (.standard, .some(let b)):
+          let p = try StandardDeepLinearRegularized(data: data, depth: L, beta: b)
+          let primal = try p.primal()
+          let dual = try p.dual()
+          row = Row(depth: L, architecture: arch, primal: primal.value, dual: dual.value, gap: primal.value - dual.value,
+                    trained: nil, primalCertified: primal.closedForm || L <= 2)
+        case (.parallel, let b):
+          let s = try ParallelDeepLinearProgram(data: data, depth: L, beta: b).solve()
+          row = Row(depth: L, architecture: arch, primal: s.primal, dual: s.dual, gap: s.gap, trained: nil, primalCertified: true)
+        }
+        if trainRestarts > 0 {
+          var g = SeededGenerator(seed: seed &+ UInt64(L) &* 1_000_003 &+ (arch == .parallel ? 7 : 0))
+          let t = try DeepLinearTraining(data: data, depth: L, architecture: arch, beta: beta, restarts: trainRestarts)
+          row.trained = try t.train(using: &g).best
+        }
+        rows.append(row)
+      }
+    }
+    return LinearDualityTable(
+      rows: rows, singularValues: data.singularValues, beta: beta, rankX: data.rankX,
+      pseudoInverseTolerance: data.pseudoInverseTolerance, shapeX: (data.x.rows, data.x.columns),
+      shapeY: (data.y.rows, data.y.columns))
+  }
+
+  /// `{"results": [{"depth", "architecture", "primal", "dual", "gap", "trained"}], "singular_values": [σ(X⁺Y)]}`.
+  public var json: JSON {
+    .object([
+      "results": .array(rows.map { r in
+        .object([
+          "depth": .number(Double(r.depth)), "architecture": .string(r.architecture.rawValue),
+          "primal": .number(r.primal), "dual": .number(r.dual), "gap": .number(r.gap), "trained": .number(r.trained),
+        ])
+      }),
+      "singular_values": .numbers(singularValues),
+    ])
+  }
+
+  /// Whether X is rank-deficient (X⁺ then drops singular values below the tolerance).
+  public var xIsRankDeficient: Bool { rankX < Swift.min(shapeX.rows, shapeX.columns) }
+
+  /// A human-readable table.
+  public var text: String {
+    func f(_ x: Double?) -> String {
+      let s = x.map { fixed($0, 10) } ?? "—"
+      return String(repeating: " ", count: Swift.max(0, 16 - s.count)) + s
+    }
+    var out = beta.map { "Deep linear networks, regularised squared loss, β = \(shortNumber($0)) (MATH.md §1.5, §2)\n" }
+      ?? "Deep linear networks, min-norm interpolation (MATH.md §1.2–1.3, §2)\n"
+    out += "X \(shapeX.rows)×\(shapeX.columns), Y \(shapeY.rows)×\(shapeY.columns); rank X = \(rankX)"
+    out += xIsRankDeficient ? " (rank-deficient: X⁺ drops σ(X) ≤ \(shortNumber(pseudoInverseTolerance))·σ₁(X))\n" : "\n"
+    out += "σ(X⁺Y) = " + singularValues.map { fixed($0, 6) }.joined(separator: ", ") + "\n"
+    out += "depth  architecture            primal            dual             gap         trained\n"
+    for r in rows {
+      let name = r.architecture.rawValue + (r.primalCertified ? "" : "*")
+      out += String(repeating: " ", count: 5 - String(r.depth).count) + String(r.depth) + "  "
+      out += name + String(repeating: " ", count: Swift.max(0, 12 - name.count))
+      out += f(r.primal) + f(r.dual) + f(r.gap) + f(r.trained) + "\n"
+    }
+    if rows.contains(where: { !$0.primalCertified }) {
+      out += "* primal = best value found by proximal gradient (no closed form for this X); the dual is a certified lower bound.\n"
+    }
+    out += "standard: weight decay (β/2)Σ‖W_l‖²; parallel: R1/R2 regularisation, convex nuclear-norm equivalent.\n"
+    out += "(The two penalties differ in scale; with the t-form regulariser R3 the parallel value equals the standard dual, MATH.md §2.)\n"
+    return out
+  }
+}
+
+/// `x` with `digits` decimals (no Foundation).
+func fixed(_ x: Double, _ digits: Int) -> String {
+  guard x.isFinite else { return String(describing: x) }
+  let scale = Double.pow(10, Double(digits))
+  let r = (abs(x) * scale).rounded()
+  guard r < 9e15 else { return String(describing: x) }
+  let intPart = Int64(r / scale)
+  let frac = Int64(r - Double(intPart) * scale)
+  let fracStr = String(frac)
+  let padded = String(repeating: "0", count: Swift.max(0, digits - fracStr.count)) + fracStr
+  let sign = x < 0 && r != 0 ? "-" : ""
+  return digits > 0 ? "\(sign)\(intPart).\(padded)" : "\(sign)\(intPart)"
+}
+
+/// Shortest round-trip representation.
+func shortNumber(_ x: Double) -> String { String(describing: x) }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmarks (release build of the nested Benchmarks/ package; never part of CI).
+#   bash scripts/bench.sh [section] [harness options]   one clean table, default section 'linalg'
+#                                                      e.g. bash scripts/bench.sh linalg --threads 1
+#   bash scripts/bench.sh --compare-kernels [options]  the linalg table under OPENBLAS_CORETYPE unset,
+#                                                      SkylakeX and Haswell (decides blas-env.sh's choice)
+#   bash scripts/bench.sh --ordo [benchmark options]   ordo-one/benchmark percentile tables
+# The machine may be shared: read best-of figures and ratios measured within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+mode="${1:-linalg}"
+if [ "$mode" = "--ordo" ]; then
+  shift
+  . scripts/blas-env.sh
+  cd Benchmarks
+  exec swift package --disable-sandbox benchmark --no-progress "$@"
+fi
+(cd Benchmarks && swift build -c release --product zerogap-bench >&2)
+bench=Benchmarks/.build/release/zerogap-bench
+if [ "$mode" = "--compare-kernels" ]; then
+  shift
+  for core in unset SkylakeX Haswell; do
+    echo "=== OPENBLAS_CORETYPE=$core ==="
+    if [ "$core" = unset ]; then
+      env -u OPENBLAS_CORETYPE ZEROGAP_KERNEL_GUARD=1 "$bench" linalg "$@"  # guard off: OpenBLAS's own pick
+    else
+      env OPENBLAS_CORETYPE="$core" "$bench" linalg "$@"
+    fi
+    echo
+  done
+  exit 0
+fi
+. scripts/blas-env.sh
+[ $# -gt 0 ] && shift
+exec "$bench" "$mode" "$@"
