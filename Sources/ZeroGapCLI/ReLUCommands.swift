@@ -52,23 +52,23 @@ struct ReLUDataOptions: ParsableArguments {
 }
 
 /// Maps {0, 1} labels to {−1, +1} for the classification losses (MATH.md §3.8), saying so on stderr.
-func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bool) -> [Double] {
+fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bool) -> [Double] {
   guard loss != .squared, y.allSatisfy({ $0 == 0 || $0 == 1 }), y.contains(0) else { return y }
   if !quiet { FileHandle.standardError.write(Data("note: mapping labels {0, 1} to {−1, +1} for the \(loss.rawValue) loss\n".utf8)) }
   return y.map { 2 * $0 - 1 }
 }
 
 /// The progress line of long solves (stderr): iteration, objective, certified gap, time.
-@Sendable func printProgress(_ p: ConvexSolverProgress) {
+@Sendable fileprivate func printProgress(_ p: ConvexSolverProgress) {
   let line = "iteration \(p.iteration)  objective \(formatNumber(p.objective))  certified gap \(formatNumber(p.relativeGap))  \(formatNumber(p.seconds)) s\n"
   FileHandle.standardError.write(Data(line.utf8))
 }
 
-func printError(_ message: String) {
+fileprivate func reluError(_ message: String) {
   FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
 }
 
-func formatNumber(_ x: Double) -> String {
+fileprivate func formatNumber(_ x: Double) -> String {
   if x == 0 || !x.isFinite { return String(describing: x) }
   let magnitude = abs(x)
   if magnitude >= 1e-3 && magnitude < 1e7 {
@@ -153,7 +153,7 @@ extension ZeroGapCommand {
       } catch let e as ValidationError {
         throw e
       } catch {
-        printError("\(error)")
+        reluError("\(error)")
         throw ExitCode.failure
       }
     }
@@ -185,7 +185,7 @@ extension ZeroGapCommand {
       } catch let e as ValidationError {
         throw e
       } catch {
-        printError("\(error)")
+        reluError("\(error)")
         throw ExitCode.failure
       }
     }
@@ -253,7 +253,7 @@ extension ZeroGapCommand {
       } catch let e as ValidationError {
         throw e
       } catch {
-        printError("\(error)")
+        reluError("\(error)")
         throw ExitCode.failure
       }
     }
