@@ -58,15 +58,17 @@ public struct ConvexSolverReport: Sendable, Codable, Equatable {
   public var lowerBound: Double
   /// `objective − lowerBound`.
   public var gap: Double { objective - lowerBound }
-  /// `gap / |objective|` (0 when both are 0).
+  /// `gap / |objective|` (0 when both are 0; signed).
   public var relativeGap: Double { ConvexSolverReport.relative(objective, lowerBound) }
   /// Largest cone-constraint violation `max (−(2D_i − I)X v_i)_+` at exit (0 for the gated program).
   public var constraintViolation: Double
 
+  /// Signed: negative when the returned network beats the lower bound, which happens only if it is not a point
+  /// of the program (cone constraints violated beyond tolerance; see `constraintViolation`).
   static func relative(_ ub: Double, _ lb: Double) -> Double {
     guard ub.isFinite, lb.isFinite else { return .infinity }
     let g = ub - lb
-    if g <= 0 { return 0 }
+    if g == 0 { return 0 }
     return g / Swift.max(abs(ub), 1e-300)
   }
 }
