@@ -22,6 +22,9 @@ extension ZeroGapCommand {
       let linear = try demoLinearSection()
       sections.append(("deep_linear", linear.json))
       if !json { print("\n" + linear.text) }
+      let relu = try demoReLUSection()
+      sections.append(("two_layer_relu", relu.json))
+      if !json { print("\n" + relu.text) }
       if json { print(JSON.object(sections).serialized()) }
     }
   }

@@ -9,9 +9,9 @@ struct Timing {
 
   /// Calls `body` at least `minRuns` times and until `minSeconds` of wall time have passed
   /// (after one untimed warm-up call), timing each call separately.
-  static func measure(minRuns: Int, minSeconds: Double, _ body: () throws -> Void) rethrows -> Timing {
+  static func measure(minRuns: Int, minSeconds: Double, warmUp: Bool = true, _ body: () throws -> Void) rethrows -> Timing {
     let clock = ContinuousClock()
-    try body()  // warm-up: page in buffers, start OpenBLAS threads
+    if warmUp { try body() }  // warm-up: page in buffers, start OpenBLAS threads
     var samples: [Double] = []
     let start = clock.now
     while samples.count < minRuns || seconds(clock.now - start) < minSeconds {

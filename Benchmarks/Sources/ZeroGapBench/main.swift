@@ -18,6 +18,7 @@ let usage = """
   sections:
     linalg     dgemm GFLOP/s for each n, LAPACK anchors (1000×200 SVD, …) as fractions of the GEMM peak
     linear     closed-form deep-linear duality gap, X 10000×500, Y 10000×50, against its SVD
+    relu       time to a certified 1e-6 gap, gated and exact two-layer ReLU programs (MATH.md §3)
   options:
     --sizes a,b,c     GEMM sizes (default 256,512,1024,2048)
     --min-seconds s   minimum wall time per GEMM size (default 1; LAPACK rows get half)
@@ -67,6 +68,8 @@ case "linalg":
   do { try runLinalgSection(options: options) } catch { fail("\(error)") }
 case "linear":
   do { try runLinearSection(options: options) } catch { fail("\(error)") }
+case "relu":
+  do { try runReLUSection(options: options) } catch { fail("\(error)") }
 default:
   fail("unknown section '\(section)'")
 }

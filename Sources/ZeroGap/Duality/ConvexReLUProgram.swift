@@ -1,0 +1,188 @@
+/// Which convex program is solved: exact ReLU (C-ReLU, §3.3) or the gated-ReLU relaxation (C-GReLU, §3.6).
+public enum ConvexReLUModel: String, Sendable, Codable, CaseIterable {
+  /// Cone-constrained group lasso, exact for ReLU networks (§3.3).
+  case relu
+  /// Unconstrained group lasso, exact for gated-ReLU networks with the patterns' gates (§3.6).
+  case gatedReLU = "gated-relu"
+}
+
+/// The convex program of a two-layer scalar-output ReLU network over a set of activation patterns
+/// (MATH.md §3.3, §3.6, §3.8):
+///
+///     C-ReLU:  min ℓ(Σ_i D_i X (v_i − w_i), y) + β Σ_i (‖v_i‖ + ‖w_i‖)   s.t. (2D_i − I)X v_i ≥ 0, (2D_i − I)X w_i ≥ 0
+///     C-GReLU: min ℓ(Σ_i D_i X w_i, y) + β Σ_i ‖w_i‖
+///
+/// X is n×d, y has length n, the patterns' masks are n×P. Solved by `solve` (restarted FISTA; augmented
+/// Lagrangian for C-ReLU), stopping on a certified relative gap.
+public struct ConvexReLUProgram: Sendable {
+  public let data: Matrix
+  public let targets: [Double]
+  public let patterns: ActivationPatterns
+  public let beta: Double
+  public let loss: ConvexLoss
+  public let model: ConvexReLUModel
+
+  /// - Throws: `.shapeMismatch` (X, y, patterns disagree), `.nonFinite`, `.invalidParameter` (β ≤ 0 or
+  ///   non-finite), `.invalidLabels` (logistic/hinge need ±1).
+  public init(
+    data: Matrix, targets: [Double], patterns: ActivationPatterns, beta: Double, loss: ConvexLoss = .squared,
+    model: ConvexReLUModel = .relu
+  ) throws(ConvexReLUError) {
+    guard data.rows == targets.count else {
+      throw .shapeMismatch("X has \(data.rows) rows (samples) but y has \(targets.count) entries")
+    }
+    guard data.rows >= 1, data.columns >= 1 else { throw .shapeMismatch("X is \(data.rows)×\(data.columns); need at least one sample and one feature") }
+    guard patterns.sampleCount == data.rows, patterns.gates.rows == data.columns else {
+      throw .shapeMismatch("the patterns were built for \(patterns.sampleCount) samples and \(patterns.gates.rows) features, but X is \(data.rows)×\(data.columns)")
+    }
+    guard data.isFinite else { throw .nonFinite("the data matrix X contains NaN or infinite values") }
+    try loss.validate(targets: targets)
+    guard beta > 0, beta.isFinite else {
+      throw .invalidParameter("the regularisation β must be a finite number > 0 (got \(beta)); with β = 0 the problem is an unregularised fit with no group sparsity")
+    }
+    self.data = data
+    self.targets = targets
+    self.patterns = patterns
+    self.beta = beta
+    self.loss = loss
+    self.model = model
+  }
+
+  /// Number of blocks of the program: P (gated) or 2P (ReLU).
+  public var blockCount: Int { model == .relu ? 2 * patterns.count : patterns.count }
+
+  /// The program's objective at blocks (v_i) and (w_i) (d×P each; `negative` ignored/nil for C-GReLU).
+  /// Does not check the cone constraints (see `coneViolation`).
+  public func objective(positive v: Matrix, negative w: Matrix?) -> Double {
+    let yhat = prediction(positive: v, negative: w)
+    var pen = 0.0
+    for i in 0..<v.columns { pen += v.column(i).norm2 }
+    if let w { for i in 0..<w.columns { pen += w.column(i).norm2 } }
+    return loss.value(yhat, targets) + beta * pen
+  }
+
+  /// Σ_i D_i X (v_i − w_i), via one GEMM per block matrix.
+  public func prediction(positive v: Matrix, negative w: Matrix?) -> [Double] {
+    var diff = v
+    if let w { diff.add(w, scaledBy: -1) }
+    let xu = Matrix.product(data, diff)
+    let m = patterns.masks
+    var yhat = [Double](repeating: 0, count: data.rows)
+    for i in 0..<m.columns { for j in 0..<data.rows { yhat[j] += m[j, i] * xu[j, i] } }
+    return yhat
+  }
+
+  /// Largest violation `max_{i,j} (−(2D_i − I) X u_i)_j` over the columns of `blocks` (d×P), 0 if feasible.
+  public func coneViolation(_ blocks: Matrix) -> Double {
+    let xu = Matrix.product(data, blocks)
+    let m = patterns.masks
+    var v = 0.0
+    for i in 0..<blocks.columns { for j in 0..<data.rows { v = max(v, -(2 * m[j, i] - 1) * xu[j, i]) } }
+    return v
+  }
+
+  /// Solves the program (warm-started from `warmStart` if given) until the certified relative gap is at most
+  /// `options.tolerance` or the budget runs out (see the report's `stopReason`).
+  /// - Throws: `.invalidParameter` for a non-positive tolerance or a hinge loss (not yet solvable: nonsmooth).
+  public func solve(options: ConvexSolverOptions = ConvexSolverOptions(), warmStart: ConvexReLUSolution? = nil) throws(ConvexReLUError) -> ConvexReLUSolution {
+    guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
+    guard loss.isSmooth else {
+      throw .invalidParameter("the \(loss.rawValue) loss is not smooth and the FISTA solvers need a smooth loss; use --loss squared or logistic (hinge certificates are supported)")
+    }
+    let p = patterns.count
+    let solver: GroupLassoSolver
+    var start: Matrix? = nil
+    switch model {
+    case .gatedReLU:
+      solver = GroupLassoSolver(
+        x: data, y: targets, masks: patterns.masks, signs: [Double](repeating: 1, count: p), constrained: false,
+        beta: beta, loss: loss)
+      if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == p { start = w.positive }
+    case .relu:
+      solver = GroupLassoSolver(
+        x: data, y: targets, masks: patterns.masks.appendingColumns(patterns.masks),
+        signs: [Double](repeating: 1, count: p) + [Double](repeating: -1, count: p), constrained: true, beta: beta,
+        loss: loss)
+      if let w = warmStart, let neg = w.negative, w.positive.rows == data.columns, w.positive.columns == p {
+        start = w.positive.appendingColumns(neg)
+      }
+    }
+    var multipliers: Matrix? = nil
+    if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
+    let result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+    switch model {
+    case .gatedReLU:
+      return ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
+    case .relu:
+      return ConvexReLUSolution(
+        model: model, positive: result.u.columns(0..<p), negative: result.u.columns(p..<(2 * p)),
+        multipliers: result.multipliers, penalty: result.penalty, report: result.report)
+    }
+  }
+
+  /// Solves along a decreasing regularisation path, warm-starting each β from the previous solution.
+  /// - Returns: one solution per β, in the order given.
+  public func path(betas: [Double], options: ConvexSolverOptions = ConvexSolverOptions()) throws(ConvexReLUError) -> [ConvexReLUSolution] {
+    var out: [ConvexReLUSolution] = []
+    var previous: ConvexReLUSolution? = nil
+    for b in betas {
+      let prog = try ConvexReLUProgram(data: data, targets: targets, patterns: patterns, beta: b, loss: loss, model: model)
+      // Warm start from the previous blocks only: the multipliers and penalty of another β are a poor start.
+      let start = previous.map {
+        ConvexReLUSolution(model: $0.model, positive: $0.positive, negative: $0.negative, multipliers: nil, penalty: nil, report: $0.report)
+      }
+      let s = try prog.solve(options: options, warmStart: start)
+      out.append(s)
+      previous = s
+    }
+    return out
+  }
+}
+
+/// A solution of a `ConvexReLUProgram`: the blocks, the multipliers and the solver report.
+public struct ConvexReLUSolution: Sendable {
+  public let model: ConvexReLUModel
+  /// d×P: v_i (C-ReLU) or w_i (C-GReLU).
+  public let positive: Matrix
+  /// d×P: w_i (C-ReLU), nil for C-GReLU.
+  public let negative: Matrix?
+  /// n×2P cone multipliers γ of the augmented Lagrangian (C-ReLU), for warm starts.
+  public let multipliers: Matrix?
+  /// Augmented-Lagrangian penalty to warm-start with (nil: the default).
+  public let penalty: Double?
+  /// The solver's report: objective (upper bound), certified lower bound, iterations, time.
+  public let report: ConvexSolverReport
+
+  /// Blocks with ‖·‖ above `threshold` (relative to the largest block norm) count as nonzero.
+  public func activeBlocks(threshold: Double = 1e-10) -> Int {
+    let all = (0..<positive.columns).map { positive.column($0).norm2 } + (negative.map { n in (0..<n.columns).map { n.column($0).norm2 } } ?? [])
+    let mx = all.max() ?? 0
+    return all.filter { $0 > threshold * mx && $0 > 0 }.count
+  }
+
+  /// The network whose predictions and penalty equal the convex solution's (§3.3, §3.6):
+  /// each nonzero block b gives a neuron `u = b/√‖b‖`, `α = ±√‖b‖` (gate g_i for C-GReLU).
+  /// - Parameter gates: the patterns' gates (d×P), used by the gated network.
+  public func network(gates: Matrix) -> TwoLayerReLUNetwork {
+    var cols: [[Double]] = []
+    var alphas: [Double] = []
+    var gateCols: [[Double]] = []
+    func add(_ block: [Double], sign: Double, gate: [Double]) {
+      let nrm = block.norm2
+      guard nrm > 0 else { return }
+      let s = nrm.squareRoot()
+      cols.append(block.map { $0 / s })
+      alphas.append(sign * s)
+      gateCols.append(gate)
+    }
+    for i in 0..<positive.columns { add(positive.column(i), sign: 1, gate: gates.column(i)) }
+    if let neg = negative { for i in 0..<neg.columns { add(neg.column(i), sign: -1, gate: gates.column(i)) } }
+    let d = positive.rows
+    let u = Matrix(rows: d, columns: cols.count, columnMajor: cols.flatMap { $0 })
+    let a = Matrix(rows: alphas.count, columns: 1, columnMajor: alphas)
+    if model == .gatedReLU {
+      return TwoLayerReLUNetwork(firstLayer: u, outputWeights: a, gates: Matrix(rows: d, columns: gateCols.count, columnMajor: gateCols.flatMap { $0 }))
+    }
+    return TwoLayerReLUNetwork(firstLayer: u, outputWeights: a)
+  }
+}

@@ -1,0 +1,297 @@
+import Foundation
+
+/// A two-layer ReLU (or gated-ReLU) network trained to certified global optimality through its convex program
+/// (MATH.md §3), in the style of an estimator: configure, `fit`, `predict`, `score`, `certificate`, `save`/`load`.
+///
+/// Preprocessing: features are standardised (optional) and a column of ones is appended (optional), so the bias
+/// is regularised like every other weight (MATH.md §0). The fitted network acts on preprocessed features.
+public struct ConvexReLUEstimator: Sendable {
+  /// Where the activation patterns come from (§3.2).
+  public enum PatternSource: Sendable, Equatable {
+    /// `count` Gaussian gates from `seed`, de-duplicated.
+    case sampled(count: Int, seed: UInt64)
+    /// Gates given by the user: d×P (or (d+1)×P including the bias coordinate; d×P gets a zero bias row).
+    case gates(Matrix)
+    /// Every pattern (exact; refused with a suggestion to sample when too large).
+    case enumerate
+  }
+
+  /// Hyper-parameters.
+  public struct Configuration: Sendable {
+    public var model: ConvexReLUModel
+    public var loss: ConvexLoss
+    /// Regularisation β > 0 (unnormalised convention, §0).
+    public var beta: Double
+    public var patterns: PatternSource
+    public var standardize: Bool
+    public var bias: Bool
+    public var solver: ConvexSolverOptions
+
+    public init(
+      model: ConvexReLUModel = .relu, loss: ConvexLoss = .squared, beta: Double = 1,
+      patterns: PatternSource = .sampled(count: 100, seed: 0), standardize: Bool = true, bias: Bool = true,
+      solver: ConvexSolverOptions = ConvexSolverOptions()
+    ) {
+      self.model = model
+      self.loss = loss
+      self.beta = beta
+      self.patterns = patterns
+      self.standardize = standardize
+      self.bias = bias
+      self.solver = solver
+    }
+  }
+
+  /// Everything `fit` produces.
+  public struct Fitted: Sendable {
+    /// Feature means and scales (identity when not standardising).
+    public var means: [Double]
+    public var scales: [Double]
+    /// The patterns' gates in preprocessed coordinates (d'×P), and where they came from.
+    public var gates: Matrix
+    public var patternOrigin: ActivationPatterns.Origin
+    /// The recovered network (on preprocessed features).
+    public var network: TwoLayerReLUNetwork
+    /// Solver report: objective (upper bound), certified lower bound, iterations, time.
+    public var report: ConvexSolverReport
+    /// What the report's lower bound covers: `global` when all patterns were enumerated, else `sampled`.
+    public var boundScope: BoundScope
+    /// A bound on the full nonconvex problem for the fitted network (exact for d' = 2, else crude) — nil when
+    /// `boundScope` is already global.
+    public var globalCertificate: ReLUCertificate?
+  }
+
+  public var configuration: Configuration
+  public private(set) var fitted: Fitted?
+
+  public init(configuration: Configuration = Configuration()) {
+    self.configuration = configuration
+  }
+
+  /// Fits on X (n×d) and y (length n).
+  /// - Throws: `ConvexReLUError` / `DataError` naming the problem (shapes, labels, β, patterns, …).
+  public mutating func fit(data x: Matrix, targets y: [Double]) throws {
+    let c = configuration
+    guard x.rows == y.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(y.count) entries") }
+    guard x.rows >= 1, x.columns >= 1 else { throw ConvexReLUError.shapeMismatch("X is \(x.rows)×\(x.columns); need samples and features") }
+    try c.loss.validate(targets: y)
+    var means = [Double](repeating: 0, count: x.columns)
+    var scales = [Double](repeating: 1, count: x.columns)
+    if c.standardize {
+      let s = try Standardizer(fitting: x)
+      means = s.means
+      scales = s.scales
+    }
+    let z = try Self.preprocess(x, means: means, scales: scales, bias: c.bias)
+    let patterns: ActivationPatterns
+    switch c.patterns {
+    case .sampled(let count, let seed):
+      var gen = SeededGenerator(seed: seed)
+      patterns = try ActivationPatterns.sample(data: z, count: count, using: &gen)
+    case .gates(let g):
+      var gates = g
+      if c.bias && g.rows == x.columns { gates = g.appendingRows(Matrix(rows: 1, columns: g.columns)) }
+      guard gates.rows == z.columns else {
+        throw ConvexReLUError.shapeMismatch("the gate matrix is \(g.rows)×\(g.columns) but the data has d = \(x.columns) features\(c.bias ? " (d + 1 = \(z.columns) with the bias)" : ""); give a d×P matrix, one gate per column")
+      }
+      patterns = try ActivationPatterns.fromGates(gates, data: z)
+    case .enumerate:
+      patterns = try ActivationPatterns.enumerate(data: z)
+    }
+    let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model)
+    let solution = try program.solve(options: c.solver)
+    let network = solution.network(gates: patterns.gates)
+    var global: ReLUCertificate? = nil
+    if !patterns.isComplete && c.model == .relu {
+      global = try ReLUCertificate.certify(network: network, data: z, targets: y, beta: c.beta, loss: c.loss)
+    }
+    fitted = Fitted(
+      means: means, scales: scales, gates: patterns.gates, patternOrigin: patterns.origin, network: network,
+      report: solution.report, boundScope: patterns.isComplete ? .global : .sampled, globalCertificate: global)
+  }
+
+  /// `(x − μ)/s`, then a column of ones if `bias`.
+  static func preprocess(_ x: Matrix, means: [Double], scales: [Double], bias: Bool) throws(ConvexReLUError) -> Matrix {
+    guard x.columns == means.count else {
+      throw .shapeMismatch("the model was fitted on \(means.count) features but the data has \(x.columns) columns")
+    }
+    guard x.isFinite else { throw .nonFinite("the data matrix contains NaN or infinite values") }
+    var z = x
+    for j in 0..<x.columns { for i in 0..<x.rows { z[i, j] = (x[i, j] - means[j]) / scales[j] } }
+    return bias ? z.appendingColumns(Matrix(rows: x.rows, columns: 1, repeating: 1)) : z
+  }
+
+  func requireFitted() throws(ConvexReLUError) -> Fitted {
+    guard let f = fitted else { throw .invalidParameter("the estimator is not fitted; call fit (or load a model file) first") }
+    return f
+  }
+
+  /// The data as the network sees it.
+  public func preprocessed(_ x: Matrix) throws -> Matrix {
+    let f = try requireFitted()
+    return try Self.preprocess(x, means: f.means, scales: f.scales, bias: configuration.bias)
+  }
+
+  /// Network outputs ŷ (raw scores for classification losses).
+  public func predict(_ x: Matrix) throws -> [Double] {
+    let f = try requireFitted()
+    return f.network.predict(try preprocessed(x)).column(0)
+  }
+
+  /// R² for the squared loss; accuracy of sign(ŷ) against ±1 labels for logistic/hinge.
+  public func score(_ x: Matrix, _ y: [Double]) throws -> Double {
+    let yhat = try predict(x)
+    guard yhat.count == y.count else { throw ConvexReLUError.shapeMismatch("X has \(yhat.count) rows but y has \(y.count) entries") }
+    if configuration.loss == .squared {
+      let mean = y.reduce(0, +) / Double(max(1, y.count))
+      var ssRes = 0.0, ssTot = 0.0
+      for j in 0..<y.count {
+        ssRes += (y[j] - yhat[j]) * (y[j] - yhat[j])
+        ssTot += (y[j] - mean) * (y[j] - mean)
+      }
+      return ssTot > 0 ? 1 - ssRes / ssTot : (ssRes == 0 ? 1 : 0)
+    }
+    var correct = 0
+    for j in 0..<y.count where (yhat[j] >= 0 ? 1.0 : -1.0) == y[j] { correct += 1 }
+    return Double(correct) / Double(max(1, y.count))
+  }
+
+  /// A certificate of the fitted network on (x, y) for the full nonconvex problem (§3.5): exact for d' = 2,
+  /// through all patterns when `enumerate` is true (small data only), crude otherwise.
+  public func certificate(_ x: Matrix, _ y: [Double], enumerate: Bool = false) throws -> ReLUCertificate {
+    let f = try requireFitted()
+    let z = try preprocessed(x)
+    let patterns = enumerate ? try ActivationPatterns.enumerate(data: z) : nil
+    return try ReLUCertificate.certify(network: f.network, data: z, targets: y, beta: configuration.beta, loss: configuration.loss, patterns: patterns)
+  }
+
+  // MARK: - Save / load
+
+  /// The fit summary of the issue's `--json` contract (objective, lower_bound, gap, neurons, patterns, …).
+  public func summaryJSON() throws -> JSON {
+    let f = try requireFitted()
+    var pairs: [(String, JSON)] = [
+      ("objective", .number(f.report.objective)), ("lower_bound", .number(f.report.lowerBound)),
+      ("gap", .number(f.report.gap)), ("relative_gap", .number(f.report.relativeGap)),
+      ("neurons", .number(Double(f.network.width))), ("patterns", .number(Double(f.gates.columns))),
+      ("iterations", .number(Double(f.report.iterations))), ("seconds", .number(f.report.seconds)),
+      ("bound_scope", .string(f.boundScope.rawValue)), ("stop_reason", .string(f.report.stopReason.rawValue)),
+      ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
+      ("beta", .number(configuration.beta)),
+    ]
+    if let g = f.globalCertificate {
+      pairs.append(("global_lower_bound", .number(g.lowerBound)))
+      pairs.append(("global_bound_scope", .string(g.scope.rawValue)))
+    }
+    return .object(pairs)
+  }
+
+  /// The model file: configuration, preprocessing, patterns' gates, weights and solver report (JSON).
+  public func modelJSON() throws -> JSON {
+    let f = try requireFitted()
+    func mat(_ m: Matrix) -> JSON { .array(m.rowArrays.map { JSON.numbers($0) }) }
+    return .object([
+      ("format", .string("zerogap-two-layer-relu")), ("version", .number(1)),
+      ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
+      ("beta", .number(configuration.beta)),
+      ("preprocessing", .object([
+        ("standardize", .bool(configuration.standardize)), ("bias", .bool(configuration.bias)),
+        ("means", .numbers(f.means)), ("scales", .numbers(f.scales)),
+      ])),
+      ("patterns", .object([
+        ("origin", .string(f.patternOrigin.rawValue)), ("count", .number(Double(f.gates.columns))),
+        ("gates", mat(f.gates)),
+      ])),
+      ("network", .object([
+        ("first_layer", mat(f.network.firstLayer)), ("output_weights", mat(f.network.outputWeights)),
+        ("network_gates", f.network.gates.map(mat) ?? .null),
+      ])),
+      ("solver", .object([
+        ("objective", .number(f.report.objective)), ("lower_bound", .number(f.report.lowerBound)),
+        ("gap", .number(f.report.gap)), ("bound_scope", .string(f.boundScope.rawValue)),
+        ("iterations", .number(Double(f.report.iterations))), ("outer_iterations", .number(Double(f.report.outerIterations))),
+        ("seconds", .number(f.report.seconds)), ("stop_reason", .string(f.report.stopReason.rawValue)),
+        ("constraint_violation", .number(f.report.constraintViolation)), ("tolerance", .number(configuration.solver.tolerance)),
+      ])),
+    ])
+  }
+
+  /// Writes the model file.
+  public func save(to path: String) throws {
+    let text = try modelJSON().serialized() + "\n"
+    do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+      throw ConvexReLUError.invalidParameter("cannot write the model file \(path): \(error.localizedDescription)")
+    }
+  }
+
+  /// Reads a model file written by `save` (numbers round-trip exactly).
+  /// - Throws: `.invalidParameter` naming the file and the missing/invalid field.
+  public static func load(from path: String) throws -> ConvexReLUEstimator {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ConvexReLUError.invalidParameter("cannot read the model file \(path) (missing or unreadable)")
+    }
+    let root: JSON
+    do { root = try JSON.parse(String(decoding: data, as: UTF8.self)) } catch {
+      throw ConvexReLUError.invalidParameter("\(path) is not valid JSON (\(error))")
+    }
+    func bad(_ what: String) -> ConvexReLUError { .invalidParameter("\(path): \(what); is this a model file written by `zerogap fit`?") }
+    guard root["format"]?.stringValue == "zerogap-two-layer-relu" else { throw bad("missing \"format\": \"zerogap-two-layer-relu\"") }
+    func nums(_ v: JSON?) -> [Double]? {
+      guard let a = v?.arrayValue else { return nil }
+      let x = a.compactMap { $0.doubleValue }
+      return x.count == a.count ? x : nil
+    }
+    func mat(_ v: JSON?, _ name: String, columns: Int? = nil) throws -> Matrix {
+      guard let rows = v?.arrayValue else { throw bad("missing matrix \"\(name)\"") }
+      let r = try rows.map { row -> [Double] in
+        guard let x = nums(row) else { throw bad("non-numeric entry in \"\(name)\"") }
+        return x
+      }
+      let n = r.first?.count ?? columns ?? 0
+      guard r.allSatisfy({ $0.count == n }) else { throw bad("ragged matrix \"\(name)\"") }
+      return Matrix(rows: r.count, columns: n, rowMajor: r.flatMap { $0 })
+    }
+    guard let model = root["model"]?.stringValue.flatMap(ConvexReLUModel.init(rawValue:)) else { throw bad("unknown \"model\"") }
+    guard let loss = root["loss"]?.stringValue.flatMap(ConvexLoss.init(rawValue:)) else { throw bad("unknown \"loss\"") }
+    guard let beta = root["beta"]?.doubleValue, beta > 0 else { throw bad("missing or invalid \"beta\"") }
+    let pre = root["preprocessing"]
+    guard let means = nums(pre?["means"]), let scales = nums(pre?["scales"]), let standardize = pre?["standardize"]?.boolValue,
+      let bias = pre?["bias"]?.boolValue, means.count == scales.count, scales.allSatisfy({ $0 > 0 })
+    else { throw bad("missing or invalid \"preprocessing\"") }
+    guard let origin = root["patterns"]?["origin"]?.stringValue.flatMap(ActivationPatterns.Origin.init(rawValue:)) else {
+      throw bad("missing or invalid \"patterns\"")
+    }
+    let d = means.count + (bias ? 1 : 0)
+    let gates = try mat(root["patterns"]?["gates"], "gates")
+    guard let net = root["network"] else { throw bad("missing \"network\"") }
+    var w1 = try mat(net["first_layer"], "first_layer")
+    var w2 = try mat(net["output_weights"], "output_weights", columns: 1)
+    if w1.columns == 0 { w1 = Matrix(rows: d, columns: 0) }
+    if w2.rows == 0 { w2 = Matrix(rows: 0, columns: 1) }
+    var ng: Matrix? = nil
+    if let g = net["network_gates"], g != .null {
+      ng = try mat(g, "network_gates")
+      if ng?.columns == 0 { ng = Matrix(rows: d, columns: 0) }
+    }
+    guard w1.rows == d, w1.columns == w2.rows, ng.map({ $0.rows == d && $0.columns == w1.columns }) ?? true else {
+      throw bad("weight shapes \(w1.rows)×\(w1.columns) and \(w2.rows)×\(w2.columns) do not fit \(d) inputs")
+    }
+    let solver = root["solver"]
+    guard let obj = solver?["objective"]?.doubleValue, let lb = solver?["lower_bound"]?.doubleValue,
+      let scope = solver?["bound_scope"]?.stringValue.flatMap(BoundScope.init(rawValue:))
+    else { throw bad("missing or invalid \"solver\"") }
+    let stop = solver?["stop_reason"]?.stringValue.flatMap(StopReason.init(rawValue:)) ?? .converged
+    let report = ConvexSolverReport(
+      iterations: Int(solver?["iterations"]?.doubleValue ?? 0), outerIterations: Int(solver?["outer_iterations"]?.doubleValue ?? 0),
+      seconds: solver?["seconds"]?.doubleValue ?? 0, stopReason: stop, objective: obj, lowerBound: lb,
+      constraintViolation: solver?["constraint_violation"]?.doubleValue ?? 0)
+    var est = ConvexReLUEstimator(configuration: Configuration(
+      model: model, loss: loss, beta: beta, patterns: .gates(gates), standardize: standardize, bias: bias,
+      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6)))
+    est.fitted = Fitted(
+      means: means, scales: scales, gates: gates, patternOrigin: origin,
+      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng),
+      report: report, boundScope: scope, globalCertificate: nil)
+    return est
+  }
+}

@@ -1,0 +1,261 @@
+import ArgumentParser
+import Foundation
+import ZeroGap
+
+/// Loading data for `fit`, `predict` and `certify`: a CSV file (targets by `--target`, default the last
+/// column), a `.npy` features file with `--targets Y.npy`, or a built-in dataset name.
+struct ReLUDataOptions: ParsableArguments {
+  @Option(help: "A CSV file with a header, a .npy features file (with --targets), or a built-in dataset name.")
+  var data: String
+  @Option(help: "Target column of a CSV file (header name or 0-based index; default: the last column).")
+  var target: String?
+  @Option(help: "Targets .npy file (n or n×1) when --data is a .npy features file.")
+  var targets: String?
+  @Option(help: "Seed for synthetic built-in datasets.")
+  var dataSeed: UInt64 = 0
+
+  /// Features and (scalar) targets; targets nil when the file has only feature columns (`featureCount`).
+  func load(featureCount: Int? = nil) throws -> (x: Matrix, y: [Double]?) {
+    let isFile = FileManager.default.fileExists(atPath: data)
+    if !isFile && BuiltinDatasets.names.contains(data) {
+      let ds = try BuiltinDatasets.load(data, seed: dataSeed)
+      return (ds.features, try scalar(ds.targets))
+    }
+    guard isFile else {
+      throw ValidationError("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
+    }
+    if data.lowercased().hasSuffix(".npy") {
+      let x = try NPY.read(path: data).matrix
+      guard let t = targets else { return (x, nil) }
+      let y = try NPY.read(path: t).matrix
+      guard y.rows == x.rows else { throw ValidationError("--targets \(t) has \(y.rows) rows but --data \(data) has \(x.rows)") }
+      return (x, try scalar(y))
+    }
+    let table = try CSVReader.read(path: data)
+    if let d = featureCount, table.header.count == d, target == nil {
+      let ds = try CSVReader.dataset(from: table, targets: [.index(0)], name: data)
+      // All columns are features: rebuild X with the first column put back.
+      let x = ds.targets.appendingColumns(ds.features)
+      return (x, nil)
+    }
+    let sel: [TargetColumn] = target.map { t in Int(t).map { .index($0) } ?? .name(t) }.map { [$0] } ?? []
+    let ds = try CSVReader.dataset(from: table, targets: sel, name: data)
+    return (ds.features, try scalar(ds.targets))
+  }
+
+  private func scalar(_ y: Matrix) throws -> [Double] {
+    guard y.columns == 1 else {
+      throw ValidationError("the targets have \(y.columns) columns; fit/predict/certify handle one output (choose it with --target)")
+    }
+    return y.column(0)
+  }
+}
+
+/// Maps {0, 1} labels to {−1, +1} for the classification losses (MATH.md §3.8), saying so on stderr.
+fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bool) -> [Double] {
+  guard loss != .squared, y.allSatisfy({ $0 == 0 || $0 == 1 }), y.contains(0) else { return y }
+  if !quiet { FileHandle.standardError.write(Data("note: mapping labels {0, 1} to {−1, +1} for the \(loss.rawValue) loss\n".utf8)) }
+  return y.map { 2 * $0 - 1 }
+}
+
+/// The progress line of long solves (stderr): iteration, objective, certified gap, time.
+@Sendable fileprivate func printProgress(_ p: ConvexSolverProgress) {
+  let line = "iteration \(p.iteration)  objective \(formatNumber(p.objective))  certified gap \(formatNumber(p.relativeGap))  \(formatNumber(p.seconds)) s\n"
+  FileHandle.standardError.write(Data(line.utf8))
+}
+
+fileprivate func reluError(_ message: String) {
+  FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+}
+
+fileprivate func formatNumber(_ x: Double) -> String {
+  if x == 0 || !x.isFinite { return String(describing: x) }
+  let magnitude = abs(x)
+  if magnitude >= 1e-3 && magnitude < 1e7 {
+    let s = (x * 1e9).rounded() / 1e9
+    return String(describing: s)
+  }
+  return String(describing: x)
+}
+
+extension ZeroGapCommand {
+  /// `zerogap fit`: a two-layer ReLU network trained to a certified optimum through its convex program.
+  struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train a two-layer ReLU network to a certified global optimum (convex program, MATH.md §3).",
+      discussion: """
+        Solves the convex program over sampled (--patterns N), given (--gates G.npy, d×P) or all (--enumerate) \
+        activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary network and \
+        writes it to --output. The objective is the unnormalised (1/2)‖ŷ − y‖² + β·Σ group norms (MATH.md §0).
+        """
+    )
+    @OptionGroup var source: ReLUDataOptions
+    @Option(help: "relu (exact, cone-constrained) or gated-relu (unconstrained relaxation).") var model: String = "relu"
+    @Option(help: "squared, logistic or hinge (classification losses need labels ±1 or 0/1).") var loss: String = "squared"
+    @Option(help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
+    @Option(help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
+    @Option(help: "Gates as a d×P .npy matrix (one gate per column).") var gates: String?
+    @Flag(help: "Enumerate every activation pattern (exact; small data only).") var enumerate = false
+    @Option(help: "Seed for the sampled gates.") var seed: UInt64 = 0
+    @Option(help: "Certified relative-gap tolerance.") var tol: Double = 1e-6
+    @Option(help: "Iteration budget of the solver.") var maxIterations: Int = 100_000
+    @Flag(help: "Do not append a (regularised) bias column.") var noBias = false
+    @Flag(help: "Do not standardise the features.") var noStandardize = false
+    @Option(help: "Where to write the model file (JSON).") var output: String?
+    @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
+
+    func validate() throws {
+      guard ConvexReLUModel(rawValue: model) != nil else { throw ValidationError("--model must be relu or gated-relu (got \(model))") }
+      guard ConvexLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be squared, logistic or hinge (got \(loss))") }
+      guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
+      guard tol > 0, tol < 1 else { throw ValidationError("--tol must be in (0, 1) (got \(tol))") }
+      guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be ≥ 1") }
+      let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
+      guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
+      if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
+    }
+
+    func run() throws {
+      let lossKind = ConvexLoss(rawValue: loss) ?? .squared
+      do {
+        let (x, yRaw) = try source.load()
+        guard let yLoaded = yRaw else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
+        let y = classificationLabels(yLoaded, loss: lossKind, quiet: json)
+        var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
+        if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
+        if enumerate { patternSource = .enumerate }
+        let quiet = json
+        var progress: (@Sendable (ConvexSolverProgress) -> Void)? = nil
+        if !quiet { progress = printProgress }
+        var est = ConvexReLUEstimator(configuration: .init(
+          model: ConvexReLUModel(rawValue: model) ?? .relu, loss: lossKind, beta: beta, patterns: patternSource,
+          standardize: !noStandardize, bias: !noBias,
+          solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress)))
+        try est.fit(data: x, targets: y)
+        if let out = output { try est.save(to: out) }
+        guard let f = est.fitted else { return }
+        if json {
+          print(try est.summaryJSON().serialized())
+        } else {
+          print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
+          print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+          print("gap          \(formatNumber(f.report.gap))   relative \(formatNumber(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
+          if f.report.gap < 0 {
+            print("             (negative: the network leaves the sampled patterns and beats every network restricted to them)")
+          }
+          if let g = f.globalCertificate {
+            print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
+          }
+          print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatNumber(f.report.seconds)) s")
+          print("train score  \(formatNumber(try est.score(x, y))) (\(lossKind == .squared ? "R²" : "accuracy"))")
+          if let out = output { print("model        written to \(out)") }
+        }
+      } catch let e as ValidationError {
+        throw e
+      } catch {
+        reluError("\(error)")
+        throw ExitCode.failure
+      }
+    }
+  }
+
+  /// `zerogap predict`: predictions of a saved model.
+  struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Predict with a model file written by `zerogap fit`.")
+    @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String
+    @OptionGroup var source: ReLUDataOptions
+    @Flag(help: "Print machine-readable JSON.") var json = false
+
+    func run() throws {
+      do {
+        let est = try ConvexReLUEstimator.load(from: model)
+        guard let f = est.fitted else { return }
+        let (x, yRaw) = try source.load(featureCount: f.means.count)
+        let yhat = try est.predict(x)
+        var score: Double? = nil
+        if let y = yRaw { score = try est.score(x, classificationLabels(y, loss: est.configuration.loss, quiet: true)) }
+        if json {
+          var pairs: [(String, JSON)] = [("predictions", .numbers(yhat))]
+          if let s = score { pairs.append((est.configuration.loss == .squared ? "r2" : "accuracy", .number(s))) }
+          print(JSON.object(pairs).serialized())
+        } else {
+          yhat.forEach { print(String(describing: $0)) }
+          if let s = score { FileHandle.standardError.write(Data("\(est.configuration.loss == .squared ? "R²" : "accuracy") \(formatNumber(s))\n".utf8)) }
+        }
+      } catch let e as ValidationError {
+        throw e
+      } catch {
+        reluError("\(error)")
+        throw ExitCode.failure
+      }
+    }
+  }
+
+  /// `zerogap certify`: objective, dual lower bound and gap of any two-layer ReLU network.
+  struct Certify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Certify how far a two-layer ReLU network is from the global optimum (MATH.md §3.5).",
+      discussion: """
+        The network is a model file (--model) or two .npy files: --w1 (d×m first layer) and --w2 (m×1 output \
+        weights), acting on the raw features. Reports the network's objective (upper bound), a valid dual lower \
+        bound and what it covers: global (exact for d = 2, or all patterns with --enumerate) or crude.
+        """
+    )
+    @Option(help: "A model file written by `zerogap fit`.") var model: String?
+    @Option(help: "First-layer weights W1 (.npy, d×m).") var w1: String?
+    @Option(help: "Output weights W2 (.npy, m×1).") var w2: String?
+    @OptionGroup var source: ReLUDataOptions
+    @Option(help: "Regularisation β (default: the model file's).") var beta: Double?
+    @Option(help: "Loss for --w1/--w2 networks: squared, logistic or hinge.") var loss: String = "squared"
+    @Flag(help: "Enumerate all patterns for a global bound (small data only).") var enumerate = false
+    @Flag(help: "Print machine-readable JSON.") var json = false
+
+    func validate() throws {
+      guard (model != nil) != (w1 != nil || w2 != nil) else { throw ValidationError("give either --model FILE or both --w1 W1.npy and --w2 W2.npy") }
+      if model == nil { guard w1 != nil && w2 != nil else { throw ValidationError("--w1 and --w2 go together") } }
+      if model == nil { guard beta != nil else { throw ValidationError("--beta is required with --w1/--w2") } }
+      if let b = beta { guard b > 0, b.isFinite else { throw ValidationError("--beta must be > 0 (got \(b))") } }
+      guard ConvexLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be squared, logistic or hinge") }
+    }
+
+    func run() throws {
+      do {
+        let cert: ReLUCertificate
+        if let m = model {
+          let est = try ConvexReLUEstimator.load(from: m)
+          guard let f = est.fitted else { return }
+          let (x, yRaw) = try source.load(featureCount: f.means.count)
+          guard let yl = yRaw else { throw ValidationError("certify needs targets (--target / --targets)") }
+          var e = est
+          if let b = beta { e.configuration.beta = b }
+          cert = try e.certificate(x, classificationLabels(yl, loss: est.configuration.loss, quiet: json), enumerate: enumerate)
+        } else if let p1 = w1, let p2 = w2, let b = beta {
+          let lossKind = ConvexLoss(rawValue: loss) ?? .squared
+          let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
+          let (x, yRaw) = try source.load(featureCount: net.inputDimension)
+          guard let yl = yRaw else { throw ValidationError("certify needs targets (--target / --targets)") }
+          let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
+          cert = try ReLUCertificate.certify(network: net, data: x, targets: classificationLabels(yl, loss: lossKind, quiet: json), beta: b, loss: lossKind, patterns: pats)
+        } else {
+          return
+        }
+        if json {
+          print(JSON.object([
+            ("objective", .number(cert.objective)), ("lower_bound", .number(cert.lowerBound)), ("gap", .number(cert.gap)),
+            ("relative_gap", .number(cert.relativeGap)), ("bound_scope", .string(cert.scope.rawValue)),
+            ("dual_norm_bound", .number(cert.dualNormBound)), ("dual_scale", .number(cert.dualScale)),
+          ]).serialized())
+        } else {
+          print("objective    \(formatNumber(cert.objective))   (the network's value: an upper bound)")
+          print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on the best two-layer ReLU network)")
+          print("gap          \(formatNumber(cert.gap))   relative \(formatNumber(cert.relativeGap))")
+        }
+      } catch let e as ValidationError {
+        throw e
+      } catch {
+        reluError("\(error)")
+        throw ExitCode.failure
+      }
+    }
+  }
+}
