@@ -25,13 +25,16 @@ public struct ConvexReLUEstimator: Sendable {
     public var patterns: PatternSource
     public var standardize: Bool
     public var bias: Bool
+    /// An unpenalised output bias b (squared loss only), in addition to the regularised ones column (MATH.md §0).
+    public var unregularizedBias: Bool
     public var solver: ConvexSolverOptions
 
     public init(
       model: ConvexReLUModel = .relu, loss: ConvexLoss = .squared, beta: Double = 1,
       patterns: PatternSource = .sampled(count: 100, seed: 0), standardize: Bool = true, bias: Bool = true,
-      solver: ConvexSolverOptions = ConvexSolverOptions()
+      solver: ConvexSolverOptions = ConvexSolverOptions(), unregularizedBias: Bool = false
     ) {
+      self.unregularizedBias = unregularizedBias
       self.model = model
       self.loss = loss
       self.beta = beta
@@ -98,7 +101,8 @@ public struct ConvexReLUEstimator: Sendable {
     case .enumerate:
       patterns = try ActivationPatterns.enumerate(data: z)
     }
-    let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model)
+    let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,
+      unregularizedBias: c.unregularizedBias)
     let solution = try program.solve(options: c.solver)
     let network = solution.network(gates: patterns.gates)
     var global: ReLUCertificate? = nil
@@ -205,6 +209,7 @@ public struct ConvexReLUEstimator: Sendable {
       ("network", .object([
         ("first_layer", mat(f.network.firstLayer)), ("output_weights", mat(f.network.outputWeights)),
         ("network_gates", f.network.gates.map(mat) ?? .null),
+        ("output_bias", f.network.outputBias.map { JSON.numbers($0) } ?? .null),
       ])),
       ("solver", .object([
         ("objective", .number(f.report.objective)), ("lower_bound", .number(f.report.lowerBound)),
@@ -276,6 +281,11 @@ public struct ConvexReLUEstimator: Sendable {
     guard w1.rows == d, w1.columns == w2.rows, ng.map({ $0.rows == d && $0.columns == w1.columns }) ?? true else {
       throw bad("weight shapes \(w1.rows)×\(w1.columns) and \(w2.rows)×\(w2.columns) do not fit \(d) inputs")
     }
+    var outputBias: [Double]? = nil
+    if let b = net["output_bias"], b != .null {
+      guard let v = nums(b), v.count == w2.columns else { throw bad("invalid \"output_bias\" (one number per output)") }
+      outputBias = v
+    }
     let solver = root["solver"]
     guard let obj = solver?["objective"]?.doubleValue, let lb = solver?["lower_bound"]?.doubleValue,
       let scope = solver?["bound_scope"]?.stringValue.flatMap(BoundScope.init(rawValue:))
@@ -287,10 +297,10 @@ public struct ConvexReLUEstimator: Sendable {
       constraintViolation: solver?["constraint_violation"]?.doubleValue ?? 0)
     var est = ConvexReLUEstimator(configuration: Configuration(
       model: model, loss: loss, beta: beta, patterns: .gates(gates), standardize: standardize, bias: bias,
-      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6)))
+      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6), unregularizedBias: outputBias != nil))
     est.fitted = Fitted(
       means: means, scales: scales, gates: gates, patternOrigin: origin,
-      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng),
+      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: outputBias),
       report: report, boundScope: scope, globalCertificate: nil)
     return est
   }
