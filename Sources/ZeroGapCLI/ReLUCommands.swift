@@ -18,6 +18,9 @@ struct ReLUDataOptions: ParsableArguments {
   func load(featureCount: Int? = nil) throws -> (x: Matrix, y: [Double]?) {
     let isFile = FileManager.default.fileExists(atPath: data)
     if !isFile && BuiltinDatasets.names.contains(data) {
+      if let t = target {
+        throw ValidationError("--target \(t) applies to CSV files; the built-in dataset \(data) has a fixed target; to choose a column, give a CSV file")
+      }
       let ds = try BuiltinDatasets.load(data, seed: dataSeed)
       return (ds.features, try scalar(ds.targets))
     }
@@ -60,7 +63,9 @@ fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bo
 
 /// The progress line of long solves (stderr): iteration, objective, certified gap, time.
 @Sendable fileprivate func printProgress(_ p: ConvexSolverProgress) {
-  let line = "iteration \(p.iteration)  objective \(formatNumber(p.objective))  certified gap \(formatNumber(p.relativeGap))  \(formatNumber(p.seconds)) s\n"
+  let objective = p.objective.isFinite ? formatNumber(p.objective) : "– (no feasible network yet)"
+  let gap = p.relativeGap.isFinite ? formatNumber(p.relativeGap) : "–"
+  let line = "iteration \(p.iteration)  objective \(objective)  certified gap \(gap)  \(formatNumber(p.seconds)) s\n"
   FileHandle.standardError.write(Data(line.utf8))
 }
 
@@ -84,9 +89,15 @@ extension ZeroGapCommand {
     static let configuration = CommandConfiguration(
       abstract: "Train a two-layer ReLU network to a certified global optimum (convex program, MATH.md §3).",
       discussion: """
-        Solves the convex program over sampled (--patterns N), given (--gates G.npy, d×P) or all (--enumerate) \
-        activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary network and \
-        writes it to --output. The objective is the unnormalised (1/2)‖ŷ − y‖² + β·Σ group norms (MATH.md §0).
+        Solves the convex program over sampled (--patterns N, default 100), given (--gates G.npy, d×P) or all \
+        (--enumerate) activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary \
+        network and writes it to --output. The objective is the unnormalised (1/2)‖ŷ − y‖² + β·Σ group norms \
+        (MATH.md §0; Σ log(1 + e^(−yŷ)) or Σ (1 − yŷ)_+ for the logistic and hinge losses). The hinge loss is \
+        solved by Huber smoothing under continuation and reports the true hinge objective and dual bound. \
+        Features are standardised and a ones column (a regularised bias) is appended unless --no-standardize / \
+        --no-bias. A progress line (iteration, objective, certified gap, time) goes to stderr on long solves, \
+        never with --json. bound_scope says what the lower bound covers: "sampled" (the program over these \
+        patterns) or "global" (--enumerate: every two-layer network).
         """
     )
     @OptionGroup var source: ReLUDataOptions
@@ -100,11 +111,14 @@ extension ZeroGapCommand {
     @Option(help: "Certified relative-gap tolerance.") var tol: Double = 1e-6
     @Option(help: "Iteration budget of the solver.") var maxIterations: Int = 100_000
     @Flag(help: "Do not append a (regularised) bias column.") var noBias = false
+    @Flag(help: "Add an unpenalised output bias b to ŷ (squared loss only; minimised exactly, dual gains 1ᵀv = 0).") var unregularizedBias = false
     @Flag(help: "Do not standardise the features.") var noStandardize = false
     @Option(help: "Where to write the model file (JSON).") var output: String?
     @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
+    @Option(help: "Seconds between progress lines on stderr (iteration, objective, certified gap, time).") var progressInterval: Double = 1
 
     func validate() throws {
+      guard progressInterval >= 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be ≥ 0 seconds") }
       guard ConvexReLUModel(rawValue: model) != nil else { throw ValidationError("--model must be relu or gated-relu (got \(model))") }
       guard ConvexLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be squared, logistic or hinge (got \(loss))") }
       guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
@@ -113,6 +127,9 @@ extension ZeroGapCommand {
       let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
       guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
       if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
+      if unregularizedBias && loss != "squared" {
+        throw ValidationError("--unregularized-bias is implemented for --loss squared only (got \(loss)); the default regularised bias column works with every loss")
+      }
     }
 
     func run() throws {
@@ -130,7 +147,8 @@ extension ZeroGapCommand {
         var est = ConvexReLUEstimator(configuration: .init(
           model: ConvexReLUModel(rawValue: model) ?? .relu, loss: lossKind, beta: beta, patterns: patternSource,
           standardize: !noStandardize, bias: !noBias,
-          solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress)))
+          solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress, progressInterval: progressInterval),
+          unregularizedBias: unregularizedBias))
         try est.fit(data: x, targets: y)
         if let out = output { try est.save(to: out) }
         guard let f = est.fitted else { return }

@@ -38,6 +38,9 @@ public struct ConvexReLUProgram: Sendable {
     guard patterns.sampleCount == data.rows, patterns.gates.rows == data.columns else {
       throw .shapeMismatch("the patterns were built for \(patterns.sampleCount) samples and \(patterns.gates.rows) features, but X is \(data.rows)×\(data.columns)")
     }
+    guard patterns.count >= 1 else {
+      throw .invalidParameter("there are no activation patterns (an empty gate matrix?); sample some with --patterns N or give a d×P gate matrix with P ≥ 1")
+    }
     guard data.isFinite else { throw .nonFinite("the data matrix X contains NaN or infinite values") }
     try loss.validate(targets: targets)
     guard beta > 0, beta.isFinite else {
