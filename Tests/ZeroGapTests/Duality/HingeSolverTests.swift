@@ -64,4 +64,28 @@ import Testing
       #expect(abs(fd + v[j]) <= 1e-6)
     }
   }
+
+  /// Example B labels (MATH.md §3.10), hinge, all 10 patterns: the gated program over all patterns is a lower bound
+  /// on every ReLU network's hinge objective (§3.6), so its certified LB must sit below the hinge objectives of
+  /// random networks and of the solved exact-ReLU hinge network; the exact-ReLU solve's own LB stays below that
+  /// network's arc-sweep certificate objective, and the arc-sweep LB below the solved value.
+  @Test func exampleBHingeBoundsAreOrdered() throws {
+    let y: [Double] = [1, -1, 1, 1, -1]
+    let p = try ExampleA.patterns()
+    let gated = try ConvexReLUProgram(data: ExampleA.x, targets: y, patterns: p, beta: 0.05, loss: .hinge, model: .gatedReLU)
+      .solve(options: ConvexSolverOptions(tolerance: 1e-6))
+    #expect(gated.report.stopReason == .converged)
+    let relu = try ConvexReLUProgram(data: ExampleA.x, targets: y, patterns: p, beta: 0.05, loss: .hinge, model: .relu)
+      .solve(options: ConvexSolverOptions(tolerance: 1e-3))
+    #expect(gated.report.lowerBound <= relu.report.objective)
+    #expect(relu.report.lowerBound <= relu.report.objective)
+    let cert = try ReLUCertificate.certify(network: relu.network(gates: p.gates), data: ExampleA.x, targets: y, beta: 0.05, loss: .hinge)
+    expectClose(cert.objective, relu.report.objective, relative: 1e-9)
+    #expect(cert.scope == .global && cert.lowerBound <= relu.report.objective)
+    var gen = SeededGenerator(seed: 8)
+    for _ in 0..<20 {
+      let net = TwoLayerReLUNetwork(firstLayer: gen.normalMatrix(rows: 2, columns: 4), outputWeights: gen.normalMatrix(rows: 4, columns: 1))
+      #expect(gated.report.lowerBound <= net.objective(data: ExampleA.x, targets: y, beta: 0.05, loss: .hinge))
+    }
+  }
 }
