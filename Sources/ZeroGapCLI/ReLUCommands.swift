@@ -7,7 +7,7 @@ import ZeroGap
 struct ReLUDataOptions: ParsableArguments {
   @Option(help: "A CSV file with a header, a .npy features file (with --targets), or a built-in dataset name.")
   var data: String
-  @Option(help: "Target column of a CSV file (header name or 0-based index; default: the last column).")
+  @Option(help: "Target column(s) of a CSV file: header name or 0-based index, comma-separated for several outputs (fit only; default: the last column).")
   var target: String?
   @Option(help: "Targets .npy file (n or n×1) when --data is a .npy features file.")
   var targets: String?
@@ -16,13 +16,20 @@ struct ReLUDataOptions: ParsableArguments {
 
   /// Features and (scalar) targets; targets nil when the file has only feature columns (`featureCount`).
   func load(featureCount: Int? = nil) throws -> (x: Matrix, y: [Double]?) {
+    let (x, y) = try loadMatrix(featureCount: featureCount)
+    return (x, try y.map(scalar))
+  }
+
+  /// Features and targets (n×k; several CSV columns with `--target a,b`); targets nil when the file has only
+  /// feature columns (`featureCount`).
+  func loadMatrix(featureCount: Int? = nil) throws -> (x: Matrix, y: Matrix?) {
     let isFile = FileManager.default.fileExists(atPath: data)
     if !isFile && BuiltinDatasets.names.contains(data) {
       if let t = target {
         throw ValidationError("--target \(t) applies to CSV files; the built-in dataset \(data) has a fixed target; to choose a column, give a CSV file")
       }
       let ds = try BuiltinDatasets.load(data, seed: dataSeed)
-      return (ds.features, try scalar(ds.targets))
+      return (ds.features, ds.targets)
     }
     guard isFile else {
       throw ValidationError("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
@@ -32,7 +39,7 @@ struct ReLUDataOptions: ParsableArguments {
       guard let t = targets else { return (x, nil) }
       let y = try NPY.read(path: t).matrix
       guard y.rows == x.rows else { throw ValidationError("--targets \(t) has \(y.rows) rows but --data \(data) has \(x.rows)") }
-      return (x, try scalar(y))
+      return (x, y)
     }
     let table = try CSVReader.read(path: data)
     if let d = featureCount, table.header.count == d, target == nil {
@@ -41,14 +48,14 @@ struct ReLUDataOptions: ParsableArguments {
       let x = ds.targets.appendingColumns(ds.features)
       return (x, nil)
     }
-    let sel: [TargetColumn] = target.map { t in Int(t).map { .index($0) } ?? .name(t) }.map { [$0] } ?? []
+    let sel: [TargetColumn] = (target?.split(separator: ",").map(String.init) ?? []).map { t in Int(t).map { .index($0) } ?? .name(t) }
     let ds = try CSVReader.dataset(from: table, targets: sel, name: data)
-    return (ds.features, try scalar(ds.targets))
+    return (ds.features, ds.targets)
   }
 
   private func scalar(_ y: Matrix) throws -> [Double] {
     guard y.columns == 1 else {
-      throw ValidationError("the targets have \(y.columns) columns; fit/predict/certify handle one output (choose it with --target)")
+      throw ValidationError("the targets have \(y.columns) columns; this command handles one output (choose it with --target; fit accepts several)")
     }
     return y.column(0)
   }
@@ -135,9 +142,9 @@ extension ZeroGapCommand {
     func run() throws {
       let lossKind = ConvexLoss(rawValue: loss) ?? .squared
       do {
-        let (x, yRaw) = try source.load()
-        guard let yLoaded = yRaw else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
-        let y = classificationLabels(yLoaded, loss: lossKind, quiet: json)
+        let (x, yMatrix) = try source.loadMatrix()
+        guard let yAll = yMatrix else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
+        let y = yAll.columns == 1 ? classificationLabels(yAll.column(0), loss: lossKind, quiet: json) : []
         var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
         if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
         if enumerate { patternSource = .enumerate }
@@ -149,14 +156,19 @@ extension ZeroGapCommand {
           standardize: !noStandardize, bias: !noBias,
           solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress, progressInterval: progressInterval),
           unregularizedBias: unregularizedBias))
-        try est.fit(data: x, targets: y)
+        if yAll.columns > 1 { try est.fit(data: x, targetMatrix: yAll) } else { try est.fit(data: x, targets: y) }
         if let out = output { try est.save(to: out) }
         guard let f = est.fitted else { return }
         if json {
           print(try est.summaryJSON().serialized())
         } else {
           print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
-          print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+          if yAll.columns > 1 {
+            print("outputs      \(yAll.columns): objective = Σ of per-output programs (one network per output, MATH.md §3.9)")
+            print("lower bound  \(formatNumber(f.report.lowerBound))   (nuclear-norm gated program over the \(f.boundScope == .global ? "complete" : "sampled") patterns)")
+          } else {
+            print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+          }
           print("gap          \(formatNumber(f.report.gap))   relative \(formatNumber(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
           if f.report.gap < 0 {
             print("             (negative: the network leaves the sampled patterns and beats every network restricted to them)")
@@ -165,7 +177,8 @@ extension ZeroGapCommand {
             print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
           }
           print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatNumber(f.report.seconds)) s")
-          print("train score  \(formatNumber(try est.score(x, y))) (\(lossKind == .squared ? "R²" : "accuracy"))")
+          let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
+          print("train score  \(formatNumber(trainScore)) (\(lossKind == .squared ? "R²" : "accuracy"))")
           if let out = output { print("model        written to \(out)") }
         }
       } catch let e as ValidationError {
@@ -188,6 +201,7 @@ extension ZeroGapCommand {
       do {
         let est = try ConvexReLUEstimator.load(from: model)
         guard let f = est.fitted else { return }
+        if f.network.outputDimension > 1 { return try predictVector(est) }
         let (x, yRaw) = try source.load(featureCount: f.means.count)
         let yhat = try est.predict(x)
         var score: Double? = nil
@@ -208,7 +222,28 @@ extension ZeroGapCommand {
       }
     }
   }
+}
 
+extension ZeroGapCommand.Predict {
+  /// Predictions of a k-output model: one row per sample (comma-separated), or JSON rows.
+  func predictVector(_ est: ConvexReLUEstimator) throws {
+    guard let f = est.fitted else { return }
+    let (x, yRaw) = try source.loadMatrix(featureCount: f.means.count)
+    let yhat = try est.predictOutputs(x)
+    var score: Double? = nil
+    if let y = yRaw, y.columns == yhat.columns { score = try est.score(x, targetMatrix: y) }
+    if json {
+      var pairs: [(String, JSON)] = [("predictions", .array(yhat.rowArrays.map { JSON.numbers($0) }))]
+      if let s = score { pairs.append(("r2", .number(s))) }
+      print(JSON.object(pairs).serialized())
+    } else {
+      for row in yhat.rowArrays { print(row.map { String(describing: $0) }.joined(separator: ",")) }
+      if let s = score { FileHandle.standardError.write(Data("R² \(formatNumber(s))\n".utf8)) }
+    }
+  }
+}
+
+extension ZeroGapCommand {
   /// `zerogap certify`: objective, dual lower bound and gap of any two-layer ReLU network.
   struct Certify: ParsableCommand {
     static let configuration = CommandConfiguration(

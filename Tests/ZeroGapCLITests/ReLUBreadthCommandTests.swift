@@ -106,4 +106,41 @@ import Testing
     #expect(sine["bound_scope"] as? String == "global")
     #expect((sine["lower_bound"] as? Double ?? .infinity) <= (sine["objective"] as? Double ?? -.infinity))
   }
+
+  /// Several target columns: upper bound = Σ per-output objectives (checked against single-column fits), nuclear
+  /// lower bound below it; predict prints one row of k values per sample.
+  @Test func twoTargetColumns() throws {
+    let dir = try temporaryDirectory()
+    var text = "x1,x2,t1,t2\n", only1 = "x1,x2,t1\n", only2 = "x1,x2,t2\n"
+    for i in 0..<16 {
+      let a = Double(i % 4) - 1.5, b = Double(i / 4) - 1.5
+      let t1 = max(0, a + b), t2 = a - 0.5 * max(0, b)
+      text += "\(a),\(b),\(t1),\(t2)\n"
+      only1 += "\(a),\(b),\(t1)\n"
+      only2 += "\(a),\(b),\(t2)\n"
+    }
+    let csv = dir.appendingPathComponent("two.csv").path
+    try text.write(toFile: csv, atomically: true, encoding: .utf8)
+    try only1.write(toFile: dir.appendingPathComponent("t1.csv").path, atomically: true, encoding: .utf8)
+    try only2.write(toFile: dir.appendingPathComponent("t2.csv").path, atomically: true, encoding: .utf8)
+    let model = dir.appendingPathComponent("v.json").path
+    let common = ["--model", "gated-relu", "--beta", "0.3", "--patterns", "12", "--tol", "1e-8", "--json"]
+    let both = try runZerogap(["fit", "--data", csv, "--target", "t1,t2", "--output", model] + common)
+    #expect(both.status == 0, "\(both.stderr)")
+    let b = try jsonObject(both.stdout)
+    #expect(b["outputs"] as? Double == 2)
+    var sum = 0.0
+    for t in ["t1", "t2"] {
+      let one = try runZerogap(["fit", "--data", dir.appendingPathComponent("\(t).csv").path] + common)
+      sum += try #require(try jsonObject(one.stdout)["objective"] as? Double)
+    }
+    let ub = try #require(b["objective"] as? Double), lb = try #require(b["lower_bound"] as? Double)
+    #expect(abs(ub - sum) <= 1e-7 * sum)
+    #expect(lb <= ub)
+    let p = try runZerogap(["predict", "--model", model, "--data", csv, "--target", "t1,t2", "--json"])
+    #expect(p.status == 0, "\(p.stderr)")
+    let pred = try jsonObject(p.stdout)
+    #expect((pred["predictions"] as? [[Double]])?.count == 16)
+    #expect((pred["predictions"] as? [[Double]])?.first?.count == 2)
+  }
 }
