@@ -7,7 +7,7 @@ import ZeroGap
 struct ReLUDataOptions: ParsableArguments {
   @Option(help: "A CSV file with a header, a .npy features file (with --targets), or a built-in dataset name.")
   var data: String
-  @Option(help: "Target column of a CSV file (header name or 0-based index; default: the last column).")
+  @Option(help: "Target column(s) of a CSV file: header name or 0-based index, comma-separated for several outputs (fit only; default: the last column).")
   var target: String?
   @Option(help: "Targets .npy file (n or n×1) when --data is a .npy features file.")
   var targets: String?
@@ -16,10 +16,20 @@ struct ReLUDataOptions: ParsableArguments {
 
   /// Features and (scalar) targets; targets nil when the file has only feature columns (`featureCount`).
   func load(featureCount: Int? = nil) throws -> (x: Matrix, y: [Double]?) {
+    let (x, y) = try loadMatrix(featureCount: featureCount)
+    return (x, try y.map(scalar))
+  }
+
+  /// Features and targets (n×k; several CSV columns with `--target a,b`); targets nil when the file has only
+  /// feature columns (`featureCount`).
+  func loadMatrix(featureCount: Int? = nil) throws -> (x: Matrix, y: Matrix?) {
     let isFile = FileManager.default.fileExists(atPath: data)
     if !isFile && BuiltinDatasets.names.contains(data) {
+      if let t = target {
+        throw ValidationError("--target \(t) applies to CSV files; the built-in dataset \(data) has a fixed target; to choose a column, give a CSV file")
+      }
       let ds = try BuiltinDatasets.load(data, seed: dataSeed)
-      return (ds.features, try scalar(ds.targets))
+      return (ds.features, ds.targets)
     }
     guard isFile else {
       throw ValidationError("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
@@ -29,7 +39,7 @@ struct ReLUDataOptions: ParsableArguments {
       guard let t = targets else { return (x, nil) }
       let y = try NPY.read(path: t).matrix
       guard y.rows == x.rows else { throw ValidationError("--targets \(t) has \(y.rows) rows but --data \(data) has \(x.rows)") }
-      return (x, try scalar(y))
+      return (x, y)
     }
     let table = try CSVReader.read(path: data)
     if let d = featureCount, table.header.count == d, target == nil {
@@ -38,14 +48,14 @@ struct ReLUDataOptions: ParsableArguments {
       let x = ds.targets.appendingColumns(ds.features)
       return (x, nil)
     }
-    let sel: [TargetColumn] = target.map { t in Int(t).map { .index($0) } ?? .name(t) }.map { [$0] } ?? []
+    let sel: [TargetColumn] = (target?.split(separator: ",").map(String.init) ?? []).map { t in Int(t).map { .index($0) } ?? .name(t) }
     let ds = try CSVReader.dataset(from: table, targets: sel, name: data)
-    return (ds.features, try scalar(ds.targets))
+    return (ds.features, ds.targets)
   }
 
   private func scalar(_ y: Matrix) throws -> [Double] {
     guard y.columns == 1 else {
-      throw ValidationError("the targets have \(y.columns) columns; fit/predict/certify handle one output (choose it with --target)")
+      throw ValidationError("the targets have \(y.columns) columns; this command handles one output (choose it with --target; fit accepts several)")
     }
     return y.column(0)
   }
@@ -60,7 +70,9 @@ fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bo
 
 /// The progress line of long solves (stderr): iteration, objective, certified gap, time.
 @Sendable fileprivate func printProgress(_ p: ConvexSolverProgress) {
-  let line = "iteration \(p.iteration)  objective \(formatNumber(p.objective))  certified gap \(formatNumber(p.relativeGap))  \(formatNumber(p.seconds)) s\n"
+  let objective = p.objective.isFinite ? formatNumber(p.objective) : "– (no feasible network yet)"
+  let gap = p.relativeGap.isFinite ? formatNumber(p.relativeGap) : "–"
+  let line = "iteration \(p.iteration)  objective \(objective)  certified gap \(gap)  \(formatNumber(p.seconds)) s\n"
   FileHandle.standardError.write(Data(line.utf8))
 }
 
@@ -84,9 +96,15 @@ extension ZeroGapCommand {
     static let configuration = CommandConfiguration(
       abstract: "Train a two-layer ReLU network to a certified global optimum (convex program, MATH.md §3).",
       discussion: """
-        Solves the convex program over sampled (--patterns N), given (--gates G.npy, d×P) or all (--enumerate) \
-        activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary network and \
-        writes it to --output. The objective is the unnormalised (1/2)‖ŷ − y‖² + β·Σ group norms (MATH.md §0).
+        Solves the convex program over sampled (--patterns N, default 100), given (--gates G.npy, d×P) or all \
+        (--enumerate) activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary \
+        network and writes it to --output. The objective is the unnormalised (1/2)‖ŷ − y‖² + β·Σ group norms \
+        (MATH.md §0; Σ log(1 + e^(−yŷ)) or Σ (1 − yŷ)_+ for the logistic and hinge losses). The hinge loss is \
+        solved by Huber smoothing under continuation and reports the true hinge objective and dual bound. \
+        Features are standardised and a ones column (a regularised bias) is appended unless --no-standardize / \
+        --no-bias. A progress line (iteration, objective, certified gap, time) goes to stderr on long solves, \
+        never with --json. bound_scope says what the lower bound covers: "sampled" (the program over these \
+        patterns) or "global" (--enumerate: every two-layer network).
         """
     )
     @OptionGroup var source: ReLUDataOptions
@@ -100,11 +118,14 @@ extension ZeroGapCommand {
     @Option(help: "Certified relative-gap tolerance.") var tol: Double = 1e-6
     @Option(help: "Iteration budget of the solver.") var maxIterations: Int = 100_000
     @Flag(help: "Do not append a (regularised) bias column.") var noBias = false
+    @Flag(help: "Add an unpenalised output bias b to ŷ (squared loss only; minimised exactly, dual gains 1ᵀv = 0).") var unregularizedBias = false
     @Flag(help: "Do not standardise the features.") var noStandardize = false
     @Option(help: "Where to write the model file (JSON).") var output: String?
     @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
+    @Option(help: "Seconds between progress lines on stderr (iteration, objective, certified gap, time).") var progressInterval: Double = 1
 
     func validate() throws {
+      guard progressInterval >= 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be ≥ 0 seconds") }
       guard ConvexReLUModel(rawValue: model) != nil else { throw ValidationError("--model must be relu or gated-relu (got \(model))") }
       guard ConvexLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be squared, logistic or hinge (got \(loss))") }
       guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
@@ -113,14 +134,17 @@ extension ZeroGapCommand {
       let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
       guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
       if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
+      if unregularizedBias && loss != "squared" {
+        throw ValidationError("--unregularized-bias is implemented for --loss squared only (got \(loss)); the default regularised bias column works with every loss")
+      }
     }
 
     func run() throws {
       let lossKind = ConvexLoss(rawValue: loss) ?? .squared
       do {
-        let (x, yRaw) = try source.load()
-        guard let yLoaded = yRaw else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
-        let y = classificationLabels(yLoaded, loss: lossKind, quiet: json)
+        let (x, yMatrix) = try source.loadMatrix()
+        guard let yAll = yMatrix else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
+        let y = yAll.columns == 1 ? classificationLabels(yAll.column(0), loss: lossKind, quiet: json) : []
         var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
         if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
         if enumerate { patternSource = .enumerate }
@@ -130,15 +154,21 @@ extension ZeroGapCommand {
         var est = ConvexReLUEstimator(configuration: .init(
           model: ConvexReLUModel(rawValue: model) ?? .relu, loss: lossKind, beta: beta, patterns: patternSource,
           standardize: !noStandardize, bias: !noBias,
-          solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress)))
-        try est.fit(data: x, targets: y)
+          solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress, progressInterval: progressInterval),
+          unregularizedBias: unregularizedBias))
+        if yAll.columns > 1 { try est.fit(data: x, targetMatrix: yAll) } else { try est.fit(data: x, targets: y) }
         if let out = output { try est.save(to: out) }
         guard let f = est.fitted else { return }
         if json {
           print(try est.summaryJSON().serialized())
         } else {
           print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
-          print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+          if yAll.columns > 1 {
+            print("outputs      \(yAll.columns): objective = Σ of per-output programs (one network per output, MATH.md §3.9)")
+            print("lower bound  \(formatNumber(f.report.lowerBound))   (nuclear-norm gated program over the \(f.boundScope == .global ? "complete" : "sampled") patterns)")
+          } else {
+            print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+          }
           print("gap          \(formatNumber(f.report.gap))   relative \(formatNumber(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
           if f.report.gap < 0 {
             print("             (negative: the network leaves the sampled patterns and beats every network restricted to them)")
@@ -147,7 +177,8 @@ extension ZeroGapCommand {
             print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
           }
           print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatNumber(f.report.seconds)) s")
-          print("train score  \(formatNumber(try est.score(x, y))) (\(lossKind == .squared ? "R²" : "accuracy"))")
+          let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
+          print("train score  \(formatNumber(trainScore)) (\(lossKind == .squared ? "R²" : "accuracy"))")
           if let out = output { print("model        written to \(out)") }
         }
       } catch let e as ValidationError {
@@ -170,6 +201,7 @@ extension ZeroGapCommand {
       do {
         let est = try ConvexReLUEstimator.load(from: model)
         guard let f = est.fitted else { return }
+        if f.network.outputDimension > 1 { return try predictVector(est) }
         let (x, yRaw) = try source.load(featureCount: f.means.count)
         let yhat = try est.predict(x)
         var score: Double? = nil
@@ -190,7 +222,28 @@ extension ZeroGapCommand {
       }
     }
   }
+}
 
+extension ZeroGapCommand.Predict {
+  /// Predictions of a k-output model: one row per sample (comma-separated), or JSON rows.
+  func predictVector(_ est: ConvexReLUEstimator) throws {
+    guard let f = est.fitted else { return }
+    let (x, yRaw) = try source.loadMatrix(featureCount: f.means.count)
+    let yhat = try est.predictOutputs(x)
+    var score: Double? = nil
+    if let y = yRaw, y.columns == yhat.columns { score = try est.score(x, targetMatrix: y) }
+    if json {
+      var pairs: [(String, JSON)] = [("predictions", .array(yhat.rowArrays.map { JSON.numbers($0) }))]
+      if let s = score { pairs.append(("r2", .number(s))) }
+      print(JSON.object(pairs).serialized())
+    } else {
+      for row in yhat.rowArrays { print(row.map { String(describing: $0) }.joined(separator: ",")) }
+      if let s = score { FileHandle.standardError.write(Data("R² \(formatNumber(s))\n".utf8)) }
+    }
+  }
+}
+
+extension ZeroGapCommand {
   /// `zerogap certify`: objective, dual lower bound and gap of any two-layer ReLU network.
   struct Certify: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -21,12 +21,15 @@ public struct ConvexReLUProgram: Sendable {
   public let beta: Double
   public let loss: ConvexLoss
   public let model: ConvexReLUModel
+  /// An unpenalised output bias b added to ŷ (squared loss only), minimised exactly: b = mean(y − ŷ); the dual
+  /// gains the constraint 1ᵀv = 0. Off by default (MATH.md §0 regularises the bias through a ones column).
+  public let unregularizedBias: Bool
 
   /// - Throws: `.shapeMismatch` (X, y, patterns disagree), `.nonFinite`, `.invalidParameter` (β ≤ 0 or
   ///   non-finite), `.invalidLabels` (logistic/hinge need ±1).
   public init(
     data: Matrix, targets: [Double], patterns: ActivationPatterns, beta: Double, loss: ConvexLoss = .squared,
-    model: ConvexReLUModel = .relu
+    model: ConvexReLUModel = .relu, unregularizedBias: Bool = false
   ) throws(ConvexReLUError) {
     guard data.rows == targets.count else {
       throw .shapeMismatch("X has \(data.rows) rows (samples) but y has \(targets.count) entries")
@@ -34,6 +37,9 @@ public struct ConvexReLUProgram: Sendable {
     guard data.rows >= 1, data.columns >= 1 else { throw .shapeMismatch("X is \(data.rows)×\(data.columns); need at least one sample and one feature") }
     guard patterns.sampleCount == data.rows, patterns.gates.rows == data.columns else {
       throw .shapeMismatch("the patterns were built for \(patterns.sampleCount) samples and \(patterns.gates.rows) features, but X is \(data.rows)×\(data.columns)")
+    }
+    guard patterns.count >= 1 else {
+      throw .invalidParameter("there are no activation patterns (an empty gate matrix?); sample some with --patterns N or give a d×P gate matrix with P ≥ 1")
     }
     guard data.isFinite else { throw .nonFinite("the data matrix X contains NaN or infinite values") }
     try loss.validate(targets: targets)
@@ -44,8 +50,12 @@ public struct ConvexReLUProgram: Sendable {
     self.targets = targets
     self.patterns = patterns
     self.beta = beta
+    guard !unregularizedBias || loss == .squared else {
+      throw .invalidParameter("an unregularised output bias is implemented for the squared loss only (got \(loss.rawValue)); use the default regularised bias column instead")
+    }
     self.loss = loss
     self.model = model
+    self.unregularizedBias = unregularizedBias
   }
 
   /// Number of blocks of the program: P (gated) or 2P (ReLU).
@@ -58,7 +68,15 @@ public struct ConvexReLUProgram: Sendable {
     var pen = 0.0
     for i in 0..<v.columns { pen += v.column(i).norm2 }
     if let w { for i in 0..<w.columns { pen += w.column(i).norm2 } }
-    return loss.value(yhat, targets) + beta * pen
+    return solverLoss.value(yhat, targets) + beta * pen
+  }
+
+  /// The loss the solver minimises for smooth losses (centred when the output bias is unregularised).
+  var solverLoss: SolverLoss { SolverLoss(loss, centered: unregularizedBias) }
+
+  /// The optimal unpenalised output bias `mean(y − ŷ)` for a convex prediction ŷ (0 without the bias).
+  public func outputBias(prediction yhat: [Double]) -> Double {
+    yhat.withUnsafeBufferPointer { p in targets.withUnsafeBufferPointer { q in solverLoss.bias(p, q) } }
   }
 
   /// Σ_i D_i X (v_i − w_i), via one GEMM per block matrix.
@@ -83,12 +101,17 @@ public struct ConvexReLUProgram: Sendable {
 
   /// Solves the program (warm-started from `warmStart` if given) until the certified relative gap is at most
   /// `options.tolerance` or the budget runs out (see the report's `stopReason`).
-  /// - Throws: `.invalidParameter` for a non-positive tolerance or a hinge loss (not yet solvable: nonsmooth).
+  /// The hinge loss is solved through its Huber smoothing under continuation (see `solveHinge`); the report
+  /// then holds the true hinge objective and a true hinge dual bound.
+  /// - Throws: `.invalidParameter` for a non-positive tolerance.
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions(), warmStart: ConvexReLUSolution? = nil) throws(ConvexReLUError) -> ConvexReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
-    guard loss.isSmooth else {
-      throw .invalidParameter("the \(loss.rawValue) loss is not smooth and the FISTA solvers need a smooth loss; use --loss squared or logistic (hinge certificates are supported)")
-    }
+    if loss == .hinge { return solveHinge(options: options, warmStart: warmStart) }
+    return solveStage(loss: solverLoss, options: options, warmStart: warmStart)
+  }
+
+  /// One FISTA (gated) or augmented-Lagrangian (ReLU) solve of the program with the given smooth loss.
+  func solveStage(loss solverLoss: SolverLoss, options: ConvexSolverOptions, warmStart: ConvexReLUSolution?) -> ConvexReLUSolution {
     let p = patterns.count
     let solver: GroupLassoSolver
     var start: Matrix? = nil
@@ -96,13 +119,13 @@ public struct ConvexReLUProgram: Sendable {
     case .gatedReLU:
       solver = GroupLassoSolver(
         x: data, y: targets, masks: patterns.masks, signs: [Double](repeating: 1, count: p), constrained: false,
-        beta: beta, loss: loss)
+        beta: beta, loss: solverLoss)
       if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == p { start = w.positive }
     case .relu:
       solver = GroupLassoSolver(
         x: data, y: targets, masks: patterns.masks.appendingColumns(patterns.masks),
         signs: [Double](repeating: 1, count: p) + [Double](repeating: -1, count: p), constrained: true, beta: beta,
-        loss: loss)
+        loss: solverLoss)
       if let w = warmStart, let neg = w.negative, w.positive.rows == data.columns, w.positive.columns == p {
         start = w.positive.appendingColumns(neg)
       }
@@ -110,14 +133,17 @@ public struct ConvexReLUProgram: Sendable {
     var multipliers: Matrix? = nil
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
     let result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+    var solution: ConvexReLUSolution
     switch model {
     case .gatedReLU:
-      return ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
+      solution = ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
     case .relu:
-      return ConvexReLUSolution(
+      solution = ConvexReLUSolution(
         model: model, positive: result.u.columns(0..<p), negative: result.u.columns(p..<(2 * p)),
         multipliers: result.multipliers, penalty: result.penalty, report: result.report)
     }
+    if unregularizedBias { solution.bias = outputBias(prediction: prediction(positive: solution.positive, negative: solution.negative)) }
+    return solution
   }
 
   /// Solves along a decreasing regularisation path, warm-starting each β from the previous solution.
@@ -126,7 +152,8 @@ public struct ConvexReLUProgram: Sendable {
     var out: [ConvexReLUSolution] = []
     var previous: ConvexReLUSolution? = nil
     for b in betas {
-      let prog = try ConvexReLUProgram(data: data, targets: targets, patterns: patterns, beta: b, loss: loss, model: model)
+      let prog = try ConvexReLUProgram(
+        data: data, targets: targets, patterns: patterns, beta: b, loss: loss, model: model, unregularizedBias: unregularizedBias)
       // Warm start from the previous blocks only: the multipliers and penalty of another β are a poor start.
       let start = previous.map {
         ConvexReLUSolution(model: $0.model, positive: $0.positive, negative: $0.negative, multipliers: nil, penalty: nil, report: $0.report)
@@ -151,7 +178,9 @@ public struct ConvexReLUSolution: Sendable {
   /// Augmented-Lagrangian penalty to warm-start with (nil: the default).
   public let penalty: Double?
   /// The solver's report: objective (upper bound), certified lower bound, iterations, time.
-  public let report: ConvexSolverReport
+  public internal(set) var report: ConvexSolverReport
+  /// The unpenalised output bias b (0 unless the program has `unregularizedBias`).
+  public internal(set) var bias: Double = 0
 
   /// Blocks with ‖·‖ above `threshold` (relative to the largest block norm) count as nonzero.
   public func activeBlocks(threshold: Double = 1e-10) -> Int {
@@ -180,9 +209,12 @@ public struct ConvexReLUSolution: Sendable {
     let d = positive.rows
     let u = Matrix(rows: d, columns: cols.count, columnMajor: cols.flatMap { $0 })
     let a = Matrix(rows: alphas.count, columns: 1, columnMajor: alphas)
+    let b: [Double]? = bias != 0 ? [bias] : nil
     if model == .gatedReLU {
-      return TwoLayerReLUNetwork(firstLayer: u, outputWeights: a, gates: Matrix(rows: d, columns: gateCols.count, columnMajor: gateCols.flatMap { $0 }))
+      return TwoLayerReLUNetwork(
+        firstLayer: u, outputWeights: a, gates: Matrix(rows: d, columns: gateCols.count, columnMajor: gateCols.flatMap { $0 }),
+        outputBias: b)
     }
-    return TwoLayerReLUNetwork(firstLayer: u, outputWeights: a)
+    return TwoLayerReLUNetwork(firstLayer: u, outputWeights: a, outputBias: b)
   }
 }

@@ -63,7 +63,15 @@ public struct ReLUCertificate: Sendable, Equatable {
     try loss.validate(targets: y)
     let yhat = network.predict(x).column(0)
     let objective = loss.value(yhat, y) + beta * network.weightDecay
-    let v = loss.dualPoint(yhat, y)
+    var v = loss.dualPoint(yhat, y)
+    if network.outputBias != nil {
+      // Unpenalised output bias (squared loss): the dual gains 1ᵀv = 0, so centre the residual (SolverLoss).
+      guard loss == .squared else {
+        throw .invalidParameter("networks with an unpenalised output bias are certified for the squared loss only (got \(loss.rawValue))")
+      }
+      let mean = v.reduce(0, +) / Double(max(1, v.count))
+      v = v.map { $0 - mean }
+    }
     let cbar: Double
     let scope: BoundScope
     if x.columns == 2 {

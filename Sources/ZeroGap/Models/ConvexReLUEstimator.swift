@@ -25,13 +25,16 @@ public struct ConvexReLUEstimator: Sendable {
     public var patterns: PatternSource
     public var standardize: Bool
     public var bias: Bool
+    /// An unpenalised output bias b (squared loss only), in addition to the regularised ones column (MATH.md §0).
+    public var unregularizedBias: Bool
     public var solver: ConvexSolverOptions
 
     public init(
       model: ConvexReLUModel = .relu, loss: ConvexLoss = .squared, beta: Double = 1,
       patterns: PatternSource = .sampled(count: 100, seed: 0), standardize: Bool = true, bias: Bool = true,
-      solver: ConvexSolverOptions = ConvexSolverOptions()
+      solver: ConvexSolverOptions = ConvexSolverOptions(), unregularizedBias: Bool = false
     ) {
+      self.unregularizedBias = unregularizedBias
       self.model = model
       self.loss = loss
       self.beta = beta
@@ -62,7 +65,7 @@ public struct ConvexReLUEstimator: Sendable {
   }
 
   public var configuration: Configuration
-  public private(set) var fitted: Fitted?
+  public internal(set) var fitted: Fitted?
 
   public init(configuration: Configuration = Configuration()) {
     self.configuration = configuration
@@ -83,22 +86,9 @@ public struct ConvexReLUEstimator: Sendable {
       scales = s.scales
     }
     let z = try Self.preprocess(x, means: means, scales: scales, bias: c.bias)
-    let patterns: ActivationPatterns
-    switch c.patterns {
-    case .sampled(let count, let seed):
-      var gen = SeededGenerator(seed: seed)
-      patterns = try ActivationPatterns.sample(data: z, count: count, using: &gen)
-    case .gates(let g):
-      var gates = g
-      if c.bias && g.rows == x.columns { gates = g.appendingRows(Matrix(rows: 1, columns: g.columns)) }
-      guard gates.rows == z.columns else {
-        throw ConvexReLUError.shapeMismatch("the gate matrix is \(g.rows)×\(g.columns) but the data has d = \(x.columns) features\(c.bias ? " (d + 1 = \(z.columns) with the bias)" : ""); give a d×P matrix, one gate per column")
-      }
-      patterns = try ActivationPatterns.fromGates(gates, data: z)
-    case .enumerate:
-      patterns = try ActivationPatterns.enumerate(data: z)
-    }
-    let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model)
+    let patterns = try makePatterns(preprocessed: z, featureCount: x.columns)
+    let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,
+      unregularizedBias: c.unregularizedBias)
     let solution = try program.solve(options: c.solver)
     let network = solution.network(gates: patterns.gates)
     var global: ReLUCertificate? = nil
@@ -108,6 +98,25 @@ public struct ConvexReLUEstimator: Sendable {
     fitted = Fitted(
       means: means, scales: scales, gates: patterns.gates, patternOrigin: patterns.origin, network: network,
       report: solution.report, boundScope: patterns.isComplete ? .global : .sampled, globalCertificate: global)
+  }
+
+  /// The activation patterns of the configuration on preprocessed data z (n×d').
+  func makePatterns(preprocessed z: Matrix, featureCount: Int) throws -> ActivationPatterns {
+    let c = configuration
+    switch c.patterns {
+    case .sampled(let count, let seed):
+      var gen = SeededGenerator(seed: seed)
+      return try ActivationPatterns.sample(data: z, count: count, using: &gen)
+    case .gates(let g):
+      var gates = g
+      if c.bias && g.rows == featureCount { gates = g.appendingRows(Matrix(rows: 1, columns: g.columns)) }
+      guard gates.rows == z.columns else {
+        throw ConvexReLUError.shapeMismatch("the gate matrix is \(g.rows)×\(g.columns) but the data has d = \(featureCount) features\(c.bias ? " (d + 1 = \(z.columns) with the bias)" : ""); give a d×P matrix, one gate per column")
+      }
+      return try ActivationPatterns.fromGates(gates, data: z)
+    case .enumerate:
+      return try ActivationPatterns.enumerate(data: z)
+    }
   }
 
   /// `(x − μ)/s`, then a column of ones if `bias`.
@@ -134,8 +143,13 @@ public struct ConvexReLUEstimator: Sendable {
 
   /// Network outputs ŷ (raw scores for classification losses).
   public func predict(_ x: Matrix) throws -> [Double] {
+    try predictOutputs(x).column(0)
+  }
+
+  /// Network outputs for every output column (n×k; k = 1 unless fitted on a target matrix).
+  public func predictOutputs(_ x: Matrix) throws -> Matrix {
     let f = try requireFitted()
-    return f.network.predict(try preprocessed(x)).column(0)
+    return f.network.predict(try preprocessed(x))
   }
 
   /// R² for the squared loss; accuracy of sign(ŷ) against ±1 labels for logistic/hinge.
@@ -174,6 +188,7 @@ public struct ConvexReLUEstimator: Sendable {
       ("objective", .number(f.report.objective)), ("lower_bound", .number(f.report.lowerBound)),
       ("gap", .number(f.report.gap)), ("relative_gap", .number(f.report.relativeGap)),
       ("neurons", .number(Double(f.network.width))), ("patterns", .number(Double(f.gates.columns))),
+      ("outputs", .number(Double(f.network.outputDimension))),
       ("iterations", .number(Double(f.report.iterations))), ("seconds", .number(f.report.seconds)),
       ("bound_scope", .string(f.boundScope.rawValue)), ("stop_reason", .string(f.report.stopReason.rawValue)),
       ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
@@ -205,6 +220,7 @@ public struct ConvexReLUEstimator: Sendable {
       ("network", .object([
         ("first_layer", mat(f.network.firstLayer)), ("output_weights", mat(f.network.outputWeights)),
         ("network_gates", f.network.gates.map(mat) ?? .null),
+        ("output_bias", f.network.outputBias.map { JSON.numbers($0) } ?? .null),
       ])),
       ("solver", .object([
         ("objective", .number(f.report.objective)), ("lower_bound", .number(f.report.lowerBound)),
@@ -276,6 +292,11 @@ public struct ConvexReLUEstimator: Sendable {
     guard w1.rows == d, w1.columns == w2.rows, ng.map({ $0.rows == d && $0.columns == w1.columns }) ?? true else {
       throw bad("weight shapes \(w1.rows)×\(w1.columns) and \(w2.rows)×\(w2.columns) do not fit \(d) inputs")
     }
+    var outputBias: [Double]? = nil
+    if let b = net["output_bias"], b != .null {
+      guard let v = nums(b), v.count == w2.columns else { throw bad("invalid \"output_bias\" (one number per output)") }
+      outputBias = v
+    }
     let solver = root["solver"]
     guard let obj = solver?["objective"]?.doubleValue, let lb = solver?["lower_bound"]?.doubleValue,
       let scope = solver?["bound_scope"]?.stringValue.flatMap(BoundScope.init(rawValue:))
@@ -287,10 +308,10 @@ public struct ConvexReLUEstimator: Sendable {
       constraintViolation: solver?["constraint_violation"]?.doubleValue ?? 0)
     var est = ConvexReLUEstimator(configuration: Configuration(
       model: model, loss: loss, beta: beta, patterns: .gates(gates), standardize: standardize, bias: bias,
-      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6)))
+      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6), unregularizedBias: outputBias != nil))
     est.fitted = Fitted(
       means: means, scales: scales, gates: gates, patternOrigin: origin,
-      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng),
+      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: outputBias),
       report: report, boundScope: scope, globalCertificate: nil)
     return est
   }

@@ -10,14 +10,19 @@ public struct TwoLayerReLUNetwork: Sendable, Equatable {
   public var outputWeights: Matrix
   /// d×m fixed gates of a gated-ReLU network (nil: an ordinary ReLU network).
   public var gates: Matrix?
+  /// Unpenalised output bias b (length k) added to every prediction, or nil (none). Not part of the weight decay.
+  public var outputBias: [Double]?
 
-  /// - Precondition: `firstLayer.columns == outputWeights.rows` (and gates of the first layer's shape).
-  public init(firstLayer: Matrix, outputWeights: Matrix, gates: Matrix? = nil) {
+  /// - Precondition: `firstLayer.columns == outputWeights.rows` (and gates of the first layer's shape; a bias of
+  ///   length k).
+  public init(firstLayer: Matrix, outputWeights: Matrix, gates: Matrix? = nil, outputBias: [Double]? = nil) {
     precondition(firstLayer.columns == outputWeights.rows, "first layer has \(firstLayer.columns) neurons, output weights \(outputWeights.rows) rows")
     if let g = gates { precondition(g.rows == firstLayer.rows && g.columns == firstLayer.columns, "gates must be d×m like the first layer") }
     self.firstLayer = firstLayer
     self.outputWeights = outputWeights
     self.gates = gates
+    if let b = outputBias { precondition(b.count == outputWeights.columns, "the output bias must have one entry per output") }
+    self.outputBias = outputBias
   }
 
   /// Checked construction from user data (e.g. `.npy` files): shapes must agree and values be finite.
@@ -53,7 +58,13 @@ public struct TwoLayerReLUNetwork: Sendable, Equatable {
   }
 
   /// Predictions f(X), n×k.
-  public func predict(_ x: Matrix) -> Matrix { Matrix.product(hidden(x), outputWeights) }
+  public func predict(_ x: Matrix) -> Matrix {
+    var out = Matrix.product(hidden(x), outputWeights)
+    if let b = outputBias {
+      for c in 0..<out.columns { for i in 0..<out.rows { out[i, c] += b[c] } }
+    }
+    return out
+  }
 
   /// Weight decay `(1/2)(‖U‖_F² + ‖A‖_F²)` (multiply by β).
   public var weightDecay: Double {

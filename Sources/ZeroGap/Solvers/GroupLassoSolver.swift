@@ -99,7 +99,7 @@ struct GroupLassoSolver {
   let signs: [Double]
   let constrained: Bool
   let beta: Double
-  let loss: ConvexLoss
+  let loss: SolverLoss
 
   var n: Int { x.rows }
   var d: Int { x.columns }

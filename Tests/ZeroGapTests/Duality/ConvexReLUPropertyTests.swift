@@ -114,7 +114,10 @@ import Testing
     #expect(throws: ConvexReLUError.self) { try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 0) }
     #expect(throws: ConvexReLUError.self) { try ConvexReLUProgram(data: x, targets: Array(y.prefix(4)), patterns: p, beta: 1) }
     #expect(throws: ConvexReLUError.self) { try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 1, loss: .logistic) }
-    let prog = try ConvexReLUProgram(data: x, targets: y.map { $0 > 0 ? 1 : -1 }, patterns: p, beta: 1, loss: .hinge)
-    #expect(throws: ConvexReLUError.self) { try prog.solve() }
+    #expect(throws: ConvexReLUError.self) { try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 1, loss: .squared).solve(options: ConvexSolverOptions(tolerance: 0)) }
+    // An unpenalised output bias is implemented for the squared loss only.
+    #expect(throws: ConvexReLUError.self) {
+      try ConvexReLUProgram(data: x, targets: y.map { $0 > 0 ? 1 : -1 }, patterns: p, beta: 1, loss: .hinge, unregularizedBias: true)
+    }
   }
 }

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+/// `zerogap fit` breadth: hinge loss, unpenalised output bias, progress lines, bad-input errors, and the demo.
+@Suite struct ReLUBreadthCommandTests {
+  /// A small ±1 classification CSV (two features), labels from a fixed rule.
+  static func classificationCSV(_ dir: URL) throws -> String {
+    var text = "a,b,label\n"
+    for i in 0..<24 {
+      let a = Double(i % 6) - 2.5, b = Double(i / 6) - 1.5 + 0.1 * Double(i % 3)
+      let label = (a * a - b > 1) ? 1 : -1
+      text += "\(a),\(b),\(label)\n"
+    }
+    let url = dir.appendingPathComponent("cls.csv")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+  }
+
+  @Test func hingeFitCertifiesTheTrueHingeObjective() throws {
+    let dir = try temporaryDirectory()
+    let csv = try Self.classificationCSV(dir)
+    let model = dir.appendingPathComponent("h.json").path
+    let r = try runZerogap(["fit", "--data", csv, "--model", "gated-relu", "--loss", "hinge", "--beta", "1", "--patterns", "20", "--output", model, "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.isEmpty)
+    let obj = try jsonObject(r.stdout)
+    let ub = try #require(obj["objective"] as? Double), lb = try #require(obj["lower_bound"] as? Double)
+    #expect(lb <= ub && ub - lb <= 1e-6 * ub)
+    #expect(obj["loss"] as? String == "hinge" && obj["bound_scope"] as? String == "sampled")
+    let p = try runZerogap(["predict", "--model", model, "--data", csv, "--json"])
+    #expect(p.status == 0, "\(p.stderr)")
+    #expect(((try jsonObject(p.stdout))["accuracy"] as? Double ?? 0) > 0.7)
+  }
+
+  @Test func unregularizedBiasLowersTheObjectiveOfAnOffsetTarget() throws {
+    let dir = try temporaryDirectory()
+    var text = "x,y\n"
+    for i in 0..<20 { let x = Double(i) / 4 - 2.5; text += "\(x),\(10 + sin(2 * x))\n" }
+    let csv = dir.appendingPathComponent("off.csv")
+    try text.write(to: csv, atomically: true, encoding: .utf8)
+    let model = dir.appendingPathComponent("b.json").path
+    let withBias = try runZerogap(["fit", "--data", csv.path, "--beta", "0.5", "--enumerate", "--unregularized-bias", "--output", model, "--json"])
+    let plain = try runZerogap(["fit", "--data", csv.path, "--beta", "0.5", "--enumerate", "--json"])
+    #expect(withBias.status == 0 && plain.status == 0, "\(withBias.stderr) \(plain.stderr)")
+    let b = try jsonObject(withBias.stdout), q = try jsonObject(plain.stdout)
+    let ub = try #require(b["objective"] as? Double), lb = try #require(b["lower_bound"] as? Double)
+    #expect(lb <= ub && ub - lb <= 1e-6 * ub && b["bound_scope"] as? String == "global")
+    #expect(ub < (q["objective"] as? Double ?? 0) - 1)
+    // The saved model carries the bias; certify (d' = 2, exact arc sweep) reproduces the objective.
+    let c = try runZerogap(["certify", "--model", model, "--data", csv.path, "--json"])
+    #expect(c.status == 0, "\(c.stderr)")
+    let cert = try jsonObject(c.stdout)
+    #expect(abs((cert["objective"] as? Double ?? .nan) - ub) <= 1e-8 * ub)
+    #expect((cert["lower_bound"] as? Double ?? .infinity) <= ub)
+  }
+
+  @Test func progressLinesOnStderrButNotWithJSON() throws {
+    let loud = try runZerogap(["fit", "--data", "sine", "--beta", "0.5", "--patterns", "20", "--progress-interval", "0"])
+    #expect(loud.status == 0, "\(loud.stderr)")
+    let lines = loud.stderr.split(separator: "\n").filter { $0.hasPrefix("iteration ") }
+    #expect(!lines.isEmpty)
+    #expect(lines.allSatisfy { $0.contains("objective") && $0.contains("certified gap") && $0.hasSuffix(" s") })
+    let quiet = try runZerogap(["fit", "--data", "sine", "--beta", "0.5", "--patterns", "20", "--progress-interval", "0", "--json"])
+    #expect(quiet.status == 0 && quiet.stderr.isEmpty)
+  }
+
+  @Test func badInputIsRefusedWithClearMessages() throws {
+    let dir = try temporaryDirectory()
+    let csv = try Self.classificationCSV(dir)
+    func fails(_ args: [String], _ needle: String) throws {
+      let r = try runZerogap(args, directory: dir)
+      #expect(r.status != 0, "\(args)")
+      #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
+    }
+    try fails(["fit", "--data", "sine", "--loss", "hinge"], "{−1, +1}")
+    try fails(["fit", "--data", "sine", "--loss", "logistic"], "{−1, +1}")
+    try fails(["fit", "--data", "sine", "--beta", "0"], "--beta")
+    try fails(["fit", "--data", "sine", "--beta", "nan"], "--beta")
+    try fails(["fit", "--data", csv, "--target", "nosuch"], "nosuch")
+    try fails(["fit", "--data", "sine", "--target", "y"], "--target")
+    // d = 2 features: a gate matrix needs 2 rows (or 3 including the bias coordinate).
+    try writeNPY([[1, 2], [3, 4], [5, 6], [7, 8]], to: dir.appendingPathComponent("G4.npy"))
+    try fails(["fit", "--data", csv, "--gates", "G4.npy"], "gate matrix is 4×2")
+    try writeNPY([[], []], to: dir.appendingPathComponent("G0.npy"))  // 2×0: no gates
+    try fails(["fit", "--data", csv, "--gates", "G0.npy", "--no-bias"], "no values")
+    try fails(["fit", "--data", "sine", "--unregularized-bias", "--loss", "hinge"], "squared")
+    let help = try runZerogap(["fit", "--help"])
+    for flag in ["--model", "--loss", "--beta", "--patterns", "--gates", "--enumerate", "--seed", "--tol", "--no-bias", "--no-standardize", "--unregularized-bias", "--output", "--json"] {
+      #expect(help.stdout.contains(flag), "fit --help lacks \(flag)")
+    }
+  }
+
+  /// The demo: diabetes with gated ReLU to a certified 1e-6 gap, the recovered network reproducing it, and a
+  /// nonconvex baseline; sine with exact ReLU and a global bound.
+  @Test func demoReportsACertifiedDiabetesFit() throws {
+    let r = try runZerogap(["demo", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let all = try jsonObject(r.stdout)
+    let relu = try #require(all["two_layer_relu"] as? [String: Any])
+    #expect(relu["dataset"] as? String == "diabetes" && relu["bound_scope"] as? String == "sampled")
+    let ub = try #require(relu["objective"] as? Double), lb = try #require(relu["lower_bound"] as? Double)
+    #expect(lb <= ub && ub - lb <= 1e-6 * ub)
+    #expect(abs((relu["recovered_objective"] as? Double ?? .nan) - ub) <= 1e-9 * ub)
+    #expect((relu["nonconvex_best"] as? Double ?? .nan).isFinite)
+    let sine = try #require(relu["sine_exact"] as? [String: Any])
+    #expect(sine["bound_scope"] as? String == "global")
+    #expect((sine["lower_bound"] as? Double ?? .infinity) <= (sine["objective"] as? Double ?? -.infinity))
+  }
+
+  /// Several target columns: upper bound = Σ per-output objectives (checked against single-column fits), nuclear
+  /// lower bound below it; predict prints one row of k values per sample.
+  @Test func twoTargetColumns() throws {
+    let dir = try temporaryDirectory()
+    var text = "x1,x2,t1,t2\n", only1 = "x1,x2,t1\n", only2 = "x1,x2,t2\n"
+    for i in 0..<16 {
+      let a = Double(i % 4) - 1.5, b = Double(i / 4) - 1.5
+      let t1 = max(0, a + b), t2 = a - 0.5 * max(0, b)
+      text += "\(a),\(b),\(t1),\(t2)\n"
+      only1 += "\(a),\(b),\(t1)\n"
+      only2 += "\(a),\(b),\(t2)\n"
+    }
+    let csv = dir.appendingPathComponent("two.csv").path
+    try text.write(toFile: csv, atomically: true, encoding: .utf8)
+    try only1.write(toFile: dir.appendingPathComponent("t1.csv").path, atomically: true, encoding: .utf8)
+    try only2.write(toFile: dir.appendingPathComponent("t2.csv").path, atomically: true, encoding: .utf8)
+    let model = dir.appendingPathComponent("v.json").path
+    let common = ["--model", "gated-relu", "--beta", "0.3", "--patterns", "12", "--tol", "1e-8", "--json"]
+    let both = try runZerogap(["fit", "--data", csv, "--target", "t1,t2", "--output", model] + common)
+    #expect(both.status == 0, "\(both.stderr)")
+    let b = try jsonObject(both.stdout)
+    #expect(b["outputs"] as? Double == 2)
+    var sum = 0.0
+    for t in ["t1", "t2"] {
+      let one = try runZerogap(["fit", "--data", dir.appendingPathComponent("\(t).csv").path] + common)
+      sum += try #require(try jsonObject(one.stdout)["objective"] as? Double)
+    }
+    let ub = try #require(b["objective"] as? Double), lb = try #require(b["lower_bound"] as? Double)
+    #expect(abs(ub - sum) <= 1e-7 * sum)
+    #expect(lb <= ub)
+    let p = try runZerogap(["predict", "--model", model, "--data", csv, "--target", "t1,t2", "--json"])
+    #expect(p.status == 0, "\(p.stderr)")
+    let pred = try jsonObject(p.stdout)
+    #expect((pred["predictions"] as? [[Double]])?.count == 16)
+    #expect((pred["predictions"] as? [[Double]])?.first?.count == 2)
+  }
+}
