@@ -83,4 +83,27 @@ import Testing
     #expect(throws: ConvexReLUError.self) { try NuclearGatedReLUProgram(data: x, targets: Matrix(rows: 3, columns: 2), patterns: patterns, beta: 0) }
     #expect(throws: ConvexReLUError.self) { try NuclearGatedReLUProgram(data: x, targets: Matrix(rows: 3, columns: 2, repeating: .nan), patterns: patterns, beta: 1) }
   }
+
+  /// Independent reference (cvxpy + Clarabel, bench/make_vector_reference.py) on a real two-column Y: per-column
+  /// sums for both models and the nuclear-norm program itself (its normNuc/SDP formulation), all at 1e-6.
+  @Test func vectorReferenceFixture() throws {
+    let (x, _, g, _) = try ReferenceSolverTests.load("regression-n20-d3")
+    let yURL = try #require(Bundle.module.url(forResource: "Y", withExtension: "npy", subdirectory: "Fixtures/reference/vector-n20-d3"))
+    let eURL = try #require(Bundle.module.url(forResource: "expected", withExtension: "json", subdirectory: "Fixtures/reference/vector-n20-d3"))
+    let y = try NPY.read(path: yURL.path).matrix
+    let expected = try JSON.parse(try String(contentsOf: eURL, encoding: .utf8))
+    let beta = try #require(expected["beta"]?.doubleValue)
+    #expect(y.rows == 20 && y.columns == 2)
+    let patterns = try ActivationPatterns.fromGates(g, data: x)
+    let options = ConvexSolverOptions(tolerance: 1e-8)
+    for model in ConvexReLUModel.allCases {
+      let reference = try #require(expected["results"]?["\(model.rawValue)/squared"]?["objective"]?.doubleValue)
+      let r = try VectorOutputReLU.solve(data: x, targets: y, patterns: patterns, beta: beta, model: model, options: options)
+      expectClose(r.upperBound, reference, relative: 1e-6, "\(model.rawValue)")
+      let nuclearReference = try #require(expected["results"]?["nuclear"]?["objective"]?.doubleValue)
+      expectClose(r.nuclearReport.objective, nuclearReference, relative: 1e-6)
+      #expect(r.lowerBound <= nuclearReference * (1 + 1e-7))
+      #expect(r.lowerBound <= r.upperBound)
+    }
+  }
 }
