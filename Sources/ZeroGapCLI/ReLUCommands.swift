@@ -120,11 +120,15 @@ extension ZeroGapCommand {
     @Flag(help: "Do not append a (regularised) bias column.") var noBias = false
     @Flag(help: "Add an unpenalised output bias b to ŷ (squared loss only; minimised exactly, dual gains 1ᵀv = 0).") var unregularizedBias = false
     @Flag(help: "Do not standardise the features.") var noStandardize = false
-    @Option(help: "Where to write the model file (JSON).") var output: String?
+    @Option(help: "Where to write the model file (JSON). An existing file is kept unless --force is given.") var output: String?
+    @Flag(help: "Replace the --output file if it already exists.") var force = false
     @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
     @Option(help: "Seconds between progress lines on stderr (iteration, objective, certified gap, time).") var progressInterval: Double = 1
 
     func validate() throws {
+      if let output, !force, FileManager.default.fileExists(atPath: output) {
+        throw ValidationError("\(output) already exists; refusing to overwrite it (choose another --output, or pass --force)")
+      }
       guard progressInterval >= 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be ≥ 0 seconds") }
       guard ConvexReLUModel(rawValue: model) != nil else { throw ValidationError("--model must be relu or gated-relu (got \(model))") }
       guard ConvexLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be squared, logistic or hinge (got \(loss))") }
@@ -157,7 +161,7 @@ extension ZeroGapCommand {
           solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress, progressInterval: progressInterval),
           unregularizedBias: unregularizedBias))
         if yAll.columns > 1 { try est.fit(data: x, targetMatrix: yAll) } else { try est.fit(data: x, targets: y) }
-        if let out = output { try est.save(to: out) }
+        if let out = output { try est.save(to: out, overwrite: force) }
         guard let f = est.fitted else { return }
         if json {
           print(try est.summaryJSON().serialized())

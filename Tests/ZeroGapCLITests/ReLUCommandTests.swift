@@ -38,6 +38,20 @@ import Testing
     #expect(clb <= cub)
   }
 
+  @Test func fitNeverOverwritesWithoutForce() throws {
+    let dir = try temporaryDirectory()
+    let model = dir.appendingPathComponent("m.json").path
+    try "precious".write(toFile: model, atomically: true, encoding: .utf8)
+    let args = ["fit", "--data", "sine", "--beta", "0.5", "--patterns", "10", "--output", model, "--json"]
+    let refused = try runZerogap(args)
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("already exists") && refused.stderr.contains("--force"), "\(refused.stderr)")
+    #expect(try String(contentsOfFile: model, encoding: .utf8) == "precious")
+    let forced = try runZerogap(args + ["--force"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(try String(contentsOfFile: model, encoding: .utf8).hasPrefix("{"))
+  }
+
   @Test func certifyNpyWeights() throws {
     let dir = try temporaryDirectory()
     // A tiny CSV and a network in .npy (written by a 'fit' is not needed: use the NPY writer via python-free bytes).

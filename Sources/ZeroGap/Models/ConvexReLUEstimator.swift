@@ -232,8 +232,12 @@ public struct ConvexReLUEstimator: Sendable {
     ])
   }
 
-  /// Writes the model file.
-  public func save(to path: String) throws {
+  /// Writes the model file. An existing file is never replaced unless `overwrite` is true.
+  /// - Throws: `.invalidParameter` if the file exists (and `overwrite` is false) or cannot be written.
+  public func save(to path: String, overwrite: Bool = false) throws {
+    if !overwrite && FileManager.default.fileExists(atPath: path) {
+      throw ConvexReLUError.invalidParameter("\(path) already exists; refusing to overwrite it (choose another path, or pass overwrite: true / --force)")
+    }
     let text = try modelJSON().serialized() + "\n"
     do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
       throw ConvexReLUError.invalidParameter("cannot write the model file \(path): \(error.localizedDescription)")
