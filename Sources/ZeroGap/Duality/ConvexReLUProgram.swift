@@ -109,7 +109,16 @@ public struct ConvexReLUProgram: Sendable {
     }
     var multipliers: Matrix? = nil
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
-    let result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+    let result: GroupLassoSolver.Result
+    if model == .relu && options.exactAlgorithm == .admm {
+      var index: [PatternKey: Int] = [:]
+      let m = patterns.masks
+      for i in 0..<p { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
+      result = ConeADMMSolver(base: solver).solve(
+        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index)
+    } else {
+      result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+    }
     switch model {
     case .gatedReLU:
       return ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
