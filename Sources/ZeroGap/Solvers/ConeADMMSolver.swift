@@ -1,4 +1,5 @@
 import RealModule
+import Foundation
 
 /// ADMM for the cone-constrained group lasso C-ReLU (MATH.md §3.3), in the splitting of Bai, Gautam & Sojoudi
 /// (2022) adapted so that the only linear system is d×d and factored once. With B = 2P blocks (U = [V W],
@@ -32,7 +33,7 @@ struct ConeADMMSolver {
   init(base: GroupLassoSolver) {
     self.base = base
     let s = (try? base.x.spectralNorm()) ?? base.x.frobeniusNorm
-    omega = 1 / Swift.max(s * s, 1e-300)
+    omega = (ProcessInfo.processInfo.environment["ZG_OMEGA"].flatMap(Double.init) ?? 1) / Swift.max(s * s, 1e-300)
   }
 
   var n: Int { base.n }
@@ -83,7 +84,11 @@ struct ConeADMMSolver {
     var repairBuffer = Matrix(rows: d, columns: B)
     base.predict(a, into: &rowYhat)
 
-    var rho = penalty ?? initialPenalty(start: start)
+    var rho = (penalty ?? initialPenalty(start: start)) * (ProcessInfo.processInfo.environment["ZG_RHO"].flatMap(Double.init) ?? 1)
+    let adapt = ProcessInfo.processInfo.environment["ZG_ADAPT"].flatMap(Double.init) ?? 10
+    let adaptMode = ProcessInfo.processInfo.environment["ZG_MODE"].flatMap(Int.init) ?? 0
+    let rhoCheckEnv = ProcessInfo.processInfo.environment["ZG_RHOEVERY"].flatMap(Int.init) ?? 10
+    let relax = ProcessInfo.processInfo.environment["ZG_RELAX"].flatMap(Double.init) ?? 1
     if let g = multipliers, g.rows == n, g.columns == B {
       // γ given: ρωΜ = −(σ⊙M⊙v + S⊙γ) with v from the start's prediction.
       base.predict(a, into: &yhat)
@@ -175,7 +180,7 @@ struct ConeADMMSolver {
       return (ub, lb, false, false)
     }
 
-    let rhoCheck = 10
+    let rhoCheck = rhoCheckEnv
     let checkEvery = Swift.max(1, options.checkEvery)
     mainLoop: while iterations < options.maxIterations {
       // U-step.
@@ -193,6 +198,15 @@ struct ConeADMMSolver {
       rhs.gemm(kinv, u)
       swap(&u, &rhs)
       xu.gemm(x, u)
+      if relax != 1 {
+        // Over-relaxation: Û = αU + (1 − α)Z, XÛ = αXU + (1 − α)A.
+        z.withUnsafeBufferPointer { zp in
+          u.withUnsafeMutableBufferPointer { up in for k in 0..<(d * B) { up[k] = relax * up[k] + (1 - relax) * zp[k] } }
+        }
+        a.withUnsafeBufferPointer { ap in
+          xu.withUnsafeMutableBufferPointer { q in for k in 0..<total { q[k] = relax * q[k] + (1 - relax) * ap[k] } }
+        }
+      }
       // Z-step.
       swap(&zOld, &z)
       let thr = beta / rho
@@ -291,8 +305,11 @@ struct ConeADMMSolver {
         let pr = rp.squareRoot() / Swift.max(1e-300, Swift.max(Swift.max(nu, nz) + Swift.max(nxu, na), 0).squareRoot())
         let du = rd.squareRoot() / Swift.max(1e-300, (nl + nm).squareRoot())
         var factor = 1.0
-        if pr > 10 * du { factor = 2 } else if du > 10 * pr { factor = 0.5 }
-        if factor != 1 && rhoUpdates < 200 {
+        if adaptMode == 1 {
+          let ratio = (pr / Swift.max(du, 1e-300)).squareRoot()
+          if ratio > adapt || ratio < 1 / adapt { factor = Swift.min(Swift.max(ratio, 1e-2), 1e2) }
+        } else if pr > adapt * du { factor = 2 } else if du > adapt * pr { factor = 0.5 }
+        if factor != 1 && rhoUpdates < 1000 {
           rhoUpdates += 1
           rho *= factor
           lam.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] /= factor } }
