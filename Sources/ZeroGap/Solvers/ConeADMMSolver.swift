@@ -1,5 +1,4 @@
 import RealModule
-import Foundation
 
 /// ADMM for the cone-constrained group lasso C-ReLU (MATH.md §3.3), in the splitting of Bai, Gautam & Sojoudi
 /// (2022) adapted so that the only linear system is d×d and factored once. With B = 2P blocks (U = [V W],
@@ -25,6 +24,13 @@ import Foundation
 /// moved to that pattern's column (merging same-sign blocks, which can only lower the penalty) and the
 /// returned point satisfies the cone constraints exactly.
 /// Buffers are allocated once per solve; an iteration allocates nothing.
+/// ADMM constants: over-relaxation α, residual-balancing ratio and period (ρ ← 2ρ or ρ/2 when the normalised
+/// primal and dual residuals differ by more than the ratio), and the gap below which the active-set polish runs
+/// (at iterations spaced 20, 40, 80, … apart).
+private let admmRelaxation = 1.6
+private let admmBalance = 2.0
+private let admmRhoEvery = 10
+private let admmPolishThreshold = 0.05
 struct ConeADMMSolver {
   let base: GroupLassoSolver
   /// Weight ω of the XU = A constraint relative to U = Z.
@@ -33,7 +39,7 @@ struct ConeADMMSolver {
   init(base: GroupLassoSolver) {
     self.base = base
     let s = (try? base.x.spectralNorm()) ?? base.x.frobeniusNorm
-    omega = (ProcessInfo.processInfo.environment["ZG_OMEGA"].flatMap(Double.init) ?? 1) / Swift.max(s * s, 1e-300)
+    omega = 1 / Swift.max(s * s, 1e-300)
   }
 
   var n: Int { base.n }
@@ -82,13 +88,10 @@ struct ConeADMMSolver {
     var polishWork = GroupLassoSolver.PolishWork(n: n, d: d, blocks: B, x: x)
     var bestZ = z
     var repairBuffer = Matrix(rows: d, columns: B)
+    var zCand = Matrix(rows: d, columns: B)
     base.predict(a, into: &rowYhat)
 
-    var rho = (penalty ?? initialPenalty(start: start)) * (ProcessInfo.processInfo.environment["ZG_RHO"].flatMap(Double.init) ?? 1)
-    let adapt = ProcessInfo.processInfo.environment["ZG_ADAPT"].flatMap(Double.init) ?? 10
-    let adaptMode = ProcessInfo.processInfo.environment["ZG_MODE"].flatMap(Int.init) ?? 0
-    let rhoCheckEnv = ProcessInfo.processInfo.environment["ZG_RHOEVERY"].flatMap(Int.init) ?? 10
-    let relax = ProcessInfo.processInfo.environment["ZG_RELAX"].flatMap(Double.init) ?? 1
+    var rho = penalty ?? initialPenalty(start: start)
     if let g = multipliers, g.rows == n, g.columns == B {
       // γ given: ρωΜ = −(σ⊙M⊙v + S⊙γ) with v from the start's prediction.
       base.predict(a, into: &yhat)
@@ -108,21 +111,29 @@ struct ConeADMMSolver {
     var iterations = 0
     var stop = StopReason.maxIterations
     var best = (ub: Double.infinity, lb: -Double.infinity)
-    var bestRepaired = false
     var lastProgress = -Double.infinity
     var rhoUpdates = 0
     var checks = 0
 
     /// Lower bound from the current (A, Μ) and upper bound from Z (with the feasibility verdict).
-    func certify(polish: Bool) -> (ub: Double, lb: Double, feasible: Bool, repaired: Bool) {
-      base.predict(a, into: &yhat)
-      _ = yhat.withUnsafeBufferPointer { p in
-        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+    func certify(polish: Bool, candidate: ActiveSetPolish.Result? = nil) -> (ub: Double, lb: Double, feasible: Bool, repaired: Bool) {
+      if let cand = candidate {
+        lossGrad = cand.lossGrad
+        work = cand.t
+        z.withUnsafeBufferPointer { s in zCand.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+        swap(&z, &zCand)
+        z = cand.u
+      } else {
+        base.predict(a, into: &yhat)
+        _ = yhat.withUnsafeBufferPointer { p in
+          y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+        }
+        let scale = -rho * omega
+        mu.withUnsafeBufferPointer { mp in
+          work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = scale * mp[k] } }
+        }
       }
-      let scale = -rho * omega
-      mu.withUnsafeBufferPointer { mp in
-        work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = scale * mp[k] } }
-      }
+      defer { if candidate != nil { swap(&z, &zCand) } }
       grad.gemm(x, work, transA: .transpose)
       grad.withUnsafeBufferPointer { p in
         for b in 0..<B {
@@ -131,7 +142,17 @@ struct ConeADMMSolver {
           blockBounds[b] = c.squareRoot()
         }
       }
-      if polish { base.polishBounds(tbuf: work, lossGrad: lossGrad, bounds: &blockBounds, work: &polishWork) }
+      if polish {
+        base.polishBounds(tbuf: work, lossGrad: lossGrad, bounds: &blockBounds, work: &polishWork)
+        // Exact cone maxima (NNLS) for the blocks whose bound exceeds β: only they can raise c̄ above β.
+        let over = (0..<B).filter { blockBounds[$0] > beta * (1 + 1e-3 * options.tolerance) }
+        if over.count <= exactBlockLimit {
+          for b in over {
+            let ex = exactConeMaximum(block: b, lossGrad: lossGrad)
+            blockBounds[b] = Swift.min(blockBounds[b], ex)
+          }
+        }
+      }
       var cbar = 0.0
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
       let v = lossGrad.map { -$0 }
@@ -180,7 +201,24 @@ struct ConeADMMSolver {
       return (ub, lb, false, false)
     }
 
-    let rhoCheck = rhoCheckEnv
+    let rhoCheck = admmRhoEvery
+    var nextPolish = 0
+    var polishInterval = Swift.max(20, 2 * Swift.max(1, options.checkEvery))
+    /// γ = (S ⊙ (−ρωΜ − σ⊙M⊙v))_+ from the ADMM state (v from A).
+    func admmMultipliers() -> Matrix {
+      base.predict(a, into: &yhat)
+      _ = yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+      }
+      var gm = Matrix(rows: n, columns: B)
+      for b in 0..<B {
+        for j in 0..<n {
+          let m = masks[j, b]
+          gm[j, b] = Swift.max(0, (2 * m - 1) * (-rho * omega * mu[j, b] + signs[b] * m * lossGrad[j]))
+        }
+      }
+      return gm
+    }
     let checkEvery = Swift.max(1, options.checkEvery)
     mainLoop: while iterations < options.maxIterations {
       // U-step.
@@ -198,7 +236,8 @@ struct ConeADMMSolver {
       rhs.gemm(kinv, u)
       swap(&u, &rhs)
       xu.gemm(x, u)
-      if relax != 1 {
+      if admmRelaxation != 1 {
+        let relax = admmRelaxation
         // Over-relaxation: Û = αU + (1 − α)Z, XÛ = αXU + (1 − α)A.
         z.withUnsafeBufferPointer { zp in
           u.withUnsafeMutableBufferPointer { up in for k in 0..<(d * B) { up[k] = relax * up[k] + (1 - relax) * zp[k] } }
@@ -286,9 +325,24 @@ struct ConeADMMSolver {
         if c.lb > best.lb { best.lb = c.lb }
         if c.feasible && c.ub < best.ub {
           best.ub = c.ub
-          bestRepaired = c.repaired
           let src = c.repaired ? repairBuffer : z
           src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+        }
+        let gapNow = ConvexSolverReport.relative(best.ub, best.lb)
+        if gapNow > options.tolerance && gapNow <= admmPolishThreshold && iterations >= nextPolish {
+          nextPolish = iterations + polishInterval
+          polishInterval *= 2
+          // Active-set Newton polish of the current support, certified like any candidate.
+          let gammaADMM = admmMultipliers()
+          if let cand = ActiveSetPolish(solver: self).run(z: z, a: a, gammaOther: gammaADMM) {
+            let pc = certify(polish: true, candidate: cand)
+            if pc.lb > best.lb { best.lb = pc.lb }
+            if pc.feasible && pc.ub < best.ub {
+              best.ub = pc.ub
+              let src = pc.repaired ? repairBuffer : cand.u
+              src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+            }
+          }
         }
         let now = elapsed()
         if let progress = options.progress, now - lastProgress >= options.progressInterval {
@@ -305,10 +359,7 @@ struct ConeADMMSolver {
         let pr = rp.squareRoot() / Swift.max(1e-300, Swift.max(Swift.max(nu, nz) + Swift.max(nxu, na), 0).squareRoot())
         let du = rd.squareRoot() / Swift.max(1e-300, (nl + nm).squareRoot())
         var factor = 1.0
-        if adaptMode == 1 {
-          let ratio = (pr / Swift.max(du, 1e-300)).squareRoot()
-          if ratio > adapt || ratio < 1 / adapt { factor = Swift.min(Swift.max(ratio, 1e-2), 1e2) }
-        } else if pr > adapt * du { factor = 2 } else if du > adapt * pr { factor = 0.5 }
+        if pr > admmBalance * du { factor = 2 } else if du > admmBalance * pr { factor = 0.5 }
         if factor != 1 && rhoUpdates < 1000 {
           rhoUpdates += 1
           rho *= factor
@@ -322,12 +373,10 @@ struct ConeADMMSolver {
     if final.lb > best.lb { best.lb = final.lb }
     if final.feasible && final.ub < best.ub {
       best.ub = final.ub
-      bestRepaired = final.repaired
       let src = final.repaired ? repairBuffer : z
       src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
     }
     if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance { stop = .converged }
-    _ = bestRepaired
     var outZ = z
     var objective = final.ub
     if best.ub.isFinite {
@@ -359,6 +408,35 @@ struct ConeADMMSolver {
       iterations: iterations, outerIterations: rhoUpdates, seconds: elapsed(), stopReason: stop,
       objective: objective, lowerBound: best.lb, constraintViolation: violation)
     return GroupLassoSolver.Result(u: outZ, multipliers: gamma, penalty: rho, report: report)
+  }
+
+  /// Largest number of blocks per certificate for which the exact cone maximum (NNLS) is computed.
+  var exactBlockLimit: Int { 64 }
+
+  /// `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` (v = −∇ℓ), by NNLS; a valid upper
+  /// bound on the cone maximum whatever the NNLS accuracy (any λ ≥ 0 gives one).
+  func exactConeMaximum(block b: Int, lossGrad: [Double]) -> Double {
+    coneMaximum(block: b, lossGrad: lossGrad).residualNorm
+  }
+
+  /// The NNLS of `exactConeMaximum` (λ* and ‖Eλ* − f‖).
+  func coneMaximum(block b: Int, lossGrad: [Double]) -> NonNegativeLeastSquares {
+    let (e, f) = coneSystem(block: b, lossGrad: lossGrad)
+    return NonNegativeLeastSquares(e, f)
+  }
+
+  /// E = XᵀS_b (d×n) and f = −σ_b XᵀD_b v (v = −∇ℓ).
+  func coneSystem(block b: Int, lossGrad: [Double]) -> (Matrix, [Double]) {
+    let x = base.x, n = self.n, d = self.d
+    var e = Matrix(rows: d, columns: n)
+    var dv = [Double](repeating: 0, count: n)
+    for j in 0..<n {
+      let m = base.masks[j, b]
+      let s = 2 * m - 1
+      for i in 0..<d { e[i, j] = s * x[j, i] }
+      dv[j] = base.signs[b] * m * lossGrad[j]
+    }
+    return (e, x.multiply(dv, trans: .transpose))
   }
 
   /// ρ so that the group threshold β/ρ is a fraction of a typical block norm of the least-squares scale:
@@ -508,3 +586,4 @@ extension GroupLassoSolver {
     return v
   }
 }
+
