@@ -156,7 +156,8 @@ struct ConeADMMSolver {
       var cbar = 0.0
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
       let v = lossGrad.map { -$0 }
-      let lb = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity).value
+      let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
+      let lb = ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale)
 
       // Upper bound: the ReLU network of Z.
       xz.gemm(x, z)
