@@ -115,7 +115,8 @@ public struct ConvexReLUProgram: Sendable {
       let m = patterns.masks
       for i in 0..<p { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
       result = ConeADMMSolver(base: solver).solve(
-        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index)
+        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index,
+        gates: patterns.gates)
     } else {
       result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     }

@@ -28,7 +28,7 @@ struct ActiveSetPolish {
 
   /// - Parameters: z: ADMM's group-sparse iterate (d×B); a: its A (n×B, exact zeros mark active rows);
   ///   gammaOther: cone multipliers (n×B) used for blocks outside the working set.
-  func run(z: Matrix, a: Matrix, gammaOther: Matrix, rounds: Int = 20, significance: Double = 1e-3) -> Result? {
+  func run(z: Matrix, a: Matrix, gammaOther: Matrix, rounds: Int = 60, significance: Double = 1e-3) -> Result? {
     let base = solver.base
     guard base.loss == .squared else { return nil }
     let x = base.x, masks = base.masks, signs = base.signs, y = base.y, beta = base.beta
@@ -106,7 +106,7 @@ struct ActiveSetPolish {
           }
         }
         if worstRow >= 0 {
-          rows.append(worstRow)
+          rows.insert(worstRow, at: 0)  // kept first by makeWorking (at most d − 1 independent rows)
           changed = true
         }
         if rows != work[k].rows {
@@ -114,24 +114,30 @@ struct ActiveSetPolish {
           work[k] = w
         }
       }
-      // Blocks outside the working set whose exact cone maximum exceeds β enter (the worst one).
+      // Blocks outside the working set whose exact cone maximum exceeds β enter: screen with the cheap bound
+      // (T with `gammaOther`), NNLS for the 8 largest, and the (up to) 3 worst enter.
       let inSet = Set(work.map { $0.block })
       var tcol = [Double](repeating: 0, count: n)
-      var worst: (b: Int, value: Double, nnls: NonNegativeLeastSquares?) = (-1, beta * (1 + 1e-9), nil)
+      var screened: [(b: Int, cheap: Double)] = []
       for b in 0..<B where !inSet.contains(b) {
         for j in 0..<n { tcol[j] = -signs[b] * masks[j, b] * lossGrad[j] + (2 * masks[j, b] - 1) * gammaOther[j, b] }
         let cheap = x.multiply(tcol, trans: .transpose).norm2
-        guard cheap > worst.value else { continue }
-        let ex = solver.coneMaximum(block: b, lossGrad: lossGrad)
-        if ex.residualNorm > worst.value { worst = (b, ex.residualNorm, ex) }
+        if cheap > beta * (1 + 1e-9) { screened.append((b, cheap)) }
       }
-      if worst.b >= 0, let ex = worst.nnls {
+      screened.sort { $0.cheap > $1.cheap }
+      var entering: [(b: Int, value: Double, nnls: NonNegativeLeastSquares)] = []
+      for (b, _) in screened.prefix(8) {
+        let ex = solver.coneMaximum(block: b, lossGrad: lossGrad)
+        if ex.residualNorm > beta * (1 + 1e-9) { entering.append((b, ex.residualNorm, ex)) }
+      }
+      entering.sort { $0.value > $1.value }
+      for (b, _, ex) in entering.prefix(3) {
         // Direction u* = (Eλ* − f)/‖·‖ (the cone maximiser), small, with the NNLS support as active rows.
-        let b = worst.b
         let (e, f) = solver.coneSystem(block: b, lossGrad: lossGrad)
         var dir = e.multiply(ex.solution)
         for i in 0..<d { dir[i] -= f[i] }
         let nd = dir.norm2
+        guard nd > 0 else { continue }
         let mag = 1e-3 * (work.map { $0.c.norm2 }.max() ?? 1)
         let start = dir.map { $0 / nd * mag }
         let rows = (0..<n).filter { ex.solution[$0] > 0 }

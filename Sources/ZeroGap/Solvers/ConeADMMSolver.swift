@@ -1,4 +1,5 @@
 import RealModule
+import Glibc
 
 /// ADMM for the cone-constrained group lasso C-ReLU (MATH.md §3.3), in the splitting of Bai, Gautam & Sojoudi
 /// (2022) adapted so that the only linear system is d×d and factored once. With B = 2P blocks (U = [V W],
@@ -46,7 +47,11 @@ struct ConeADMMSolver {
   var d: Int { base.d }
   var blocks: Int { base.blocks }
 
-  func solve(start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int]) -> GroupLassoSolver.Result {
+  /// - Parameter gates: d×P interior gates of the patterns (S_i X g_i > 0), used to repair upper-bound candidates.
+  func solve(
+    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int],
+    gates: Matrix? = nil
+  ) -> GroupLassoSolver.Result {
     let clock = ContinuousClock()
     let t0 = clock.now
     func elapsed() -> Double {
@@ -89,6 +94,8 @@ struct ConeADMMSolver {
     var bestZ = z
     var repairBuffer = Matrix(rows: d, columns: B)
     var zCand = Matrix(rows: d, columns: B)
+    let gateBlocks = gates.flatMap { $0.rows == d && $0.columns == P ? $0.appendingColumns($0) : nil }
+    let gateProducts = gateBlocks.map { Matrix.product(x, $0) }
     base.predict(a, into: &rowYhat)
 
     var rho = penalty ?? initialPenalty(start: start)
@@ -198,6 +205,46 @@ struct ConeADMMSolver {
           }
         }
         return (loss.value(yhat, y) + beta * pen2, lb, true, true)
+      }
+      // Gate shift: z_b + t_b g_b with the pattern's gate g_b (S_b X g_b > 0) and the smallest t_b ≥ 0 that
+      // makes S_b X(z_b + t_b g_b) ≥ 0; the shifted point is feasible, its convex value an upper bound.
+      if let xg = gateProducts, let gates = gateBlocks {
+        var feasible = true
+        var pen2 = 0.0
+        xz.withUnsafeMutableBufferPointer { q in
+          xg.withUnsafeBufferPointer { g in
+            masks.withUnsafeBufferPointer { m in
+              for b in 0..<B where feasible {
+                var tb = 0.0
+                for j in 0..<n {
+                  let k = j + b * n
+                  let sg = 2 * m[k] - 1
+                  let viol = -sg * q[k]
+                  if viol > 0 {
+                    let rate = sg * g[k]
+                    if rate <= 0 {
+                      feasible = false
+                      break
+                    }
+                    tb = Swift.max(tb, viol / rate * (1 + 1e-12))
+                  }
+                }
+                var c = 0.0
+                for i in 0..<d {
+                  let val = z[i, b] + tb * gates[i, b]
+                  repairBuffer[i, b] = val
+                  c += val * val
+                }
+                pen2 += c.squareRoot()
+                if tb > 0 { for j in 0..<n { q[j + b * n] += tb * g[j + b * n] } }
+              }
+            }
+          }
+        }
+        if feasible {
+          base.predict(xz, into: &yhat)
+          return (loss.value(yhat, y) + beta * pen2, lb, true, true)
+        }
       }
       return (ub, lb, false, false)
     }
@@ -329,14 +376,17 @@ struct ConeADMMSolver {
           let src = c.repaired ? repairBuffer : z
           src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
         }
+        // Polish when the bounds are close — using the current network's value even if it is not yet feasible.
         let gapNow = ConvexSolverReport.relative(best.ub, best.lb)
-        if gapNow > options.tolerance && gapNow <= admmPolishThreshold && iterations >= nextPolish {
+        let gapCandidate = ConvexSolverReport.relative(c.ub, best.lb)
+        if gapNow > options.tolerance && Swift.min(gapNow, abs(gapCandidate)) <= admmPolishThreshold && iterations >= nextPolish {
           nextPolish = iterations + polishInterval
           polishInterval *= 2
           // Active-set Newton polish of the current support, certified like any candidate.
           let gammaADMM = admmMultipliers()
           if let cand = ActiveSetPolish(solver: self).run(z: z, a: a, gammaOther: gammaADMM) {
             let pc = certify(polish: true, candidate: cand)
+            if getenv("ZG_DEBUG") != nil { print("polish at \(iterations) t \(elapsed()): ub \(pc.ub) lb \(pc.lb) feasible \(pc.feasible) repaired \(pc.repaired) zub \(c.ub) viol") }
             if pc.lb > best.lb { best.lb = pc.lb }
             if pc.feasible && pc.ub < best.ub {
               best.ub = pc.ub
@@ -412,7 +462,7 @@ struct ConeADMMSolver {
   }
 
   /// Largest number of blocks per certificate for which the exact cone maximum (NNLS) is computed.
-  var exactBlockLimit: Int { 64 }
+  var exactBlockLimit: Int { 16 }
 
   /// `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` (v = −∇ℓ), by NNLS; a valid upper
   /// bound on the cone maximum whatever the NNLS accuracy (any λ ≥ 0 gives one).
