@@ -4,7 +4,7 @@
 import ZeroGap
 
 /// `zerogap-bench relu`: time to a certified relative gap of 1e-6 for the gated (C-GReLU, restarted FISTA) and
-/// exact (C-ReLU, augmented Lagrangian) programs of MATH.md §3, with the solver's GEMM throughput as a fraction
+/// exact (C-ReLU, ADMM + active-set Newton polish; column "AL" = ρ updates) programs of MATH.md §3, with the solver's GEMM throughput as a fraction
 /// of the GEMM peak measured in the same run.
 ///
 /// Cases: the planted n = 500, d = 20, 100-gate problem of `bench/time_reference.py` (read from

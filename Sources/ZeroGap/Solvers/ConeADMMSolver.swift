@@ -1,5 +1,4 @@
 import RealModule
-import Glibc
 
 /// ADMM for the cone-constrained group lasso C-ReLU (MATH.md §3.3), in the splitting of Bai, Gautam & Sojoudi
 /// (2022) adapted so that the only linear system is d×d and factored once. With B = 2P blocks (U = [V W],
@@ -386,7 +385,6 @@ struct ConeADMMSolver {
           let gammaADMM = admmMultipliers()
           if let cand = ActiveSetPolish(solver: self).run(z: z, a: a, gammaOther: gammaADMM) {
             let pc = certify(polish: true, candidate: cand)
-            if getenv("ZG_DEBUG") != nil { print("polish at \(iterations) t \(elapsed()): ub \(pc.ub) lb \(pc.lb) feasible \(pc.feasible) repaired \(pc.repaired) zub \(c.ub) viol") }
             if pc.lb > best.lb { best.lb = pc.lb }
             if pc.feasible && pc.ub < best.ub {
               best.ub = pc.ub
