@@ -9,7 +9,7 @@ first, looser rungs only if Clarabel fails; every attempt is listed) and "tol=1e
 solve at 1e-8.  "total" is wall time including cvxpy's canonicalisation; "clarabel" is the sum
 of Clarabel's own solve times over the attempts.
 
-Usage: python3 bench/time_reference.py [--n 500] [--d 20] [--gates 100] [--seed 0] [--repeat 1] [--json]
+Usage: python3 bench/time_reference.py [--n 500] [--d 20] [--gates 100] [--seed 0] [--repeat 1] [--json] [--save DIR]
 """
 import argparse
 import json
@@ -52,9 +52,14 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--save", metavar="DIR", help="write X.npy, y.npy, G.npy there (for ZEROGAP_BENCH_PLANTED)")
     a = ap.parse_args()
 
     X, y, G = planted(a.n, a.d, a.gates, a.seed)
+    if a.save:
+        os.makedirs(a.save, exist_ok=True)
+        for name, arr in (("X", X), ("y", y), ("G", G)):
+            np.save(os.path.join(a.save, name + ".npy"), np.asfortranarray(arr) if arr.ndim == 2 else arr)
     D, _ = R.patterns_from_gates(X, G)
     lam = max(float(np.linalg.norm(X.T @ (D[:, i] * y))) for i in range(D.shape[1]))
     beta = float(f"{0.1 * lam:.3g}")

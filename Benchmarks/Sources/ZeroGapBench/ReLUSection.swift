@@ -4,7 +4,7 @@
 import ZeroGap
 
 /// `zerogap-bench relu`: time to a certified relative gap of 1e-6 for the gated (C-GReLU, restarted FISTA) and
-/// exact (C-ReLU, augmented Lagrangian) programs of MATH.md §3, with the solver's GEMM throughput as a fraction
+/// exact (C-ReLU, ADMM + active-set Newton polish; column "AL" = ρ updates) programs of MATH.md §3, with the solver's GEMM throughput as a fraction
 /// of the GEMM peak measured in the same run.
 ///
 /// Cases: the planted n = 500, d = 20, 100-gate problem of `bench/time_reference.py` (read from
@@ -38,7 +38,9 @@ func runReLUSection(options: Options) throws {
     ("case", w[0]), ("model", w[1]), ("P", w[2]), ("time", w[3]), ("iters", w[4]), ("AL", w[5]), ("objective", w[6]),
     ("rel. gap", w[7]), ("GFLOP/s", w[8]), ("of peak", w[9]),
   ]))
-  for c in cases {
+  let only = getenv("ZEROGAP_BENCH_CASE").map { String(cString: $0) }
+  let verbose = getenv("ZEROGAP_BENCH_PROGRESS") != nil
+  for c in cases where only.map({ c.name.contains($0) }) ?? true {
     let patterns = try ActivationPatterns.fromGates(c.gates, data: c.x)
     var lam = 0.0
     for i in 0..<patterns.count {
@@ -51,7 +53,15 @@ func runReLUSection(options: Options) throws {
       let program = try ConvexReLUProgram(data: c.x, targets: c.y, patterns: patterns, beta: beta, model: model)
       var report: ConvexSolverReport? = nil
       let t = try Timing.measure(minRuns: 1, minSeconds: 0, warmUp: false) {
-        report = try program.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 20_000)).report
+        var o = ConvexSolverOptions(tolerance: 1e-6, maxIterations: 20_000)
+        if verbose {
+          o.progressInterval = 0.5
+          o.progress = { p in
+            Swift.print("  [\(model.rawValue)] it \(p.iteration) t \(Table.fixed(p.seconds, 2)) s UB \(p.objective) LB \(p.lowerBound) gap \(p.relativeGap)")
+            fflush(nil)
+          }
+        }
+        report = try program.solve(options: o).report
       }
       guard let r = report else { continue }
       // Nominal flops: two GEMMs of n×d×B per iteration (X·U and Xᵀ·T), B = P or 2P blocks.
@@ -64,6 +74,7 @@ func runReLUSection(options: Options) throws {
         (String(describing: (r.relativeGap * 1e9).rounded() / 1e9), w[7]), (Table.fixed(gflops, 1), w[8]),
         (Table.fixed(gflops / peak.peak, 2), w[9]),
       ]))
+      fflush(nil)
     }
   }
   Swift.print("time = one solve (no warm-up) to a certified relative gap ≤ 1e-6; GFLOP/s counts the two")

@@ -132,7 +132,18 @@ public struct ConvexReLUProgram: Sendable {
     }
     var multipliers: Matrix? = nil
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
-    let result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+    let result: GroupLassoSolver.Result
+    // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
+    if model == .relu && options.exactAlgorithm == .admm && !solverLoss.centered && !solverLoss.isHuber {
+      var index: [PatternKey: Int] = [:]
+      let m = patterns.masks
+      for i in 0..<p { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
+      result = ConeADMMSolver(base: solver).solve(
+        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index,
+        gates: patterns.gates)
+    } else {
+      result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+    }
     var solution: ConvexReLUSolution
     switch model {
     case .gatedReLU:

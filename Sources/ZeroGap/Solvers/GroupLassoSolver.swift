@@ -1,5 +1,13 @@
 import RealModule
 
+/// Algorithm for the exact (cone-constrained) program C-ReLU.
+public enum ExactReLUAlgorithm: String, Sendable, Codable, CaseIterable {
+  /// ADMM with a d×d system factored once (`ConeADMMSolver`; default).
+  case admm
+  /// Augmented Lagrangian with restarted-FISTA inner solves (MATH.md §3.7).
+  case augmentedLagrangian = "augmented-lagrangian"
+}
+
 /// Settings of the convex ReLU solvers (restarted FISTA for C-GReLU, augmented Lagrangian + FISTA for C-ReLU).
 public struct ConvexSolverOptions: Sendable {
   /// Stop when the certified relative gap `(UB − LB)/|UB|` is at most this (default 1e-6).
@@ -16,6 +24,9 @@ public struct ConvexSolverOptions: Sendable {
   public var progress: (@Sendable (ConvexSolverProgress) -> Void)?
   /// Seconds between progress calls.
   public var progressInterval: Double
+  /// Algorithm for C-ReLU (ignored for C-GReLU). For ADMM, `maxIterations` counts ADMM iterations and the
+  /// report's `outerIterations` counts penalty (ρ) updates.
+  public var exactAlgorithm: ExactReLUAlgorithm = .admm
 
   public init(
     tolerance: Double = 1e-6, maxIterations: Int = 100_000, checkEvery: Int = 10, maxOuterIterations: Int = 200,

@@ -1,0 +1,638 @@
+import RealModule
+
+/// ADMM for the cone-constrained group lasso C-ReLU (MATH.md §3.3), in the splitting of Bai, Gautam & Sojoudi
+/// (2022) adapted so that the only linear system is d×d and factored once. With B = 2P blocks (U = [V W],
+/// masks [M M], signs σ = [+1…, −1…], S = 2M − 1), the program is
+///
+///     min_{U, Z, A}  ℓ(rowsum(σ ⊙ M ⊙ A), y) + I{S ⊙ A ≥ 0} + β Σ_b ‖z_b‖₂
+///     s.t.           U = Z (d×B),   X U = A (n×B, one column per block).
+///
+/// Scaled ADMM with penalties ρ (U = Z) and ρω (XU = A), duals Λ (d×B) and Μ (n×B):
+/// * U ← K⁻¹ [(Z − Λ) + ω Xᵀ(A − Μ)],  K = I + ω XᵀX  (d×d, inverted once; two GEMMs: Xᵀ·(n×B), K⁻¹·(d×B));
+/// * XU ← X·U (one GEMM);
+/// * Z ← prox_{(β/ρ)‖·‖}(U + Λ) per block (§3.7);
+/// * A ← argmin ℓ(rowsum(σ⊙M⊙A)) + I{S⊙A ≥ 0} + (ρω/2)‖A − (XU + Μ)‖²: row j decouples to a scalar monotone
+///   equation in ŷ_j (solved for all rows at once by safeguarded Newton, column-streaming passes):
+///   `a_jb = max(0, t_jb − σ_b ℓ'(ŷ_j)/(ρω))` if m_jb = 1, `a_jb = min(0, t_jb)` if m_jb = 0;
+/// * Λ += U − Z, Μ += XU − A; ρ adapted by residual balancing (Λ, Μ rescaled).
+///
+/// Certificate (§3.5): after the A-step `ρω Μ ∈ ∂(ℓ + I)(A)`, so `T = −ρωΜ = σ⊙M⊙v + S⊙γ` with v = −∇ℓ(ŷ(A)),
+/// γ ≥ 0; `‖Xᵀ T_b‖ ≥ max_{u∈K_b,‖u‖≤1} σ_b vᵀD_bXu` bounds c(v) on the sampled patterns, giving the lower
+/// bound. The upper bound is the true ReLU network objective of Z (blocks → neurons, §3.3), accepted only when
+/// Z is a point of the program: every nonzero block's cone violation ≤ tolerance·max|XZ|, or (repair) each
+/// nonzero block's realised pattern 1[X z_b ≥ 0] is one of the sampled patterns, in which case the block is
+/// moved to that pattern's column (merging same-sign blocks, which can only lower the penalty) and the
+/// returned point satisfies the cone constraints exactly.
+/// Buffers are allocated once per solve; an iteration allocates nothing.
+/// ADMM constants: over-relaxation α, residual-balancing ratio and period (ρ ← 2ρ or ρ/2 when the normalised
+/// primal and dual residuals differ by more than the ratio), and the gap below which the active-set polish runs
+/// (at iterations spaced 20, 40, 80, … apart).
+private let admmRelaxation = 1.6
+private let admmBalance = 2.0
+private let admmRhoEvery = 10
+private let admmPolishThreshold = 0.05
+struct ConeADMMSolver {
+  let base: GroupLassoSolver
+  /// Weight ω of the XU = A constraint relative to U = Z.
+  let omega: Double
+
+  init(base: GroupLassoSolver) {
+    self.base = base
+    let s = (try? base.x.spectralNorm()) ?? base.x.frobeniusNorm
+    omega = 1 / Swift.max(s * s, 1e-300)
+  }
+
+  var n: Int { base.n }
+  var d: Int { base.d }
+  var blocks: Int { base.blocks }
+
+  /// - Parameter gates: d×P interior gates of the patterns (S_i X g_i > 0), used to repair upper-bound candidates.
+  func solve(
+    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int],
+    gates: Matrix? = nil
+  ) -> GroupLassoSolver.Result {
+    let clock = ContinuousClock()
+    let t0 = clock.now
+    func elapsed() -> Double {
+      let dur = clock.now - t0
+      return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
+    }
+    let x = base.x, masks = base.masks, signs = base.signs, y = base.y, loss = base.loss.kind, beta = base.beta
+    let B = blocks, n = self.n, d = self.d, total = n * B
+    let P = B / 2
+    // K⁻¹ = (I + ω XᵀX)⁻¹, once (K ≥ I, so the Cholesky factorisation cannot fail for finite X).
+    var kmat = Matrix.product(x, x, transA: .transpose, alpha: omega)
+    for i in 0..<d { kmat[i, i] += 1 }
+    let kinv = (try? Cholesky(kmat).solve(Matrix.identity(d))) ?? Matrix.identity(d)
+
+    var z = start ?? Matrix(rows: d, columns: B)
+    var u = z, lam = Matrix(rows: d, columns: B), rhs = Matrix(rows: d, columns: B)
+    var xu = Matrix.product(x, z)
+    var a = xu
+    // Start A feasible: project onto the sign constraints.
+    masks.withUnsafeBufferPointer { m in
+      a.withUnsafeMutableBufferPointer { ap in
+        for k in 0..<total { ap[k] = m[k] != 0 ? Swift.max(0, ap[k]) : Swift.min(0, ap[k]) }
+      }
+    }
+    var aOld = a, zOld = z
+    var mu = Matrix(rows: n, columns: B)
+    var work = Matrix(rows: n, columns: B)
+    var xz = Matrix(rows: n, columns: B)
+    var grad = Matrix(rows: d, columns: B)
+    var yhat = [Double](repeating: 0, count: n)
+    var lossGrad = [Double](repeating: 0, count: n)
+    var rowYhat = [Double](repeating: 0, count: n)
+    var rowSum = [Double](repeating: 0, count: n)
+    var rowCount = [Double](repeating: 0, count: n)
+    var rowLo = [Double](repeating: 0, count: n)
+    var rowHi = [Double](repeating: 0, count: n)
+    var rowGrad = [Double](repeating: 0, count: n)
+    var blockBounds = [Double](repeating: 0, count: B)
+    var polishWork = GroupLassoSolver.PolishWork(n: n, d: d, blocks: B, x: x)
+    var bestZ = z
+    var repairBuffer = Matrix(rows: d, columns: B)
+    var zCand = Matrix(rows: d, columns: B)
+    let gateBlocks = gates.flatMap { $0.rows == d && $0.columns == P ? $0.appendingColumns($0) : nil }
+    let gateProducts = gateBlocks.map { Matrix.product(x, $0) }
+    base.predict(a, into: &rowYhat)
+
+    var rho = penalty ?? initialPenalty(start: start)
+    if let g = multipliers, g.rows == n, g.columns == B {
+      // γ given: ρωΜ = −(σ⊙M⊙v + S⊙γ) with v from the start's prediction.
+      base.predict(a, into: &yhat)
+      _ = yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { gr in loss.valueAndGradient(p, q, gradient: gr) } }
+      }
+      for b in 0..<B {
+        for j in 0..<n {
+          let k = j + b * n
+          let mk = masks[j, b]
+          let tk = -signs[b] * mk * lossGrad[j] + (2 * mk - 1) * g[j, b]
+          mu.withUnsafeMutableBufferPointer { $0[k] = -tk / (rho * omega) }
+        }
+      }
+    }
+
+    var iterations = 0
+    var stop = StopReason.maxIterations
+    var best = (ub: Double.infinity, lb: -Double.infinity)
+    var lastProgress = -Double.infinity
+    var rhoUpdates = 0
+    var checks = 0
+
+    /// Lower bound from the current (A, Μ) and upper bound from Z (with the feasibility verdict).
+    func certify(polish: Bool, candidate: ActiveSetPolish.Result? = nil) -> (ub: Double, lb: Double, feasible: Bool, repaired: Bool) {
+      if let cand = candidate {
+        lossGrad = cand.lossGrad
+        work = cand.t
+        z.withUnsafeBufferPointer { s in zCand.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+        swap(&z, &zCand)
+        z = cand.u
+      } else {
+        base.predict(a, into: &yhat)
+        _ = yhat.withUnsafeBufferPointer { p in
+          y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+        }
+        let scale = -rho * omega
+        mu.withUnsafeBufferPointer { mp in
+          work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = scale * mp[k] } }
+        }
+      }
+      defer { if candidate != nil { swap(&z, &zCand) } }
+      grad.gemm(x, work, transA: .transpose)
+      grad.withUnsafeBufferPointer { p in
+        for b in 0..<B {
+          var c = 0.0
+          for i in 0..<d { c += p[i + b * d] * p[i + b * d] }
+          blockBounds[b] = c.squareRoot()
+        }
+      }
+      if polish {
+        base.polishBounds(tbuf: work, lossGrad: lossGrad, bounds: &blockBounds, work: &polishWork)
+        // Exact cone maxima (NNLS) for the blocks whose bound exceeds β: only they can raise c̄ above β.
+        let over = (0..<B).filter { blockBounds[$0] > beta * (1 + 1e-3 * options.tolerance) }
+        if over.count <= exactBlockLimit {
+          for b in over {
+            let ex = exactConeMaximum(block: b, lossGrad: lossGrad)
+            blockBounds[b] = Swift.min(blockBounds[b], ex)
+          }
+        }
+      }
+      var cbar = 0.0
+      for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
+      let v = lossGrad.map { -$0 }
+      let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
+      let lb = ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale)
+
+      // Upper bound: the ReLU network of Z.
+      xz.gemm(x, z)
+      var pen = 0.0
+      var viol = 0.0, scaleXZ = 1.0
+      z.withUnsafeBufferPointer { zp in
+        for b in 0..<B {
+          var c = 0.0
+          for i in 0..<d { c += zp[i + b * d] * zp[i + b * d] }
+          pen += c.squareRoot()
+        }
+      }
+      xz.withUnsafeBufferPointer { q in
+        masks.withUnsafeBufferPointer { m in
+          for j in 0..<n { yhat[j] = 0 }
+          for b in 0..<B {
+            let sb = signs[b]
+            for j in 0..<n {
+              let k = j + b * n
+              yhat[j] += sb * Swift.max(0, q[k])
+              scaleXZ = Swift.max(scaleXZ, abs(q[k]))
+              viol = Swift.max(viol, -(2 * m[k] - 1) * q[k])
+            }
+          }
+        }
+      }
+      let ub = loss.value(yhat, y) + beta * pen
+      if viol <= options.tolerance * scaleXZ { return (ub, lb, true, false) }
+      // Repair: every nonzero block must realise a sampled pattern.
+      let ok = repair(xz: xz, z: z, into: &repairBuffer, patternIndex: patternIndex, P: P)
+      if ok {
+        var pen2 = 0.0
+        repairBuffer.withUnsafeBufferPointer { zp in
+          for b in 0..<B {
+            var c = 0.0
+            for i in 0..<d { c += zp[i + b * d] * zp[i + b * d] }
+            pen2 += c.squareRoot()
+          }
+        }
+        return (loss.value(yhat, y) + beta * pen2, lb, true, true)
+      }
+      // Gate shift: z_b + t_b g_b with the pattern's gate g_b (S_b X g_b > 0) and the smallest t_b ≥ 0 that
+      // makes S_b X(z_b + t_b g_b) ≥ 0; the shifted point is feasible, its convex value an upper bound.
+      if let xg = gateProducts, let gates = gateBlocks {
+        var feasible = true
+        var pen2 = 0.0
+        xz.withUnsafeMutableBufferPointer { q in
+          xg.withUnsafeBufferPointer { g in
+            masks.withUnsafeBufferPointer { m in
+              for b in 0..<B where feasible {
+                var tb = 0.0
+                for j in 0..<n {
+                  let k = j + b * n
+                  let sg = 2 * m[k] - 1
+                  let viol = -sg * q[k]
+                  if viol > 0 {
+                    let rate = sg * g[k]
+                    if rate <= 0 {
+                      feasible = false
+                      break
+                    }
+                    tb = Swift.max(tb, viol / rate * (1 + 1e-12))
+                  }
+                }
+                var c = 0.0
+                for i in 0..<d {
+                  let val = z[i, b] + tb * gates[i, b]
+                  repairBuffer[i, b] = val
+                  c += val * val
+                }
+                pen2 += c.squareRoot()
+                if tb > 0 { for j in 0..<n { q[j + b * n] += tb * g[j + b * n] } }
+              }
+            }
+          }
+        }
+        if feasible {
+          base.predict(xz, into: &yhat)
+          return (loss.value(yhat, y) + beta * pen2, lb, true, true)
+        }
+      }
+      return (ub, lb, false, false)
+    }
+
+    let rhoCheck = admmRhoEvery
+    var nextPolish = 0
+    var polishInterval = Swift.max(20, 2 * Swift.max(1, options.checkEvery))
+    /// γ = (S ⊙ (−ρωΜ − σ⊙M⊙v))_+ from the ADMM state (v from A).
+    func admmMultipliers() -> Matrix {
+      base.predict(a, into: &yhat)
+      _ = yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+      }
+      var gm = Matrix(rows: n, columns: B)
+      for b in 0..<B {
+        for j in 0..<n {
+          let m = masks[j, b]
+          gm[j, b] = Swift.max(0, (2 * m - 1) * (-rho * omega * mu[j, b] + signs[b] * m * lossGrad[j]))
+        }
+      }
+      return gm
+    }
+    let checkEvery = Swift.max(1, options.checkEvery)
+    mainLoop: while iterations < options.maxIterations {
+      // U-step.
+      a.withUnsafeBufferPointer { ap in
+        mu.withUnsafeBufferPointer { mp in
+          work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = ap[k] - mp[k] } }
+        }
+      }
+      z.withUnsafeBufferPointer { zp in
+        lam.withUnsafeBufferPointer { lp in
+          u.withUnsafeMutableBufferPointer { up in for k in 0..<(d * B) { up[k] = zp[k] - lp[k] } }
+        }
+      }
+      u.gemm(x, work, transA: .transpose, alpha: omega, beta: 1)
+      rhs.gemm(kinv, u)
+      swap(&u, &rhs)
+      xu.gemm(x, u)
+      if admmRelaxation != 1 {
+        let relax = admmRelaxation
+        // Over-relaxation: Û = αU + (1 − α)Z, XÛ = αXU + (1 − α)A.
+        z.withUnsafeBufferPointer { zp in
+          u.withUnsafeMutableBufferPointer { up in for k in 0..<(d * B) { up[k] = relax * up[k] + (1 - relax) * zp[k] } }
+        }
+        a.withUnsafeBufferPointer { ap in
+          xu.withUnsafeMutableBufferPointer { q in for k in 0..<total { q[k] = relax * q[k] + (1 - relax) * ap[k] } }
+        }
+      }
+      // Z-step.
+      swap(&zOld, &z)
+      let thr = beta / rho
+      u.withUnsafeBufferPointer { up in
+        lam.withUnsafeBufferPointer { lp in
+          z.withUnsafeMutableBufferPointer { o in
+            for b in 0..<B {
+              var s = 0.0
+              for i in 0..<d {
+                let k = i + b * d
+                let w = up[k] + lp[k]
+                o[k] = w
+                s += w * w
+              }
+              let nrm = s.squareRoot()
+              let f = nrm > thr ? 1 - thr / nrm : 0
+              for i in 0..<d { o[i + b * d] *= f }
+            }
+          }
+        }
+      }
+      // A-step: T = XU + Μ into work.
+      swap(&aOld, &a)
+      xu.withUnsafeBufferPointer { q in
+        mu.withUnsafeBufferPointer { mp in
+          work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = q[k] + mp[k] } }
+        }
+      }
+      solveRows(t: work, rhoA: rho * omega, yhat: &rowYhat, sum: &rowSum, count: &rowCount, lo: &rowLo, hi: &rowHi, grad: &rowGrad, into: &a)
+      // Dual updates and residuals.
+      var rp = 0.0, rd = 0.0, nu = 0.0, nz = 0.0, nxu = 0.0, na = 0.0, nl = 0.0, nm = 0.0
+      u.withUnsafeBufferPointer { up in
+        z.withUnsafeBufferPointer { zp in
+          zOld.withUnsafeBufferPointer { zo in
+            lam.withUnsafeMutableBufferPointer { lp in
+              for k in 0..<(d * B) {
+                let r = up[k] - zp[k]
+                lp[k] += r
+                rp += r * r
+                let s = zp[k] - zo[k]
+                rd += s * s
+                nu += up[k] * up[k]
+                nz += zp[k] * zp[k]
+                nl += lp[k] * lp[k]
+              }
+            }
+          }
+        }
+      }
+      xu.withUnsafeBufferPointer { q in
+        a.withUnsafeBufferPointer { ap in
+          aOld.withUnsafeBufferPointer { ao in
+            mu.withUnsafeMutableBufferPointer { mp in
+              for k in 0..<total {
+                let r = q[k] - ap[k]
+                mp[k] += r
+                rp += omega * r * r
+                let s = ap[k] - ao[k]
+                rd += omega * s * s
+                nxu += omega * q[k] * q[k]
+                na += omega * ap[k] * ap[k]
+                nm += omega * mp[k] * mp[k]
+              }
+            }
+          }
+        }
+      }
+      iterations += 1
+      if !rp.isFinite || !rd.isFinite {
+        stop = .diverged
+        break
+      }
+      if iterations % checkEvery == 0 || iterations == options.maxIterations {
+        checks += 1
+        let nearly = ConvexSolverReport.relative(best.ub, best.lb) <= 100 * options.tolerance
+        let c = certify(polish: nearly && checks % 5 == 0)
+        if c.lb > best.lb { best.lb = c.lb }
+        if c.feasible && c.ub < best.ub {
+          best.ub = c.ub
+          let src = c.repaired ? repairBuffer : z
+          src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+        }
+        // Polish when the bounds are close — using the current network's value even if it is not yet feasible.
+        let gapNow = ConvexSolverReport.relative(best.ub, best.lb)
+        let gapCandidate = ConvexSolverReport.relative(c.ub, best.lb)
+        if gapNow > options.tolerance && Swift.min(gapNow, abs(gapCandidate)) <= admmPolishThreshold && iterations >= nextPolish {
+          nextPolish = iterations + polishInterval
+          polishInterval *= 2
+          // Active-set Newton polish of the current support, certified like any candidate.
+          let gammaADMM = admmMultipliers()
+          if let cand = ActiveSetPolish(solver: self).run(z: z, a: a, gammaOther: gammaADMM) {
+            let pc = certify(polish: true, candidate: cand)
+            if pc.lb > best.lb { best.lb = pc.lb }
+            if pc.feasible && pc.ub < best.ub {
+              best.ub = pc.ub
+              let src = pc.repaired ? repairBuffer : cand.u
+              src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+            }
+          }
+        }
+        let now = elapsed()
+        if let progress = options.progress, now - lastProgress >= options.progressInterval {
+          lastProgress = now
+          progress(ConvexSolverProgress(iteration: iterations, objective: best.ub, lowerBound: best.lb, relativeGap: ConvexSolverReport.relative(best.ub, best.lb), seconds: now))
+        }
+        if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance {
+          stop = .converged
+          break mainLoop
+        }
+      }
+      // Residual balancing (scaled ADMM: Λ, Μ rescale with 1/ρ).
+      if iterations % rhoCheck == 0 {
+        let pr = rp.squareRoot() / Swift.max(1e-300, Swift.max(Swift.max(nu, nz) + Swift.max(nxu, na), 0).squareRoot())
+        let du = rd.squareRoot() / Swift.max(1e-300, (nl + nm).squareRoot())
+        var factor = 1.0
+        if pr > admmBalance * du { factor = 2 } else if du > admmBalance * pr { factor = 0.5 }
+        if factor != 1 && rhoUpdates < 1000 {
+          rhoUpdates += 1
+          rho *= factor
+          lam.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] /= factor } }
+          mu.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] /= factor } }
+        }
+      }
+    }
+    // Final certificate with polishing; return the best feasible point seen.
+    var final = certify(polish: true)
+    if final.lb > best.lb { best.lb = final.lb }
+    if final.feasible && final.ub < best.ub {
+      best.ub = final.ub
+      let src = final.repaired ? repairBuffer : z
+      src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+    }
+    if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance { stop = .converged }
+    var outZ = z
+    var objective = final.ub
+    if best.ub.isFinite {
+      outZ = bestZ
+      objective = best.ub
+    }
+    // Cone multipliers γ = S ⊙ (T − σ⊙M⊙v), T = −ρωΜ, for warm starts (≥ 0 up to rounding).
+    base.predict(a, into: &yhat)
+    _ = yhat.withUnsafeBufferPointer { p in
+      y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+    }
+    var gamma = Matrix(rows: n, columns: B)
+    masks.withUnsafeBufferPointer { m in
+      mu.withUnsafeBufferPointer { mp in
+        gamma.withUnsafeMutableBufferPointer { gm in
+          for b in 0..<B {
+            for j in 0..<n {
+              let k = j + b * n
+              let tk = -rho * omega * mp[k]
+              gm[k] = Swift.max(0, (2 * m[k] - 1) * (tk + signs[b] * m[k] * lossGrad[j]))
+            }
+          }
+        }
+      }
+    }
+    final.feasible = best.ub.isFinite
+    let violation = base.coneViolation(of: outZ)
+    let report = ConvexSolverReport(
+      iterations: iterations, outerIterations: rhoUpdates, seconds: elapsed(), stopReason: stop,
+      objective: objective, lowerBound: best.lb, constraintViolation: violation)
+    return GroupLassoSolver.Result(u: outZ, multipliers: gamma, penalty: rho, report: report)
+  }
+
+  /// Largest number of blocks per certificate for which the exact cone maximum (NNLS) is computed.
+  var exactBlockLimit: Int { 16 }
+
+  /// `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` (v = −∇ℓ), by NNLS; a valid upper
+  /// bound on the cone maximum whatever the NNLS accuracy (any λ ≥ 0 gives one).
+  func exactConeMaximum(block b: Int, lossGrad: [Double]) -> Double {
+    coneMaximum(block: b, lossGrad: lossGrad).residualNorm
+  }
+
+  /// The NNLS of `exactConeMaximum` (λ* and ‖Eλ* − f‖).
+  func coneMaximum(block b: Int, lossGrad: [Double]) -> NonNegativeLeastSquares {
+    let (e, f) = coneSystem(block: b, lossGrad: lossGrad)
+    return NonNegativeLeastSquares(e, f)
+  }
+
+  /// E = XᵀS_b (d×n) and f = −σ_b XᵀD_b v (v = −∇ℓ).
+  func coneSystem(block b: Int, lossGrad: [Double]) -> (Matrix, [Double]) {
+    let x = base.x, n = self.n, d = self.d
+    var e = Matrix(rows: d, columns: n)
+    var dv = [Double](repeating: 0, count: n)
+    for j in 0..<n {
+      let m = base.masks[j, b]
+      let s = 2 * m - 1
+      for i in 0..<d { e[i, j] = s * x[j, i] }
+      dv[j] = base.signs[b] * m * lossGrad[j]
+    }
+    return (e, x.multiply(dv, trans: .transpose))
+  }
+
+  /// ρ so that the group threshold β/ρ is a fraction of a typical block norm of the least-squares scale:
+  /// ρ = β / (‖Xᵀy‖ ω) — the U = Z constraint and the shrinkage then act on comparable scales.
+  func initialPenalty(start: Matrix?) -> Double {
+    let g = base.x.multiply(base.y, trans: .transpose).norm2
+    let r = base.beta / Swift.max(1e-300, g * omega)
+    return r.isFinite && r > 0 ? r : 1
+  }
+
+  /// The A-step, row by row: `a_jb = max(0, t_jb − σ_b ℓ'(ŷ_j)/ρa)` (m = 1), `min(0, t_jb)` (m = 0), where ŷ_j
+  /// solves h(ŷ) = ŷ − Σ_{b: m_jb=1} σ_b max(0, t_jb − σ_b ℓ'(ŷ)/ρa) = 0 (h increasing, h' ≥ 1, so
+  /// |ŷ − ŷ*| ≤ |h(ŷ)| brackets the root). Safeguarded Newton for all rows at once, one column sweep per pass.
+  func solveRows(
+    t: Matrix, rhoA: Double, yhat: inout [Double], sum: inout [Double], count: inout [Double], lo: inout [Double], hi: inout [Double],
+    grad gr: inout [Double], into a: inout Matrix
+  ) {
+    let n = self.n, B = blocks
+    let masks = base.masks, signs = base.signs, y = base.y, loss = base.loss.kind
+    let inv = 1 / rhoA
+    @inline(__always) func derivs(_ f: Double, _ yj: Double) -> (Double, Double) {
+      switch loss {
+      case .logistic:
+        let s = 1 / (1 + Double.exp(yj * f))  // σ(−y f)
+        return (-yj * s, s * (1 - s))
+      default:
+        return (f - yj, 1)
+      }
+    }
+    for j in 0..<n {
+      lo[j] = -Double.infinity
+      hi[j] = Double.infinity
+    }
+    var pass = 0
+    while true {
+      pass += 1
+      for j in 0..<n {
+        sum[j] = 0
+        count[j] = 0
+        gr[j] = derivs(yhat[j], y[j]).0
+      }
+      masks.withUnsafeBufferPointer { m in
+        t.withUnsafeBufferPointer { tp in
+          for b in 0..<B {
+            let sb = signs[b]
+            for j in 0..<n {
+              let k = j + b * n
+              if m[k] != 0 {
+                let val = tp[k] - sb * gr[j] * inv
+                if val > 0 {
+                  sum[j] += sb * val
+                  count[j] += 1
+                }
+              }
+            }
+          }
+        }
+      }
+      var converged = true
+      for j in 0..<n {
+        let h2 = derivs(yhat[j], y[j]).1
+        let h = yhat[j] - sum[j]
+        let slope = 1 + h2 * count[j] * inv
+        let tol = 1e-14 * (1 + abs(yhat[j]) + abs(sum[j]))
+        if abs(h) <= tol { continue }
+        converged = false
+        if h > 0 {
+          hi[j] = Swift.min(hi[j], yhat[j])
+          lo[j] = Swift.max(lo[j], yhat[j] - h)
+        } else {
+          lo[j] = Swift.max(lo[j], yhat[j])
+          hi[j] = Swift.min(hi[j], yhat[j] - h)
+        }
+        var next = yhat[j] - h / slope
+        if !(next > lo[j] && next < hi[j]) { next = 0.5 * (lo[j] + hi[j]) }
+        if next == yhat[j] || hi[j] - lo[j] <= 1e-15 * (1 + abs(yhat[j])) { continue }
+        yhat[j] = next
+      }
+      if converged || pass >= 100 { break }
+    }
+    for j in 0..<n { gr[j] = derivs(yhat[j], y[j]).0 }
+    masks.withUnsafeBufferPointer { m in
+      t.withUnsafeBufferPointer { tp in
+        a.withUnsafeMutableBufferPointer { ap in
+          for b in 0..<B {
+            let sb = signs[b]
+            for j in 0..<n {
+              let k = j + b * n
+              if m[k] != 0 {
+                ap[k] = Swift.max(0, tp[k] - sb * gr[j] * inv)
+              } else {
+                ap[k] = Swift.min(0, tp[k])
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Moves each nonzero block of Z to the column of its realised pattern 1[X z_b ≥ 0] (same sign half), merging
+  /// blocks that land on the same column. Returns false if some realised pattern is not sampled.
+  func repair(xz: Matrix, z: Matrix, into out: inout Matrix, patternIndex: [PatternKey: Int], P: Int) -> Bool {
+    let n = self.n, d = self.d, B = blocks
+    out.withUnsafeMutableBufferPointer { o in for k in 0..<o.count { o[k] = 0 } }
+    var ok = true
+    z.withUnsafeBufferPointer { zp in
+      xz.withUnsafeBufferPointer { q in
+        out.withUnsafeMutableBufferPointer { o in
+          for b in 0..<B {
+            var nrm = 0.0
+            for i in 0..<d { nrm += zp[i + b * d] * zp[i + b * d] }
+            if nrm == 0 { continue }
+            let key = PatternKey(n: n) { j in q[j + b * n] >= 0 }
+            guard let i = patternIndex[key] else {
+              ok = false
+              return
+            }
+            let col = b < P ? i : i + P
+            for r in 0..<d { o[r + col * d] += zp[r + b * d] }
+          }
+        }
+      }
+    }
+    return ok
+  }
+}
+
+/// A 0/1 pattern of length n packed into 64-bit words (hashable), for looking up sampled patterns.
+struct PatternKey: Hashable, Sendable {
+  var words: [UInt64]
+  init(n: Int, bit: (Int) -> Bool) {
+    var w = [UInt64](repeating: 0, count: (n + 63) / 64)
+    for j in 0..<n where bit(j) { w[j >> 6] |= 1 << UInt64(j & 63) }
+    words = w
+  }
+}
+
+extension GroupLassoSolver {
+  /// Largest cone violation `max (−S ⊙ XU)_+` of blocks U (d×B).
+  func coneViolation(of u: Matrix) -> Double {
+    let xu = Matrix.product(x, u)
+    var v = 0.0
+    masks.withUnsafeBufferPointer { m in
+      xu.withUnsafeBufferPointer { a in for k in 0..<a.count { v = Swift.max(v, -(2 * m[k] - 1) * a[k]) } }
+    }
+    return v
+  }
+}
+
