@@ -12,8 +12,7 @@ import RealModule
 /// * XU ← X·U (one GEMM);
 /// * Z ← prox_{(β/ρ)‖·‖}(U + Λ) per block (§3.7);
 /// * A ← argmin ℓ(rowsum(σ⊙M⊙A)) + I{S⊙A ≥ 0} + (ρω/2)‖A − (XU + Μ)‖²: row j decouples to a scalar monotone
-///   equation in ŷ_j (solved for all rows at once by safeguarded Newton, column-streaming passes):
-///   `a_jb = max(0, t_jb − σ_b ℓ'(ŷ_j)/(ρω))` if m_jb = 1, `a_jb = min(0, t_jb)` if m_jb = 0;
+///   equation in ŷ_j (`ConeRowProjection`);
 /// * Λ += U − Z, Μ += XU − A; ρ adapted by residual balancing (Λ, Μ rescaled).
 ///
 /// Certificate (§3.5): after the A-step `ρω Μ ∈ ∂(ℓ + I)(A)`, so `T = −ρωΜ = σ⊙M⊙v + S⊙γ` with v = −∇ℓ(ŷ(A)),
@@ -82,12 +81,6 @@ struct ConeADMMSolver {
     var grad = Matrix(rows: d, columns: B)
     var yhat = [Double](repeating: 0, count: n)
     var lossGrad = [Double](repeating: 0, count: n)
-    var rowYhat = [Double](repeating: 0, count: n)
-    var rowSum = [Double](repeating: 0, count: n)
-    var rowCount = [Double](repeating: 0, count: n)
-    var rowLo = [Double](repeating: 0, count: n)
-    var rowHi = [Double](repeating: 0, count: n)
-    var rowGrad = [Double](repeating: 0, count: n)
     var blockBounds = [Double](repeating: 0, count: B)
     var polishWork = GroupLassoSolver.PolishWork(n: n, d: d, blocks: B, x: x)
     var bestZ = z
@@ -95,7 +88,8 @@ struct ConeADMMSolver {
     var zCand = Matrix(rows: d, columns: B)
     let gateBlocks = gates.flatMap { $0.rows == d && $0.columns == P ? $0.appendingColumns($0) : nil }
     let gateProducts = gateBlocks.map { Matrix.product(x, $0) }
-    base.predict(a, into: &rowYhat)
+    base.predict(a, into: &yhat)
+    var rows = ConeRowProjection(n: n, blocks: B, start: yhat)
 
     var rho = penalty ?? initialPenalty(start: start)
     if let g = multipliers, g.rows == n, g.columns == B {
@@ -321,7 +315,7 @@ struct ConeADMMSolver {
           work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = q[k] + mp[k] } }
         }
       }
-      solveRows(t: work, rhoA: rho * omega, yhat: &rowYhat, sum: &rowSum, count: &rowCount, lo: &rowLo, hi: &rowHi, grad: &rowGrad, into: &a)
+      rows.solve(t: work, masks: masks, signs: signs, y: y, loss: loss, rhoA: rho * omega, into: &a)
       // Dual updates and residuals.
       var rp = 0.0, rd = 0.0, nu = 0.0, nz = 0.0, nxu = 0.0, na = 0.0, nl = 0.0, nm = 0.0
       u.withUnsafeBufferPointer { up in
@@ -494,96 +488,6 @@ struct ConeADMMSolver {
     let g = base.x.multiply(base.y, trans: .transpose).norm2
     let r = base.beta / Swift.max(1e-300, g * omega)
     return r.isFinite && r > 0 ? r : 1
-  }
-
-  /// The A-step, row by row: `a_jb = max(0, t_jb − σ_b ℓ'(ŷ_j)/ρa)` (m = 1), `min(0, t_jb)` (m = 0), where ŷ_j
-  /// solves h(ŷ) = ŷ − Σ_{b: m_jb=1} σ_b max(0, t_jb − σ_b ℓ'(ŷ)/ρa) = 0 (h increasing, h' ≥ 1, so
-  /// |ŷ − ŷ*| ≤ |h(ŷ)| brackets the root). Safeguarded Newton for all rows at once, one column sweep per pass.
-  func solveRows(
-    t: Matrix, rhoA: Double, yhat: inout [Double], sum: inout [Double], count: inout [Double], lo: inout [Double], hi: inout [Double],
-    grad gr: inout [Double], into a: inout Matrix
-  ) {
-    let n = self.n, B = blocks
-    let masks = base.masks, signs = base.signs, y = base.y, loss = base.loss.kind
-    let inv = 1 / rhoA
-    @inline(__always) func derivs(_ f: Double, _ yj: Double) -> (Double, Double) {
-      switch loss {
-      case .logistic:
-        let s = 1 / (1 + Double.exp(yj * f))  // σ(−y f)
-        return (-yj * s, s * (1 - s))
-      default:
-        return (f - yj, 1)
-      }
-    }
-    for j in 0..<n {
-      lo[j] = -Double.infinity
-      hi[j] = Double.infinity
-    }
-    var pass = 0
-    while true {
-      pass += 1
-      for j in 0..<n {
-        sum[j] = 0
-        count[j] = 0
-        gr[j] = derivs(yhat[j], y[j]).0
-      }
-      masks.withUnsafeBufferPointer { m in
-        t.withUnsafeBufferPointer { tp in
-          for b in 0..<B {
-            let sb = signs[b]
-            for j in 0..<n {
-              let k = j + b * n
-              if m[k] != 0 {
-                let val = tp[k] - sb * gr[j] * inv
-                if val > 0 {
-                  sum[j] += sb * val
-                  count[j] += 1
-                }
-              }
-            }
-          }
-        }
-      }
-      var converged = true
-      for j in 0..<n {
-        let h2 = derivs(yhat[j], y[j]).1
-        let h = yhat[j] - sum[j]
-        let slope = 1 + h2 * count[j] * inv
-        let tol = 1e-14 * (1 + abs(yhat[j]) + abs(sum[j]))
-        if abs(h) <= tol { continue }
-        converged = false
-        if h > 0 {
-          hi[j] = Swift.min(hi[j], yhat[j])
-          lo[j] = Swift.max(lo[j], yhat[j] - h)
-        } else {
-          lo[j] = Swift.max(lo[j], yhat[j])
-          hi[j] = Swift.min(hi[j], yhat[j] - h)
-        }
-        var next = yhat[j] - h / slope
-        if !(next > lo[j] && next < hi[j]) { next = 0.5 * (lo[j] + hi[j]) }
-        if next == yhat[j] || hi[j] - lo[j] <= 1e-15 * (1 + abs(yhat[j])) { continue }
-        yhat[j] = next
-      }
-      if converged || pass >= 100 { break }
-    }
-    for j in 0..<n { gr[j] = derivs(yhat[j], y[j]).0 }
-    masks.withUnsafeBufferPointer { m in
-      t.withUnsafeBufferPointer { tp in
-        a.withUnsafeMutableBufferPointer { ap in
-          for b in 0..<B {
-            let sb = signs[b]
-            for j in 0..<n {
-              let k = j + b * n
-              if m[k] != 0 {
-                ap[k] = Swift.max(0, tp[k] - sb * gr[j] * inv)
-              } else {
-                ap[k] = Swift.min(0, tp[k])
-              }
-            }
-          }
-        }
-      }
-    }
   }
 
   /// Moves each nonzero block of Z to the column of its realised pattern 1[X z_b ≥ 0] (same sign half), merging

@@ -1,0 +1,140 @@
+import RealModule
+
+/// The A-step of `ConeADMMSolver` (MATH.md §3.3 in the ADMM splitting): for T (n×B, one column per block),
+///
+///     A = argmin ℓ(rowsum(σ ⊙ M ⊙ A), y) + I{S ⊙ A ≥ 0} + (ρa/2)‖A − T‖²,
+///
+/// which decouples by rows. With ŷ_j the row's prediction, `a_jb = max(0, t_jb − σ_b ℓ'(ŷ_j)/ρa)` where m_jb = 1
+/// and `a_jb = min(0, t_jb)` where m_jb = 0, and ŷ_j is the root of
+/// `h(ŷ) = ŷ − Σ_{b: m_jb=1} σ_b max(0, t_jb − σ_b ℓ'(ŷ)/ρa)`. h is increasing with h' ≥ 1, so `|ŷ − ŷ*| ≤ |h(ŷ)|`
+/// brackets the root; safeguarded Newton (with a bisection every other pass once Newton is slow) solves all
+/// rows at once, one branch-free column sweep per pass. The last roots are kept as the next call's start.
+/// Buffers are allocated once; `solve` allocates nothing.
+struct ConeRowProjection {
+  let n: Int
+  let blocks: Int
+  /// Current roots ŷ (warm start for the next call).
+  var yhat: [Double]
+  private var sum: [Double]
+  private var absSum: [Double]
+  private var count: [Double]
+  private var lo: [Double]
+  private var hi: [Double]
+  private var grad: [Double]
+  private var done: [Bool]
+  /// Passes of the last call (for tests and diagnostics).
+  private(set) var passes = 0
+
+  /// Largest number of passes per call; reached only if the safeguards fail to shrink the brackets.
+  static let maxPasses = 200
+
+  init(n: Int, blocks: Int, start: [Double]) {
+    self.n = n
+    self.blocks = blocks
+    yhat = start
+    sum = [Double](repeating: 0, count: n)
+    absSum = sum
+    count = sum
+    lo = sum
+    hi = sum
+    grad = sum
+    done = [Bool](repeating: false, count: n)
+  }
+
+  /// Writes the A-step solution for T = `t` into `a` (both n×B) and leaves the row predictions in `yhat`.
+  /// - Parameters: masks n×B (0/1), signs σ (B), y (n), ρa > 0; `loss` squared or logistic.
+  mutating func solve(t: Matrix, masks: Matrix, signs: [Double], y: [Double], loss: ConvexLoss, rhoA: Double, into a: inout Matrix) {
+    let n = self.n, B = blocks
+    let inv = 1 / rhoA
+    let logistic = loss == .logistic
+    @inline(__always) func derivs(_ f: Double, _ yj: Double) -> (Double, Double) {
+      if logistic {
+        let s = 1 / (1 + Double.exp(yj * f))  // σ(−y f)
+        return (-yj * s, s * (1 - s))
+      }
+      return (f - yj, 1)
+    }
+    passes = 0
+    yhat.withUnsafeMutableBufferPointer { yh in
+      sum.withUnsafeMutableBufferPointer { s in
+        absSum.withUnsafeMutableBufferPointer { sa in
+          count.withUnsafeMutableBufferPointer { c in
+            lo.withUnsafeMutableBufferPointer { lo in
+              hi.withUnsafeMutableBufferPointer { hi in
+                grad.withUnsafeMutableBufferPointer { g in
+                  done.withUnsafeMutableBufferPointer { dn in
+                    masks.withUnsafeBufferPointer { m in
+                      t.withUnsafeBufferPointer { tp in
+                        for j in 0..<n {
+                          lo[j] = -.infinity
+                          hi[j] = .infinity
+                          dn[j] = false
+                        }
+                        var remaining = n
+                        while remaining > 0 && passes < Self.maxPasses {
+                          passes += 1
+                          for j in 0..<n {
+                            s[j] = 0
+                            sa[j] = 0
+                            c[j] = 0
+                            g[j] = derivs(yh[j], y[j]).0 * inv
+                          }
+                          for b in 0..<B {
+                            let sb = signs[b]
+                            let off = b * n
+                            for j in 0..<n {
+                              let val = m[off + j] * Swift.max(0, tp[off + j] - sb * g[j])
+                              s[j] += sb * val
+                              sa[j] += val
+                              c[j] += val > 0 ? 1 : 0
+                            }
+                          }
+                          let bisect = passes > 8 && passes % 2 == 0
+                          for j in 0..<n where !dn[j] {
+                            let f = yh[j]
+                            let h = f - s[j]
+                            if abs(h) <= 1e-14 * (1 + abs(f) + sa[j]) {
+                              dn[j] = true
+                              remaining -= 1
+                              continue
+                            }
+                            if h > 0 {
+                              hi[j] = Swift.min(hi[j], f)
+                              lo[j] = Swift.max(lo[j], f - h)
+                            } else {
+                              lo[j] = Swift.max(lo[j], f)
+                              hi[j] = Swift.min(hi[j], f - h)
+                            }
+                            var next = f - h / (1 + derivs(f, y[j]).1 * c[j] * inv)
+                            if bisect || !(next > lo[j] && next < hi[j]) { next = 0.5 * (lo[j] + hi[j]) }
+                            if next == f || hi[j] - lo[j] <= 1e-15 * (1 + abs(f)) {
+                              dn[j] = true
+                              remaining -= 1
+                              continue
+                            }
+                            yh[j] = next
+                          }
+                        }
+                        for j in 0..<n { g[j] = derivs(yh[j], y[j]).0 * inv }
+                        a.withUnsafeMutableBufferPointer { ap in
+                          for b in 0..<B {
+                            let sb = signs[b]
+                            let off = b * n
+                            for j in 0..<n {
+                              let k = off + j
+                              ap[k] = m[k] != 0 ? Swift.max(0, tp[k] - sb * g[j]) : Swift.min(0, tp[k])
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
