@@ -4,8 +4,9 @@
 ///
 /// Used for exact cone maxima in the C-ReLU certificate (MATH.md §3.5 way 1): for a block with pattern D and
 /// S = 2D − I, `max{σ vᵀDXu : u ∈ K, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σDv + Sλ)‖` (conic duality), i.e. E = XᵀS,
-/// f = −σXᵀDv. Each inner step is a minimum-norm least-squares solve (`LeastSquares`, LAPACK gelsd) on the
-/// passive columns, so the cost is O(iterations · m·k + m·|passive|²).
+/// f = −σXᵀDv. Each inner step is a least-squares solve on the passive columns (`passiveSolve`: Cholesky of the small
+/// Gram matrix when it is well conditioned, the minimum-norm LAPACK gelsd otherwise), so the cost is
+/// O(iterations · m·k + m·|passive|²).
 struct NonNegativeLeastSquares {
   /// The minimiser λ* (length k).
   var solution: [Double]
@@ -43,9 +44,9 @@ struct NonNegativeLeastSquares {
       passive[best] = true
       while true {
         let idx = (0..<k).filter { passive[$0] }
-        guard let ls = try? LeastSquares(e.columns(idx), Matrix(column: f)) else { break outer }
+        guard let ls = Self.passiveSolve(e.columns(idx), f) else { break outer }
         var s = [Double](repeating: 0, count: k)
-        for (q, j) in idx.enumerated() { s[j] = ls.solution[q, 0] }
+        for (q, j) in idx.enumerated() { s[j] = ls[q] }
         if idx.allSatisfy({ s[$0] > 0 }) {
           lam = s
           break
@@ -70,5 +71,19 @@ struct NonNegativeLeastSquares {
     solution = lam
     residualNorm = residual(lam).norm2
     converged = ok
+  }
+
+  /// argmin_s ‖E_P s − f‖ for the passive columns E_P (m×p): normal equations by Cholesky when the factor's diagonal
+  /// spread is below 10⁴ (so κ(E_P)² ≲ 10⁸ and the solve keeps ≥ 8 digits), otherwise LAPACK gelsd (minimum norm).
+  static func passiveSolve(_ ep: Matrix, _ f: [Double]) -> [Double]? {
+    if ep.columns <= ep.rows, let chol = try? Cholesky(ep.gram()) {
+      let diag = chol.lower.diagonal
+      if let lo = diag.min(), let hi = diag.max(), lo > 1e-4 * hi,
+        let s = try? chol.solve(Matrix(column: ep.multiply(f, trans: .transpose)))
+      {
+        return s.storage
+      }
+    }
+    return (try? LeastSquares(ep, Matrix(column: f)))?.solution.storage
   }
 }
