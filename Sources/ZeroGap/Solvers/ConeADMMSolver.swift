@@ -29,7 +29,7 @@ import RealModule
 private let admmRelaxation = 1.6
 private let admmBalance = 2.0
 private let admmRhoEvery = 10
-private let admmPolishThreshold = 0.05
+private let admmPolishThreshold = 0.2
 struct ConeADMMSolver {
   let base: GroupLassoSolver
   /// Weight ω of the XU = A constraint relative to U = Z.

@@ -73,22 +73,8 @@ struct ConeRowProjection {
                         var remaining = n
                         while remaining > 0 && passes < Self.maxPasses {
                           passes += 1
-                          for j in 0..<n {
-                            s[j] = 0
-                            sa[j] = 0
-                            c[j] = 0
-                            g[j] = derivs(yh[j], y[j]).0 * inv
-                          }
-                          for b in 0..<B {
-                            let sb = signs[b]
-                            let off = b * n
-                            for j in 0..<n {
-                              let val = m[off + j] * Swift.max(0, tp[off + j] - sb * g[j])
-                              s[j] += sb * val
-                              sa[j] += val
-                              c[j] += val > 0 ? 1 : 0
-                            }
-                          }
+                          for j in 0..<n { g[j] = derivs(yh[j], y[j]).0 * inv }
+                          Self.sweep(t: tp, masks: m, signs: signs, g: g, n: n, blocks: B, sum: s, absSum: sa, count: c)
                           let bisect = passes > 8 && passes % 2 == 0
                           for j in 0..<n where !dn[j] {
                             let f = yh[j]
@@ -134,6 +120,53 @@ struct ConeRowProjection {
             }
           }
         }
+      }
+    }
+  }
+
+  /// One pass over T: for every row j, `sum_j = Σ_b σ_b v_jb`, `absSum_j = Σ_b v_jb` and `count_j = #{b : v_jb > 0}`
+  /// with `v_jb = m_jb · max(0, t_jb − σ_b g_j)`. Rows are taken four at a time with their accumulators in SIMD
+  /// registers while the columns stream past.
+  @inline(__always)
+  static func sweep(
+    t: UnsafeBufferPointer<Double>, masks: UnsafeBufferPointer<Double>, signs: [Double], g: UnsafeMutableBufferPointer<Double>,
+    n: Int, blocks B: Int, sum: UnsafeMutableBufferPointer<Double>, absSum: UnsafeMutableBufferPointer<Double>,
+    count: UnsafeMutableBufferPointer<Double>
+  ) {
+    guard let tb = t.baseAddress, let mb = masks.baseAddress, let gb = g.baseAddress else { return }
+    let chunks = n / 4
+    signs.withUnsafeBufferPointer { sg in
+      for q in 0..<chunks {
+        let j = 4 * q
+        let gj = UnsafeRawPointer(gb + j).loadUnaligned(as: SIMD4<Double>.self)
+        var s = SIMD4<Double>(), sa = SIMD4<Double>(), c = SIMD4<Double>()
+        for b in 0..<B {
+          let sb = sg[b]
+          let off = b * n + j
+          let tv = UnsafeRawPointer(tb + off).loadUnaligned(as: SIMD4<Double>.self)
+          let mv = UnsafeRawPointer(mb + off).loadUnaligned(as: SIMD4<Double>.self)
+          let val = mv * pointwiseMax(tv - sb * gj, SIMD4<Double>())
+          s += sb * val
+          sa += val
+          c.replace(with: c + 1, where: val .> 0)
+        }
+        for i in 0..<4 {
+          sum[j + i] = s[i]
+          absSum[j + i] = sa[i]
+          count[j + i] = c[i]
+        }
+      }
+      for j in (4 * chunks)..<n {
+        var s = 0.0, sa = 0.0, c = 0.0
+        for b in 0..<B {
+          let val = masks[b * n + j] * Swift.max(0, t[b * n + j] - sg[b] * g[j])
+          s += sg[b] * val
+          sa += val
+          c += val > 0 ? 1 : 0
+        }
+        sum[j] = s
+        absSum[j] = sa
+        count[j] = c
       }
     }
   }
