@@ -71,23 +71,13 @@ fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bo
 /// The progress line of long solves (stderr): iteration, objective, certified gap, time.
 @Sendable fileprivate func printProgress(_ p: ConvexSolverProgress) {
   let objective = p.objective.isFinite ? formatNumber(p.objective) : "– (no feasible network yet)"
-  let gap = p.relativeGap.isFinite ? formatNumber(p.relativeGap) : "–"
-  let line = "iteration \(p.iteration)  objective \(objective)  certified gap \(gap)  \(formatNumber(p.seconds)) s\n"
+  let gap = p.relativeGap.isFinite ? formatScientific(p.relativeGap) : "–"
+  let line = "iteration \(p.iteration)  objective \(objective)  certified gap \(gap)  \(formatFixed(p.seconds, decimals: 2)) s\n"
   FileHandle.standardError.write(Data(line.utf8))
 }
 
 fileprivate func reluError(_ message: String) {
   FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-}
-
-fileprivate func formatNumber(_ x: Double) -> String {
-  if x == 0 || !x.isFinite { return String(describing: x) }
-  let magnitude = abs(x)
-  if magnitude >= 1e-3 && magnitude < 1e7 {
-    let s = (x * 1e9).rounded() / 1e9
-    return String(describing: s)
-  }
-  return String(describing: x)
 }
 
 extension ZeroGapCommand {
@@ -173,14 +163,14 @@ extension ZeroGapCommand {
           } else {
             print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
           }
-          print("gap          \(formatNumber(f.report.gap))   relative \(formatNumber(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
+          print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
           if f.report.gap < 0 {
             print("             (negative: the network leaves the sampled patterns and beats every network restricted to them)")
           }
           if let g = f.globalCertificate {
             print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
           }
-          print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatNumber(f.report.seconds)) s")
+          print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
           let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
           print("train score  \(formatNumber(trainScore)) (\(lossKind == .squared ? "R²" : "accuracy"))")
           if let out = output { print("model        written to \(out)") }
@@ -305,7 +295,7 @@ extension ZeroGapCommand {
         } else {
           print("objective    \(formatNumber(cert.objective))   (the network's value: an upper bound)")
           print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on the best two-layer ReLU network)")
-          print("gap          \(formatNumber(cert.gap))   relative \(formatNumber(cert.relativeGap))")
+          print("gap          \(formatScientific(cert.gap))   relative \(formatScientific(cert.relativeGap))")
         }
       } catch let e as ValidationError {
         throw e
