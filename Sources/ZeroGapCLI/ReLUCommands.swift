@@ -111,13 +111,16 @@ extension ZeroGapCommand {
         solved by Huber smoothing under continuation and reports the true hinge objective and dual bound. \
         Features are standardised and a ones column (a regularised bias) is appended unless --no-standardize / \
         --no-bias. A progress line (iteration, objective, certified gap, time) goes to stderr on long solves, \
-        never with --json. bound_scope says what the lower bound covers: "sampled" (the program over these \
-        patterns) or "global" (--enumerate: every two-layer network).
+        never with --json. bound_scope says what the lower bound covers (MATH.md §3.5): "sampled" — the program \
+        over these patterns, i.e. ReLU networks whose neurons use only these patterns (--model relu) or gated \
+        networks with these gates (--model gated-relu); "global" (--enumerate) — every network of the model \
+        class, of any width. For --model relu over sampled patterns the fit also reports a global bound on every \
+        two-layer ReLU network (exact for one feature + bias, otherwise the crude bound of §3.5.3).
         """
     )
     @OptionGroup var source: ReLUDataOptions
     @Option(help: "relu (exact, cone-constrained) or gated-relu (unconstrained relaxation).") var model: String = "relu"
-    @Option(help: "squared, logistic or hinge (classification losses need labels ±1 or 0/1).") var loss: String = "squared"
+    @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: String = "squared"
     @Option(help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
     @Option(help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
     @Option(help: "Gates as a d×P .npy matrix (one gate per column).") var gates: String?
@@ -183,7 +186,14 @@ extension ZeroGapCommand {
             print("outputs      \(yAll.columns): objective = Σ of per-output programs (one network per output, MATH.md §3.9)")
             print("lower bound  \(formatNumber(f.report.lowerBound))   (nuclear-norm gated program over the \(f.boundScope == .global ? "complete" : "sampled") patterns)")
           } else {
-            print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+            let covers: String
+            switch (f.boundScope, est.configuration.model) {
+            case (.global, .relu): covers = "global: no two-layer ReLU network does better"
+            case (.global, _): covers = "global: no gated-ReLU network does better"
+            case (_, .relu): covers = "sampled: no ReLU network whose neurons use only these patterns does better"
+            default: covers = "sampled: no gated-ReLU network with these gates does better"
+            }
+            print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
           }
           print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
           if f.report.gap < 0 {
@@ -196,7 +206,11 @@ extension ZeroGapCommand {
           print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
           let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
           print("train score  \(formatNumber(trainScore)) (\(lossKind == .squared ? "R²" : "accuracy"))")
-          if let out = output { print("model        written to \(out)") }
+          if let out = output {
+            print("model        written to \(out)")
+          } else {
+            print("model        not saved (give --output FILE to use it with predict and certify)")
+          }
         }
       } catch let e as ValidationError {
         throw e
@@ -357,7 +371,10 @@ extension ZeroGapCommand {
           ]).serialized())
         } else {
           print("objective    \(formatNumber(cert.objective))   (the network's value: an upper bound)")
-          print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on the best two-layer ReLU network)")
+          print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on every two-layer ReLU network of any width)")
+          if cert.scope == .crude {
+            print("             (crude: ‖X‖₂‖v‖₂ of MATH.md §3.5.3, valid but loose; --enumerate gives the exact global bound on small data)")
+          }
           print("gap          \(formatScientific(cert.gap))   relative \(formatScientific(cert.relativeGap))")
         }
       } catch let e as ValidationError {

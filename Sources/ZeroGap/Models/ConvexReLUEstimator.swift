@@ -174,7 +174,7 @@ public struct ConvexReLUEstimator: Sendable {
   /// `(x − μ)/s`, then a column of ones if `bias`.
   static func preprocess(_ x: Matrix, means: [Double], scales: [Double], bias: Bool) throws(ConvexReLUError) -> Matrix {
     guard x.columns == means.count else {
-      throw .shapeMismatch("the model was fitted on \(means.count) features but the data has \(x.columns) columns")
+      throw .shapeMismatch("the model was fitted on \(means.count) feature\(means.count == 1 ? "" : "s") but the data has \(x.columns) feature column\(x.columns == 1 ? "" : "s"); give the feature columns the model was fitted on, in the same order (a CSV may add the target as its last column or name it with --target)")
     }
     guard x.isFinite else { throw .nonFinite("the data matrix contains NaN or infinite values") }
     var z = x
