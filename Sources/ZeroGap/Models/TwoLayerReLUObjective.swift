@@ -73,14 +73,16 @@ public struct TwoLayerReLUObjective: DifferentiableObjective {
     let n = data.rows, d = data.columns, m = width
     let u = Matrix(rows: d, columns: m, columnMajor: Array(theta[0..<(d * m)]))
     let alpha = Array(theta[(d * m)...])
-    let h = Matrix.product(data, u)
-    // The activation mask: 1[H > 0] (ReLU; subgradient 0 at the kink) or the fixed gate mask.
-    var mask = gates == nil ? h : gateMask
-    if gates == nil {
-      mask.withUnsafeMutableBufferPointer { p in for k in 0..<p.count { p[k] = p[k] > 0 ? 1 : 0 } }
+    // A = (XU)_+ (ReLU) or 1[XG ≥ 0] ⊙ XU (gated), in place of H = XU.
+    var a = Matrix.product(data, u)
+    let gated = gates != nil
+    a.withUnsafeMutableBufferPointer { p in
+      if gated {
+        gateMask.withUnsafeBufferPointer { q in for k in 0..<p.count { p[k] *= q[k] } }
+      } else {
+        for k in 0..<p.count where p[k] < 0 { p[k] = 0 }
+      }
     }
-    var a = h
-    a.withUnsafeMutableBufferPointer { p in mask.withUnsafeBufferPointer { q in for k in 0..<p.count { p[k] *= q[k] } } }
     let yhat = a.multiply(alpha)
     var g = [Double](repeating: 0, count: n)
     let f = yhat.withUnsafeBufferPointer { p in
@@ -88,14 +90,19 @@ public struct TwoLayerReLUObjective: DifferentiableObjective {
     }
     // ∂/∂α = Aᵀ g + β α
     let galpha = a.multiply(g, trans: .transpose)
-    // T = (g αᵀ) ⊙ mask
-    var t = Matrix(rows: n, columns: m)
-    mask.withUnsafeBufferPointer { mp in
-      t.withUnsafeMutableBufferPointer { tp in
-        for j in 0..<m { for i in 0..<n where mp[i + j * n] > 0 { tp[i + j * n] = g[i] * alpha[j] } }
+    // T = (g αᵀ) ⊙ mask, in place of A; the mask is 1[H > 0] = 1[A > 0] for ReLU (subgradient 0 at the kink),
+    // the gate mask for a gated network.
+    a.withUnsafeMutableBufferPointer { tp in
+      gateMask.withUnsafeBufferPointer { mp in
+        for j in 0..<m {
+          for i in 0..<n {
+            let on = gated ? mp[i + j * n] > 0 : tp[i + j * n] > 0
+            tp[i + j * n] = on ? g[i] * alpha[j] : 0
+          }
+        }
       }
     }
-    let gu = Matrix.product(data, t, transA: .transpose)
+    let gu = Matrix.product(data, a, transA: .transpose)
     for k in 0..<(d * m) { gradient[k] = gu.storage[k] + beta * theta[k] }
     for j in 0..<m { gradient[d * m + j] = galpha[j] + beta * alpha[j] }
     var reg = 0.0
