@@ -6,7 +6,13 @@ extension ZeroGapCommand {
   struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Run the ZeroGap demonstration on the embedded datasets.",
-      discussion: "Summarises the embedded default dataset, then runs each part of ZeroGap on embedded data.")
+      discussion: """
+        Summarises the embedded default dataset, then runs each part of ZeroGap on embedded data: the deep \
+        linear duality table (MATH.md §2), and two-layer networks (§3) — on diabetes, the gated-ReLU convex \
+        program over 100 sampled gates to a certified 10⁻⁶ gap against nonconvex Adam training of a gated network \
+        with the same gates (the bound covers exactly those networks); on sine (one feature + bias, all patterns), \
+        the exact ReLU program to a global certificate against Adam training of a ReLU network of the same width.
+        """)
     @Flag(help: "Print one machine-readable JSON object instead of text.") var json = false
 
     func run() throws {

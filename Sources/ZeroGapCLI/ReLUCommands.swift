@@ -7,7 +7,7 @@ import ZeroGap
 struct ReLUDataOptions: ParsableArguments {
   @Option(help: "A CSV file with a header, a .npy features file (with --targets), or a built-in dataset name.")
   var data: String
-  @Option(help: "Target column(s) of a CSV file: header name or 0-based index, comma-separated for several outputs (fit only; default: the last column).")
+  @Option(help: "Target column(s) of a CSV file: header name or 0-based index, comma-separated for several outputs (default: the last column).")
   var target: String?
   @Option(help: "Targets .npy file (n or n×1) when --data is a .npy features file.")
   var targets: String?
@@ -61,33 +61,41 @@ struct ReLUDataOptions: ParsableArguments {
   }
 }
 
-/// Maps {0, 1} labels to {−1, +1} for the classification losses (MATH.md §3.8), saying so on stderr.
-fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bool) -> [Double] {
-  guard loss != .squared, y.allSatisfy({ $0 == 0 || $0 == 1 }), y.contains(0) else { return y }
-  if !quiet { FileHandle.standardError.write(Data("note: mapping labels {0, 1} to {−1, +1} for the \(loss.rawValue) loss\n".utf8)) }
-  return y.map { 2 * $0 - 1 }
+/// Two-class labels mapped to {−1, +1} for the classification losses (MATH.md §3.8; the smaller value becomes
+/// −1, see `ConvexReLUEstimator.ClassLabels`), saying so on stderr unless quiet. Unchanged for the squared loss.
+fileprivate func classificationLabels(_ y: [Double], loss: ConvexLoss, quiet: Bool) throws -> [Double] {
+  guard loss != .squared else { return y }
+  let (classes, encoded) = try ConvexReLUEstimator.ClassLabels.encoding(y, loss: loss)
+  if !quiet && classes != .signs { FileHandle.standardError.write(Data("note: \(classesText(classes)) for the \(loss.rawValue) loss\n".utf8)) }
+  return encoded
+}
+
+/// "labels 0 → −1, 1 → +1".
+fileprivate func classesText(_ c: ConvexReLUEstimator.ClassLabels) -> String {
+  "labels \(shortNumber(c.negative)) → −1, \(shortNumber(c.positive)) → +1"
+}
+
+/// 1.0 → "1", 0.5 → "0.5" (labels).
+func shortNumber(_ x: Double) -> String {
+  x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(describing: x)
 }
 
 /// The progress line of long solves (stderr): iteration, objective, certified gap, time.
 @Sendable fileprivate func printProgress(_ p: ConvexSolverProgress) {
   let objective = p.objective.isFinite ? formatNumber(p.objective) : "– (no feasible network yet)"
-  let gap = p.relativeGap.isFinite ? formatNumber(p.relativeGap) : "–"
-  let line = "iteration \(p.iteration)  objective \(objective)  certified gap \(gap)  \(formatNumber(p.seconds)) s\n"
+  let gap = p.relativeGap.isFinite ? formatScientific(p.relativeGap) : "–"
+  let line = "iteration \(p.iteration)  objective \(objective)  certified gap \(gap)  \(formatFixed(p.seconds, decimals: 2)) s\n"
   FileHandle.standardError.write(Data(line.utf8))
+}
+
+/// A run-time failure of a command (printed as "Error: …" without the usage text of a `ValidationError`).
+struct CommandFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }
 
 fileprivate func reluError(_ message: String) {
   FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-}
-
-fileprivate func formatNumber(_ x: Double) -> String {
-  if x == 0 || !x.isFinite { return String(describing: x) }
-  let magnitude = abs(x)
-  if magnitude >= 1e-3 && magnitude < 1e7 {
-    let s = (x * 1e9).rounded() / 1e9
-    return String(describing: s)
-  }
-  return String(describing: x)
 }
 
 extension ZeroGapCommand {
@@ -103,13 +111,16 @@ extension ZeroGapCommand {
         solved by Huber smoothing under continuation and reports the true hinge objective and dual bound. \
         Features are standardised and a ones column (a regularised bias) is appended unless --no-standardize / \
         --no-bias. A progress line (iteration, objective, certified gap, time) goes to stderr on long solves, \
-        never with --json. bound_scope says what the lower bound covers: "sampled" (the program over these \
-        patterns) or "global" (--enumerate: every two-layer network).
+        never with --json. bound_scope says what the lower bound covers (MATH.md §3.5): "sampled" — the program \
+        over these patterns, i.e. ReLU networks whose neurons use only these patterns (--model relu) or gated \
+        networks with these gates (--model gated-relu); "global" (--enumerate) — every network of the model \
+        class, of any width. For --model relu over sampled patterns the fit also reports a global bound on every \
+        two-layer ReLU network (exact for one feature + bias, otherwise the crude bound of §3.5.3).
         """
     )
     @OptionGroup var source: ReLUDataOptions
     @Option(help: "relu (exact, cone-constrained) or gated-relu (unconstrained relaxation).") var model: String = "relu"
-    @Option(help: "squared, logistic or hinge (classification losses need labels ±1 or 0/1).") var loss: String = "squared"
+    @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: String = "squared"
     @Option(help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
     @Option(help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
     @Option(help: "Gates as a d×P .npy matrix (one gate per column).") var gates: String?
@@ -148,13 +159,17 @@ extension ZeroGapCommand {
       do {
         let (x, yMatrix) = try source.loadMatrix()
         guard let yAll = yMatrix else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
-        let y = yAll.columns == 1 ? classificationLabels(yAll.column(0), loss: lossKind, quiet: json) : []
+        let y = yAll.columns == 1 ? yAll.column(0) : []
         var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
         if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
         if enumerate { patternSource = .enumerate }
         let quiet = json
         var progress: (@Sendable (ConvexSolverProgress) -> Void)? = nil
-        if !quiet { progress = printProgress }
+        if !quiet {
+          // Short solves stay silent: the first line comes once the solve has run for one interval.
+          let interval = progressInterval
+          progress = { p in if p.seconds >= interval { printProgress(p) } }
+        }
         var est = ConvexReLUEstimator(configuration: .init(
           model: ConvexReLUModel(rawValue: model) ?? .relu, loss: lossKind, beta: beta, patterns: patternSource,
           standardize: !noStandardize, bias: !noBias,
@@ -171,19 +186,31 @@ extension ZeroGapCommand {
             print("outputs      \(yAll.columns): objective = Σ of per-output programs (one network per output, MATH.md §3.9)")
             print("lower bound  \(formatNumber(f.report.lowerBound))   (nuclear-norm gated program over the \(f.boundScope == .global ? "complete" : "sampled") patterns)")
           } else {
-            print("lower bound  \(formatNumber(f.report.lowerBound))   (\(f.boundScope == .global ? "global: all patterns" : "the program over the sampled patterns"))")
+            let covers: String
+            switch (f.boundScope, est.configuration.model) {
+            case (.global, .relu): covers = "global: no two-layer ReLU network does better"
+            case (.global, _): covers = "global: no gated-ReLU network does better"
+            case (_, .relu): covers = "sampled: no ReLU network whose neurons use only these patterns does better"
+            default: covers = "sampled: no gated-ReLU network with these gates does better"
+            }
+            print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
           }
-          print("gap          \(formatNumber(f.report.gap))   relative \(formatNumber(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
+          print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
           if f.report.gap < 0 {
             print("             (negative: the network leaves the sampled patterns and beats every network restricted to them)")
           }
           if let g = f.globalCertificate {
             print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
           }
-          print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatNumber(f.report.seconds)) s")
+          if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }
+          print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
           let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
           print("train score  \(formatNumber(trainScore)) (\(lossKind == .squared ? "R²" : "accuracy"))")
-          if let out = output { print("model        written to \(out)") }
+          if let out = output {
+            print("model        written to \(out)")
+          } else {
+            print("model        not saved (give --output FILE to use it with predict and certify)")
+          }
         }
       } catch let e as ValidationError {
         throw e
@@ -196,10 +223,27 @@ extension ZeroGapCommand {
 
   /// `zerogap predict`: predictions of a saved model.
   struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Predict with a model file written by `zerogap fit`.")
+    static let configuration = CommandConfiguration(
+      abstract: "Predict with a model file written by `zerogap fit`.",
+      discussion: """
+        Output on stdout: one line per sample of --data, in order, no header.
+
+        Squared loss: the prediction ŷ (k comma-separated values for a model fitted on k target columns).
+
+        Logistic or hinge loss: label,score. The score is the network output ŷ; the label is the predicted \
+        class: the model's positive class where score ≥ 0, its negative class otherwise, in the labels the model \
+        was fitted on (e.g. 0/1; `fit` records them in the model file). For the logistic loss, \
+        P(positive class) = 1/(1 + exp(−score)).
+
+        When --data also holds the targets (a CSV with one more column than the model's features, --target, or \
+        --targets), R² (squared loss) or accuracy (fraction of labels predicted right) goes to stderr.
+
+        --json prints one object instead: "predictions" (ŷ, or the labels for classification), "scores" (ŷ) and \
+        "classes" ([negative, positive]) for classification, and "r2" or "accuracy" when targets are present.
+        """)
     @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String
     @OptionGroup var source: ReLUDataOptions
-    @Flag(help: "Print machine-readable JSON.") var json = false
+    @Flag(help: "Print machine-readable JSON (see the description above).") var json = false
 
     func run() throws {
       do {
@@ -207,16 +251,33 @@ extension ZeroGapCommand {
         guard let f = est.fitted else { return }
         if f.network.outputDimension > 1 { return try predictVector(est) }
         let (x, yRaw) = try source.load(featureCount: f.means.count)
-        let yhat = try est.predict(x)
+        let scores = try est.predict(x)
+        let classification = est.configuration.loss != .squared
         var score: Double? = nil
-        if let y = yRaw { score = try est.score(x, classificationLabels(y, loss: est.configuration.loss, quiet: true)) }
-        if json {
-          var pairs: [(String, JSON)] = [("predictions", .numbers(yhat))]
-          if let s = score { pairs.append((est.configuration.loss == .squared ? "r2" : "accuracy", .number(s))) }
+        if let y = yRaw { score = try est.score(x, y) }
+        let scoreName = classification ? "accuracy" : "r2"
+        if classification {
+          let labels = try est.predictLabels(x)
+          let classes = f.classes ?? .signs
+          if json {
+            var pairs: [(String, JSON)] = [
+              ("predictions", .numbers(labels)), ("scores", .numbers(scores)),
+              ("classes", .numbers([classes.negative, classes.positive])),
+            ]
+            if let s = score { pairs.append((scoreName, .number(s))) }
+            print(JSON.object(pairs).serialized())
+          } else {
+            for (l, s) in zip(labels, scores) { print("\(shortNumber(l)),\(String(describing: s))") }
+          }
+        } else if json {
+          var pairs: [(String, JSON)] = [("predictions", .numbers(scores))]
+          if let s = score { pairs.append((scoreName, .number(s))) }
           print(JSON.object(pairs).serialized())
         } else {
-          yhat.forEach { print(String(describing: $0)) }
-          if let s = score { FileHandle.standardError.write(Data("\(est.configuration.loss == .squared ? "R²" : "accuracy") \(formatNumber(s))\n".utf8)) }
+          scores.forEach { print(String(describing: $0)) }
+        }
+        if !json, let s = score {
+          FileHandle.standardError.write(Data("\(classification ? "accuracy" : "R²") \(formatNumber(s))\n".utf8))
         }
       } catch let e as ValidationError {
         throw e
@@ -281,18 +342,24 @@ extension ZeroGapCommand {
         if let m = model {
           let est = try ConvexReLUEstimator.load(from: m)
           guard let f = est.fitted else { return }
+          if f.network.gates != nil {
+            throw CommandFailure("\(m) is a gated-ReLU model: its certificate is the one `fit` reported (objective \(formatNumber(f.report.objective)), lower bound \(formatNumber(f.report.lowerBound)), scope \(f.boundScope.rawValue), in the model file's \"solver\" entry); certify applies to ReLU models (fit --model relu) and to --w1/--w2 networks")
+          }
+          if f.network.outputDimension > 1 {
+            throw CommandFailure("\(m) has \(f.network.outputDimension) outputs; certificates are implemented for one output (MATH.md §3.5) — fit and certify one target column at a time")
+          }
           let (x, yRaw) = try source.load(featureCount: f.means.count)
-          guard let yl = yRaw else { throw ValidationError("certify needs targets (--target / --targets)") }
+          guard let yl = yRaw else { throw ValidationError("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
           var e = est
           if let b = beta { e.configuration.beta = b }
-          cert = try e.certificate(x, classificationLabels(yl, loss: est.configuration.loss, quiet: json), enumerate: enumerate)
+          cert = try e.certificate(x, yl, enumerate: enumerate)
         } else if let p1 = w1, let p2 = w2, let b = beta {
           let lossKind = ConvexLoss(rawValue: loss) ?? .squared
           let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
           let (x, yRaw) = try source.load(featureCount: net.inputDimension)
           guard let yl = yRaw else { throw ValidationError("certify needs targets (--target / --targets)") }
           let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
-          cert = try ReLUCertificate.certify(network: net, data: x, targets: classificationLabels(yl, loss: lossKind, quiet: json), beta: b, loss: lossKind, patterns: pats)
+          cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: lossKind, quiet: json), beta: b, loss: lossKind, patterns: pats)
         } else {
           return
         }
@@ -304,8 +371,11 @@ extension ZeroGapCommand {
           ]).serialized())
         } else {
           print("objective    \(formatNumber(cert.objective))   (the network's value: an upper bound)")
-          print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on the best two-layer ReLU network)")
-          print("gap          \(formatNumber(cert.gap))   relative \(formatNumber(cert.relativeGap))")
+          print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on every two-layer ReLU network of any width)")
+          if cert.scope == .crude {
+            print("             (crude: ‖X‖₂‖v‖₂ of MATH.md §3.5.3, valid but loose; --enumerate gives the exact global bound on small data)")
+          }
+          print("gap          \(formatScientific(cert.gap))   relative \(formatScientific(cert.relativeGap))")
         }
       } catch let e as ValidationError {
         throw e

@@ -45,6 +45,51 @@ public struct ConvexReLUEstimator: Sendable {
     }
   }
 
+  /// The two classes of a classification fit (logistic or hinge loss, MATH.md §3.8): the convex program sees
+  /// `negative` as −1 and `positive` as +1. Labels ±1 are kept as they are; any other two values are mapped in
+  /// increasing order (e.g. {0, 1} → {−1, +1}, as scikit-learn's `classes_`).
+  public struct ClassLabels: Sendable, Equatable {
+    public var negative: Double
+    public var positive: Double
+
+    public init(negative: Double, positive: Double) {
+      self.negative = negative
+      self.positive = positive
+    }
+
+    /// ±1 (no mapping).
+    public static let signs = ClassLabels(negative: -1, positive: 1)
+
+    /// The classes of labels y and y mapped to ±1.
+    /// - Throws: `.nonFinite`, `.invalidLabels` when y does not hold exactly two distinct values (or only ±1).
+    public static func encoding(_ y: [Double], loss: ConvexLoss) throws(ConvexReLUError) -> (classes: ClassLabels, labels: [Double]) {
+      for (j, t) in y.enumerated() where !t.isFinite { throw .nonFinite("target \(j) is \(t)") }
+      if y.allSatisfy({ $0 == 1 || $0 == -1 }) { return (.signs, y) }
+      let distinct = Set(y).sorted()
+      guard distinct.count == 2 else {
+        let shown = distinct.prefix(4).map { String(describing: $0) }.joined(separator: ", ")
+        throw .invalidLabels("the \(loss.rawValue) loss needs two classes — labels in {−1, +1}, or any two values (the smaller becomes −1) — but the targets hold \(distinct.count) distinct value\(distinct.count == 1 ? "" : "s") (\(shown)\(distinct.count > 4 ? ", …" : "")); for regression use the squared loss")
+      }
+      let c = ClassLabels(negative: distinct[0], positive: distinct[1])
+      return (c, y.map { $0 == c.positive ? 1 : -1 })
+    }
+
+    /// Labels in these classes mapped to ±1.
+    /// - Throws: `.invalidLabels` naming the first label that is neither class.
+    public func encode(_ y: [Double]) throws(ConvexReLUError) -> [Double] {
+      var out = [Double](repeating: 0, count: y.count)
+      for (j, t) in y.enumerated() {
+        if t == positive { out[j] = 1 } else if t == negative { out[j] = -1 } else {
+          throw .invalidLabels("label \(t) (row \(j)) is not one of the model's classes \(negative.shortString) and \(positive.shortString)")
+        }
+      }
+      return out
+    }
+
+    /// The class of a score: `positive` if score ≥ 0, else `negative` (the sign rule of `score`).
+    public func label(ofScore s: Double) -> Double { s >= 0 ? positive : negative }
+  }
+
   /// Everything `fit` produces.
   public struct Fitted: Sendable {
     /// Feature means and scales (identity when not standardising).
@@ -62,6 +107,8 @@ public struct ConvexReLUEstimator: Sendable {
     /// A bound on the full nonconvex problem for the fitted network (exact for d' = 2, else crude) — nil when
     /// `boundScope` is already global.
     public var globalCertificate: ReLUCertificate?
+    /// The classes of a classification fit (nil for the squared loss).
+    public var classes: ClassLabels? = nil
   }
 
   public var configuration: Configuration
@@ -71,12 +118,16 @@ public struct ConvexReLUEstimator: Sendable {
     self.configuration = configuration
   }
 
-  /// Fits on X (n×d) and y (length n).
+  /// Fits on X (n×d) and y (length n). For the logistic and hinge losses y holds two classes: ±1, or any two
+  /// values, mapped to ±1 and recorded in `Fitted.classes` (see `ClassLabels.encoding`).
   /// - Throws: `ConvexReLUError` / `DataError` naming the problem (shapes, labels, β, patterns, …).
-  public mutating func fit(data x: Matrix, targets y: [Double]) throws {
+  public mutating func fit(data x: Matrix, targets labels: [Double]) throws {
     let c = configuration
-    guard x.rows == y.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(y.count) entries") }
+    guard x.rows == labels.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(labels.count) entries") }
     guard x.rows >= 1, x.columns >= 1 else { throw ConvexReLUError.shapeMismatch("X is \(x.rows)×\(x.columns); need samples and features") }
+    var y = labels
+    var classes: ClassLabels? = nil
+    if c.loss != .squared { (classes, y) = try ClassLabels.encoding(labels, loss: c.loss) }
     try c.loss.validate(targets: y)
     var means = [Double](repeating: 0, count: x.columns)
     var scales = [Double](repeating: 1, count: x.columns)
@@ -97,7 +148,8 @@ public struct ConvexReLUEstimator: Sendable {
     }
     fitted = Fitted(
       means: means, scales: scales, gates: patterns.gates, patternOrigin: patterns.origin, network: network,
-      report: solution.report, boundScope: patterns.isComplete ? .global : .sampled, globalCertificate: global)
+      report: solution.report, boundScope: patterns.isComplete ? .global : .sampled, globalCertificate: global,
+      classes: classes)
   }
 
   /// The activation patterns of the configuration on preprocessed data z (n×d').
@@ -122,7 +174,7 @@ public struct ConvexReLUEstimator: Sendable {
   /// `(x − μ)/s`, then a column of ones if `bias`.
   static func preprocess(_ x: Matrix, means: [Double], scales: [Double], bias: Bool) throws(ConvexReLUError) -> Matrix {
     guard x.columns == means.count else {
-      throw .shapeMismatch("the model was fitted on \(means.count) features but the data has \(x.columns) columns")
+      throw .shapeMismatch("the model was fitted on \(means.count) feature\(means.count == 1 ? "" : "s") but the data has \(x.columns) feature column\(x.columns == 1 ? "" : "s"); give the feature columns the model was fitted on, in the same order (a CSV may add the target as its last column or name it with --target)")
     }
     guard x.isFinite else { throw .nonFinite("the data matrix contains NaN or infinite values") }
     var z = x
@@ -146,16 +198,33 @@ public struct ConvexReLUEstimator: Sendable {
     try predictOutputs(x).column(0)
   }
 
+  /// Predicted classes of a classification fit: `classes.positive` where the score ŷ ≥ 0, else `classes.negative`
+  /// (the original label values, e.g. 0/1). For the squared loss, the predictions ŷ.
+  public func predictLabels(_ x: Matrix) throws -> [Double] {
+    let yhat = try predict(x)
+    guard configuration.loss != .squared else { return yhat }
+    let classes = try requireFitted().classes ?? .signs
+    return yhat.map { classes.label(ofScore: $0) }
+  }
+
+  /// Labels y in the fitted classes mapped to ±1 (unchanged for the squared loss).
+  func encodedLabels(_ y: [Double]) throws -> [Double] {
+    guard configuration.loss != .squared else { return y }
+    return try (try requireFitted().classes ?? .signs).encode(y)
+  }
+
   /// Network outputs for every output column (n×k; k = 1 unless fitted on a target matrix).
   public func predictOutputs(_ x: Matrix) throws -> Matrix {
     let f = try requireFitted()
     return f.network.predict(try preprocessed(x))
   }
 
-  /// R² for the squared loss; accuracy of sign(ŷ) against ±1 labels for logistic/hinge.
-  public func score(_ x: Matrix, _ y: [Double]) throws -> Double {
+  /// R² for the squared loss; accuracy of sign(ŷ) against the labels for logistic/hinge (labels in the fitted
+  /// classes, e.g. 0/1 if the model was fitted on 0/1).
+  public func score(_ x: Matrix, _ labels: [Double]) throws -> Double {
     let yhat = try predict(x)
-    guard yhat.count == y.count else { throw ConvexReLUError.shapeMismatch("X has \(yhat.count) rows but y has \(y.count) entries") }
+    guard yhat.count == labels.count else { throw ConvexReLUError.shapeMismatch("X has \(yhat.count) rows but y has \(labels.count) entries") }
+    let y = try encodedLabels(labels)
     if configuration.loss == .squared {
       let mean = y.reduce(0, +) / Double(max(1, y.count))
       var ssRes = 0.0, ssTot = 0.0
@@ -171,12 +240,14 @@ public struct ConvexReLUEstimator: Sendable {
   }
 
   /// A certificate of the fitted network on (x, y) for the full nonconvex problem (§3.5): exact for d' = 2,
-  /// through all patterns when `enumerate` is true (small data only), crude otherwise.
+  /// through all patterns when `enumerate` is true (small data only), crude otherwise. Classification labels are
+  /// in the fitted classes.
   public func certificate(_ x: Matrix, _ y: [Double], enumerate: Bool = false) throws -> ReLUCertificate {
     let f = try requireFitted()
     let z = try preprocessed(x)
     let patterns = enumerate ? try ActivationPatterns.enumerate(data: z) : nil
-    return try ReLUCertificate.certify(network: f.network, data: z, targets: y, beta: configuration.beta, loss: configuration.loss, patterns: patterns)
+    return try ReLUCertificate.certify(
+      network: f.network, data: z, targets: try encodedLabels(y), beta: configuration.beta, loss: configuration.loss, patterns: patterns)
   }
 
   // MARK: - Save / load
@@ -194,6 +265,7 @@ public struct ConvexReLUEstimator: Sendable {
       ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
       ("beta", .number(configuration.beta)),
     ]
+    if let c = f.classes { pairs.append(("classes", .numbers([c.negative, c.positive]))) }
     if let g = f.globalCertificate {
       pairs.append(("global_lower_bound", .number(g.lowerBound)))
       pairs.append(("global_bound_scope", .string(g.scope.rawValue)))
@@ -209,6 +281,8 @@ public struct ConvexReLUEstimator: Sendable {
       ("format", .string("zerogap-two-layer-relu")), ("version", .number(1)),
       ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
       ("beta", .number(configuration.beta)),
+      // [negative, positive]: the labels the program saw as −1 and +1 (classification only).
+      ("classes", f.classes.map { JSON.numbers([$0.negative, $0.positive]) } ?? .null),
       ("preprocessing", .object([
         ("standardize", .bool(configuration.standardize)), ("bias", .bool(configuration.bias)),
         ("means", .numbers(f.means)), ("scales", .numbers(f.scales)),
@@ -274,6 +348,14 @@ public struct ConvexReLUEstimator: Sendable {
     guard let model = root["model"]?.stringValue.flatMap(ConvexReLUModel.init(rawValue:)) else { throw bad("unknown \"model\"") }
     guard let loss = root["loss"]?.stringValue.flatMap(ConvexLoss.init(rawValue:)) else { throw bad("unknown \"loss\"") }
     guard let beta = root["beta"]?.doubleValue, beta > 0 else { throw bad("missing or invalid \"beta\"") }
+    var classes: ClassLabels? = nil
+    if loss != .squared {
+      classes = .signs
+      if let c = root["classes"], c != .null {
+        guard let v = nums(c), v.count == 2, v[0] < v[1] else { throw bad("invalid \"classes\" (two numbers: the labels of −1 and +1)") }
+        classes = ClassLabels(negative: v[0], positive: v[1])
+      }
+    }
     let pre = root["preprocessing"]
     guard let means = nums(pre?["means"]), let scales = nums(pre?["scales"]), let standardize = pre?["standardize"]?.boolValue,
       let bias = pre?["bias"]?.boolValue, means.count == scales.count, scales.allSatisfy({ $0 > 0 })
@@ -316,7 +398,12 @@ public struct ConvexReLUEstimator: Sendable {
     est.fitted = Fitted(
       means: means, scales: scales, gates: gates, patternOrigin: origin,
       network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: outputBias),
-      report: report, boundScope: scope, globalCertificate: nil)
+      report: report, boundScope: scope, globalCertificate: nil, classes: classes)
     return est
   }
+}
+
+extension Double {
+  /// 0.0 → "0", 2.5 → "2.5" (labels in messages).
+  var shortString: String { self == rounded() && Swift.abs(self) < 1e15 ? String(Int(self)) : String(describing: self) }
 }
