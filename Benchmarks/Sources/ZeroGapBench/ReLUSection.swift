@@ -54,6 +54,7 @@ func runReLUSection(options: Options) throws {
       var report: ConvexSolverReport? = nil
       let t = try Timing.measure(minRuns: 1, minSeconds: 0, warmUp: false) {
         var o = ConvexSolverOptions(tolerance: 1e-6, maxIterations: 20_000)
+        if getenv("ZEROGAP_BENCH_EXACT").map({ String(cString: $0) }) == "al" { o.exactAlgorithm = .augmentedLagrangian }
         if verbose {
           o.progressInterval = 0.5
           o.progress = { p in

@@ -453,8 +453,9 @@ struct ConeADMMSolver {
     return GroupLassoSolver.Result(u: outZ, multipliers: gamma, penalty: rho, report: report)
   }
 
-  /// Largest number of blocks per certificate for which the exact cone maximum (NNLS) is computed.
-  var exactBlockLimit: Int { 16 }
+  /// Largest number of blocks per certificate for which the exact cone maxima (NNLS, each O(d·n) per Lawson–Hanson
+  /// step) are computed; above it the cheaper bounds stand.
+  var exactBlockLimit: Int { 512 }
 
   /// `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` (v = −∇ℓ), by NNLS; a valid upper
   /// bound on the cone maximum whatever the NNLS accuracy (any λ ≥ 0 gives one).
