@@ -242,6 +242,35 @@ struct ConeADMMSolver {
       return (ub, lb, false, false)
     }
 
+    /// ADMM state at a candidate point U with certificate right-hand side T (n×B): the fixed-point relations of the
+    /// splitting (U = Z, XU = A, ρΛ = XᵀT, ρωΜ = −T).
+    func restart(from point: Matrix, t: Matrix) {
+      point.withUnsafeBufferPointer { s in
+        z.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } }
+        u.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } }
+        zOld.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } }
+      }
+      a.gemm(x, z)
+      let scaleMu = -1 / (rho * omega)
+      masks.withUnsafeBufferPointer { m in
+        t.withUnsafeBufferPointer { tp in
+          a.withUnsafeMutableBufferPointer { ap in
+            aOld.withUnsafeMutableBufferPointer { ao in
+              mu.withUnsafeMutableBufferPointer { mp in
+                for k in 0..<total {
+                  ap[k] = m[k] != 0 ? Swift.max(0, ap[k]) : Swift.min(0, ap[k])
+                  ao[k] = ap[k]
+                  mp[k] = scaleMu * tp[k]
+                }
+              }
+            }
+          }
+        }
+      }
+      lam.gemm(x, t, transA: .transpose, alpha: 1 / rho)
+      base.predict(a, into: &rows.yhat)
+    }
+
     let rhoCheck = admmRhoEvery
     var nextPolish = 0
     var polishInterval = Swift.max(20, 2 * Swift.max(1, options.checkEvery))
@@ -384,6 +413,11 @@ struct ConeADMMSolver {
               best.ub = pc.ub
               let src = pc.repaired ? repairBuffer : cand.u
               src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+              if ConvexSolverReport.relative(best.ub, best.lb) > options.tolerance {
+                // Restart ADMM at the polished point and its multipliers (valid from any start; near a solution it
+                // needs far fewer iterations): Z = U = candidate, A = XU on the cone, ρωΜ = −T, ρΛ = XᵀT (= grad).
+                restart(from: src, t: cand.t)
+              }
             }
           }
         }

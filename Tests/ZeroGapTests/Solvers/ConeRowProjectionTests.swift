@@ -26,21 +26,26 @@ import Testing
     return 0.5 * (lo + hi)
   }
 
-  @Test(arguments: [(ConvexLoss.squared, UInt64(1)), (.squared, 2), (.logistic, 3), (.logistic, 4)])
-  func matchesPerRowBisection(loss: ConvexLoss, seed: UInt64) {
-    var gen = SeededGenerator(seed: seed)
-    let n = 9, P = 4, B = 2 * P
-    var masks = Matrix(rows: n, columns: B)
-    var t = Matrix(rows: n, columns: B)
+  /// Random masks [M M] (n×2P), T (n×2P, entries N(0, scale²)) and signs [+1…, −1…].
+  static func randomProblem(n: Int, patterns P: Int, scale: Double, using gen: inout SeededGenerator) -> (Matrix, Matrix, [Double]) {
+    var masks = Matrix(rows: n, columns: 2 * P)
+    var t = Matrix(rows: n, columns: 2 * P)
     for j in 0..<n {
       for i in 0..<P {
         let m: Double = gen.nextUniform() < 0.5 ? 1 : 0
         masks[j, i] = m
         masks[j, i + P] = m
       }
-      for b in 0..<B { t[j, b] = 3 * gen.nextNormal() }
+      for b in 0..<(2 * P) { t[j, b] = scale * gen.nextNormal() }
     }
-    let signs = (0..<B).map { $0 < P ? 1.0 : -1.0 }
+    return (masks, t, (0..<(2 * P)).map { $0 < P ? 1.0 : -1.0 })
+  }
+
+  @Test(arguments: [(ConvexLoss.squared, UInt64(1)), (.squared, 2), (.logistic, 3), (.logistic, 4)])
+  func matchesPerRowBisection(loss: ConvexLoss, seed: UInt64) {
+    var gen = SeededGenerator(seed: seed)
+    let n = 9, P = 4, B = 2 * P
+    let (masks, t, signs) = Self.randomProblem(n: n, patterns: P, scale: 3, using: &gen)
     let y = (0..<n).map { j in loss == .logistic ? (j % 2 == 0 ? 1.0 : -1.0) : gen.nextNormal() }
     for rho in [0.05, 1.0, 40.0] {
       var rows = ConeRowProjection(n: n, blocks: B, start: [Double](repeating: 0, count: n))
@@ -75,17 +80,7 @@ import Testing
   @Test func farStartsConvergeAndWarmStartsAreCheap() {
     var gen = SeededGenerator(seed: 9)
     let n = 200, P = 50, B = 2 * P
-    var masks = Matrix(rows: n, columns: B)
-    var t = Matrix(rows: n, columns: B)
-    for j in 0..<n {
-      for i in 0..<P {
-        let m: Double = gen.nextUniform() < 0.5 ? 1 : 0
-        masks[j, i] = m
-        masks[j, i + P] = m
-      }
-      for b in 0..<B { t[j, b] = 1e4 * gen.nextNormal() }
-    }
-    let signs = (0..<B).map { $0 < P ? 1.0 : -1.0 }
+    let (masks, t, signs) = Self.randomProblem(n: n, patterns: P, scale: 1e4, using: &gen)
     let y = gen.normalVector(n)
     var rows = ConeRowProjection(n: n, blocks: B, start: [Double](repeating: 1e7, count: n))
     var a = Matrix(rows: n, columns: B)
