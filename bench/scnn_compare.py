@@ -29,28 +29,44 @@ How scnn is called (read from its source, scnn 0.0.10):
   tol=1e-6, constraint_tol=1e-6, delta=1000) are scnn's defaults.  ``tol`` is a bound on the
   SQUARED norm of the minimum-norm subgradient of the 1/n-scaled objective; AL additionally stops
   when the constraint violation is below constraint_tol, and ``max_primal_iters`` also caps the
-  TOTAL number of FISTA steps over all AL outer iterations.  The "tight" rows use tol = 1e-14
-  (constraint_tol 1e-10 for AL) and 10⁵ iterations in float64 (override with --tight-*).
+  TOTAL number of FISTA steps over all AL outer iterations.  constraint_tol bounds the SQUARED
+  2-norm of the vector of cone violations.  The "tight" rows, float64: RFISTA tol = 1e-14,
+  10⁵ iterations; AL tol = constraint_tol = 1e-10, 30000 total steps (override with --tight-*).
+  AL with tol = 1e-14 is not sensible: each inner solve is run to 1e-14, the 30000-step budget
+  runs out in the first few outer iterations (observed: stop at the cap, cone violation 1e-2).
 
-Rows.  For each model: scnn defaults in float32 (scnn's default dtype), the same in float64, and
-the tight settings in float64.  Every objective is OUR objective evaluated in numpy (float64) at
-scnn's returned convex weights, ŷ computed with scnn's own patterns (model.G after the solve) —
-never scnn's reported number.  For C-ReLU ``cone_viol`` = max_i max(0, −(2D_i − I) X v_i,
-−(2D_i − I) X w_i) (absolute, same as reference.py's max_cone_violation); a point with
-cone_viol > 0 is infeasible, so its objective is not an attained value of C-ReLU (it can lie
-below the optimum).  ``seconds`` is wall time of optimize_model (incl. scnn's data/pattern
-processing), best of --repeat.  On CPU scnn computes with NumPy (its ``lab`` backend is set to
-numpy for device="cpu"; torch is imported but does no work), so its speed is that of numpy's
-bundled OpenBLAS.  The script pins OPENBLAS/OMP/MKL threads (and torch's) to --threads, default 1,
-before numpy is imported: on a loaded 2-core machine numpy's default multi-threaded OpenBLAS made
-scnn's AL ~10× slower (110 ms vs 12 ms per iteration on these small n×d×P products).  ``rel_excess`` = (objective − p_ref)/p_ref where p_ref is
---optimum-gated / --optimum-relu if given (e.g. ZeroGap's certified optima), otherwise Clarabel
-via bench/reference.py (gated only by default; --clarabel-relu also solves C-ReLU, ~20 s).
+Rows and columns.  For each model: scnn defaults in float32 (scnn's default dtype), the same in
+float64, and the tight settings in float64.
+* ``objective``: OUR objective evaluated in numpy (float64) at scnn's returned convex weights, ŷ
+  computed with scnn's own patterns (model.G after the solve) — never scnn's reported number.
+  (For gated rows the JSON also has scnn_objective_times_n, scnn's own logged value × n: equal to
+  ours up to rounding, which confirms β = nλ.)
+* ``cone_viol`` (C-ReLU): max_i max(0, −(2D_i − I) X v_i, −(2D_i − I) X w_i), absolute, as
+  reference.py's max_cone_violation.  A point with cone_viol > 0 is infeasible, so its objective
+  is not an attained value of C-ReLU (it can even lie below the optimum).
+* ``rel_excess`` = (objective − p_ref)/p_ref, p_ref = --optimum-gated / --optimum-relu if given
+  (e.g. ZeroGap's certified optima), otherwise Clarabel via bench/reference.py (gated only by
+  default; --clarabel-relu also solves C-ReLU, 20–40 s).
+* ``cert_gap`` (C-GReLU): (objective − LB)/objective, LB the MATH.md §3.5/§3.6 dual bound from
+  scnn's residual v = y − ŷ over the same patterns (s = min(1, β / max_i ‖XᵀD_i v‖),
+  LB = yᵀ(sv) − ½‖sv‖²): a certified optimality gap of scnn's point needing no reference solver.
+* ``steps``: FISTA steps, counted exactly by wrapping the optimizer scnn builds (AL: inner steps
+  summed over outer iterations); ``stop``: "max_iters" if scnn logged its max-iterations warning,
+  else "tol"; ``grad²``: scnn's last logged squared subgradient norm (1/n-scaled objective; AL:
+  penalised).  ``same D``: scnn's pattern set equals ours (minus the zero pattern).
+* ``seconds``: wall time of optimize_model (incl. scnn's data/pattern processing), best of
+  --repeat.  On CPU scnn computes with NumPy (its ``lab`` backend is numpy for device="cpu";
+  torch is imported but does no work), so its speed is that of numpy's bundled OpenBLAS.  The
+  script pins OPENBLAS/OMP/MKL threads (and torch's) to --threads, default 1, before numpy is
+  imported: on a loaded 2-core machine numpy's default multi-threaded OpenBLAS made scnn's AL ~10×
+  slower (110 ms vs 12 ms per step on these small n×d×P products).
 
 Usage:
   python3 bench/time_reference.py --save /tmp/planted      # writes X.npy y.npy G.npy
   python3 bench/scnn_compare.py --planted /tmp/planted [--optimum-gated V] [--optimum-relu V]
-        [--clarabel-relu] [--models gated-relu,relu] [--repeat 1] [--threads T] [--json]
+        [--clarabel-relu] [--models gated-relu,relu] [--variants f32,f64,tight] [--repeat 1]
+        [--threads 1] [--json] [--json-out FILE] [--tight-gated-tol 1e-14] [--tight-gated-iters 100000]
+        [--tight-relu-tol 1e-10] [--tight-relu-constraint-tol 1e-10] [--tight-relu-iters 30000]
 The first run installs .venv-scnn/ (bench/_scnnenv.py, pins in bench/requirements-scnn.txt).
 """
 import argparse
@@ -103,7 +119,15 @@ def evaluate(model_name, X, y, beta, Gs, params):
         viol = max(0.0, -float(np.min(S * (X @ V))), -float(np.min(S * (X @ W))))
         nz = int(np.sum(np.linalg.norm(V, axis=0) > 1e-6) + np.sum(np.linalg.norm(W, axis=0) > 1e-6))
     loss = 0.5 * float(np.sum((pred - y) ** 2))
-    return {"objective": loss + beta * pen, "loss": loss, "penalty": beta * pen, "cone_viol": viol,
+    lb = None
+    if model_name == "gated-relu":
+        # MATH.md §3.5/§3.6 certificate over the same patterns: v = y − ŷ, c̄ = max_i ‖XᵀD_i v‖,
+        # s = min(1, β/c̄), LB = yᵀ(sv) − ½‖sv‖² ≤ C-GReLU optimum.
+        v = y - pred
+        cbar = float(np.max(np.linalg.norm(X.T @ (Ds * v[:, None]), axis=0)))
+        sv = (1.0 if cbar <= beta else beta / cbar) * v
+        lb = float(y @ sv - 0.5 * sv @ sv)
+    return {"objective": loss + beta * pen, "lower_bound": lb, "loss": loss, "penalty": beta * pen, "cone_viol": viol,
             "nonzero_blocks": nz, "patterns_scnn": int(Gs.shape[1]), "Ds": Ds, "pred": pred}
 
 
@@ -114,10 +138,40 @@ def run_scnn(model_name, X, y, G, beta, dtype, settings, repeat):
     from scnn.regularizers import NeuronGL1
     from scnn.solvers import AL, RFISTA
 
+    import logging
+
+    import scnn.private.interface.solvers as S
+
+    # Count FISTA steps exactly (RFISTA steps, resp. all inner steps of AL) by wrapping the
+    # optimizer scnn builds, and catch scnn's "Max iterations reached" warnings.
+    steps, warnings = [0], []
+    build = S.build_fista
+
+    def counting_build(reg):
+        opt = build(reg)
+        inner = opt.step
+
+        def step(*args, **kwargs):
+            steps[0] += 1
+            return inner(*args, **kwargs)
+
+        opt.step = step
+        return opt
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            warnings.append(record.getMessage())
+
+    S.build_fista = counting_build
+    handler = Catch(level=logging.WARNING)
+    logging.getLogger("scnn").addHandler(handler)
+
     n = X.shape[0]
     lam = beta / n
     times, model, met = [], None, None
     for _ in range(repeat):
+        steps[0] = 0
+        warnings.clear()
         if model_name == "gated-relu":
             model = ConvexGatedReLU(G.copy())
             solver = RFISTA(model, **settings)
@@ -129,10 +183,16 @@ def run_scnn(model_name, X, y, G, beta, dtype, settings, repeat):
                                     return_convex=True, unitize_data=False, dtype=dtype)
         times.append(time.perf_counter() - t0)
     params = [np.asarray(p, dtype=float) for p in model.parameters]
-    # Metrics() (scnn's default, also what scnn.optimize uses) logs every 25 iterations and once more
-    # at the end, so the iteration count is known to within 25; grad_norm is squared (scaled objective).
-    trace = {"iterations_approx": 25 * max(len(met.objective) - 2, 0),
-             "final_grad_norm_sq": float(met.grad_norm[-1]) if len(met.grad_norm) else None}
+    S.build_fista = build
+    logging.getLogger("scnn").removeHandler(handler)
+    # Metrics() is scnn's default (also what scnn.optimize uses); grad_norm is the squared norm of
+    # the minimum-norm subgradient of scnn's scaled (AL: penalised) objective at the last log.
+    hit_max = any("Max iterations" in w for w in warnings)
+    trace = {"fista_steps": steps[0], "stop": "max_iters" if hit_max else "tol",
+             "final_grad_norm_sq": float(met.grad_norm[-1]) if len(met.grad_norm) else None,
+             # scnn's own last logged objective × n (gated: equals our objective iff β = nλ is the
+             # right mapping; AL: includes its augmented-Lagrangian penalty, not comparable).
+             "scnn_objective_times_n": float(met.objective[-1]) * n if len(met.objective) else None}
     return min(times), np.asarray(model.G, dtype=float), params, trace
 
 
@@ -152,10 +212,13 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS/OpenMP/torch threads (default 1: see the docstring)")
     ap.add_argument("--variants", default="f32,f64,tight", help="subset of f32,f64,tight")
-    ap.add_argument("--tight-tol", type=float, default=1e-14)
-    ap.add_argument("--tight-constraint-tol", type=float, default=1e-10)
-    ap.add_argument("--tight-iters", type=int, default=100000)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--tight-gated-tol", type=float, default=1e-14)
+    ap.add_argument("--tight-gated-iters", type=int, default=100000)
+    ap.add_argument("--tight-relu-tol", type=float, default=1e-10)
+    ap.add_argument("--tight-relu-constraint-tol", type=float, default=1e-10)
+    ap.add_argument("--tight-relu-iters", type=int, default=30000)
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    ap.add_argument("--json-out", metavar="FILE", help="also write the JSON to FILE")
     a = ap.parse_args()
 
     import scnn  # noqa: F401
@@ -197,9 +260,9 @@ def main():
     default_g = {"max_iters": 10000, "tol": 1e-6}
     default_r = {"max_primal_iters": 10000, "max_dual_iters": 10000, "tol": 1e-6, "constraint_tol": 1e-6,
                  "delta": 1000}
-    tight_g = {"max_iters": a.tight_iters, "tol": a.tight_tol}
-    tight_r = dict(default_r, max_primal_iters=a.tight_iters, tol=a.tight_tol,
-                   constraint_tol=a.tight_constraint_tol)
+    tight_g = {"max_iters": a.tight_gated_iters, "tol": a.tight_gated_tol}
+    tight_r = dict(default_r, max_primal_iters=a.tight_relu_iters, tol=a.tight_relu_tol,
+                   constraint_tol=a.tight_relu_constraint_tol)
     rows = []
     for m in models:
         dflt, tight = (default_g, tight_g) if m == "gated-relu" else (default_r, tight_r)
@@ -226,6 +289,9 @@ def main():
                          "python": platform.python_version()},
             "threads": a.threads, "backend": "numpy (scnn's lab backend on device='cpu'; torch unused)", "machine": platform.machine(), "cpus": os.cpu_count(),
             "reference": reference, "results": rows}
+    if a.json_out:
+        with open(a.json_out, "w") as f:
+            json.dump(info, f, indent=1)
     if a.json:
         print(json.dumps(info, indent=1))
         return 0
@@ -238,12 +304,14 @@ def main():
         extra = f" in {r['seconds']:.2f} s" if "seconds" in r else ""
         print(f"reference {m}: {r['value']:.10f} ({r['source']}{extra})")
     print(f"{'model':10s} {'method':13s} {'dtype':7s} {'seconds':>8s} {'objective':>17s} {'cone_viol':>9s} "
-          f"{'rel_excess':>10s} {'blocks':>6s} {'P':>4s} {'same D':>6s} {'~iters':>7s} {'grad²':>8s}")
+          f"{'rel_excess':>10s} {'cert_gap':>8s} {'blocks':>6s} {'P':>4s} {'same D':>6s} {'steps':>6s} {'stop':>9s} {'grad²':>8s}")
     for r in rows:
         ex = f"{r['rel_excess']:10.2e}" if r["rel_excess"] is not None else f"{'-':>10s}"
+        lb = r["lower_bound"]
+        cg = f"{(r['objective'] - lb) / r['objective']:8.1e}" if lb is not None else f"{'-':>8s}"
         print(f"{r['model']:10s} {r['method']:13s} {r['dtype']:7s} {r['seconds']:8.3f} {r['objective']:17.10f} "
-              f"{r['cone_viol']:9.2e} {ex} {r['nonzero_blocks']:6d} {r['patterns_scnn']:4d} "
-              f"{str(r['patterns_match']):>6s} {r['iterations_approx']:7d} {r['final_grad_norm_sq']:8.1e}")
+              f"{r['cone_viol']:9.2e} {ex} {cg} {r['nonzero_blocks']:6d} {r['patterns_scnn']:4d} "
+              f"{str(r['patterns_match']):>6s} {r['fista_steps']:6d} {r['stop']:>9s} {r['final_grad_norm_sq']:8.1e}")
     return 0
 
 
