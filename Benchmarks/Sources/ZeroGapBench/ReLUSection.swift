@@ -12,6 +12,8 @@ import ZeroGap
 /// Swift-seeded problem), breast-cancer (n = 569, 30 standardised features + bias, ±1 labels, squared loss,
 /// 100 and 1000 gates) and a synthetic n = 10 000, d = 50 teacher problem (100 gates).
 /// β = 0.1·max_i ‖Xᵀ D_i y‖ (rounded to 3 digits), the rule of the reference fixtures.
+/// Environment: `ZEROGAP_BENCH_CASE=substring` runs only the matching cases, `ZEROGAP_BENCH_PROGRESS=1` prints the
+/// solvers' progress, `ZEROGAP_BENCH_EXACT=al` uses the augmented-Lagrangian exact solver instead of ADMM.
 func runReLUSection(options: Options) throws {
   let peak = GEMMPeak.measure(sizes: [512, 1024], minSeconds: max(0.5, options.minSeconds / 2))
   Swift.print("GEMM peak in this run: \(Table.fixed(peak.peak, 1)) GFLOP/s (dgemm n = 512, 1024)")
