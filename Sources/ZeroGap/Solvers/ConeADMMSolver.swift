@@ -91,13 +91,17 @@ struct ConeADMMSolver {
     base.predict(a, into: &yhat)
     var rows = ConeRowProjection(n: n, blocks: B, start: yhat)
 
+    /// ŷ = rowsum(σ ⊙ M ⊙ A) into `yhat` and ∇ℓ(ŷ) into `lossGrad`.
+    func lossGradient(at m: Matrix) { base.lossAndGradient(m, yhat: &yhat, gradient: &lossGrad) }
+    /// Keeps a copy of the best feasible point seen (no allocation).
+    func keepBest(_ src: Matrix) {
+      src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+    }
+
     var rho = penalty ?? initialPenalty(start: start)
     if let g = multipliers, g.rows == n, g.columns == B {
       // γ given: ρωΜ = −(σ⊙M⊙v + S⊙γ) with v from the start's prediction.
-      base.predict(a, into: &yhat)
-      _ = yhat.withUnsafeBufferPointer { p in
-        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { gr in loss.valueAndGradient(p, q, gradient: gr) } }
-      }
+      lossGradient(at: a)
       for b in 0..<B {
         for j in 0..<n {
           let k = j + b * n
@@ -124,10 +128,7 @@ struct ConeADMMSolver {
         swap(&z, &zCand)
         z = cand.u
       } else {
-        base.predict(a, into: &yhat)
-        _ = yhat.withUnsafeBufferPointer { p in
-          y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
-        }
+        lossGradient(at: a)
         let scale = -rho * omega
         mu.withUnsafeBufferPointer { mp in
           work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = scale * mp[k] } }
@@ -161,15 +162,8 @@ struct ConeADMMSolver {
 
       // Upper bound: the ReLU network of Z.
       xz.gemm(x, z)
-      var pen = 0.0
+      let pen = base.groupNormSum(z)
       var viol = 0.0, scaleXZ = 1.0
-      z.withUnsafeBufferPointer { zp in
-        for b in 0..<B {
-          var c = 0.0
-          for i in 0..<d { c += zp[i + b * d] * zp[i + b * d] }
-          pen += c.squareRoot()
-        }
-      }
       xz.withUnsafeBufferPointer { q in
         masks.withUnsafeBufferPointer { m in
           for j in 0..<n { yhat[j] = 0 }
@@ -188,17 +182,7 @@ struct ConeADMMSolver {
       if viol <= options.tolerance * scaleXZ { return (ub, lb, true, false) }
       // Repair: every nonzero block must realise a sampled pattern.
       let ok = repair(xz: xz, z: z, into: &repairBuffer, patternIndex: patternIndex, P: P)
-      if ok {
-        var pen2 = 0.0
-        repairBuffer.withUnsafeBufferPointer { zp in
-          for b in 0..<B {
-            var c = 0.0
-            for i in 0..<d { c += zp[i + b * d] * zp[i + b * d] }
-            pen2 += c.squareRoot()
-          }
-        }
-        return (loss.value(yhat, y) + beta * pen2, lb, true, true)
-      }
+      if ok { return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true) }
       // Gate shift: z_b + t_b g_b with the pattern's gate g_b (S_b X g_b > 0) and the smallest t_b ≥ 0 that
       // makes S_b X(z_b + t_b g_b) ≥ 0; the shifted point is feasible, its convex value an upper bound.
       if let xg = gateProducts, let gates = gateBlocks {
@@ -274,20 +258,24 @@ struct ConeADMMSolver {
     let rhoCheck = admmRhoEvery
     var nextPolish = 0
     var polishInterval = Swift.max(20, 2 * Swift.max(1, options.checkEvery))
-    /// γ = (S ⊙ (−ρωΜ − σ⊙M⊙v))_+ from the ADMM state (v from A).
+    /// Cone multipliers γ = (S ⊙ (T + σ⊙M⊙∇ℓ))_+, T = −ρωΜ, from the ADMM state (∇ℓ at A): the polish's
+    /// multipliers outside its working set, and the warm-start multipliers of the result.
     func admmMultipliers() -> Matrix {
-      base.predict(a, into: &yhat)
-      _ = yhat.withUnsafeBufferPointer { p in
-        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
-      }
-      var gm = Matrix(rows: n, columns: B)
-      for b in 0..<B {
-        for j in 0..<n {
-          let m = masks[j, b]
-          gm[j, b] = Swift.max(0, (2 * m - 1) * (-rho * omega * mu[j, b] + signs[b] * m * lossGrad[j]))
+      lossGradient(at: a)
+      var gamma = Matrix(rows: n, columns: B)
+      masks.withUnsafeBufferPointer { m in
+        mu.withUnsafeBufferPointer { mp in
+          gamma.withUnsafeMutableBufferPointer { gm in
+            for b in 0..<B {
+              for j in 0..<n {
+                let k = j + b * n
+                gm[k] = Swift.max(0, (2 * m[k] - 1) * (-rho * omega * mp[k] + signs[b] * m[k] * lossGrad[j]))
+              }
+            }
+          }
         }
       }
-      return gm
+      return gamma
     }
     let checkEvery = Swift.max(1, options.checkEvery)
     mainLoop: while iterations < options.maxIterations {
@@ -396,7 +384,7 @@ struct ConeADMMSolver {
         if c.feasible && c.ub < best.ub {
           best.ub = c.ub
           let src = c.repaired ? repairBuffer : z
-          src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+          keepBest(src)
         }
         // Polish when the bounds are close — using the current network's value even if it is not yet feasible.
         let gapNow = ConvexSolverReport.relative(best.ub, best.lb)
@@ -412,7 +400,7 @@ struct ConeADMMSolver {
             if pc.feasible && pc.ub < best.ub {
               best.ub = pc.ub
               let src = pc.repaired ? repairBuffer : cand.u
-              src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+              keepBest(src)
               if ConvexSolverReport.relative(best.ub, best.lb) > options.tolerance {
                 // Restart ADMM at the polished point and its multipliers (valid from any start; near a solution it
                 // needs far fewer iterations): Z = U = candidate, A = XU on the cone, ρωΜ = −T, ρΛ = XᵀT (= grad).
@@ -446,12 +434,12 @@ struct ConeADMMSolver {
       }
     }
     // Final certificate with polishing; return the best feasible point seen.
-    var final = certify(polish: true)
+    let final = certify(polish: true)
     if final.lb > best.lb { best.lb = final.lb }
     if final.feasible && final.ub < best.ub {
       best.ub = final.ub
       let src = final.repaired ? repairBuffer : z
-      src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
+      keepBest(src)
     }
     if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance { stop = .converged }
     var outZ = z
@@ -460,26 +448,7 @@ struct ConeADMMSolver {
       outZ = bestZ
       objective = best.ub
     }
-    // Cone multipliers γ = S ⊙ (T − σ⊙M⊙v), T = −ρωΜ, for warm starts (≥ 0 up to rounding).
-    base.predict(a, into: &yhat)
-    _ = yhat.withUnsafeBufferPointer { p in
-      y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
-    }
-    var gamma = Matrix(rows: n, columns: B)
-    masks.withUnsafeBufferPointer { m in
-      mu.withUnsafeBufferPointer { mp in
-        gamma.withUnsafeMutableBufferPointer { gm in
-          for b in 0..<B {
-            for j in 0..<n {
-              let k = j + b * n
-              let tk = -rho * omega * mp[k]
-              gm[k] = Swift.max(0, (2 * m[k] - 1) * (tk + signs[b] * m[k] * lossGrad[j]))
-            }
-          }
-        }
-      }
-    }
-    final.feasible = best.ub.isFinite
+    let gamma = admmMultipliers()
     let violation = base.coneViolation(of: outZ)
     let report = ConvexSolverReport(
       iterations: iterations, outerIterations: rhoUpdates, seconds: elapsed(), stopReason: stop,

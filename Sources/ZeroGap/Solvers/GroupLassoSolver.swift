@@ -165,24 +165,10 @@ struct GroupLassoSolver {
       if constrained { f += penaltyValue(xu, gamma: gamma, delta: delta) }
       return f
     }
-    func groupNormSum(_ u: Matrix) -> Double {
-      u.withUnsafeBufferPointer { p in
-        var s = 0.0
-        for b in 0..<B {
-          var c = 0.0
-          for i in 0..<d { c += p[i + b * d] * p[i + b * d] }
-          s += c.squareRoot()
-        }
-        return s
-      }
-    }
     /// Certificate at the current iterate (uses tbuf and grad as scratch). Returns (UB, LB).
     func certify(polish: Bool = false) -> (Double, Double) {
       // Convex prediction and dual point v = −∇ℓ(ŷ).
-      predict(xu, into: &yhat)
-      _ = yhat.withUnsafeBufferPointer { p in
-        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
-      }
+      lossAndGradient(xu, yhat: &yhat, gradient: &lossGrad)
       // T = σ ⊙ M ⊙ v 1ᵀ + S ⊙ γ,  γ = (Γ − δ S ⊙ XU)_+  (the multiplier estimate of the next AL update).
       masks.withUnsafeBufferPointer { m in
         xu.withUnsafeBufferPointer { a in
@@ -464,6 +450,28 @@ struct GroupLassoSolver {
 
   // MARK: - Kernels
 
+  /// ŷ = rowsum(σ ⊙ M ⊙ XU) into `yhat` and ∇ℓ(ŷ) into `gradient` (both length n); returns ℓ(ŷ).
+  @discardableResult
+  func lossAndGradient(_ xu: Matrix, yhat: inout [Double], gradient: inout [Double]) -> Double {
+    predict(xu, into: &yhat)
+    return yhat.withUnsafeBufferPointer { p in
+      y.withUnsafeBufferPointer { q in gradient.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
+    }
+  }
+
+  /// Σ_b ‖u_b‖₂ over the blocks (columns) of U (d×B): the group-norm penalty without β.
+  func groupNormSum(_ u: Matrix) -> Double {
+    u.withUnsafeBufferPointer { p in
+      var s = 0.0
+      for b in 0..<blocks {
+        var c = 0.0
+        for i in 0..<d { c += p[i + b * d] * p[i + b * d] }
+        s += c.squareRoot()
+      }
+      return s
+    }
+  }
+
   /// ŷ = rowsum(σ ⊙ M ⊙ XU).
   func predict(_ xu: Matrix, into yhat: inout [Double]) {
     let n = self.n, B = blocks
@@ -501,10 +509,7 @@ struct GroupLassoSolver {
   func smoothAndT(
     _ xz: Matrix, gamma: Matrix, delta: Double, yhat: inout [Double], lossGrad: inout [Double], t: inout Matrix
   ) -> Double {
-    predict(xz, into: &yhat)
-    var f = yhat.withUnsafeBufferPointer { p in
-      y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(p, q, gradient: g) } }
-    }
+    var f = lossAndGradient(xz, yhat: &yhat, gradient: &lossGrad)
     let n = self.n, B = blocks
     var pen = 0.0
     masks.withUnsafeBufferPointer { m in
