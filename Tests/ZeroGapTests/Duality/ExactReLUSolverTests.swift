@@ -16,6 +16,24 @@ import Testing
     max(1, Matrix.product(x, sol.positive).maxAbs, Matrix.product(x, sol.negative ?? sol.positive).maxAbs)
   }
 
+  /// Solves C-ReLU over every pattern of (x, y) at β = 0.1 and checks what every tiny solve must give: converged,
+  /// a certified relative gap in [0, 1e-6], a cone-feasible solution and a recovered network attaining the
+  /// reported objective (to 1e-9).
+  static func solveEnumerated(_ x: Matrix, _ y: [Double], beta: Double) throws
+    -> (patterns: ActivationPatterns, program: ConvexReLUProgram, solution: ConvexReLUSolution, network: TwoLayerReLUNetwork)
+  {
+    let all = try ActivationPatterns.enumerate(data: x)
+    #expect(all.isComplete)
+    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: all, beta: beta, model: .relu)
+    let sol = try prog.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 5000))
+    #expect(sol.report.stopReason == .converged)
+    #expect(sol.report.relativeGap >= 0 && sol.report.relativeGap <= 1e-6)
+    #expect(sol.report.constraintViolation <= 1e-6 * scale(x, sol))
+    let net = sol.network(gates: all.gates)
+    expectClose(net.objective(data: x, targets: y, beta: beta), sol.report.objective, relative: 1e-9)
+    return (all, prog, sol, net)
+  }
+
   /// n = 8, d = 2 (1-D data + bias), every pattern by the angle sweep: certified 1e-6 within 5000 iterations,
   /// and the exact arc-sweep dual norm c(y − ŷ) of the recovered network (a different algorithm, §3.5 way 1)
   /// certifies the same optimum.
@@ -23,16 +41,8 @@ import Testing
   func tinyTwoDimensionalProblemsReachACertifiedGap(seed: UInt64) throws {
     let (x, y) = Self.problem(seed: seed, n: 8, features: 1)
     let beta = 0.1
-    let all = try ActivationPatterns.enumerate(data: x)
-    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: all, beta: beta, model: .relu)
-    let sol = try prog.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 5000))
-    #expect(sol.report.stopReason == .converged)
-    #expect(sol.report.relativeGap >= 0 && sol.report.relativeGap <= 1e-6)
-    #expect(sol.report.constraintViolation <= 1e-6 * Self.scale(x, sol))
-    // The report's objective is attained by the recovered network.
-    let net = sol.network(gates: all.gates)
+    let (_, _, sol, net) = try Self.solveEnumerated(x, y, beta: beta)
     let value = net.objective(data: x, targets: y, beta: beta)
-    expectClose(value, sol.report.objective, relative: 1e-9)
     // Exact dual norm by the arc sweep at v = y − ŷ(network): an independent lower bound on p*.
     let yhat = net.predict(x).column(0)
     let v = zip(y, yhat).map { $0 - $1 }
@@ -50,15 +60,7 @@ import Testing
   func tinyThreeDimensionalProblemsReachACertifiedGap(seed: UInt64) throws {
     let (x, y) = Self.problem(seed: seed, n: 10, features: 2)
     let beta = 0.1
-    let all = try ActivationPatterns.enumerate(data: x)
-    #expect(all.isComplete)
-    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: all, beta: beta, model: .relu)
-    let sol = try prog.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 5000))
-    #expect(sol.report.stopReason == .converged)
-    #expect(sol.report.relativeGap >= 0 && sol.report.relativeGap <= 1e-6)
-    #expect(sol.report.constraintViolation <= 1e-6 * Self.scale(x, sol))
-    let net = sol.network(gates: all.gates)
-    expectClose(net.objective(data: x, targets: y, beta: beta), sol.report.objective, relative: 1e-9)
+    let (_, prog, sol, net) = try Self.solveEnumerated(x, y, beta: beta)
 
     var al = ConvexSolverOptions(tolerance: 1e-3, maxIterations: 20_000)
     al.exactAlgorithm = .augmentedLagrangian
