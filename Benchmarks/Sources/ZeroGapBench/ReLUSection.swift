@@ -58,7 +58,7 @@ func runReLUSection(options: Options) throws {
         // The n = 10 000 exact program converges slowly (≈ 60 ms per ADMM iteration): a 2000-iteration budget.
         let budget = model == .relu && c.x.rows > 5000 ? 2000 : 20_000
         var o = ConvexSolverOptions(tolerance: 1e-6, maxIterations: budget)
-        if getenv("ZEROGAP_BENCH_EXACT").map({ String(cString: $0) }) == "al" { o.exactAlgorithm = .augmentedLagrangian }
+        if let e = getenv("ZEROGAP_BENCH_EXACT").map({ String(cString: $0) }), let alg = ExactReLUAlgorithm(rawValue: e) { o.exactAlgorithm = alg }
         if verbose {
           o.progressInterval = 0.5
           o.progress = { p in

@@ -134,7 +134,9 @@ public struct ConvexReLUProgram: Sendable {
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
     let result: GroupLassoSolver.Result
     // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
-    if model == .relu && options.exactAlgorithm == .admm && !solverLoss.centered && !solverLoss.isHuber {
+    if model == .relu && options.exactAlgorithm == .columnGeneration && ConeColumnGeneration.applies(to: solver) {
+      result = ConeColumnGeneration(base: solver).solve(start: start, options: options)
+    } else if model == .relu && options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
       var index: [PatternKey: Int] = [:]
       let m = patterns.masks
       for i in 0..<p { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }

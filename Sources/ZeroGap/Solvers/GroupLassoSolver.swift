@@ -2,10 +2,12 @@ import RealModule
 
 /// Algorithm for the exact (cone-constrained) program C-ReLU.
 public enum ExactReLUAlgorithm: String, Sendable, Codable, CaseIterable {
-  /// ADMM with a d×d system factored once (`ConeADMMSolver`; default).
+  /// ADMM with a d×d system factored once (`ConeADMMSolver`).
   case admm
   /// Augmented Lagrangian with restarted-FISTA inner solves (MATH.md §3.7).
   case augmentedLagrangian = "augmented-lagrangian"
+  /// Column generation over exact cone maxima (`ConeColumnGeneration`; squared loss; default).
+  case columnGeneration = "column-generation"
 }
 
 /// Settings of the convex ReLU solvers (restarted FISTA for C-GReLU, augmented Lagrangian + FISTA for C-ReLU).
@@ -26,7 +28,9 @@ public struct ConvexSolverOptions: Sendable {
   public var progressInterval: Double
   /// Algorithm for C-ReLU (ignored for C-GReLU). For ADMM, `maxIterations` counts ADMM iterations and the
   /// report's `outerIterations` counts penalty (ρ) updates.
-  public var exactAlgorithm: ExactReLUAlgorithm = .admm
+  /// Column generation (the default) applies to the squared loss; the other losses and the unregularised bias use
+  /// ADMM (logistic) or the augmented Lagrangian (bias, hinge) whatever is chosen here.
+  public var exactAlgorithm: ExactReLUAlgorithm = .columnGeneration
 
   public init(
     tolerance: Double = 1e-6, maxIterations: Int = 100_000, checkEvery: Int = 10, maxOuterIterations: Int = 200,

@@ -15,10 +15,31 @@ struct NonNegativeLeastSquares {
   /// Whether the KKT test `max_j (Eᵀ(f − Eλ))_j ≤ tol` held at exit (false: iteration budget hit).
   var converged: Bool
 
-  init(_ e: Matrix, _ f: [Double], maxIterations: Int? = nil) {
+  /// - Parameter start: indices taken as passive before the first step (a warm start, e.g. the support of a
+  ///   neighbouring problem's solution); the method drops those that do not belong, so any list is valid.
+  init(_ e: Matrix, _ f: [Double], maxIterations: Int? = nil, start: [Int] = []) {
     let m = e.rows, k = e.columns
     var lam = [Double](repeating: 0, count: k)
     var passive = [Bool](repeating: false, count: k)
+    for j in start where j >= 0 && j < k { passive[j] = true }
+    // Warm start: shrink the given passive set until its least-squares solution is positive (a valid Lawson–Hanson
+    // state), then continue from it.
+    while passive.contains(true) {
+      let idx = (0..<k).filter { passive[$0] }
+      guard let ls = Self.passiveSolve(e.columns(idx), f) else {
+        for j in idx { passive[j] = false }
+        break
+      }
+      var allPositive = true
+      for (q, j) in idx.enumerated() where ls[q] <= 0 {
+        passive[j] = false
+        allPositive = false
+      }
+      if allPositive {
+        for (q, j) in idx.enumerated() { lam[j] = ls[q] }
+        break
+      }
+    }
     var ok = false
     let budget = maxIterations ?? 3 * Swift.max(k, 1) + 10
     let scale = Swift.max(e.frobeniusNorm * f.norm2, 1e-300)

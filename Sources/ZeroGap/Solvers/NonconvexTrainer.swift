@@ -6,6 +6,8 @@ public enum StopReason: String, Sendable, Codable {
   case maxIterations
   /// The objective became NaN/∞ or grew without bound (step too large).
   case diverged
+  /// No step could make further progress although the tolerance was not met (e.g. rounding in a convex solver).
+  case stalled
 }
 
 /// Multi-start training of a nonconvex objective with any `Optimizer`.

@@ -1,8 +1,9 @@
 import Testing
 @testable import ZeroGap
 
-/// The exact C-ReLU solver (ADMM, `ConeADMMSolver`; MATH.md §3.3, §3.5): certified 1e-6 gaps on fully enumerated
-/// tiny problems, never a cone-infeasible network as a finished solution, and the real breast-cancer data.
+/// The exact C-ReLU solvers (column generation, the default for the squared loss, and ADMM, `ConeADMMSolver`;
+/// MATH.md §3.3, §3.5): certified 1e-6 gaps on fully enumerated tiny problems, never a cone-infeasible network as a
+/// finished solution, the two algorithms certifying the same optimum, and the real breast-cancer data.
 @Suite struct ExactReLUSolverTests {
   static func problem(seed: UInt64, n: Int, features: Int) -> (Matrix, [Double]) {
     var gen = SeededGenerator(seed: seed)
@@ -19,13 +20,15 @@ import Testing
   /// Solves C-ReLU over every pattern of (x, y) at β = 0.1 and checks what every tiny solve must give: converged,
   /// a certified relative gap in [0, 1e-6], a cone-feasible solution and a recovered network attaining the
   /// reported objective (to 1e-9).
-  static func solveEnumerated(_ x: Matrix, _ y: [Double], beta: Double) throws
+  static func solveEnumerated(_ x: Matrix, _ y: [Double], beta: Double, algorithm: ExactReLUAlgorithm = .columnGeneration) throws
     -> (patterns: ActivationPatterns, program: ConvexReLUProgram, solution: ConvexReLUSolution, network: TwoLayerReLUNetwork)
   {
     let all = try ActivationPatterns.enumerate(data: x)
     #expect(all.isComplete)
     let prog = try ConvexReLUProgram(data: x, targets: y, patterns: all, beta: beta, model: .relu)
-    let sol = try prog.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 5000))
+    var options = ConvexSolverOptions(tolerance: 1e-6, maxIterations: 5000)
+    options.exactAlgorithm = algorithm
+    let sol = try prog.solve(options: options)
     #expect(sol.report.stopReason == .converged)
     #expect(sol.report.relativeGap >= 0 && sol.report.relativeGap <= 1e-6)
     #expect(sol.report.constraintViolation <= 1e-6 * scale(x, sol))
@@ -37,11 +40,11 @@ import Testing
   /// n = 8, d = 2 (1-D data + bias), every pattern by the angle sweep: certified 1e-6 within 5000 iterations,
   /// and the exact arc-sweep dual norm c(y − ŷ) of the recovered network (a different algorithm, §3.5 way 1)
   /// certifies the same optimum.
-  @Test(arguments: [UInt64(11), 12, 13, 14])
-  func tinyTwoDimensionalProblemsReachACertifiedGap(seed: UInt64) throws {
+  @Test(arguments: [UInt64(11), 12, 13, 14], [ExactReLUAlgorithm.columnGeneration, .admm])
+  func tinyTwoDimensionalProblemsReachACertifiedGap(seed: UInt64, algorithm: ExactReLUAlgorithm) throws {
     let (x, y) = Self.problem(seed: seed, n: 8, features: 1)
     let beta = 0.1
-    let (_, _, sol, net) = try Self.solveEnumerated(x, y, beta: beta)
+    let (_, _, sol, net) = try Self.solveEnumerated(x, y, beta: beta, algorithm: algorithm)
     let value = net.objective(data: x, targets: y, beta: beta)
     // Exact dual norm by the arc sweep at v = y − ŷ(network): an independent lower bound on p*.
     let yhat = net.predict(x).column(0)
@@ -73,6 +76,36 @@ import Testing
     var gen = SeededGenerator(seed: seed)
     let result = trainer.train(obj, start: obj.parameters(of: net), using: &gen)
     for run in result.runs where run.stopReason != .diverged { #expect(run.objective >= sol.report.lowerBound - 1e-12) }
+  }
+
+  /// Tall data (n = 400, d = 6, 40 sampled gates), where the cones are narrow: column generation and ADMM (different
+  /// algorithms) each certify a 1e-6 gap, each one's lower bound is below the other's objective, and the
+  /// objectives agree to 2e-6 relative; column generation's blocks are cone-feasible and its recovered network
+  /// attains its objective.
+  @Test(arguments: [UInt64(41), 42])
+  func columnGenerationAndADMMCertifyTheSameOptimum(seed: UInt64) throws {
+    let (x, y) = Self.problem(seed: seed, n: 400, features: 5)
+    var gen = SeededGenerator(seed: seed)
+    let p = try ActivationPatterns.sample(data: x, count: 40, using: &gen)
+    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 2, model: .relu)
+    var reports: [ConvexSolverReport] = []
+    for algorithm in [ExactReLUAlgorithm.columnGeneration, .admm] {
+      var o = ConvexSolverOptions(tolerance: 1e-6, maxIterations: 20_000)
+      o.exactAlgorithm = algorithm
+      let sol = try prog.solve(options: o)
+      let r = sol.report
+      #expect(r.stopReason == .converged, "\(algorithm): \(r.stopReason), gap \(r.relativeGap)")
+      #expect(r.relativeGap >= 0 && r.relativeGap <= 1e-6)
+      #expect(r.constraintViolation <= 1e-6 * Self.scale(x, sol))
+      expectClose(prog.objective(positive: sol.positive, negative: sol.negative), r.objective, relative: 1e-6)
+      if algorithm == .columnGeneration {
+        expectClose(sol.network(gates: p.gates).objective(data: x, targets: y, beta: 2), r.objective, relative: 1e-9)
+      }
+      reports.append(r)
+    }
+    #expect(reports[0].lowerBound <= reports[1].objective + 1e-12 * reports[1].objective)
+    #expect(reports[1].lowerBound <= reports[0].objective + 1e-12 * reports[0].objective)
+    expectClose(reports[0].objective, reports[1].objective, relative: 2e-6)
   }
 
   /// Whatever the budget, a returned solution is a point of the program: a finite objective comes with cone

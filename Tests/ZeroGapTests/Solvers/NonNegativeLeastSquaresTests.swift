@@ -51,4 +51,23 @@ import Testing
     #expect(nnls.solution.allSatisfy { $0 >= 0 })
     #expect(nnls.residualNorm <= 1e-8)
   }
+
+  /// Warm starts from any index list (the true support, every column, a random subset) reach the cold-start minimum.
+  @Test(arguments: [(6, 4, UInt64(5)), (5, 30, 6)])
+  func warmStartsReachTheSameMinimum(m: Int, k: Int, seed: UInt64) {
+    var gen = SeededGenerator(seed: seed)
+    let e = gen.normalMatrix(rows: m, columns: k)
+    for _ in 0..<4 {
+      let f = gen.normalVector(m)
+      let cold = NonNegativeLeastSquares(e, f)
+      let support = (0..<k).filter { cold.solution[$0] > 0 }
+      let random = (0..<k).filter { _ in gen.nextUniform() < 0.3 }
+      for start in [support, Array(0..<k), random] {
+        let warm = NonNegativeLeastSquares(e, f, start: start)
+        #expect(warm.converged)
+        #expect(warm.solution.allSatisfy { $0 >= 0 })
+        #expect(abs(warm.residualNorm - cold.residualNorm) <= 1e-9 * (1 + f.norm2))
+      }
+    }
+  }
 }
