@@ -1,5 +1,5 @@
 /// Active-set Newton polish for C-ReLU with squared loss (MATH.md §3.3, §3.5), used by `ConeADMMSolver` once
-/// ADMM is near the solution. A working set is a list of blocks b with equality rows 𝒜_b (cone rows taken as
+/// ADMM is near the solution (and by `ConeColumnGeneration` when its bounds are within 20 %). A working set is a list of blocks b with equality rows 𝒜_b (cone rows taken as
 /// active, at most d − 1 independent ones); on it u_b = N_b c_b, N_b an orthonormal basis of null(X_{𝒜_b}), and
 ///
 ///     min_c ½‖G c − y‖² + β Σ_b ‖c_b‖,   G = [σ_b D_b X N_b]   (n×R)
