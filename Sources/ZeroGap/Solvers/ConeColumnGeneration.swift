@@ -1,4 +1,5 @@
-/// Column generation (fully corrective conditional gradient) for C-ReLU with the squared loss (MATH.md §3.3–3.5),
+/// Column generation (fully corrective conditional gradient) for C-ReLU with the squared or logistic loss
+/// (MATH.md §3.3–3.5, §3.8),
 /// the exact solver for tall data (n ≫ d), where each cone K_b is narrow and ADMM's iterates stay infeasible.
 ///
 /// C-ReLU in atom form: every block v_b ∈ K_b is a conic combination of unit atoms u ∈ K_b, and
@@ -7,16 +8,19 @@
 ///     p_sampled = min_{c ≥ 0} ½‖Σ_a c_a σ_{b(a)} D_{b(a)} X u_a − y‖² + β Σ_a c_a      (over all unit atoms).
 ///
 /// Each round:
-/// 1. *Pricing* (§3.5 way 1, exact): with v = y − ŷ, every block's cone maximum
+/// 1. *Pricing* (§3.5 way 1, exact): with v = −∇ℓ(ŷ) (= y − ŷ for the squared loss), every block's cone maximum
 ///    `c_b(v) = max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` by NNLS, warm-started
 ///    from the block's previous support. A block is first screened with its previous λ (any λ ≥ 0 bounds c_b from
 ///    above, one GEMM for all blocks); only blocks whose bound exceeds β are solved. The maximiser
 ///    `u_b = Xᵀ(σ_b D_b v + S_b λ*)/c_b` lies in K_b (NNLS optimality).
 /// 2. *Certificate:* c̄ = max_b c_b gives the lower bound of §3.5 (best scaling of v); the upper bound is the true
 ///    ReLU network of the merged blocks `v_b = Σ_{a∈b} c_a u_a` (each in K_b, penalty ≤ Σ c_a).
-/// 3. *Master:* the blocks with c_b > β contribute their atoms, and the non-negative lasso over all atoms is solved
-///    exactly (`NonNegativeQuadratic` on the atoms' Gram matrix, maintained incrementally, warm-started).
-/// Atoms unused for several rounds are dropped. When the bounds are within 20 %, the active-set Newton polish of
+/// 3. *Master:* the blocks with c_b > β contribute their atoms, and the program over all atoms is solved:
+///    for the squared loss exactly, the non-negative lasso (`NonNegativeQuadratic` on the atoms' Gram matrix,
+///    maintained incrementally, warm-started); for the logistic loss by proximal Newton steps (the same QP on the
+///    weighted Gram AᵀWA, W = ∇²ℓ, then a backtracking line search on the true objective).
+/// Atoms unused for three rounds are dropped; `options.maxIterations` counts rounds, and the solve stops as stalled
+/// when no cone is violated but the gap is still above the tolerance, or the gap has not improved in 50 rounds. When the bounds are within 20 %, the active-set Newton polish of
 /// `ActiveSetPolish` runs from the merged blocks and its candidate is certified like any other.
 struct ConeColumnGeneration {
   let base: GroupLassoSolver
@@ -25,9 +29,9 @@ struct ConeColumnGeneration {
   var d: Int { base.d }
   var blocks: Int { base.blocks }
 
-  /// Whether this solver applies: squared loss without a centred (bias) target.
+  /// Whether this solver applies: squared or logistic loss, without a centred (bias) target.
   static func applies(to base: GroupLassoSolver) -> Bool {
-    base.constrained && base.loss.kind == .squared && !base.loss.centered && !base.loss.isHuber
+    base.constrained && base.loss.kind != .hinge && !base.loss.centered && !base.loss.isHuber
   }
 
   func solve(start: Matrix?, options: ConvexSolverOptions) -> GroupLassoSolver.Result {
@@ -62,6 +66,7 @@ struct ConeColumnGeneration {
     var lastProgress = -Double.infinity
     let polishSolver = ConeADMMSolver(base: base)
     var polishedAt = -1
+    var bestGap = (value: Double.infinity, round: 0)
 
     /// Merged blocks V (d×B) from the atoms.
     func merged() -> Matrix {
@@ -94,10 +99,12 @@ struct ConeColumnGeneration {
 
     while rounds < options.maxIterations {
       rounds += 1
-      // Residual of the master's prediction ŷ = Σ c_a col_a.
+      // ∇ℓ at the master's prediction ŷ = Σ c_a col_a.
       for j in 0..<n { yhat[j] = 0 }
       for (k, col) in atomCol.enumerated() where coef[k] > 0 { yhat.axpy(coef[k], col) }
-      for j in 0..<n { lossGrad[j] = yhat[j] - y[j] }
+      yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in _ = loss.valueAndGradient(p, q, gradient: g) } }
+      }
 
       // Screening: ‖Xᵀ(σ_b D_b v + S_b λ_b)‖ with last λ, one GEMM.
       masks.withUnsafeBufferPointer { m in
@@ -175,8 +182,12 @@ struct ConeColumnGeneration {
         stop = .converged
         break
       }
-      // No cone maximum above β(1 + tol/10) but the gap still open: rounding limits what the master can do.
-      if newAtoms.isEmpty {
+      // No cone maximum above β(1 + tol/10) but the gap still open (rounding limits what the master can do), or
+      // no better gap in 50 rounds: stalled.
+      if gap < bestGap.value {
+        bestGap = (gap, rounds)
+      }
+      if newAtoms.isEmpty || rounds - bestGap.round >= 50 {
         stop = .stalled
         break
       }
@@ -205,9 +216,12 @@ struct ConeColumnGeneration {
         }
       }
       gram = g
-      let h = aty.map { $0 - beta }
-      let qp = NonNegativeQuadratic(gram: gram, linear: h, start: (0..<m).filter { coef[$0] > 0 || $0 >= m0 })
-      coef = qp.solution
+      let warm = (0..<m).filter { coef[$0] > 0 || $0 >= m0 }
+      if loss == .squared {
+        coef = NonNegativeQuadratic(gram: gram, linear: aty.map { $0 - beta }, start: warm).solution
+      } else {
+        coef = proximalNewton(columns: atomCol, start: coef, warm: warm)
+      }
       for k in 0..<m { idle[k] = coef[k] > 0 ? 0 : idle[k] + 1 }
       let keep = (0..<m).filter { idle[$0] < 3 }
       if keep.count < m {
@@ -228,5 +242,53 @@ struct ConeColumnGeneration {
       objective: best.ub, lowerBound: best.lb, constraintViolation: violation)
     // λ per block are cone multipliers of the pricing problems (a warm start for the ADMM's γ as well).
     return GroupLassoSolver.Result(u: bestV, multipliers: lambdas, penalty: 1, report: report)
+  }
+
+  /// `min_{c ≥ 0} ℓ(Ac, y) + β Σ c` (A = the atom columns, n×m) by proximal Newton from `start`: each step solves the
+  /// non-negative QP of the local quadratic model (weighted Gram AᵀWA, W = diag ∇²ℓ) and backtracks on the true
+  /// objective; stops when a step lowers it by less than 1e-13 relative (at most 50 steps).
+  func proximalNewton(columns: [[Double]], start: [Double], warm: [Int]) -> [Double] {
+    let n = self.n, m = columns.count, y = base.y, beta = base.beta, loss = base.loss.kind
+    var a = Matrix(rows: n, columns: m)
+    for (k, col) in columns.enumerated() { for j in 0..<n { a[j, k] = col[j] } }
+    var c = start
+    func objective(_ c: [Double]) -> (value: Double, yhat: [Double]) {
+      let yhat = a.multiply(c)
+      return (loss.value(yhat, y) + beta * c.reduce(0, +), yhat)
+    }
+    var (f, yhat) = objective(c)
+    var support = warm
+    for _ in 0..<50 {
+      guard let w = loss.curvature(yhat, y) else { break }
+      var grad = [Double](repeating: 0, count: n)
+      yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in grad.withUnsafeMutableBufferPointer { g in _ = loss.valueAndGradient(p, q, gradient: g) } }
+      }
+      var wa = a
+      for k in 0..<m { for j in 0..<n { wa[j, k] *= w[j].squareRoot() } }
+      let h = wa.gram()
+      let hc = h.multiply(c)
+      let atg = a.multiply(grad, trans: .transpose)
+      let lin = (0..<m).map { hc[$0] - atg[$0] - beta }
+      let target = NonNegativeQuadratic(gram: h, linear: lin, start: support).solution
+      var t = 1.0
+      var accepted = false
+      for _ in 0..<40 {
+        let trial = (0..<m).map { c[$0] + t * (target[$0] - c[$0]) }
+        let (ft, yt) = objective(trial)
+        if ft <= f {
+          let decrease = f - ft
+          c = trial
+          yhat = yt
+          f = ft
+          accepted = decrease > 1e-13 * Swift.max(1, abs(f))
+          break
+        }
+        t *= 0.5
+      }
+      support = (0..<m).filter { c[$0] > 0 }
+      if !accepted { break }
+    }
+    return c
   }
 }

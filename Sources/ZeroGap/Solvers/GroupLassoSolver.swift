@@ -6,7 +6,7 @@ public enum ExactReLUAlgorithm: String, Sendable, Codable, CaseIterable {
   case admm
   /// Augmented Lagrangian with restarted-FISTA inner solves (MATH.md §3.7).
   case augmentedLagrangian = "augmented-lagrangian"
-  /// Column generation over exact cone maxima (`ConeColumnGeneration`; squared loss; default).
+  /// Column generation over exact cone maxima (`ConeColumnGeneration`; squared and logistic losses; default).
   case columnGeneration = "column-generation"
 }
 
@@ -28,8 +28,8 @@ public struct ConvexSolverOptions: Sendable {
   public var progressInterval: Double
   /// Algorithm for C-ReLU (ignored for C-GReLU). For ADMM, `maxIterations` counts ADMM iterations and the
   /// report's `outerIterations` counts penalty (ρ) updates.
-  /// Column generation (the default) applies to the squared loss; the other losses and the unregularised bias use
-  /// ADMM (logistic) or the augmented Lagrangian (bias, hinge) whatever is chosen here.
+  /// Column generation (the default) applies to the squared and logistic losses; the unregularised bias and the
+  /// hinge loss use the augmented Lagrangian whatever is chosen here.
   public var exactAlgorithm: ExactReLUAlgorithm = .columnGeneration
 
   public init(

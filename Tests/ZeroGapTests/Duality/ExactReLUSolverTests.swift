@@ -78,16 +78,17 @@ import Testing
     for run in result.runs where run.stopReason != .diverged { #expect(run.objective >= sol.report.lowerBound - 1e-12) }
   }
 
-  /// Tall data (n = 400, d = 6, 40 sampled gates), where the cones are narrow: column generation and ADMM (different
-  /// algorithms) each certify a 1e-6 gap, each one's lower bound is below the other's objective, and the
-  /// objectives agree to 2e-6 relative; column generation's blocks are cone-feasible and its recovered network
-  /// attains its objective.
-  @Test(arguments: [UInt64(41), 42])
-  func columnGenerationAndADMMCertifyTheSameOptimum(seed: UInt64) throws {
-    let (x, y) = Self.problem(seed: seed, n: 400, features: 5)
+  /// Tall data (n = 400, d = 6, 40 sampled gates), where the cones are narrow, squared loss and logistic loss
+  /// (±1 labels, §3.8): column generation and ADMM (different algorithms) each certify a 1e-6 gap, each one's
+  /// lower bound is below the other's objective (to ADMM's feasibility tolerance), and the objectives agree to 2e-6 relative; column generation's
+  /// blocks are cone-feasible and its recovered network attains its objective.
+  @Test(arguments: [UInt64(41), 42], [ConvexLoss.squared, .logistic])
+  func columnGenerationAndADMMCertifyTheSameOptimum(seed: UInt64, loss: ConvexLoss) throws {
+    var (x, y) = Self.problem(seed: seed, n: 400, features: 5)
+    if loss == .logistic { y = y.map { $0 >= 0 ? 1 : -1 } }
     var gen = SeededGenerator(seed: seed)
     let p = try ActivationPatterns.sample(data: x, count: 40, using: &gen)
-    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 2, model: .relu)
+    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 2, loss: loss, model: .relu)
     var reports: [ConvexSolverReport] = []
     for algorithm in [ExactReLUAlgorithm.columnGeneration, .admm] {
       var o = ConvexSolverOptions(tolerance: 1e-6, maxIterations: 20_000)
@@ -99,11 +100,13 @@ import Testing
       #expect(r.constraintViolation <= 1e-6 * Self.scale(x, sol))
       expectClose(prog.objective(positive: sol.positive, negative: sol.negative), r.objective, relative: 1e-6)
       if algorithm == .columnGeneration {
-        expectClose(sol.network(gates: p.gates).objective(data: x, targets: y, beta: 2), r.objective, relative: 1e-9)
+        expectClose(sol.network(gates: p.gates).objective(data: x, targets: y, beta: 2, loss: loss), r.objective, relative: 1e-9)
       }
       reports.append(r)
     }
-    #expect(reports[0].lowerBound <= reports[1].objective + 1e-12 * reports[1].objective)
+    // ADMM accepts a network whose cone violation is ≤ tol·max|XU| (its patterns may then differ slightly from the
+    // sampled ones), so its objective may undercut the sampled program's optimum by O(tol): cross-check to 1e-6.
+    #expect(reports[0].lowerBound <= reports[1].objective * (1 + 1e-6))
     #expect(reports[1].lowerBound <= reports[0].objective + 1e-12 * reports[0].objective)
     expectClose(reports[0].objective, reports[1].objective, relative: 2e-6)
   }

@@ -92,6 +92,19 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
     }
   }
 
+  /// The diagonal of ∇²ℓ(ŷ): 1 (squared), σ(yŷ)σ(−yŷ) (logistic); nil for the hinge loss (not twice differentiable).
+  func curvature(_ yhat: [Double], _ y: [Double]) -> [Double]? {
+    switch self {
+    case .squared: return [Double](repeating: 1, count: y.count)
+    case .logistic:
+      return (0..<y.count).map { j in
+        let z = y[j] * yhat[j]
+        return ConvexLoss.sigmoid(z) * ConvexLoss.sigmoid(-z)
+      }
+    case .hinge: return nil
+    }
+  }
+
   /// The Bregman divergence `ℓ(a) − ℓ(b) − ⟨∇ℓ(b), a − b⟩ ≥ 0`, computed entrywise without the cancellation of
   /// subtracting two loss values (so line searches stay reliable near the optimum). Hinge: the plain difference.
   public func bregman(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
