@@ -94,7 +94,51 @@ struct ConeColumnGeneration {
         bestV = v
       }
     }
-    if let s = start, s.rows == d, s.columns == B { considerUpper(s) }
+    /// Appends atoms (block, unit direction in K_b, coefficient) and extends the Gram matrix of their columns.
+    func appendAtoms(_ list: [(b: Int, u: [Double], c: Double)]) {
+      let m0 = atomU.count
+      for a in list {
+        var col = [Double](repeating: 0, count: n)
+        let xu = x.multiply(a.u)
+        let sb = signs[a.b]
+        for j in 0..<n { col[j] = sb * masks[j, a.b] * xu[j] }
+        atomU.append(a.u)
+        atomCol.append(col)
+        atomBlock.append(a.b)
+        coef.append(a.c)
+        idle.append(0)
+        aty.append(col.dot(y))
+      }
+      let m = atomU.count
+      var g = Matrix(rows: m, columns: m)
+      for j in 0..<m0 { for i in 0..<m0 { g[i, j] = gram[i, j] } }
+      for j in m0..<m {
+        for i in 0...j {
+          let val = atomCol[i].dot(atomCol[j])
+          g[i, j] = val
+          g[j, i] = val
+        }
+      }
+      gram = g
+    }
+    // Warm start: the start's cone-feasible nonzero blocks become atoms with their norms as coefficients.
+    if let s = start, s.rows == d, s.columns == B {
+      considerUpper(s)
+      let xs = Matrix.product(x, s)
+      var seeds: [(b: Int, u: [Double], c: Double)] = []
+      for b in 0..<B {
+        let col = s.column(b)
+        let nrm = col.norm2
+        guard nrm > 0 else { continue }
+        var viol = 0.0, mx = 0.0
+        for j in 0..<n {
+          viol = Swift.max(viol, -(2 * masks[j, b] - 1) * xs[j, b])
+          mx = Swift.max(mx, abs(xs[j, b]))
+        }
+        if viol <= 1e-12 * mx { seeds.append((b, col.map { $0 / nrm }, nrm)) }
+      }
+      appendAtoms(seeds)
+    }
     considerUpper(Matrix(rows: d, columns: B))
 
     while rounds < options.maxIterations {
@@ -193,29 +237,8 @@ struct ConeColumnGeneration {
       }
       // Master: append atoms (Gram incrementally), solve, prune idle atoms.
       let m0 = atomU.count
-      for a in newAtoms {
-        var col = [Double](repeating: 0, count: n)
-        let xu = x.multiply(a.u)
-        let sb = signs[a.b]
-        for j in 0..<n { col[j] = sb * masks[j, a.b] * xu[j] }
-        atomU.append(a.u)
-        atomCol.append(col)
-        atomBlock.append(a.b)
-        coef.append(0)
-        idle.append(0)
-        aty.append(col.dot(y))
-      }
+      appendAtoms(newAtoms.map { ($0.b, $0.u, 0) })
       let m = atomU.count
-      var g = Matrix(rows: m, columns: m)
-      for j in 0..<m0 { for i in 0..<m0 { g[i, j] = gram[i, j] } }
-      for j in m0..<m {
-        for i in 0...j {
-          let val = atomCol[i].dot(atomCol[j])
-          g[i, j] = val
-          g[j, i] = val
-        }
-      }
-      gram = g
       let warm = (0..<m).filter { coef[$0] > 0 || $0 >= m0 }
       if loss == .squared {
         coef = NonNegativeQuadratic(gram: gram, linear: aty.map { $0 - beta }, start: warm).solution

@@ -111,6 +111,27 @@ import Testing
     expectClose(reports[0].objective, reports[1].objective, relative: 2e-6)
   }
 
+  /// Column generation warm-started at its own certified solution needs at most two rounds (its blocks become the
+  /// atoms) and certifies the same optimum; warm-started from the solution at a larger β (a regularisation path) it
+  /// certifies the same optimum as a cold start.
+  @Test func columnGenerationWarmStarts() throws {
+    let (x, y) = Self.problem(seed: 43, n: 300, features: 4)
+    var gen = SeededGenerator(seed: 43)
+    let p = try ActivationPatterns.sample(data: x, count: 30, using: &gen)
+    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 1, model: .relu)
+    let cold = try prog.solve()
+    #expect(cold.report.stopReason == .converged)
+    let warm = try prog.solve(warmStart: cold)
+    #expect(warm.report.stopReason == .converged)
+    #expect(warm.report.iterations <= 2)
+    expectClose(warm.report.objective, cold.report.objective, relative: 2e-6)
+    let looser = try ConvexReLUProgram(data: x, targets: y, patterns: p, beta: 3, model: .relu).solve()
+    let fromPath = try prog.solve(warmStart: looser)
+    #expect(fromPath.report.stopReason == .converged)
+    expectClose(fromPath.report.objective, cold.report.objective, relative: 2e-6)
+    #expect(fromPath.report.lowerBound <= cold.report.objective + 1e-12 * cold.report.objective)
+  }
+
   /// Whatever the budget, a returned solution is a point of the program: a finite objective comes with cone
   /// violation ≤ tolerance·max|XU| and is ≥ the certified lower bound (never a negative gap), and `converged`
   /// means the gap is in [0, tol].
