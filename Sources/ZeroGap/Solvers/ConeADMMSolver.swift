@@ -36,9 +36,13 @@ struct ConeADMMSolver {
   let omega: Double
 
   init(base: GroupLassoSolver) {
-    self.base = base
     let s = (try? base.x.spectralNorm()) ?? base.x.frobeniusNorm
-    omega = 1 / Swift.max(s * s, 1e-300)
+    self.init(base: base, omega: 1 / Swift.max(s * s, 1e-300))
+  }
+
+  init(base: GroupLassoSolver, omega: Double) {
+    self.base = base
+    self.omega = omega
   }
 
   var n: Int { base.n }

@@ -64,7 +64,7 @@ struct ConeColumnGeneration {
     var rounds = 0
     var stop = StopReason.maxIterations
     var lastProgress = -Double.infinity
-    let polishSolver = ConeADMMSolver(base: base)
+    let polishSolver = ConeADMMSolver(base: base, omega: 1)  // for its cone systems and the polish (no ADMM here)
     var polishedAt = -1
     var bestGap = (value: Double.infinity, round: 0)
 
