@@ -14,7 +14,7 @@ public enum ExactReLUAlgorithm: String, Sendable, Codable, CaseIterable {
 public struct ConvexSolverOptions: Sendable {
   /// Stop when the certified relative gap `(UB − LB)/|UB|` is at most this (default 1e-6).
   public var tolerance: Double
-  /// Budget of FISTA iterations (over all augmented-Lagrangian rounds).
+  /// Budget of FISTA iterations (over all augmented-Lagrangian rounds), ADMM iterations, or column-generation rounds.
   public var maxIterations: Int
   /// Evaluate the certificate every this many iterations (one extra GEMM each time).
   public var checkEvery: Int
