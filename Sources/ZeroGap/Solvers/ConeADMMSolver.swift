@@ -106,14 +106,8 @@ struct ConeADMMSolver {
     if let g = multipliers, g.rows == n, g.columns == B {
       // γ given: ρωΜ = −(σ⊙M⊙v + S⊙γ) with v from the start's prediction.
       lossGradient(at: a)
-      for b in 0..<B {
-        for j in 0..<n {
-          let k = j + b * n
-          let mk = masks[j, b]
-          let tk = -signs[b] * mk * lossGrad[j] + (2 * mk - 1) * g[j, b]
-          mu.withUnsafeMutableBufferPointer { $0[k] = -tk / (rho * omega) }
-        }
-      }
+      base.certificateRHS(lossGrad: lossGrad, gamma: g, into: &mu)
+      mu.scale(by: -1 / (rho * omega))
     }
 
     var iterations = 0

@@ -41,19 +41,12 @@ struct ConeColumnGeneration {
       let dur = clock.now - t0
       return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
     }
-    let x = base.x, masks = base.masks, signs = base.signs, y = base.y, beta = base.beta, loss = base.loss.kind
+    let x = base.x, masks = base.masks, y = base.y, beta = base.beta, loss = base.loss.kind
     let n = self.n, d = self.d, B = blocks
 
-    // Atoms: directions (d×m), their columns σ_b D_b X u (n×m), owning block, coefficients, idle rounds.
-    var atomU: [[Double]] = []
-    var atomCol: [[Double]] = []
-    var atomBlock: [Int] = []
+    var atoms = AtomSet(n: n, d: d)
     var coef: [Double] = []
-    var idle: [Int] = []
-    var gram = Matrix(rows: 0, columns: 0)
-    var aty: [Double] = []
-
-    var lambdas = Matrix(rows: n, columns: B)  // last NNLS λ per block (screening)
+    var lambdas = Matrix(rows: n, columns: B)  // last NNLS λ per block (screening, warm starts)
     var supports = [[Int]](repeating: [], count: B)
     var tbuf = Matrix(rows: n, columns: B)
     var screen = Matrix(rows: d, columns: B)
@@ -67,65 +60,69 @@ struct ConeColumnGeneration {
     let polishSolver = ConeADMMSolver(base: base, omega: 1)  // for its cone systems and the polish (no ADMM here)
     var polishedAt = -1
     var bestGap = (value: Double.infinity, round: 0)
+    let threshold = beta * (1 + 0.1 * options.tolerance)
 
     /// Merged blocks V (d×B) from the atoms.
     func merged() -> Matrix {
       var v = Matrix(rows: d, columns: B)
-      for (k, u) in atomU.enumerated() where coef[k] > 0 {
-        let b = atomBlock[k]
-        for i in 0..<d { v[i, b] += coef[k] * u[i] }
+      for k in 0..<atoms.count where coef[k] > 0 {
+        let b = atoms.blocks[k]
+        for i in 0..<d { v[i, b] += coef[k] * atoms.directions[i, k] }
       }
       return v
     }
-    /// The true ReLU-network objective of blocks V (upper bound) and the residual gradient at its prediction.
-    func networkObjective(_ v: Matrix) -> Double {
-      let xv = Matrix.product(x, v)
-      for j in 0..<n { yhat[j] = 0 }
-      for b in 0..<B {
-        let sb = signs[b]
-        for j in 0..<n { yhat[j] += sb * Swift.max(0, xv[j, b]) }
-      }
-      return loss.value(yhat, y) + beta * base.groupNormSum(v)
-    }
+    /// Keeps V if its true ReLU-network objective (an attained upper bound) is the best so far.
     func considerUpper(_ v: Matrix) {
-      let ub = networkObjective(v)
+      base.reluPredict(Matrix.product(x, v), into: &yhat)
+      let ub = loss.value(yhat, y) + beta * base.groupNormSum(v)
       if ub < best.ub {
         best.ub = ub
         bestV = v
       }
     }
-    /// Appends atoms (block, unit direction in K_b, coefficient) and extends the Gram matrix of their columns.
-    func appendAtoms(_ list: [(b: Int, u: [Double], c: Double)]) {
-      let m0 = atomU.count
-      for a in list {
-        var col = [Double](repeating: 0, count: n)
-        let xu = x.multiply(a.u)
-        let sb = signs[a.b]
-        for j in 0..<n { col[j] = sb * masks[j, a.b] * xu[j] }
-        atomU.append(a.u)
-        atomCol.append(col)
-        atomBlock.append(a.b)
-        coef.append(a.c)
-        idle.append(0)
-        aty.append(col.dot(y))
-      }
-      let m = atomU.count
-      var g = Matrix(rows: m, columns: m)
-      for j in 0..<m0 { for i in 0..<m0 { g[i, j] = gram[i, j] } }
-      for j in m0..<m {
-        for i in 0...j {
-          let val = atomCol[i].dot(atomCol[j])
-          g[i, j] = val
-          g[j, i] = val
+    /// Pricing at ∇ℓ = `lossGrad`: every block's cone maximum, screened by ‖Xᵀ(σ_b D_b v + S_b λ_b)‖ with the last λ
+    /// (one GEMM) and solved by warm NNLS where the screen exceeds β. Returns c̄ ≥ c(v) and the maximisers of the
+    /// cones whose maximum exceeds β(1 + tol/10); updates λ and the supports.
+    func price(_ lossGrad: [Double]) -> (cbar: Double, atoms: [(b: Int, u: [Double])]) {
+      base.certificateRHS(lossGrad: lossGrad, gamma: lambdas, into: &tbuf)
+      screen.gemm(x, tbuf, transA: .transpose)
+      var cbar = 0.0
+      var found: [(b: Int, u: [Double])] = []
+      for b in 0..<B {
+        var bound = screen.column(b).norm2
+        if bound > threshold {
+          let (e, f) = polishSolver.coneSystem(block: b, lossGrad: lossGrad)
+          let nn = NonNegativeLeastSquares(e, f, start: supports[b])
+          var dir = e.multiply(nn.solution)
+          for i in 0..<d { dir[i] -= f[i] }
+          let value = dir.norm2
+          bound = Swift.min(bound, value)
+          supports[b] = (0..<n).filter { nn.solution[$0] > 0 }
+          for j in 0..<n { lambdas[j, b] = nn.solution[j] }
+          if value > threshold { found.append((b, dir.map { $0 / value })) }
         }
+        cbar = Swift.max(cbar, bound)
       }
-      gram = g
+      return (cbar, found)
     }
+    /// Raises the lower bound with the dual point v = −∇ℓ scaled into {c(v) ≤ β} (§3.5).
+    func considerLower(_ lossGrad: [Double], cbar: Double) {
+      let v = lossGrad.map { -$0 }
+      let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
+      best.lb = Swift.max(best.lb, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale))
+    }
+    /// ∇ℓ at the prediction ŷ into `lossGrad`.
+    func gradient(at yhat: [Double], into g: inout [Double]) {
+      yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in g.withUnsafeMutableBufferPointer { gp in _ = loss.valueAndGradient(p, q, gradient: gp) } }
+      }
+    }
+
     // Warm start: the start's cone-feasible nonzero blocks become atoms with their norms as coefficients.
     if let s = start, s.rows == d, s.columns == B {
       considerUpper(s)
       let xs = Matrix.product(x, s)
-      var seeds: [(b: Int, u: [Double], c: Double)] = []
+      var seeds: [(b: Int, u: [Double])] = []
       for b in 0..<B {
         let col = s.column(b)
         let nrm = col.norm2
@@ -135,59 +132,25 @@ struct ConeColumnGeneration {
           viol = Swift.max(viol, -(2 * masks[j, b] - 1) * xs[j, b])
           mx = Swift.max(mx, abs(xs[j, b]))
         }
-        if viol <= 1e-12 * mx { seeds.append((b, col.map { $0 / nrm }, nrm)) }
+        if viol <= 1e-12 * mx {
+          seeds.append((b, col.map { $0 / nrm }))
+          coef.append(nrm)
+        }
       }
-      appendAtoms(seeds)
+      atoms.append(seeds, base: base)
     }
     considerUpper(Matrix(rows: d, columns: B))
 
     while rounds < options.maxIterations {
       rounds += 1
-      // ∇ℓ at the master's prediction ŷ = Σ c_a col_a.
-      for j in 0..<n { yhat[j] = 0 }
-      for (k, col) in atomCol.enumerated() where coef[k] > 0 { yhat.axpy(coef[k], col) }
-      yhat.withUnsafeBufferPointer { p in
-        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in _ = loss.valueAndGradient(p, q, gradient: g) } }
-      }
-
-      // Screening: ‖Xᵀ(σ_b D_b v + S_b λ_b)‖ with last λ, one GEMM.
-      masks.withUnsafeBufferPointer { m in
-        lambdas.withUnsafeBufferPointer { l in
-          tbuf.withUnsafeMutableBufferPointer { t in
-            for b in 0..<B {
-              let sb = signs[b]
-              for j in 0..<n {
-                let k = j + b * n
-                t[k] = -sb * m[k] * lossGrad[j] + (2 * m[k] - 1) * l[k]
-              }
-            }
-          }
-        }
-      }
-      screen.gemm(x, tbuf, transA: .transpose)
-      var bounds = (0..<B).map { screen.column($0).norm2 }
-      var newAtoms: [(b: Int, u: [Double], value: Double)] = []
-      for b in 0..<B where bounds[b] > beta * (1 + 0.1 * options.tolerance) {
-        let (e, f) = polishSolver.coneSystem(block: b, lossGrad: lossGrad)
-        let nn = NonNegativeLeastSquares(e, f, start: supports[b])
-        var dir = e.multiply(nn.solution)
-        for i in 0..<d { dir[i] -= f[i] }
-        let value = dir.norm2
-        bounds[b] = Swift.min(bounds[b], value)
-        supports[b] = (0..<n).filter { nn.solution[$0] > 0 }
-        for j in 0..<n { lambdas[j, b] = nn.solution[j] }
-        if value > beta * (1 + 0.1 * options.tolerance) && value > 0 {
-          newAtoms.append((b, dir.map { $0 / value }, value))
-        }
-      }
-      // Certificate.
-      let cbar = bounds.max() ?? 0
-      let v = lossGrad.map { -$0 }
-      let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
-      best.lb = Swift.max(best.lb, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale))
-      if !atomU.isEmpty { considerUpper(merged()) }
+      // Pricing and certificate at the master's prediction ŷ = A c.
+      yhat = atoms.count > 0 ? atoms.columns.multiply(coef) : [Double](repeating: 0, count: n)
+      gradient(at: yhat, into: &lossGrad)
+      let priced = price(lossGrad)
+      considerLower(lossGrad, cbar: priced.cbar)
+      if atoms.count > 0 { considerUpper(merged()) }
       var gap = ConvexSolverReport.relative(best.ub, best.lb)
-      if gap > options.tolerance && gap <= 0.2 && !atomU.isEmpty && rounds - polishedAt >= 5 {
+      if gap > options.tolerance && gap <= 0.2 && atoms.count > 0 && rounds - polishedAt >= 5 {
         polishedAt = rounds
         let vm = merged()
         var a = Matrix.product(x, vm)
@@ -202,18 +165,7 @@ struct ConeColumnGeneration {
         }
         if let cand = ActiveSetPolish(solver: polishSolver).run(z: vm, a: a, gammaOther: lambdas) {
           considerUpper(cand.u)
-          // Its certificate: exact cone maxima at the candidate's residual.
-          var lg = [Double](repeating: 0, count: n)
-          let pred = base.prediction(cand.u)
-          for j in 0..<n { lg[j] = pred[j] - y[j] }
-          var cb = 0.0
-          for b in 0..<B {
-            let (e, f) = polishSolver.coneSystem(block: b, lossGrad: lg)
-            cb = Swift.max(cb, NonNegativeLeastSquares(e, f, start: supports[b]).residualNorm)
-          }
-          let vv = lg.map { -$0 }
-          let sc = loss.bestDualScaling(vv, y, maxScale: cb > 0 ? beta / cb : .infinity)
-          best.lb = Swift.max(best.lb, ReLUCertificate.roundedDown(sc.value, v: vv, y: y, scale: sc.scale))
+          considerLower(cand.lossGrad, cbar: price(cand.lossGrad).cbar)
           gap = ConvexSolverReport.relative(best.ub, best.lb)
         }
       }
@@ -231,37 +183,30 @@ struct ConeColumnGeneration {
       if gap < bestGap.value {
         bestGap = (gap, rounds)
       }
-      if newAtoms.isEmpty || rounds - bestGap.round >= 50 {
+      if priced.atoms.isEmpty || rounds - bestGap.round >= 50 {
         stop = .stalled
         break
       }
-      // Master: append atoms (Gram incrementally), solve, prune idle atoms.
-      let m0 = atomU.count
-      appendAtoms(newAtoms.map { ($0.b, $0.u, 0) })
-      let m = atomU.count
-      let warm = (0..<m).filter { coef[$0] > 0 || $0 >= m0 }
+      // Master: append atoms (Gram incrementally), solve warm, prune atoms unused for three rounds.
+      let m0 = atoms.count
+      atoms.append(priced.atoms, base: base)
+      coef += [Double](repeating: 0, count: priced.atoms.count)
+      let warm = (0..<atoms.count).filter { coef[$0] > 0 || $0 >= m0 }
       if loss == .squared {
-        coef = NonNegativeQuadratic(gram: gram, linear: aty.map { $0 - beta }, start: warm).solution
+        coef = NonNegativeQuadratic(gram: atoms.gram, linear: atoms.aty.map { $0 - beta }, start: warm).solution
       } else {
-        coef = proximalNewton(columns: atomCol, start: coef, warm: warm)
+        coef = proximalNewton(columns: atoms.columns, start: coef, warm: warm)
       }
-      for k in 0..<m { idle[k] = coef[k] > 0 ? 0 : idle[k] + 1 }
-      let keep = (0..<m).filter { idle[$0] < 3 }
-      if keep.count < m {
-        atomU = keep.map { atomU[$0] }
-        atomCol = keep.map { atomCol[$0] }
-        atomBlock = keep.map { atomBlock[$0] }
+      for k in 0..<atoms.count { atoms.idle[k] = coef[k] > 0 ? 0 : atoms.idle[k] + 1 }
+      let keep = (0..<atoms.count).filter { atoms.idle[$0] < 3 }
+      if keep.count < atoms.count {
+        atoms.keep(keep)
         coef = keep.map { coef[$0] }
-        idle = keep.map { idle[$0] }
-        aty = keep.map { aty[$0] }
-        var gk = Matrix(rows: keep.count, columns: keep.count)
-        for (q, j) in keep.enumerated() { for (r, i) in keep.enumerated() { gk[r, q] = gram[i, j] } }
-        gram = gk
       }
     }
     let violation = base.coneViolation(of: bestV)
     let report = ConvexSolverReport(
-      iterations: rounds, outerIterations: atomU.count, seconds: elapsed(), stopReason: stop,
+      iterations: rounds, outerIterations: atoms.count, seconds: elapsed(), stopReason: stop,
       objective: best.ub, lowerBound: best.lb, constraintViolation: violation)
     // λ per block are cone multipliers of the pricing problems (a warm start for the ADMM's γ as well).
     return GroupLassoSolver.Result(u: bestV, multipliers: lambdas, penalty: 1, report: report)
@@ -270,10 +215,8 @@ struct ConeColumnGeneration {
   /// `min_{c ≥ 0} ℓ(Ac, y) + β Σ c` (A = the atom columns, n×m) by proximal Newton from `start`: each step solves the
   /// non-negative QP of the local quadratic model (weighted Gram AᵀWA, W = diag ∇²ℓ) and backtracks on the true
   /// objective; stops when a step lowers it by less than 1e-13 relative (at most 50 steps).
-  func proximalNewton(columns: [[Double]], start: [Double], warm: [Int]) -> [Double] {
-    let n = self.n, m = columns.count, y = base.y, beta = base.beta, loss = base.loss.kind
-    var a = Matrix(rows: n, columns: m)
-    for (k, col) in columns.enumerated() { for j in 0..<n { a[j, k] = col[j] } }
+  func proximalNewton(columns a: Matrix, start: [Double], warm: [Int]) -> [Double] {
+    let n = self.n, m = a.columns, y = base.y, beta = base.beta, loss = base.loss.kind
     var c = start
     func objective(_ c: [Double]) -> (value: Double, yhat: [Double]) {
       let yhat = a.multiply(c)
@@ -313,5 +256,61 @@ struct ConeColumnGeneration {
       if !accepted { break }
     }
     return c
+  }
+}
+
+/// The atoms of `ConeColumnGeneration`: unit directions u_a ∈ K_{b(a)} (d×m), their columns σ_b D_b X u_a (n×m),
+/// the Gram matrix of the columns (m×m, extended by GEMMs as atoms arrive), columnsᵀy, and rounds unused.
+private struct AtomSet {
+  var blocks: [Int] = []
+  var directions: Matrix
+  var columns: Matrix
+  var gram = Matrix(rows: 0, columns: 0)
+  var aty: [Double] = []
+  var idle: [Int] = []
+
+  init(n: Int, d: Int) {
+    directions = Matrix(rows: d, columns: 0)
+    columns = Matrix(rows: n, columns: 0)
+  }
+
+  var count: Int { blocks.count }
+
+  mutating func append(_ list: [(b: Int, u: [Double])], base: GroupLassoSolver) {
+    guard !list.isEmpty else { return }
+    let n = base.n, m0 = count, k = list.count
+    let u = Matrix(rows: base.d, columns: k, columnMajor: list.flatMap { $0.u })
+    var c = Matrix.product(base.x, u)
+    for (q, a) in list.enumerated() {
+      let sb = base.signs[a.b]
+      for j in 0..<n { c[j, q] *= sb * base.masks[j, a.b] }
+    }
+    let cross = m0 > 0 ? Matrix.product(columns, c, transA: .transpose) : Matrix(rows: 0, columns: k)
+    let own = c.gram()
+    var g = Matrix(rows: m0 + k, columns: m0 + k)
+    for j in 0..<m0 { for i in 0..<m0 { g[i, j] = gram[i, j] } }
+    for q in 0..<k {
+      for i in 0..<m0 {
+        g[i, m0 + q] = cross[i, q]
+        g[m0 + q, i] = cross[i, q]
+      }
+      for r in 0..<k { g[m0 + r, m0 + q] = own[r, q] }
+    }
+    gram = g
+    aty += c.multiply(base.y, trans: .transpose)
+    blocks += list.map { $0.b }
+    idle += [Int](repeating: 0, count: k)
+    directions = directions.appendingColumns(u)
+    columns = columns.appendingColumns(c)
+  }
+
+  /// Keeps the atoms at `indices` (in order).
+  mutating func keep(_ indices: [Int]) {
+    blocks = indices.map { blocks[$0] }
+    idle = indices.map { idle[$0] }
+    aty = indices.map { aty[$0] }
+    directions = directions.columns(indices)
+    columns = columns.columns(indices)
+    gram = gram.rows(indices).columns(indices)
   }
 }

@@ -216,15 +216,7 @@ struct GroupLassoSolver {
       let lb = loss.bestDualScaling(v, y, maxScale: maxScale).value
       // Upper bound: the recovered network's objective (true ReLU for C-ReLU, so it is attained even if the
       // iterate is slightly infeasible); for C-GReLU the gated network's objective equals the convex one.
-      if constrained {
-        xu.withUnsafeBufferPointer { a in
-          for j in 0..<n { yhat[j] = 0 }
-          for b in 0..<B {
-            let sb = signs[b]
-            for j in 0..<n { yhat[j] += sb * Swift.max(0, a[j + b * n]) }
-          }
-        }
-      }
+      if constrained { reluPredict(xu, into: &yhat) }
       let ub = loss.value(yhat, y) + beta * groupNormSum(u)
       if constrained {
         // Feasibility within tolerance: max cone violation ≤ tol·max|XU|. Otherwise the network has left the
@@ -486,6 +478,42 @@ struct GroupLassoSolver {
           for b in 0..<B {
             let sb = signs[b]
             for j in 0..<n { out[j] += sb * m[j + b * n] * a[j + b * n] }
+          }
+        }
+      }
+    }
+  }
+
+  /// ŷ = rowsum(σ ⊙ (XU)_+): the true ReLU network of blocks U (neuron u_b with output weight σ_b‖·‖, §3.3), which
+  /// equals `predict` on cone-feasible blocks and is an attained value otherwise.
+  func reluPredict(_ xu: Matrix, into yhat: inout [Double]) {
+    let n = self.n, B = blocks
+    xu.withUnsafeBufferPointer { a in
+      yhat.withUnsafeMutableBufferPointer { out in
+        for j in 0..<n { out[j] = 0 }
+        for b in 0..<B {
+          let sb = signs[b]
+          for j in 0..<n { out[j] += sb * Swift.max(0, a[j + b * n]) }
+        }
+      }
+    }
+  }
+
+  /// T = σ ⊙ M ⊙ v + S ⊙ Γ (n×B, v = −∇ℓ, S = 2M − 1): the right-hand side whose columns give the cone-maximum
+  /// bounds ‖Xᵀ T_b‖ ≥ max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} for any Γ ≥ 0 (§3.5, conic duality).
+  func certificateRHS(lossGrad: [Double], gamma: Matrix, into t: inout Matrix) {
+    let n = self.n, B = blocks
+    masks.withUnsafeBufferPointer { m in
+      gamma.withUnsafeBufferPointer { l in
+        lossGrad.withUnsafeBufferPointer { g in
+          t.withUnsafeMutableBufferPointer { tp in
+            for b in 0..<B {
+              let sb = signs[b]
+              for j in 0..<n {
+                let k = j + b * n
+                tp[k] = -sb * m[k] * g[j] + (2 * m[k] - 1) * l[k]
+              }
+            }
           }
         }
       }
