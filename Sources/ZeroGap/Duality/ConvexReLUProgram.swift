@@ -106,8 +106,33 @@ public struct ConvexReLUProgram: Sendable {
   /// - Throws: `.invalidParameter` for a non-positive tolerance.
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions(), warmStart: ConvexReLUSolution? = nil) throws(ConvexReLUError) -> ConvexReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
-    if loss == .hinge { return solveHinge(options: options, warmStart: warmStart) }
-    return solveStage(loss: solverLoss, options: options, warmStart: warmStart)
+    let solution = loss == .hinge
+      ? solveHinge(options: options, warmStart: warmStart) : solveStage(loss: solverLoss, options: options, warmStart: warmStart)
+    return verified(solution, tolerance: options.tolerance)
+  }
+
+  /// The solution as it may be reported: for C-ReLU, blocks that left their cones beyond rounding are repaired
+  /// (`ConeRepair`) and the objective re-evaluated at the repaired point, so that it is a point of the program and
+  /// its objective is bounded below by the certified bound; then the report's invariant is enforced
+  /// (`ConvexSolverReport.enforceCertificate`: `lowerBound ≤ objective`, `converged` only within `tolerance`).
+  func verified(_ solution: ConvexReLUSolution, tolerance: Double) -> ConvexReLUSolution {
+    var s = solution
+    if model == .relu, let negative = s.negative {
+      let p = patterns.count
+      var u = s.positive.appendingColumns(negative)
+      let masks = patterns.masks.appendingColumns(patterns.masks)
+      var xu = Matrix.product(data, u)
+      if !ConeRepair.isFeasible(xu: xu, masks: masks) {
+        ConeRepair(x: data, masks: masks, gates: patterns.gates).repair(&u, xu: &xu)
+        s.positive = u.columns(0..<p)
+        s.negative = u.columns(p..<(2 * p))
+        if unregularizedBias { s.bias = outputBias(prediction: prediction(positive: s.positive, negative: s.negative)) }
+        s.report.objective = objective(positive: s.positive, negative: s.negative)
+      }
+      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, u), masks: masks)
+    }
+    s.report.enforceCertificate(tolerance: tolerance)
+    return s
   }
 
   /// One FISTA (gated) or augmented-Lagrangian (ReLU) solve of the program with the given smooth loss.
@@ -122,10 +147,11 @@ public struct ConvexReLUProgram: Sendable {
         beta: beta, loss: solverLoss)
       if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == p { start = w.positive }
     case .relu:
+      let masks = patterns.masks.appendingColumns(patterns.masks)
       solver = GroupLassoSolver(
-        x: data, y: targets, masks: patterns.masks.appendingColumns(patterns.masks),
+        x: data, y: targets, masks: masks,
         signs: [Double](repeating: 1, count: p) + [Double](repeating: -1, count: p), constrained: true, beta: beta,
-        loss: solverLoss)
+        loss: solverLoss, cones: ConeRepair(x: data, masks: masks, gates: patterns.gates))
       if let w = warmStart, let neg = w.negative, w.positive.rows == data.columns, w.positive.columns == p {
         start = w.positive.appendingColumns(neg)
       }
@@ -141,8 +167,7 @@ public struct ConvexReLUProgram: Sendable {
       let m = patterns.masks
       for i in 0..<p { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
       result = ConeADMMSolver(base: solver).solve(
-        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index,
-        gates: patterns.gates)
+        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index)
     } else {
       result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     }
@@ -183,9 +208,9 @@ public struct ConvexReLUProgram: Sendable {
 public struct ConvexReLUSolution: Sendable {
   public let model: ConvexReLUModel
   /// d×P: v_i (C-ReLU) or w_i (C-GReLU).
-  public let positive: Matrix
+  public internal(set) var positive: Matrix
   /// d×P: w_i (C-ReLU), nil for C-GReLU.
-  public let negative: Matrix?
+  public internal(set) var negative: Matrix?
   /// n×2P cone multipliers γ of the augmented Lagrangian (C-ReLU), for warm starts.
   public let multipliers: Matrix?
   /// Augmented-Lagrangian penalty to warm-start with (nil: the default).

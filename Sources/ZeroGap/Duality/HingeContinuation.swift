@@ -52,7 +52,8 @@ extension ConvexReLUProgram {
       if model == .gatedReLU {
         let v = smooth.dualPoint(convexPrediction, targets)
         let cbar = ReLUCertificate.dualNormBound(v, data: data, patterns: patterns)
-        lb = Swift.max(lb, hinge.bestDualScaling(v, targets, maxScale: cbar > 0 ? beta / cbar : .infinity).value)
+        let scaled = hinge.bestDualScaling(v, targets, maxScale: cbar > 0 ? beta / cbar : .infinity)
+        lb = Swift.max(lb, ReLUCertificate.roundedDown(scaled.value, v: v, y: targets, scale: scaled.scale))
       }
       let feasible = model == .gatedReLU || sol.report.constraintViolation <= options.tolerance * Swift.max(1, maxAbsXU(sol))
       if feasible && ub < bestUB {

@@ -191,9 +191,11 @@ public struct NuclearGatedReLUProgram: Sendable {
       }
     }
     if !best.ub.isFinite { bestV = v; best.ub = try objective(v); best.lb = Swift.max(best.lb, try lowerBound(prediction: prediction(v))) }
-    return (bestV, ConvexSolverReport(
+    var report = ConvexSolverReport(
       iterations: iterations, outerIterations: 0, seconds: elapsed(), stopReason: stop, objective: best.ub, lowerBound: best.lb,
-      constraintViolation: 0))
+      constraintViolation: 0)
+    report.enforceCertificate(tolerance: options.tolerance)
+    return (bestV, report)
   }
 
   /// ‖A‖² for A: V ↦ Σ D_i X V_i (acts on each output column alike), by power iteration.

@@ -32,11 +32,13 @@ extension ConvexReLUEstimator {
     let r = try VectorOutputReLU.solve(data: z, targets: y, patterns: patterns, beta: c.beta, model: c.model, options: c.solver)
     let parts = r.perOutput.map(\.report) + [r.nuclearReport]
     let converged = parts.allSatisfy { $0.stopReason == .converged }
-    let report = ConvexSolverReport(
+    var report = ConvexSolverReport(
       iterations: parts.reduce(0) { $0 + $1.iterations }, outerIterations: parts.reduce(0) { $0 + $1.outerIterations },
       seconds: parts.reduce(0) { $0 + $1.seconds }, stopReason: converged ? .converged : .maxIterations,
       objective: r.upperBound, lowerBound: r.lowerBound,
       constraintViolation: parts.reduce(0) { Swift.max($0, $1.constraintViolation) })
+    // Converged only when the reported bounds (per-output networks against the nuclear-norm bound) are within tol.
+    report.enforceCertificate(tolerance: c.solver.tolerance)
     fitted = Fitted(
       means: means, scales: scales, gates: patterns.gates, patternOrigin: patterns.origin, network: r.network,
       report: report, boundScope: r.scope, globalCertificate: nil)

@@ -18,10 +18,11 @@ import RealModule
 /// Certificate (§3.5): after the A-step `ρω Μ ∈ ∂(ℓ + I)(A)`, so `T = −ρωΜ = σ⊙M⊙v + S⊙γ` with v = −∇ℓ(ŷ(A)),
 /// γ ≥ 0; `‖Xᵀ T_b‖ ≥ max_{u∈K_b,‖u‖≤1} σ_b vᵀD_bXu` bounds c(v) on the sampled patterns, giving the lower
 /// bound. The upper bound is the true ReLU network objective of Z (blocks → neurons, §3.3), accepted only when
-/// Z is a point of the program: every nonzero block's cone violation ≤ tolerance·max|XZ|, or (repair) each
-/// nonzero block's realised pattern 1[X z_b ≥ 0] is one of the sampled patterns, in which case the block is
-/// moved to that pattern's column (merging same-sign blocks, which can only lower the penalty) and the
-/// returned point satisfies the cone constraints exactly.
+/// Z is a point of the program: every block's cone violation is rounding (`ConeRepair.isFeasible`),
+/// or (repair) each nonzero block's realised pattern 1[X z_b ≥ 0] is one of the sampled patterns, in which case the
+/// block is moved to that pattern's column (merging same-sign blocks, which can only lower the penalty) and the
+/// returned point satisfies the cone constraints exactly, or else (with the patterns' gates) the violating blocks
+/// are shifted along their gates into their cones (`ConeRepair`).
 /// Buffers are allocated once per solve; an iteration allocates nothing.
 /// ADMM constants: over-relaxation α, residual-balancing ratio and period (ρ ← 2ρ or ρ/2 when the normalised
 /// primal and dual residuals differ by more than the ratio), and the gap below which the active-set polish runs
@@ -49,10 +50,8 @@ struct ConeADMMSolver {
   var d: Int { base.d }
   var blocks: Int { base.blocks }
 
-  /// - Parameter gates: d×P interior gates of the patterns (S_i X g_i > 0), used to repair upper-bound candidates.
   func solve(
-    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int],
-    gates: Matrix? = nil
+    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int]
   ) -> GroupLassoSolver.Result {
     let clock = ContinuousClock()
     let t0 = clock.now
@@ -90,8 +89,6 @@ struct ConeADMMSolver {
     var bestZ = z
     var repairBuffer = Matrix(rows: d, columns: B)
     var zCand = Matrix(rows: d, columns: B)
-    let gateBlocks = gates.flatMap { $0.rows == d && $0.columns == P ? $0.appendingColumns($0) : nil }
-    let gateProducts = gateBlocks.map { Matrix.product(x, $0) }
     base.predict(a, into: &yhat)
     var rows = ConeRowProjection(n: n, blocks: B, start: yhat)
 
@@ -161,65 +158,18 @@ struct ConeADMMSolver {
       // Upper bound: the ReLU network of Z.
       xz.gemm(x, z)
       let pen = base.groupNormSum(z)
-      var viol = 0.0, scaleXZ = 1.0
-      xz.withUnsafeBufferPointer { q in
-        masks.withUnsafeBufferPointer { m in
-          for j in 0..<n { yhat[j] = 0 }
-          for b in 0..<B {
-            let sb = signs[b]
-            for j in 0..<n {
-              let k = j + b * n
-              yhat[j] += sb * Swift.max(0, q[k])
-              scaleXZ = Swift.max(scaleXZ, abs(q[k]))
-              viol = Swift.max(viol, -(2 * m[k] - 1) * q[k])
-            }
-          }
-        }
-      }
+      base.reluPredict(xz, into: &yhat)
       let ub = loss.value(yhat, y) + beta * pen
-      if viol <= options.tolerance * scaleXZ { return (ub, lb, true, false) }
+      if ConeRepair.isFeasible(xu: xz, masks: masks) { return (ub, lb, true, false) }
       // Repair: every nonzero block must realise a sampled pattern.
       let ok = repair(xz: xz, z: z, into: &repairBuffer, patternIndex: patternIndex, P: P)
       if ok { return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true) }
-      // Gate shift: z_b + t_b g_b with the pattern's gate g_b (S_b X g_b > 0) and the smallest t_b ≥ 0 that
-      // makes S_b X(z_b + t_b g_b) ≥ 0; the shifted point is feasible, its convex value an upper bound.
-      if let xg = gateProducts, let gates = gateBlocks {
-        var feasible = true
-        var pen2 = 0.0
-        xz.withUnsafeMutableBufferPointer { q in
-          xg.withUnsafeBufferPointer { g in
-            masks.withUnsafeBufferPointer { m in
-              for b in 0..<B where feasible {
-                var tb = 0.0
-                for j in 0..<n {
-                  let k = j + b * n
-                  let sg = 2 * m[k] - 1
-                  let viol = -sg * q[k]
-                  if viol > 0 {
-                    let rate = sg * g[k]
-                    if rate <= 0 {
-                      feasible = false
-                      break
-                    }
-                    tb = Swift.max(tb, viol / rate * (1 + 1e-12))
-                  }
-                }
-                var c = 0.0
-                for i in 0..<d {
-                  let val = z[i, b] + tb * gates[i, b]
-                  repairBuffer[i, b] = val
-                  c += val * val
-                }
-                pen2 += c.squareRoot()
-                if tb > 0 { for j in 0..<n { q[j + b * n] += tb * g[j + b * n] } }
-              }
-            }
-          }
-        }
-        if feasible {
-          base.predict(xz, into: &yhat)
-          return (loss.value(yhat, y) + beta * pen2, lb, true, true)
-        }
+      // Gate shift (`ConeRepair`): each violating block moved along its pattern's gate into its cone, or dropped.
+      if let cones = base.cones {
+        z.withUnsafeBufferPointer { src in repairBuffer.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
+        cones.repair(&repairBuffer, xu: &xz)
+        base.reluPredict(xz, into: &yhat)
+        return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true)
       }
       return (ub, lb, false, false)
     }

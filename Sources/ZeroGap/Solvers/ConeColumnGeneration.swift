@@ -23,6 +23,8 @@
 /// when no cone is violated but the gap is still above the tolerance, or the gap has not improved in 50 rounds. When the bounds are within 20 %, the active-set Newton polish of
 /// `ActiveSetPolish` runs from the merged blocks and its candidate is certified like any other.
 struct ConeColumnGeneration {
+  /// The program; its `cones` repair upper-bound candidates that leave their cones (NNLS maximisers are cone points
+  /// only to the NNLS's accuracy, and the polish may leave a cone).
   let base: GroupLassoSolver
 
   var n: Int { base.n }
@@ -71,9 +73,17 @@ struct ConeColumnGeneration {
       }
       return v
     }
-    /// Keeps V if its true ReLU-network objective (an attained upper bound) is the best so far.
-    func considerUpper(_ v: Matrix) {
-      base.reluPredict(Matrix.product(x, v), into: &yhat)
+    /// Keeps V, repaired into its cones (`ConeRepair`), if its true ReLU-network objective (an attained upper bound
+    /// on the program's optimum) is the best so far.
+    func considerUpper(_ candidate: Matrix) {
+      var v = candidate
+      var xv = Matrix.product(x, v)
+      if let cones = base.cones {
+        cones.repair(&v, xu: &xv)
+      } else if !ConeRepair.isFeasible(xu: xv, masks: base.masks) {
+        return
+      }
+      base.reluPredict(xv, into: &yhat)
       let ub = loss.value(yhat, y) + beta * base.groupNormSum(v)
       if ub < best.ub {
         best.ub = ub

@@ -88,6 +88,41 @@ public struct ConvexSolverReport: Sendable, Codable, Equatable {
   }
 }
 
+extension ConvexSolverReport {
+  /// A lower bound above the objective by more than this fraction of |objective| cannot be rounding.
+  static let inconsistencyTolerance = 1e-10
+
+  /// Whether the report certifies its objective to `tolerance`: converged, finite, and `relativeGap ≤ tolerance`.
+  public func isCertified(tolerance: Double) -> Bool {
+    stopReason == .converged && objective.isFinite && lowerBound.isFinite && relativeGap <= tolerance
+  }
+
+  /// The invariant of every certified solve, applied where a report is finished (the objective must be that of
+  /// the returned point, a point of the program):
+  /// - a non-finite objective is `diverged`;
+  /// - `lowerBound ≤ objective`: a bound above the objective by no more than rounding
+  ///   (`inconsistencyTolerance·|objective|`) is lowered to the objective, which keeps it valid; one further above
+  ///   cannot be trusted and is replaced by the trivial bound 0 (every loss and penalty here is ≥ 0), and the solve
+  ///   is not converged;
+  /// - `converged` only when the certified relative gap is within `tolerance` (else `stalled`).
+  mutating func enforceCertificate(tolerance: Double) {
+    guard objective.isFinite else {
+      stopReason = .diverged
+      return
+    }
+    if lowerBound.isNaN { lowerBound = -.infinity }
+    if lowerBound > objective {
+      if lowerBound - objective <= Self.inconsistencyTolerance * abs(objective) {
+        lowerBound = objective
+      } else {
+        lowerBound = Swift.min(0, objective)
+        if stopReason == .converged { stopReason = .stalled }
+      }
+    }
+    if stopReason == .converged && !(relativeGap <= tolerance) { stopReason = .stalled }
+  }
+}
+
 /// The block group-lasso program shared by C-GReLU (§3.6) and C-ReLU (§3.3), with B blocks u_b ∈ R^d:
 ///
 ///     min_U  ℓ( Σ_b σ_b D_b X u_b , y ) + β Σ_b ‖u_b‖₂        [s.t. (2D_b − I) X u_b ≥ 0 if constrained]
@@ -115,6 +150,9 @@ struct GroupLassoSolver {
   let constrained: Bool
   let beta: Double
   let loss: SolverLoss
+  /// Repairs upper-bound candidates of the constrained program into their cones (nil: candidates whose violation
+  /// exceeds rounding are not kept as upper bounds).
+  var cones: ConeRepair? = nil
 
   var n: Int { x.rows }
   var d: Int { x.columns }
@@ -213,7 +251,8 @@ struct GroupLassoSolver {
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
       let v = lossGrad.map { -$0 }
       let maxScale = cbar > 0 ? beta / cbar : Double.infinity
-      let lb = loss.bestDualScaling(v, y, maxScale: maxScale).value
+      let scaled = loss.bestDualScaling(v, y, maxScale: maxScale)
+      let lb = ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale)
       // Upper bound: the recovered network's objective (true ReLU for C-ReLU, so it is attained even if the
       // iterate is slightly infeasible); for C-GReLU the gated network's objective equals the convex one.
       if constrained { reluPredict(xu, into: &yhat) }
@@ -224,6 +263,27 @@ struct GroupLassoSolver {
         mismatch = maxViolation() / violationScale()
       }
       return (ub, lb)
+    }
+    /// Keeps the current iterate (value `ub`) as the best network if it is a point of the program and beats the
+    /// best so far: within rounding of its cones as it is, or repaired into them (`ConeRepair`) when its mismatch is
+    /// within the tolerance; copies without allocating unless it repairs.
+    func considerUpper(_ ub: Double) {
+      guard constrained && !ConeRepair.isFeasible(xu: xu, masks: masks) else {
+        if ub < best.ub {
+          best.ub = ub
+          u.withUnsafeBufferPointer { src in bestU.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
+        }
+        return
+      }
+      guard let cones, mismatch <= options.tolerance, ub < best.ub else { return }
+      var candidate = u, xc = xu, yc = yhat
+      cones.repair(&candidate, xu: &xc)
+      reluPredict(xc, into: &yc)
+      let repaired = loss.value(yc, y) + beta * groupNormSum(candidate)
+      if repaired < best.ub {
+        best.ub = repaired
+        bestU = candidate
+      }
     }
     func violationScale() -> Double {
       xu.withUnsafeBufferPointer { a in
@@ -305,12 +365,7 @@ struct GroupLassoSolver {
           let nearlyDone = ConvexSolverReport.relative(best.ub, best.lb) <= 100 * options.tolerance
           let (ub, lb) = certify(polish: innerDone || (nearlyDone && checks % 5 == 0))
           if lb > best.lb { best.lb = lb }
-          let feasible = mismatch <= options.tolerance
-          if feasible && ub < best.ub {
-            // Keep the best network seen (its value is an attained upper bound); copy without allocating.
-            best.ub = ub
-            u.withUnsafeBufferPointer { src in bestU.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
-          }
+          considerUpper(ub)
           let now = elapsed()
           if let progress = options.progress, now - lastProgress >= options.progressInterval {
             lastProgress = now
@@ -343,9 +398,9 @@ struct GroupLassoSolver {
       }
     }
     var (ub, lb) = certify(polish: true)
-    let currentFeasible = mismatch <= options.tolerance
-    if best.ub.isFinite && (best.ub < ub || !currentFeasible) {
-      // Return the best network seen.
+    considerUpper(ub)
+    if best.ub.isFinite {
+      // Return the best network seen (a point of the program).
       swap(&u, &bestU)
       xu.gemm(x, u)
       (ub, lb) = certify(polish: true)

@@ -1,0 +1,148 @@
+/// Cone feasibility of C-ReLU blocks (MATH.md §3.3) and the repair of an upper-bound candidate that has left its
+/// cones.
+///
+/// A block u_b is a point of its cone K_b = {u : S_b X u ≥ 0} (S_b = 2D_b − I) when its largest violation
+/// `max_j (−S_b X u_b)_j` is at most `roundingTolerance·max_j |X u_b|_j`: violations that small are the rounding of
+/// the product X·u_b. Only then is the ReLU network of the blocks a point of the program, so that its objective is at
+/// least the program's optimum and every lower bound on that optimum bounds it too.
+///
+/// Repair of a block with violated rows, in two steps:
+/// 1. *Projection* onto K_b, the smallest change: `Π(u) = u + X ᵀS_b λ*` with
+///    `λ* = argmin_{λ ≥ 0} ‖XᵀS_b λ + u‖` (the dual of `min ‖u' − u‖ s.t. S_b X u' ≥ 0`), by NNLS. It is a cone point
+///    only to the NNLS's accuracy, so
+/// 2. *gate shift* of what is left: a pattern's gate g_b produces it, `D_b = diag(1[X g_b ≥ 0])`, so `S_b X g_b ≥ 0`;
+///    the block moves to `u_b + t_b g_b` with the smallest t_b ≥ 0 that clears every violated row where
+///    `(S_b X g_b)_j > 0`. A block with a violated row where `(S_b X g_b)_j = 0` cannot be shifted and is dropped
+///    (u_b = 0 is always feasible).
+/// Either way the result is a point of the program and its objective an honest upper bound; the caller re-evaluates
+/// it.
+struct ConeRepair {
+  /// Largest violation, relative to max|XU|, that counts as rounding.
+  static let roundingTolerance = 1e-12
+
+  /// The data (n×d).
+  let x: Matrix
+  /// The blocks' gates (d×B) and X times them (n×B).
+  let gates: Matrix
+  let gateProducts: Matrix
+  /// n×B 0/1 masks of the blocks' patterns.
+  let masks: Matrix
+
+  /// - Parameters:
+  ///   - x: the data (n×d).
+  ///   - masks: the blocks' masks (n×B).
+  ///   - gates: d×B gates, or d×(B/2) for the 2P signed blocks of C-ReLU (each gate serves both halves).
+  init(x: Matrix, masks: Matrix, gates: Matrix) {
+    let g = gates.columns * 2 == masks.columns ? gates.appendingColumns(gates) : gates
+    precondition(g.columns == masks.columns && g.rows == x.columns, "one gate per block")
+    self.x = x
+    self.gates = g
+    self.gateProducts = Matrix.product(x, g)
+    self.masks = masks
+  }
+
+  /// Largest violation `max (−S ⊙ XU)_+` over all blocks (absolute).
+  static func violation(xu: Matrix, masks: Matrix) -> Double {
+    var v = 0.0
+    masks.withUnsafeBufferPointer { m in
+      xu.withUnsafeBufferPointer { a in for k in 0..<a.count { v = Swift.max(v, -(2 * m[k] - 1) * a[k]) } }
+    }
+    return v
+  }
+
+  /// Largest block violation relative to the block's own scale, `max_b max_j (−S_b X u_b)_j / max_j |X u_b|_j`
+  /// (0 for zero blocks): rounding in X·u_b is relative to that block's products, not to the other blocks'.
+  static func relativeViolation(xu: Matrix, masks: Matrix) -> Double {
+    let n = xu.rows
+    var worst = 0.0
+    masks.withUnsafeBufferPointer { m in
+      xu.withUnsafeBufferPointer { a in
+        for b in 0..<xu.columns {
+          var v = 0.0, s = 0.0
+          for j in 0..<n {
+            let k = j + b * n
+            v = Swift.max(v, -(2 * m[k] - 1) * a[k])
+            s = Swift.max(s, abs(a[k]))
+          }
+          if v > 0 { worst = Swift.max(worst, v / s) }
+        }
+      }
+    }
+    return worst
+  }
+
+  /// Whether blocks with products `xu` are points of their cones to working precision (every block's violation
+  /// at most `roundingTolerance` of its own scale).
+  static func isFeasible(xu: Matrix, masks: Matrix) -> Bool {
+    relativeViolation(xu: xu, masks: masks) <= roundingTolerance
+  }
+
+  /// Repairs the blocks `u` (d×B) in place, with `xu` = X·u kept consistent. Blocks already in their cone (every
+  /// violation within rounding) are left untouched.
+  /// - Returns: how many blocks were projected (and shifted if need be) and how many dropped.
+  @discardableResult
+  func repair(_ u: inout Matrix, xu: inout Matrix) -> (repaired: Int, dropped: Int) {
+    let n = xu.rows, d = u.rows, B = u.columns
+    var repaired = 0, dropped = 0
+    for b in 0..<B {
+      let (violation, scale) = blockViolation(b, xu: xu)
+      let tol = Self.roundingTolerance * scale
+      guard violation > tol else { continue }
+      // 1. Projection: E = XᵀS_b (d×n), f = −u_b; u_b ← u_b + Eλ*, and its column of XU recomputed.
+      var e = Matrix(rows: d, columns: n)
+      for j in 0..<n {
+        let s = 2 * masks[j, b] - 1
+        for i in 0..<d { e[i, j] = s * x[j, i] }
+      }
+      let ub = u.column(b)
+      let nn = NonNegativeLeastSquares(e, ub.map { -$0 })
+      let step = e.multiply(nn.solution)
+      let projected = (0..<d).map { ub[$0] + step[$0] }
+      if projected.allSatisfy(\.isFinite) {
+        u.setColumn(b, projected)
+        xu.setColumn(b, x.multiply(projected))
+      }
+      // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop.
+      if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: tol) {
+        dropped += 1
+        u.setColumn(b, [Double](repeating: 0, count: d))
+        xu.setColumn(b, [Double](repeating: 0, count: n))
+      } else {
+        repaired += 1
+      }
+    }
+    return (repaired, dropped)
+  }
+
+  /// `max_j (−S_b X u_b)_j` of block b and its scale `max_j |X u_b|_j`.
+  private func blockViolation(_ b: Int, xu: Matrix) -> (violation: Double, scale: Double) {
+    var v = 0.0, s = 0.0
+    for j in 0..<xu.rows {
+      v = Swift.max(v, -(2 * masks[j, b] - 1) * xu[j, b])
+      s = Swift.max(s, abs(xu[j, b]))
+    }
+    return (v, s)
+  }
+
+  /// Moves block b along its gate by the smallest t ≥ 0 that clears every row violated by more than `tolerance`
+  /// (a little past the boundary, so that the recomputed product keeps its sign). False if some violated row has
+  /// `(S_b X g_b)_j = 0`.
+  private func shiftAlongGate(_ b: Int, u: inout Matrix, xu: inout Matrix, tolerance tol: Double) -> Bool {
+    let n = xu.rows, d = u.rows
+    var t = 0.0
+    for j in 0..<n {
+      let s = 2 * masks[j, b] - 1
+      let viol = -s * xu[j, b]
+      guard viol > tol else { continue }
+      let rate = s * gateProducts[j, b]
+      guard rate > 0 else { return false }
+      t = Swift.max(t, (viol + tol) / rate)
+    }
+    guard t.isFinite else { return false }
+    if t > 0 {
+      for i in 0..<d { u[i, b] += t * gates[i, b] }
+      for j in 0..<n { xu[j, b] += t * gateProducts[j, b] }
+    }
+    return true
+  }
+}
