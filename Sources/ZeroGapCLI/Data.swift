@@ -39,6 +39,9 @@ extension ZeroGapCommand {
           }
           return
         }
+        guard FileManager.default.fileExists(atPath: file) else {
+          throw CommandFailure("\(file): no such file, and not a built-in dataset (built-in: \(BuiltinDatasets.names.joined(separator: ", ")))")
+        }
         let report = try DataInspection.inspect(path: file, maxProblems: maxProblems)
         if json {
           print(report.json.serialized())

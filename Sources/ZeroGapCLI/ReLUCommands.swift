@@ -3,54 +3,89 @@ import Foundation
 import ZeroGap
 
 /// Loading data for `fit`, `predict` and `certify`: a CSV file (targets by `--target`, default the last
-/// column), a `.npy` features file with `--targets Y.npy`, or a built-in dataset name.
+/// column), a `.npy` features file with `--targets Y.npy`, or a built-in dataset name. An option that does not
+/// apply to the kind of data given is an error, never silently ignored.
 struct ReLUDataOptions: ParsableArguments {
   @Option(help: "A CSV file with a header, a .npy features file (with --targets), or a built-in dataset name.")
   var data: String
-  @Option(help: "Target column(s) of a CSV file: header name or 0-based index, comma-separated for several outputs (default: the last column).")
+  @Option(parsing: .unconditional, help: "Target column(s) of a CSV file: header name or 0-based index, comma-separated for several outputs (default: the last column).")
   var target: String?
   @Option(help: "Targets .npy file (n or n×1) when --data is a .npy features file.")
   var targets: String?
   @Option(help: "Seed for synthetic built-in datasets.")
   var dataSeed: UInt64 = 0
 
-  /// Features and (scalar) targets; targets nil when the file has only feature columns (`featureCount`).
-  func load(featureCount: Int? = nil) throws -> (x: Matrix, y: [Double]?) {
-    let (x, y) = try loadMatrix(featureCount: featureCount)
-    return (x, try y.map(scalar))
+  /// The input files these options name (for the output-file checks).
+  var inputFiles: [(option: String, path: String)] {
+    [("--data", data)] + (targets.map { [("--targets", $0)] } ?? [])
   }
 
-  /// Features and targets (n×k; several CSV columns with `--target a,b`); targets nil when the file has only
-  /// feature columns (`featureCount`).
-  func loadMatrix(featureCount: Int? = nil) throws -> (x: Matrix, y: Matrix?) {
+  /// Features and (scalar) targets; targets nil when the file has only feature columns (`featureCount`).
+  func load(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil) throws -> (x: Matrix, y: [Double]?) {
+    let loaded = try loadMatrix(featureCount: featureCount, columns: columns)
+    return (loaded.x, try loaded.y.map(scalar))
+  }
+
+  /// Features, targets (n×k; several CSV columns with `--target a,b`) and the column names when known. Targets
+  /// are nil when the file has only feature columns (`featureCount`). With `columns` (a model's), a CSV file's
+  /// columns are chosen by those names unless `--target` is given.
+  func loadMatrix(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil) throws
+    -> (x: Matrix, y: Matrix?, columns: ConvexReLUEstimator.DataColumns?)
+  {
     let isFile = FileManager.default.fileExists(atPath: data)
     if !isFile && BuiltinDatasets.names.contains(data) {
       if let t = target {
         throw ValidationError("--target \(t) applies to CSV files; the built-in dataset \(data) has a fixed target; to choose a column, give a CSV file")
       }
+      if let t = targets { throw ValidationError("--targets \(t) applies to .npy features; the built-in dataset \(data) has its own targets") }
       let ds = try BuiltinDatasets.load(data, seed: dataSeed)
-      return (ds.features, ds.targets)
+      return (ds.features, ds.targets, .init(features: ds.featureNames, targets: ds.targetNames))
     }
     guard isFile else {
       throw ValidationError("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
     }
     if data.lowercased().hasSuffix(".npy") {
+      if let t = target {
+        throw ValidationError("--target \(t) names a CSV column; with .npy features give the targets as a file: --targets Y.npy")
+      }
       let x = try NPY.read(path: data).matrix
-      guard let t = targets else { return (x, nil) }
+      guard let t = targets else { return (x, nil, nil) }
       let y = try NPY.read(path: t).matrix
       guard y.rows == x.rows else { throw ValidationError("--targets \(t) has \(y.rows) rows but --data \(data) has \(x.rows)") }
-      return (x, y)
+      return (x, y, nil)
+    }
+    if let t = targets {
+      throw ValidationError("--targets \(t) goes with .npy features; in the CSV file \(data) choose the target column with --target NAME or --target INDEX")
     }
     let table = try CSVReader.read(path: data)
+    if let names = columns, target == nil {
+      return try selectByName(table, names)
+    }
     if let d = featureCount, table.header.count == d, target == nil {
       let ds = try CSVReader.dataset(from: table, targets: [.index(0)], name: data)
       // All columns are features: rebuild X with the first column put back.
       let x = ds.targets.appendingColumns(ds.features)
-      return (x, nil)
+      return (x, nil, nil)
     }
     let sel: [TargetColumn] = (target?.split(separator: ",").map(String.init) ?? []).map { t in Int(t).map { .index($0) } ?? .name(t) }
     let ds = try CSVReader.dataset(from: table, targets: sel, name: data)
-    return (ds.features, ds.targets)
+    return (ds.features, ds.targets, .init(features: ds.featureNames, targets: ds.targetNames))
+  }
+
+  /// The model's feature columns by name (and its target columns when the file has them).
+  private func selectByName(_ table: CSVTable, _ names: ConvexReLUEstimator.DataColumns) throws
+    -> (x: Matrix, y: Matrix?, columns: ConvexReLUEstimator.DataColumns?)
+  {
+    let missing = names.features.filter { !table.header.contains($0) }
+    guard missing.isEmpty else {
+      throw ValidationError("the model was fitted on the columns \(names.features.joined(separator: ", ")), but \(data) has no column \(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : ""); give a CSV file with the model's feature columns (by name, in any order)")
+    }
+    let hasTargets = !names.targets.isEmpty && names.targets.allSatisfy { table.header.contains($0) }
+    let wanted = names.features + (hasTargets ? names.targets : [])
+    let all = try CSVReader.matrix(from: table, names: wanted)
+    let x = all.columns(0..<names.features.count)
+    let y = hasTargets ? all.columns(names.features.count..<wanted.count) : nil
+    return (x, y, names)
   }
 
   private func scalar(_ y: Matrix) throws -> [Double] {
@@ -59,6 +94,12 @@ struct ReLUDataOptions: ParsableArguments {
     }
     return y.column(0)
   }
+}
+
+/// Exit codes of the commands (documented in `zerogap fit --help` and the README).
+enum ZeroGapExit {
+  /// The fit ran but its certified relative gap is above `--tol` (model still written, with its gap).
+  static let notCertified = ExitCode(3)
 }
 
 /// Two-class labels mapped to {−1, +1} for the classification losses (MATH.md §3.8; the smaller value becomes
@@ -115,19 +156,27 @@ extension ZeroGapCommand {
         over these patterns, i.e. ReLU networks whose neurons use only these patterns (--model relu) or gated \
         networks with these gates (--model gated-relu); "global" (--enumerate) — every network of the model \
         class, of any width. For --model relu over sampled patterns the fit also reports a global bound on every \
-        two-layer ReLU network (exact for one feature + bias, otherwise the crude bound of §3.5.3).
+        two-layer ReLU network (exact for one feature + bias, otherwise the crude bound of §3.5.3). \
+        The model file records the data's column names; predict and certify pick the same columns of a CSV file \
+        by name.
+
+        Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
+        (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \
+        is still written, with its gap; 1 — an error (bad data, an unwritable --output, a diverged solve: no model \
+        written); 64 — invalid options. --output is checked before the solve: it must not be an input file, a \
+        symbolic link or a non-regular file, and its directory must exist.
         """
     )
     @OptionGroup var source: ReLUDataOptions
     @Option(help: "relu (exact, cone-constrained) or gated-relu (unconstrained relaxation).") var model: String = "relu"
     @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: String = "squared"
-    @Option(help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
-    @Option(help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
+    @Option(parsing: .unconditional, help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
+    @Option(parsing: .unconditional, help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
     @Option(help: "Gates as a d×P .npy matrix (one gate per column).") var gates: String?
     @Flag(help: "Enumerate every activation pattern (exact; small data only).") var enumerate = false
     @Option(help: "Seed for the sampled gates.") var seed: UInt64 = 0
-    @Option(help: "Certified relative-gap tolerance.") var tol: Double = 1e-6
-    @Option(help: "Iteration budget of the solver.") var maxIterations: Int = 100_000
+    @Option(parsing: .unconditional, help: "Certified relative-gap tolerance.") var tol: Double = 1e-6
+    @Option(parsing: .unconditional, help: "Iteration budget of the solver.") var maxIterations: Int = 100_000
     @Flag(help: "Do not append a (regularised) bias column.") var noBias = false
     @Flag(help: "Add an unpenalised output bias b to ŷ (squared loss only; minimised exactly, dual gains 1ᵀv = 0).") var unregularizedBias = false
     @Flag(help: "Do not standardise the features.") var noStandardize = false
@@ -135,10 +184,15 @@ extension ZeroGapCommand {
     @Flag(help: "Replace the --output file if it already exists.") var force = false
     @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
     @Option(help: "Seconds between progress lines on stderr (iteration, objective, certified gap, time).") var progressInterval: Double = 1
+    @Option(help: "Memory the solve may use, e.g. 8G or 512M (default: ZEROGAP_MEMORY_LIMIT, else a quarter of physical memory). Larger problems are refused with what they need.") var memoryLimit: String?
+
+    /// Every input file, for the output-file checks.
+    var inputFiles: [(option: String, path: String)] { source.inputFiles + (gates.map { [("--gates", $0)] } ?? []) }
 
     func validate() throws {
-      if let output, !force, FileManager.default.fileExists(atPath: output) {
-        throw ValidationError("\(output) already exists; refusing to overwrite it (choose another --output, or pass --force)")
+      if let output {
+        // Before any work: the model file must be writable and must not replace an input or a non-regular file.
+        do { try OutputFile.check(output, overwrite: force, inputs: inputFiles) } catch { throw ValidationError(error.description) }
       }
       guard progressInterval >= 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be ≥ 0 seconds") }
       guard ConvexReLUModel(rawValue: model) != nil else { throw ValidationError("--model must be relu or gated-relu (got \(model))") }
@@ -149,6 +203,7 @@ extension ZeroGapCommand {
       let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
       guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
       if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
+      if let m = memoryLimit, MemoryBudget.parse(m) == nil { throw ValidationError("--memory-limit must be a size such as 8G, 512M or 1000000 bytes (got \(m))") }
       if unregularizedBias && loss != "squared" {
         throw ValidationError("--unregularized-bias is implemented for --loss squared only (got \(loss)); the default regularised bias column works with every loss")
       }
@@ -157,7 +212,7 @@ extension ZeroGapCommand {
     func run() throws {
       let lossKind = ConvexLoss(rawValue: loss) ?? .squared
       do {
-        let (x, yMatrix) = try source.loadMatrix()
+        let (x, yMatrix, names) = try source.loadMatrix()
         guard let yAll = yMatrix else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
         let y = yAll.columns == 1 ? yAll.column(0) : []
         var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
@@ -170,14 +225,20 @@ extension ZeroGapCommand {
           let interval = progressInterval
           progress = { p in if p.seconds >= interval { printProgress(p) } }
         }
+        var solverOptions = ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress, progressInterval: progressInterval)
+        if let m = memoryLimit.flatMap(MemoryBudget.parse) { solverOptions.memoryBudget = MemoryBudget(bytes: m) }
         var est = ConvexReLUEstimator(configuration: .init(
           model: ConvexReLUModel(rawValue: model) ?? .relu, loss: lossKind, beta: beta, patterns: patternSource,
           standardize: !noStandardize, bias: !noBias,
-          solver: ConvexSolverOptions(tolerance: tol, maxIterations: maxIterations, progress: progress, progressInterval: progressInterval),
+          solver: solverOptions,
           unregularizedBias: unregularizedBias))
         if yAll.columns > 1 { try est.fit(data: x, targetMatrix: yAll) } else { try est.fit(data: x, targets: y) }
-        if let out = output { try est.save(to: out, overwrite: force) }
+        if let names { try est.recordColumns(names) }
+        if let out = output { try est.save(to: out, overwrite: force, inputs: inputFiles) }
         guard let f = est.fitted else { return }
+        guard f.report.objective.isFinite && f.report.lowerBound.isFinite else {
+          throw CommandFailure("the solve did not reach a finite objective and bound (stop reason \(f.report.stopReason.rawValue)); try a larger --beta, standardised features or another loss")
+        }
         if json {
           print(try est.summaryJSON().serialized())
         } else {
@@ -212,7 +273,14 @@ extension ZeroGapCommand {
             print("model        not saved (give --output FILE to use it with predict and certify)")
           }
         }
+        if !f.report.isCertified(tolerance: tol) {
+          let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
+          reluError("not certified: the relative gap \(gap) is above --tol \(formatScientific(tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
+          throw ZeroGapExit.notCertified
+        }
       } catch let e as ValidationError {
+        throw e
+      } catch let e as ExitCode {
         throw e
       } catch {
         reluError("\(error)")
@@ -250,8 +318,11 @@ extension ZeroGapCommand {
         let est = try ConvexReLUEstimator.load(from: model)
         guard let f = est.fitted else { return }
         if f.network.outputDimension > 1 { return try predictVector(est) }
-        let (x, yRaw) = try source.load(featureCount: f.means.count)
+        let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
         let scores = try est.predict(x)
+        guard scores.allSatisfy(\.isFinite) else {
+          throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)")
+        }
         let classification = est.configuration.loss != .squared
         var score: Double? = nil
         if let y = yRaw { score = try est.score(x, y) }
@@ -281,6 +352,8 @@ extension ZeroGapCommand {
         }
       } catch let e as ValidationError {
         throw e
+      } catch let e as ExitCode {
+        throw e
       } catch {
         reluError("\(error)")
         throw ExitCode.failure
@@ -293,8 +366,9 @@ extension ZeroGapCommand.Predict {
   /// Predictions of a k-output model: one row per sample (comma-separated), or JSON rows.
   func predictVector(_ est: ConvexReLUEstimator) throws {
     guard let f = est.fitted else { return }
-    let (x, yRaw) = try source.loadMatrix(featureCount: f.means.count)
+    let (x, yRaw, _) = try source.loadMatrix(featureCount: f.means.count, columns: f.columns)
     let yhat = try est.predictOutputs(x)
+    guard yhat.isFinite else { throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)") }
     var score: Double? = nil
     if let y = yRaw, y.columns == yhat.columns { score = try est.score(x, targetMatrix: y) }
     if json {
@@ -323,7 +397,7 @@ extension ZeroGapCommand {
     @Option(help: "First-layer weights W1 (.npy, d×m).") var w1: String?
     @Option(help: "Output weights W2 (.npy, m×1).") var w2: String?
     @OptionGroup var source: ReLUDataOptions
-    @Option(help: "Regularisation β (default: the model file's).") var beta: Double?
+    @Option(parsing: .unconditional, help: "Regularisation β (default: the model file's).") var beta: Double?
     @Option(help: "Loss for --w1/--w2 networks: squared, logistic or hinge.") var loss: String = "squared"
     @Flag(help: "Enumerate all patterns for a global bound (small data only).") var enumerate = false
     @Flag(help: "Print machine-readable JSON.") var json = false
@@ -348,7 +422,7 @@ extension ZeroGapCommand {
           if f.network.outputDimension > 1 {
             throw CommandFailure("\(m) has \(f.network.outputDimension) outputs; certificates are implemented for one output (MATH.md §3.5) — fit and certify one target column at a time")
           }
-          let (x, yRaw) = try source.load(featureCount: f.means.count)
+          let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
           guard let yl = yRaw else { throw ValidationError("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
           var e = est
           if let b = beta { e.configuration.beta = b }
@@ -362,6 +436,9 @@ extension ZeroGapCommand {
           cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: lossKind, quiet: json), beta: b, loss: lossKind, patterns: pats)
         } else {
           return
+        }
+        guard cert.objective.isFinite && cert.lowerBound.isFinite else {
+          throw CommandFailure("the network's objective or its bound overflows double precision (objective \(cert.objective)); the weights or the data are too large — rescale them")
         }
         if json {
           print(JSON.object([
@@ -378,6 +455,8 @@ extension ZeroGapCommand {
           print("gap          \(formatScientific(cert.gap))   relative \(formatScientific(cert.relativeGap))")
         }
       } catch let e as ValidationError {
+        throw e
+      } catch let e as ExitCode {
         throw e
       } catch {
         reluError("\(error)")

@@ -172,27 +172,64 @@ public enum CSVReader {
   /// - Throws: `.unknownTargetColumn` (no such name/index, duplicates, or no feature column left),
   ///   `.emptyData` (no data rows), `.raggedRow`, `.nonNumeric`, `.nonFinite`; the first problem found.
   public static func dataset(from table: CSVTable, targets: [TargetColumn] = [], name: String) throws(DataError) -> Dataset {
+    try checkHeader(table)
     let targetIndices = try resolveTargets(targets, in: table)
-    guard !table.records.isEmpty else {
-      throw DataError(.emptyData, file: table.file, line: 2, "no data rows after the header; add at least one row of numbers")
-    }
     let d = table.header.count
-    let n = table.records.count
-    var values = [Double](repeating: 0, count: n * d)  // column-major n×d
-    for (r, record) in table.records.enumerated() {
-      if let problem = raggedProblem(record, table: table) { throw problem }
-      for j in 0..<d {
-        switch cellValue(record, j, table: table) {
-        case .success(let v): values[r + j * n] = v
-        case .failure(let e): throw e
-        }
-      }
-    }
-    let all = Matrix(rows: n, columns: d, columnMajor: values)
+    let all = try matrix(from: table, columns: Array(0..<d))
     let featureIndices = (0..<d).filter { !targetIndices.contains($0) }
     return try Dataset(
       name: name, features: all.columns(featureIndices), targets: all.columns(targetIndices),
       featureNames: featureIndices.map { table.header[$0] }, targetNames: targetIndices.map { table.header[$0] })
+  }
+
+  /// The named columns of the table's data rows as an n×k matrix, in the order given (each cell checked as in
+  /// `dataset(from:)`).
+  /// - Throws: `.unknownTargetColumn` for a name the header lacks (or has twice), and the cell errors of `dataset`.
+  public static func matrix(from table: CSVTable, names: [String]) throws(DataError) -> Matrix {
+    var indices: [Int] = []
+    for name in names {
+      let matches = table.header.indices.filter { table.header[$0] == name }
+      guard matches.count == 1 else {
+        throw DataError(.unknownTargetColumn, file: table.file, line: 1, matches.isEmpty ? "no column \"\(name)\" in the header" : "column \"\(name)\" appears \(matches.count) times in the header")
+      }
+      indices.append(matches[0])
+    }
+    return try matrix(from: table, columns: indices)
+  }
+
+  /// The columns at `indices` of the table's data rows (n×k).
+  static func matrix(from table: CSVTable, columns indices: [Int]) throws(DataError) -> Matrix {
+    try checkHeader(table)
+    guard !table.records.isEmpty else {
+      throw DataError(.emptyData, file: table.file, line: 2, "no data rows after the header; add at least one row of numbers")
+    }
+    let n = table.records.count
+    var values = [Double](repeating: 0, count: n * indices.count)  // column-major n×k
+    for (r, record) in table.records.enumerated() {
+      if let problem = raggedProblem(record, table: table) { throw problem }
+      for (c, j) in indices.enumerated() {
+        switch cellValue(record, j, table: table) {
+        case .success(let v): values[r + c * n] = v
+        case .failure(let e): throw e
+        }
+      }
+    }
+    return Matrix(rows: n, columns: indices.count, columnMajor: values)
+  }
+
+  /// Refuses a first line that is data rather than a header (every field a number: a headerless file would
+  /// silently lose its first row), and a single column whose name holds another delimiter (';' or a tab).
+  static func checkHeader(_ table: CSVTable) throws(DataError) {
+    if !table.header.isEmpty, table.header.allSatisfy({ Double($0.trimmingCharacters(in: .whitespaces)) != nil }) {
+      throw DataError(
+        .malformedCSV, file: table.file, line: 1,
+        "the first line (\(table.header.prefix(4).joined(separator: ","))\(table.header.count > 4 ? ",…" : "")) is numbers, not column names; ZeroGap reads CSV files with a header row — add one (e.g. x0,x1,…,y)")
+    }
+    if table.header.count == 1, let sep = [";", "\t", "|"].first(where: { table.header[0].contains($0) }) {
+      throw DataError(
+        .malformedCSV, file: table.file, line: 1,
+        "the header is one column containing '\(sep == "\t" ? "\\t" : sep)'; ZeroGap reads comma-separated files — convert the separators to commas (and decimal commas to points)")
+    }
   }
 
   /// The 0-based column indices selected by `targets` (the last column when `targets` is empty).

@@ -88,7 +88,7 @@ public struct DataInspection: Sendable {
     return DataInspection(
       file: file, format: "npy", rows: m.rows, columns: m.columns, columnStatistics: stats, problems: problems,
       problemCount: count,
-      details: "dtype \(array.dtype.descr), fortran_order \(array.fortranOrder ? "True" : "False"), shape \(array.shape)")
+      details: "dtype \(array.descr), fortran_order \(array.fortranOrder ? "True" : "False"), shape \(array.shape)")
   }
 
   /// `{"file", "format", "rows", "columns", "details"?, "columns_stats": [...], "problem_count", "problems": [...]}`.

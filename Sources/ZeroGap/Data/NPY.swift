@@ -57,6 +57,11 @@ public enum NPY {
     public var dtype: DType
     /// Whether the file stored the elements in Fortran order.
     public var fortranOrder: Bool
+    /// Whether the file stored the elements big-endian (`'>f8'`).
+    public var bigEndian: Bool = false
+
+    /// The `descr` of the file as stored (`'<f8'`, `'>f8'`, `'|u1'`).
+    public var descr: String { bigEndian && dtype.size > 1 ? ">" + dtype.rawValue : dtype.descr }
   }
 
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
@@ -79,10 +84,10 @@ public enum NPY {
     let rows = shape[0]
     let columns = shape.count == 2 ? shape[1] : 1
     let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-    guard !overflow else {
-      throw DataError(.invalidNPYHeader, file: file, "shape \(shape) is too large")
+    let (expected, overflowBytes) = count.multipliedReportingOverflow(by: header.dtype.size)
+    guard !overflow && !overflowBytes else {
+      throw DataError(.invalidNPYHeader, file: file, "shape \(shape) is too large (more elements than this machine can address); the header is corrupt")
     }
-    let expected = count * header.dtype.size
     let available = bytes.count - header.dataOffset
     guard available == expected else {
       throw DataError(
@@ -111,7 +116,7 @@ public enum NPY {
         .nonFinite, file: file,
         "element [\(shape.count == 2 ? "\(i), \(j)" : "\(i)")] (row \(i + 1), column \(j + 1)) is \(matrix.storage[k]); values must be finite: remove or impute it")
     }
-    return Array2D(matrix: matrix, shape: shape, dtype: header.dtype, fortranOrder: header.fortranOrder)
+    return Array2D(matrix: matrix, shape: shape, dtype: header.dtype, fortranOrder: header.fortranOrder, bigEndian: header.bigEndian)
   }
 
   private static func element(_ raw: UnsafeRawBufferPointer, at offset: Int, dtype: DType, bigEndian: Bool) -> Double {

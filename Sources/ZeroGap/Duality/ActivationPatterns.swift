@@ -110,7 +110,9 @@ public struct ActivationPatterns: Sendable, Equatable {
   /// - Parameter budget: maximum number of (r−1)-subsets to visit; above it the call throws.
   /// - Throws: `.enumerationTooLarge` (with a suggestion to sample) when `C(n, r−1)` exceeds the budget,
   ///   `.nonFinite` for NaN/∞ in X.
-  public static func enumerate(data x: Matrix, budget: Int = defaultEnumerationBudget) throws(ConvexReLUError) -> ActivationPatterns {
+  /// - Parameter maxPatterns: refuse before enumerating when the pattern bound `2 Σ_{k<r} C(n−1, k)` exceeds it
+  ///   (what the memory budget allows the solver to hold).
+  public static func enumerate(data x: Matrix, budget: Int = defaultEnumerationBudget, maxPatterns: Int = .max) throws(ConvexReLUError) -> ActivationPatterns {
     guard x.isFinite else { throw .nonFinite("the data matrix X contains NaN or infinite values") }
     let n = x.rows, d = x.columns
     guard n >= 1, d >= 1 else { throw .shapeMismatch("the data matrix is \(n)×\(d); enumeration needs n ≥ 1 samples and d ≥ 1 features") }
@@ -128,6 +130,11 @@ public struct ActivationPatterns: Sendable, Equatable {
     guard work <= Double(budget) else {
       throw .enumerationTooLarge(
         "X (n = \(n), rank \(r)) would need about \(formatCount(work)) vertex rays (C(n, r−1)) and may have up to \(formatCount(patternBound(n: n, rank: r))) patterns, above the budget of \(budget); sample patterns instead (e.g. `--patterns 1000`, or ActivationPatterns.sample)")
+    }
+    let bound = patternBound(n: n, rank: r)
+    guard bound <= Double(maxPatterns) else {
+      throw .enumerationTooLarge(
+        "X (n = \(n), rank \(r)) may have up to \(formatCount(bound)) patterns, more than the memory budget lets the solver hold (\(formatCount(Double(maxPatterns)))); sample patterns instead (e.g. `--patterns 1000`), or raise the budget (--memory-limit)")
     }
     // Coordinates of the rows in an orthonormal basis V_r of the row space: y_j = V_rᵀ x_j (= U_r Σ_r).
     let vr = svd.vt.rows(0..<r)  // r×d

@@ -14,6 +14,8 @@ public enum ConvexReLUError: Error, Equatable, Sendable, CustomStringConvertible
   case invalidLabels(String)
   /// A linear-algebra routine failed.
   case linearAlgebra(String)
+  /// The work would need more memory than the budget (`MemoryBudget`).
+  case memoryLimit(String)
 
   public var description: String {
     switch self {
@@ -23,6 +25,7 @@ public enum ConvexReLUError: Error, Equatable, Sendable, CustomStringConvertible
     case .enumerationTooLarge(let s): return "exact pattern enumeration refused: \(s)"
     case .invalidLabels(let s): return "invalid labels: \(s)"
     case .linearAlgebra(let s): return "linear algebra failure: \(s)"
+    case .memoryLimit(let s): return "memory budget exceeded: \(s)"
     }
   }
 }

@@ -106,6 +106,12 @@ public struct ConvexReLUProgram: Sendable {
   /// - Throws: `.invalidParameter` for a non-positive tolerance.
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions(), warmStart: ConvexReLUSolution? = nil) throws(ConvexReLUError) -> ConvexReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
+    // The solvers keep about a dozen n×B and d×B buffers (B blocks), plus the patterns' masks.
+    let n = data.rows, d = data.columns
+    let perBlock = MemoryBudget.doubles(MemoryBudget.product(12, n + d))
+    try options.memoryBudget.require(
+      MemoryBudget.product(perBlock, blockCount), for: "solving the program over \(patterns.count) patterns (n = \(n), d = \(d))",
+      hint: "use fewer patterns (--patterns)")
     let solution = loss == .hinge
       ? solveHinge(options: options, warmStart: warmStart) : solveStage(loss: solverLoss, options: options, warmStart: warmStart)
     return verified(solution, tolerance: options.tolerance)

@@ -109,7 +109,34 @@ public struct ConvexReLUEstimator: Sendable {
     public var globalCertificate: ReLUCertificate?
     /// The classes of a classification fit (nil for the squared loss).
     public var classes: ClassLabels? = nil
+    /// The names of the data columns the model was fitted on (features, then targets; nil when unknown), so that
+    /// predictions on a CSV file pick the same columns by name.
+    public var columns: DataColumns? = nil
   }
+
+  /// Names of the feature and target columns of the training data (e.g. a CSV header).
+  public struct DataColumns: Sendable, Equatable {
+    public var features: [String]
+    public var targets: [String]
+    public init(features: [String], targets: [String]) {
+      self.features = features
+      self.targets = targets
+    }
+  }
+
+  /// Records the data columns the model was fitted on (saved in the model file).
+  /// - Throws: `.shapeMismatch` when the feature names do not match the fitted feature count.
+  public mutating func recordColumns(_ columns: DataColumns) throws(ConvexReLUError) {
+    guard var f = fitted else { throw .invalidParameter("the estimator is not fitted; call fit first") }
+    guard columns.features.count == f.means.count else {
+      throw .shapeMismatch("\(columns.features.count) feature names for a model of \(f.means.count) features")
+    }
+    f.columns = columns
+    fitted = f
+  }
+
+  /// The model-file format version this build writes and reads.
+  public static let modelFileVersion = 1
 
   public var configuration: Configuration
   public internal(set) var fitted: Fitted?
@@ -157,6 +184,9 @@ public struct ConvexReLUEstimator: Sendable {
     let c = configuration
     switch c.patterns {
     case .sampled(let count, let seed):
+      // The gates (d×count), X·G and the masks (n×count each) exist before de-duplication.
+      let bytes = MemoryBudget.doubles(MemoryBudget.product(count, z.columns + 2 * z.rows))
+      try c.solver.memoryBudget.require(bytes, for: "sampling \(count) gates", hint: "sample fewer patterns (--patterns)")
       var gen = SeededGenerator(seed: seed)
       return try ActivationPatterns.sample(data: z, count: count, using: &gen)
     case .gates(let g):
@@ -167,7 +197,9 @@ public struct ConvexReLUEstimator: Sendable {
       }
       return try ActivationPatterns.fromGates(gates, data: z)
     case .enumerate:
-      return try ActivationPatterns.enumerate(data: z)
+      // Per pattern: its mask and gate, and the solver's dozen n- and d-length buffers for each of its (up to two) blocks.
+      let perPattern = MemoryBudget.doubles(MemoryBudget.product(25, z.rows + z.columns))
+      return try ActivationPatterns.enumerate(data: z, maxPatterns: c.solver.memoryBudget.bytes / Swift.max(1, perPattern))
     }
   }
 
@@ -278,11 +310,14 @@ public struct ConvexReLUEstimator: Sendable {
     let f = try requireFitted()
     func mat(_ m: Matrix) -> JSON { .array(m.rowArrays.map { JSON.numbers($0) }) }
     return .object([
-      ("format", .string("zerogap-two-layer-relu")), ("version", .number(1)),
+      ("format", .string("zerogap-two-layer-relu")), ("version", .number(Double(Self.modelFileVersion))),
       ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
       ("beta", .number(configuration.beta)),
       // [negative, positive]: the labels the program saw as −1 and +1 (classification only).
       ("classes", f.classes.map { JSON.numbers([$0.negative, $0.positive]) } ?? .null),
+      ("columns", f.columns.map { c in
+        JSON.object([("features", .array(c.features.map(JSON.string))), ("targets", .array(c.targets.map(JSON.string)))])
+      } ?? .null),
       ("preprocessing", .object([
         ("standardize", .bool(configuration.standardize)), ("bias", .bool(configuration.bias)),
         ("means", .numbers(f.means)), ("scales", .numbers(f.scales)),
@@ -306,16 +341,16 @@ public struct ConvexReLUEstimator: Sendable {
     ])
   }
 
-  /// Writes the model file. An existing file is never replaced unless `overwrite` is true.
-  /// - Throws: `.invalidParameter` if the file exists (and `overwrite` is false) or cannot be written.
-  public func save(to path: String, overwrite: Bool = false) throws {
-    if !overwrite && FileManager.default.fileExists(atPath: path) {
-      throw ConvexReLUError.invalidParameter("\(path) already exists; refusing to overwrite it (choose another path, or pass overwrite: true / --force)")
+  /// Writes the model file atomically (`OutputFile`: never through a symbolic link, over a non-regular file or
+  /// over one of `inputs`). An existing file is never replaced unless `overwrite` is true.
+  /// - Throws: `.invalidParameter` for a fit whose objective or bound is not finite (nothing to save);
+  ///   `OutputFileError` when the file may not or cannot be written.
+  public func save(to path: String, overwrite: Bool = false, inputs: [(option: String, path: String)] = []) throws {
+    let f = try requireFitted()
+    guard f.report.objective.isFinite, f.report.lowerBound.isFinite, f.network.firstLayer.isFinite, f.network.outputWeights.isFinite else {
+      throw ConvexReLUError.invalidParameter("the fit did not produce a finite network (objective \(f.report.objective), stop reason \(f.report.stopReason.rawValue)); no model file written — try a larger --beta or standardised features")
     }
-    let text = try modelJSON().serialized() + "\n"
-    do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-      throw ConvexReLUError.invalidParameter("cannot write the model file \(path): \(error.localizedDescription)")
-    }
+    try OutputFile.write(try modelJSON().serialized() + "\n", to: path, overwrite: overwrite, inputs: inputs)
   }
 
   /// Reads a model file written by `save` (numbers round-trip exactly).
@@ -330,6 +365,9 @@ public struct ConvexReLUEstimator: Sendable {
     }
     func bad(_ what: String) -> ConvexReLUError { .invalidParameter("\(path): \(what); is this a model file written by `zerogap fit`?") }
     guard root["format"]?.stringValue == "zerogap-two-layer-relu" else { throw bad("missing \"format\": \"zerogap-two-layer-relu\"") }
+    guard let version = root["version"]?.doubleValue, version == Double(modelFileVersion) else {
+      throw ConvexReLUError.invalidParameter("\(path): model-file version \(root["version"]?.doubleValue.map { $0.shortString } ?? "missing"); this zerogap (\(ZeroGapVersion.string)) reads version \(modelFileVersion) — refit the model with this version")
+    }
     func nums(_ v: JSON?) -> [Double]? {
       guard let a = v?.arrayValue else { return nil }
       let x = a.compactMap { $0.doubleValue }
@@ -395,10 +433,25 @@ public struct ConvexReLUEstimator: Sendable {
     var est = ConvexReLUEstimator(configuration: Configuration(
       model: model, loss: loss, beta: beta, patterns: .gates(gates), standardize: standardize, bias: bias,
       solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6), unregularizedBias: outputBias != nil))
+    var columns: DataColumns? = nil
+    if let c = root["columns"], c != .null {
+      func names(_ v: JSON?) -> [String]? {
+        guard let a = v?.arrayValue else { return nil }
+        let s = a.compactMap(\.stringValue)
+        return s.count == a.count ? s : nil
+      }
+      guard let features = names(c["features"]), let targets = names(c["targets"]), features.count == means.count else {
+        throw bad("invalid \"columns\" (the feature and target column names)")
+      }
+      columns = DataColumns(features: features, targets: targets)
+    }
+    let network = TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: outputBias)
+    guard obj.isFinite, lb.isFinite, means.allSatisfy(\.isFinite), scales.allSatisfy(\.isFinite), gates.isFinite, w1.isFinite, w2.isFinite,
+      ng?.isFinite ?? true, outputBias?.allSatisfy(\.isFinite) ?? true
+    else { throw bad("a number is out of range") }
     est.fitted = Fitted(
-      means: means, scales: scales, gates: gates, patternOrigin: origin,
-      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: outputBias),
-      report: report, boundScope: scope, globalCertificate: nil, classes: classes)
+      means: means, scales: scales, gates: gates, patternOrigin: origin, network: network,
+      report: report, boundScope: scope, globalCertificate: nil, classes: classes, columns: columns)
     return est
   }
 }

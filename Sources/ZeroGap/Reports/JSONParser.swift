@@ -8,6 +8,7 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 extension JSON {
   /// Parses JSON text (RFC 8259). Numbers are read with Swift's correctly rounded `Double(String)`, so a value
   /// written by `serialized()` reads back bit-for-bit (Foundation's `JSONSerialization` on Linux does not).
+  /// Numbers beyond the Double range (e.g. `1e999`) and nesting deeper than `maximumDepth` are refused.
   /// - Throws: `JSONParseError` with the offset of the problem.
   public static func parse(_ text: String) throws(JSONParseError) -> JSON {
     var p = JSONTextParser(bytes: Array(text.utf8))
@@ -35,8 +36,11 @@ extension JSON {
 }
 
 struct JSONTextParser {
+  /// Deepest nesting of arrays and objects accepted (the parser recurses once per level).
+  static let maximumDepth = 512
   let bytes: [UInt8]
   var i = 0
+  var depth = 0
 
   func error(_ message: String) -> JSONParseError { JSONParseError(offset: i + 1, message: message) }
 
@@ -53,6 +57,12 @@ struct JSONTextParser {
 
   mutating func value() throws(JSONParseError) -> JSON {
     guard i < bytes.count else { throw error("unexpected end of text") }
+    let nests = bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "[")
+    if nests {
+      guard depth < Self.maximumDepth else { throw error("arrays and objects nested more than \(Self.maximumDepth) deep") }
+      depth += 1
+    }
+    defer { if nests { depth -= 1 } }
     switch bytes[i] {
     case UInt8(ascii: "{"):
       i += 1
@@ -105,6 +115,11 @@ struct JSONTextParser {
       guard i > start, let x = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else {
         i = start
         throw error("expected a value")
+      }
+      guard x.isFinite else {
+        let text = String(decoding: bytes[start..<i], as: UTF8.self)
+        i = start
+        throw error("the number \(text) is beyond the range of a Double")
       }
       return .number(x)
     }

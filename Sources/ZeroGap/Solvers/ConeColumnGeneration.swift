@@ -19,6 +19,8 @@
 ///    for the squared loss exactly, the non-negative lasso (`NonNegativeQuadratic` on the atoms' Gram matrix,
 ///    maintained incrementally, warm-started); for the logistic loss by proximal Newton steps (the same QP on the
 ///    weighted Gram AᵀWA, W = ∇²ℓ, then a backtracking line search on the true objective).
+/// At most max(1000, 4d) atoms join per round, the most violated cones first, and never more than the memory
+/// budget holds (`AtomSet.capacity`; the solve then stops with `memoryLimit`).
 /// Atoms unused for three rounds are dropped; `options.maxIterations` counts rounds, and the solve stops as stalled
 /// when no cone is violated but the gap is still above the tolerance, or the gap has not improved in 50 rounds. When the bounds are within 20 %, the active-set Newton polish of
 /// `ActiveSetPolish` runs from the merged blocks and its candidate is certified like any other.
@@ -63,6 +65,8 @@ struct ConeColumnGeneration {
     var polishedAt = -1
     var bestGap = (value: Double.infinity, round: 0)
     let threshold = beta * (1 + 0.1 * options.tolerance)
+    // Atoms added per round: the most violated cones first (all of them on small problems).
+    let maxNewAtoms = Swift.max(1000, 4 * d)
 
     /// Merged blocks V (d×B) from the atoms.
     func merged() -> Matrix {
@@ -97,7 +101,7 @@ struct ConeColumnGeneration {
       base.certificateRHS(lossGrad: lossGrad, gamma: lambdas, into: &tbuf)
       screen.gemm(x, tbuf, transA: .transpose)
       var cbar = 0.0
-      var found: [(b: Int, u: [Double])] = []
+      var found: [(b: Int, u: [Double], value: Double)] = []
       for b in 0..<B {
         var bound = screen.column(b).norm2
         if bound > threshold {
@@ -109,11 +113,12 @@ struct ConeColumnGeneration {
           bound = Swift.min(bound, value)
           supports[b] = (0..<n).filter { nn.solution[$0] > 0 }
           for j in 0..<n { lambdas[j, b] = nn.solution[j] }
-          if value > threshold { found.append((b, dir.map { $0 / value })) }
+          if value > threshold { found.append((b, dir.map { $0 / value }, value)) }
         }
         cbar = Swift.max(cbar, bound)
       }
-      return (cbar, found)
+      if found.count > maxNewAtoms { found = Array(found.sorted { $0.value > $1.value }.prefix(maxNewAtoms)) }
+      return (cbar, found.map { ($0.b, $0.u) })
     }
     /// Raises the lower bound with the dual point v = −∇ℓ scaled into {c(v) ≤ β} (§3.5).
     func considerLower(_ lossGrad: [Double], cbar: Double) {
@@ -199,8 +204,14 @@ struct ConeColumnGeneration {
       }
       // Master: append atoms (Gram incrementally), solve warm, prune atoms unused for three rounds.
       let m0 = atoms.count
-      atoms.append(priced.atoms, base: base)
-      coef += [Double](repeating: 0, count: priced.atoms.count)
+      let room = AtomSet.capacity(budget: options.memoryBudget, n: n, d: d) - m0
+      guard room > 0 else {
+        stop = .memoryLimit
+        break
+      }
+      let newAtoms = Array(priced.atoms.prefix(room))
+      atoms.append(newAtoms, base: base)
+      coef += [Double](repeating: 0, count: newAtoms.count)
       let warm = (0..<atoms.count).filter { coef[$0] > 0 || $0 >= m0 }
       if loss == .squared {
         coef = NonNegativeQuadratic(gram: atoms.gram, linear: atoms.aty.map { $0 - beta }, start: warm).solution
@@ -285,6 +296,15 @@ private struct AtomSet {
   }
 
   var count: Int { blocks.count }
+
+  /// The most atoms `budget` holds: the m×m Gram (twice, while it is extended), the n×m columns and the d×m
+  /// directions (also twice while appended).
+  static func capacity(budget: MemoryBudget, n: Int, d: Int) -> Int {
+    // 16 m² + 16 (n + d) m ≤ budget (bytes).
+    let b = Double(budget.bytes), l = 16 * Double(n + d)
+    let m = (-l + (l * l + 64 * b).squareRoot()) / 32
+    return m.isFinite ? Int(Swift.min(m, Double(Int.max / 2))) : 0
+  }
 
   mutating func append(_ list: [(b: Int, u: [Double])], base: GroupLassoSolver) {
     guard !list.isEmpty else { return }

@@ -31,6 +31,8 @@ public struct ConvexSolverOptions: Sendable {
   /// Column generation (the default) applies to the squared and logistic losses; the unregularised bias and the
   /// hinge loss use the augmented Lagrangian whatever is chosen here.
   public var exactAlgorithm: ExactReLUAlgorithm = .columnGeneration
+  /// Memory the solve may use (workspaces, column generation's atoms); checked before allocating.
+  public var memoryBudget: MemoryBudget = .default
 
   public init(
     tolerance: Double = 1e-6, maxIterations: Int = 100_000, checkEvery: Int = 10, maxOuterIterations: Int = 200,

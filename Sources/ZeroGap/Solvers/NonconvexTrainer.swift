@@ -8,6 +8,8 @@ public enum StopReason: String, Sendable, Codable {
   case diverged
   /// No step could make further progress although the tolerance was not met (e.g. rounding in a convex solver).
   case stalled
+  /// The memory budget stopped the solve before the tolerance was met (e.g. column generation's atom set).
+  case memoryLimit
 }
 
 /// Multi-start training of a nonconvex objective with any `Optimizer`.
