@@ -359,8 +359,14 @@ public struct ConvexReLUEstimator: Sendable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConvexReLUError.invalidParameter("cannot read the model file \(path) (missing or unreadable)")
     }
+    return try decode(String(decoding: data, as: UTF8.self), file: path)
+  }
+
+  /// Reads the text of a model file (`file` names it in errors).
+  /// - Throws: `.invalidParameter` naming the file and the missing/invalid field.
+  public static func decode(_ text: String, file path: String = "<model>") throws -> ConvexReLUEstimator {
     let root: JSON
-    do { root = try JSON.parse(String(decoding: data, as: UTF8.self)) } catch {
+    do { root = try JSON.parse(text) } catch {
       throw ConvexReLUError.invalidParameter("\(path) is not valid JSON (\(error))")
     }
     func bad(_ what: String) -> ConvexReLUError { .invalidParameter("\(path): \(what); is this a model file written by `zerogap fit`?") }

@@ -102,8 +102,10 @@ struct ConeRepair {
         u.setColumn(b, projected)
         xu.setColumn(b, x.multiply(projected))
       }
-      // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop.
-      if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: tol) {
+      // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop; rounding is
+      // measured against the projected block's own scale.
+      let left = blockViolation(b, xu: xu)
+      if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale) {
         dropped += 1
         u.setColumn(b, [Double](repeating: 0, count: d))
         xu.setColumn(b, [Double](repeating: 0, count: n))

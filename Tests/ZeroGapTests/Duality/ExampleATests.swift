@@ -130,7 +130,8 @@ enum ExampleA {
       #expect(run.objective >= ExampleA.pStar - 1e-8)
     }
     let best = try #require(result.best)
-    #expect(best.objective < ExampleA.pStar + 0.05)  // training does get close (MATH.md: best 0.3315846)
+    // Training does get close (MATH.md §3.10: L-BFGS from 20 starts, best 0.3315846, 1.5e-4 above p*).
+    #expect(best.objective <= ExampleA.pStar * (1 + 1e-3), "best \(best.objective)")
   }
 }
 

@@ -10,10 +10,11 @@ import Testing
     try check(name: name, model: .gatedReLU, tolerance: 5e-7, compare: 1e-6)
   }
 
-  /// The cone-constrained hinge program converges more slowly (its bound is the smoothed program's); checked at
-  /// 1e-2 on the smaller case (known limitation: tighter hinge C-ReLU gaps take ~10⁵ iterations).
+  /// The cone-constrained hinge program converges more slowly (its bound is the smoothed program's): within the
+  /// default budget it certifies 6e-4 on the smaller case (its objective then 1.1e-4 above the reference), so it is
+  /// checked at 1e-3 (it was 1e-2).
   @Test func reluHingeMatchesTheReference() throws {
-    try check(name: "classification-n30-d4", model: .relu, tolerance: 1e-2, compare: 1e-2)
+    try check(name: "classification-n30-d4", model: .relu, tolerance: 1e-3, compare: 1e-3)
   }
 
   func check(name: String, model: ConvexReLUModel, tolerance: Double, compare: Double) throws {

@@ -1,3 +1,4 @@
+import Foundation
 import RealModule
 import Testing
 @testable import ZeroGap
@@ -119,10 +120,29 @@ struct DeepLinearPropertyTests {
       #expect((pnet.predict(x) - y).frobeniusNorm <= 1e-9 * max(1, y.frobeniusNorm))
       expectClose(pnet.penalty(.r1, beta: 1), par.primal, relative: 1e-9)
       expectClose(pnet.penalty(.r2, beta: 1), par.primal, relative: 1e-9)
-      // parallel t-form value = D_lin
-      expectClose(try ParallelDeepLinearProgram(data: data, depth: L, beta: nil).tFormValue, dv, relative: 1e-12)
+      // Parallel t-form (§2): min_t [(L−2)t²/2 + t^{−(L−2)}·P_prl], minimised numerically (golden section in log t,
+      // a convex function of t > 0) from the solved program's value, equals D_lin's closed form (§1.3).
+      let depthTerm = Double(L - 2)
+      let tForm = Self.minimise(lower: -12, upper: 12) { s in
+        let t = Foundation.exp(s)
+        return depthTerm * t * t / 2 + Foundation.pow(t, -depthTerm) * par.primal
+      }
+      expectClose(tForm, dv, relative: 1e-7)
     }
     #expect(count >= 200)
     #expect(zeroGaps > 20 && positiveGaps > 20)
+  }
+
+  /// Golden-section minimum of a unimodal f on [lower, upper].
+  static func minimise(lower: Double, upper: Double, _ f: (Double) -> Double) -> Double {
+    let r = (5.0.squareRoot() - 1) / 2
+    var a = lower, b = upper
+    var c = b - r * (b - a), d = a + r * (b - a)
+    for _ in 0..<200 {
+      if f(c) < f(d) { b = d } else { a = c }
+      c = b - r * (b - a)
+      d = a + r * (b - a)
+    }
+    return f((a + b) / 2)
   }
 }
