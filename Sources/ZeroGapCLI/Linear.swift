@@ -64,8 +64,15 @@ extension ZeroGapCommand {
       let (xm, ym) = try loadMatrices()
       do {
         let data = try DeepLinearData(x: xm, y: ym, relativeTolerance: rcond)
+        // A progress line per row on stderr once the run has taken a second (never with --json).
+        let clock = ContinuousClock(), start = clock.now
+        let progress: ((Int, LinearArchitecture) -> Void)? = json ? nil : { depth, architecture in
+          let elapsed = clock.now - start
+          let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+          if seconds >= 1 { printError("depth \(depth) \(architecture.rawValue)…  \(formatFixed(seconds, decimals: 1)) s") }
+        }
         let table = try LinearDualityTable.compute(
-          data: data, depths: depths, beta: beta, trainRestarts: train ? restarts : 0, seed: seed)
+          data: data, depths: depths, beta: beta, trainRestarts: train ? restarts : 0, seed: seed, progress: progress)
         if json {
           if table.xIsRankDeficient {
             printError("note: X is rank-deficient (rank \(table.rankX)); X⁺ drops σ(X) ≤ \(table.pseudoInverseTolerance)·σ₁(X)")

@@ -219,6 +219,7 @@ extension ZeroGapCommand {
         if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
         if enumerate { patternSource = .enumerate }
         let quiet = json
+        if enumerate && !quiet { FileHandle.standardError.write(Data("enumerating every activation pattern (exact)…\n".utf8)) }
         var progress: (@Sendable (ConvexSolverProgress) -> Void)? = nil
         if !quiet {
           // Short solves stay silent: the first line comes once the solve has run for one interval.

@@ -29,11 +29,11 @@ import Testing
     return path
   }
 
-  /// Expects exit `status` and a single `Error:` line on stderr containing `fragment`.
+  /// Expects exit `status` and one `Error:` line on stderr containing `fragment` (progress notes may precede it).
   static func expectError(_ r: CommandResult, status: Int32, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.status == status, "status \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
-    let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
-    #expect(first.hasPrefix("Error: ") && first.contains(fragment), "\(r.stderr)", sourceLocation: sourceLocation)
+    let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: ") }
+    #expect(errors.count == 1 && errors[0].contains(fragment), "\(r.stderr)", sourceLocation: sourceLocation)
     #expect(!r.stderr.contains("Signal") && !r.stderr.contains("crashed"), sourceLocation: sourceLocation)
   }
 

@@ -165,7 +165,7 @@ public struct StandardDeepLinearRegularized: Sendable {
     if depth <= 2 || beta == 0 {
       // Convex (or β = 0): D_reg = P_reg.
       if depth == 2 || beta == 0 {
-        let sol = try NuclearNormRegression(x: data.x, y: data.y, lambda: beta, tolerance: 1e-14)
+        let sol = try NuclearNormRegression(x: data.x, y: data.y, lambda: beta, tolerance: 1e-12)
         let s: [Double]
         do { s = try sol.w.singularValues() } catch { throw .linearAlgebra(error) }
         return Solution(w: sol.w, singularValues: s, value: sol.dual, closedForm: sol.closedForm, iterations: sol.iterations)
@@ -179,8 +179,16 @@ public struct StandardDeepLinearRegularized: Sendable {
       return Solution(w: Matrix(rows: data.x.columns, columns: data.y.columns), singularValues: [], value: zeroValue,
                       closedForm: true, iterations: 0)
     }
-    let grid = 48
-    let logMax = Double.log(lambdaMax), logMin = Double.log(lambdaMax * 1e-6)
+    // The minimiser's λ* = β‖W*‖_*^{2/L−1} (stationarity of H), and ‖W_λ‖_* ≤ ‖X⁺Y‖_* for every λ, so
+    // λ* ≥ β‖X⁺Y‖_*^{2/L−1}: the grid reaches that far down (half of it, for safety), whatever the data's scale.
+    let nuclear = data.singularValues.reduce(0, +)
+    let floor = nuclear > 0 ? 0.5 * beta * Double.pow(nuclear, 2 / Double(depth) - 1) : lambdaMax * 1e-6
+    let lambdaMin = Swift.min(lambdaMax * 1e-6, floor)
+    guard lambdaMin.isFinite, lambdaMin > 0 else {
+      throw .invalidParameter("the data's scale (‖XᵀY‖₂ = \(lambdaMax)) is outside what the dual search can handle; rescale X and Y")
+    }
+    let logMax = Double.log(lambdaMax), logMin = Double.log(lambdaMin)
+    let grid = Swift.max(48, Int((8 * (logMax - logMin) / Double.log(10.0)).rounded(.up)))
     var values: [Double] = []
     var ws: [Matrix] = []
     var warm: Matrix? = nil

@@ -42,9 +42,11 @@ public struct LinearDualityTable: Sendable {
   ///   - beta: nil for min-norm interpolation (Y must be realizable), else β ≥ 0.
   ///   - trainRestarts: 0 for no training, else the number of seeded restarts per row.
   /// - Throws: `DeepLinearError` (depth < 1, β < 0, not realizable in min-norm mode, …).
-  public static func compute(data: DeepLinearData, depths: [Int], beta: Double?, trainRestarts: Int = 0, seed: UInt64 = 0)
-    throws(DeepLinearError) -> LinearDualityTable
-  {
+  ///   - progress: called before each row with its depth and architecture (for progress lines on long runs).
+  public static func compute(
+    data: DeepLinearData, depths: [Int], beta: Double?, trainRestarts: Int = 0, seed: UInt64 = 0,
+    progress: ((Int, LinearArchitecture) -> Void)? = nil
+  ) throws(DeepLinearError) -> LinearDualityTable {
     guard !depths.isEmpty else { throw .invalidParameter("no depth given: pass e.g. --depth 2,3,4,5") }
     for L in depths where L < 1 { throw .invalidDepth(L, minimum: 1) }
     if let beta { guard beta >= 0, beta.isFinite else { throw .invalidBeta(beta) } } else { try data.requireRealizable() }
@@ -52,6 +54,7 @@ public struct LinearDualityTable: Sendable {
     for L in depths {
       for arch in LinearArchitecture.allCases {
         if arch == .parallel && L < 2 { continue }
+        progress?(L, arch)
         var row: Row
         switch (arch, beta) {
         case (.standard, .none):
@@ -60,8 +63,9 @@ public struct LinearDualityTable: Sendable {
         case (.standard, .some(let b)):
           let p = try StandardDeepLinearRegularized(data: data, depth: L, beta: b)
           let primal = try p.primal()
-          let dual = try p.dual()
-          row = Row(depth: L, architecture: arch, primal: primal.value, dual: dual.value, gap: primal.value - dual.value,
+          // D_reg ≤ P_reg ≤ the attained primal value: a dual search value above it is not D_reg.
+          let dual = Swift.min(try p.dual().value, primal.value)
+          row = Row(depth: L, architecture: arch, primal: primal.value, dual: dual, gap: primal.value - dual,
                     trained: nil, primalCertified: primal.closedForm || L <= 2)
         case (.parallel, let b):
           let s = try ParallelDeepLinearProgram(data: data, depth: L, beta: b).solve()
@@ -73,6 +77,9 @@ public struct LinearDualityTable: Sendable {
           let out = try t.train(using: &g)
           row.trained = out.best
           row.trainedConverged = out.best == nil ? nil : out.converged
+        }
+        guard row.primal.isFinite && row.dual.isFinite else {
+          throw .invalidParameter("depth \(L) \(arch.rawValue): the objective overflows double precision; rescale X and Y (and β with them)")
         }
         rows.append(row)
       }
@@ -123,7 +130,7 @@ public struct LinearDualityTable: Sendable {
       out += f(r.primal) + f(r.dual) + f(r.gap) + f(r.trained, mark: r.trainedConverged == false) + "\n"
     }
     if rows.contains(where: { !$0.primalCertified }) {
-      out += "* primal = best value found by proximal gradient (no closed form for this X); the dual is a certified lower bound.\n"
+      out += "* primal = best value found by proximal gradient (no closed form for this X); the dual is D_reg (§1.5, ≤ P_reg) as found by a search over λ, at most the primal.\n"
     }
     if rows.contains(where: { $0.trainedConverged == false }) {
       out += "† training did not reach its stopping tolerance; value is an upper bound.\n"

@@ -57,17 +57,33 @@ public struct NuclearNormRegression: Sendable {
         self.init(w: w, primal: p, dual: d, certificate: cert, iterations: 0, stopReason: .converged, closedForm: true)
         return
       }
+      let xty = Matrix.product(x, y, transA: .transpose)
+      if try xty.spectralNorm() <= lambda {
+        // 0 ∈ ∂ at W = 0 (‖XᵀY‖₂ ≤ λ; X = 0 included): W* = 0, Λ = Y is dual feasible, P = D = ½‖Y‖².
+        let half = 0.5 * y.dot(y)
+        self.init(w: Matrix(rows: x.columns, columns: y.columns), primal: half, dual: half, certificate: y,
+                  iterations: 0, stopReason: .converged, closedForm: true)
+        return
+      }
       let lip = try x.spectralNorm()
       let eta = 1 / (lip * lip)
+      guard eta.isFinite, eta > 0, gram.isFinite, xty.isFinite else {
+        throw DeepLinearError.invalidParameter("‖X‖₂ = \(lip) is outside what double precision can square; rescale X (and β with it)")
+      }
+      // The least-squares value is a floor for every λ (the penalty is ≥ 0): a valid bound where the scaled
+      // residual certificate is swamped by rounding (‖X‖‖Y‖ ≫ λ).
+      let ls = try LeastSquares(x, y)
+      let lsResidual = y - Matrix.product(x, ls.solution)
+      let lsFloor = NuclearNormRegression.dualValue(lsResidual, y)
       var w = start ?? Matrix(rows: x.columns, columns: y.columns)
       var wPrev = w
       var z = w
       var tk = 1.0
       var fPrev = Double.infinity
-      var best = (p: Double.infinity, d: -Double.infinity, w: w, cert: y)
+      var best = (p: Double.infinity, d: lsFloor, w: w, cert: lsResidual)
       var reason = StopReason.maxIterations
       var it = 0
-      let xty = Matrix.product(x, y, transA: .transpose)
+      var bestGap = (value: Double.infinity, iteration: 0)
       var grad = Matrix(rows: x.columns, columns: y.columns)
       while it < maxIterations {
         it += 1
@@ -97,16 +113,27 @@ public struct NuclearNormRegression: Sendable {
           let (p, d, cert) = try NuclearNormRegression.evaluate(x: x, y: y, w: w, lambda: lambda)
           if p < best.p { best.p = p; best.w = w }
           if d > best.d { best.d = d; best.cert = cert }
-          if best.p - best.d <= tolerance * Swift.max(1, best.p) {
+          let gap = best.p - best.d
+          if gap <= tolerance * Swift.max(1, best.p) {
             reason = .converged
+            break
+          }
+          // No 0.1 % gain on the certified gap in 2000 iterations: rounding limits it.
+          if gap < 0.999 * bestGap.value { bestGap = (gap, it) } else if it - bestGap.iteration >= 2000 {
+            reason = .stalled
             break
           }
         }
       }
-      self.init(w: best.w, primal: best.p, dual: best.d, certificate: best.cert, iterations: it, stopReason: reason,
+      // A convex problem: a dual value above the attained primal is rounding.
+      self.init(w: best.w, primal: best.p, dual: Swift.min(best.d, best.p), certificate: best.cert, iterations: it, stopReason: reason,
                 closedForm: false)
+    } catch let e as DeepLinearError {
+      throw e
+    } catch let e as LinearAlgebraError {
+      throw .linearAlgebra(e)
     } catch {
-      throw .linearAlgebra(error)
+      throw .invalidParameter("\(error)")
     }
   }
 
