@@ -13,20 +13,12 @@
 /// The solve stops when the true certified relative gap is at most the tolerance.
 extension ConvexReLUProgram {
   func solveHinge(options: ConvexSolverOptions, warmStart: ConvexReLUSolution?) -> ConvexReLUSolution {
-    let clock = ContinuousClock()
-    let t0 = clock.now
-    func elapsed() -> Double {
-      let dur = clock.now - t0
-      return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
-    }
+    var loop = CertifiedLoop(options: options)
     let hinge = ConvexLoss.hinge
     var mu = 1.0
     var current = warmStart
     var best: ConvexReLUSolution? = nil
-    var bestUB = Double.infinity
-    var bestLB = -Double.infinity
     var iterations = 0, outer = 0
-    var stop = StopReason.maxIterations
     var violation = 0.0
     while true {
       var stage = options
@@ -52,32 +44,24 @@ extension ConvexReLUProgram {
       if model == .gatedReLU {
         let v = smooth.dualPoint(convexPrediction, targets)
         let cbar = ReLUCertificate.dualNormBound(v, data: data, patterns: patterns)
-        let scaled = hinge.bestDualScaling(v, targets, maxScale: cbar > 0 ? beta / cbar : .infinity)
-        lb = Swift.max(lb, ReLUCertificate.roundedDown(scaled.value, v: v, y: targets, scale: scaled.scale))
+        lb = Swift.max(lb, CertifiedLoop.dualBound(v: v, y: targets, loss: hinge, dualNormBound: cbar, beta: beta))
       }
       let feasible = model == .gatedReLU || sol.report.constraintViolation <= options.tolerance * Swift.max(1, maxAbsXU(sol))
-      if feasible && ub < bestUB {
-        bestUB = ub
+      if feasible && loop.offerUpper(ub) {
         best = sol
         violation = sol.report.constraintViolation
       }
-      bestLB = Swift.max(bestLB, lb)
-      let gap = ConvexSolverReport.relative(bestUB, bestLB)
-      if let progress = options.progress {
-        progress(ConvexSolverProgress(iteration: iterations, objective: bestUB, lowerBound: bestLB, relativeGap: gap, seconds: elapsed()))
-      }
-      if gap <= options.tolerance {
-        stop = .converged
+      loop.offerLower(lb)
+      if loop.checkpoint(iteration: iterations) { break }
+      if sol.report.stopReason == .diverged {
+        loop.stopReason = .diverged
         break
       }
-      if sol.report.stopReason == .diverged { stop = .diverged; break }
       if iterations >= options.maxIterations || (model == .relu && outer >= options.maxOuterIterations) || mu < 1e-13 { break }
       mu *= 0.1
     }
     var out = best ?? current ?? solveStage(loss: SolverLoss(.hinge, smoothing: mu), options: options, warmStart: nil)
-    out.report = ConvexSolverReport(
-      iterations: iterations, outerIterations: outer, seconds: elapsed(), stopReason: stop, objective: bestUB,
-      lowerBound: bestLB, constraintViolation: violation)
+    out.report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation)
     return out
   }
 

@@ -92,23 +92,15 @@ public struct NuclearGatedReLUProgram: Sendable {
     for i in 0..<p {
       do { cbar = Swift.max(cbar, try g.columns((i * k)..<((i + 1) * k)).spectralNorm()) } catch { throw .wrap(error) }
     }
-    let yl = targets.dot(lambda), ll = lambda.dot(lambda)
-    let maxScale = cbar > 0 ? beta / cbar : Double.infinity
-    guard ll > 0 else { return 0 }
-    let s = Swift.min(Swift.max(yl / ll, 0), maxScale)
-    return s * yl - 0.5 * s * s * ll
+    // The squared loss's dual at s·Λ, entrywise: s⟨Y, Λ⟩ − (s²/2)‖Λ‖², best s ∈ [0, β/c̄], with its rounding guard.
+    return CertifiedLoop.dualBound(v: lambda.storage, y: targets.storage, loss: ConvexLoss.squared, dualNormBound: cbar, beta: beta)
   }
 
   /// Solves to a certified relative gap `options.tolerance` (or the iteration budget).
   /// - Returns: the blocks V (d×Pk) and the report (objective = upper bound, certified lower bound).
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions()) throws(ConvexReLUError) -> (blocks: Matrix, report: ConvexSolverReport) {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
-    let clock = ContinuousClock()
-    let t0 = clock.now
-    func elapsed() -> Double {
-      let dur = clock.now - t0
-      return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
-    }
+    var loop = CertifiedLoop(options: options)
     let n = data.rows, d = data.columns, k = self.k, p = patterns.count
     var v = Matrix(rows: d, columns: p * k)
     var vPrev = v, z = v
@@ -116,11 +108,8 @@ public struct NuclearGatedReLUProgram: Sendable {
     var grad = Matrix(rows: d, columns: p * k)
     var eta = 1 / Swift.max(1e-300, 1.05 * operatorNormSquared())
     var mom = 1.0
-    var best = (ub: Double.infinity, lb: -Double.infinity)
     var bestV = v
     var iterations = 0
-    var stop = StopReason.maxIterations
-    var lastProgress = -Double.infinity
     func smooth(_ w: Matrix) -> (Double, Matrix) {
       let r = prediction(w) - targets
       return (0.5 * r.dot(r), r)
@@ -173,29 +162,21 @@ public struct NuclearGatedReLUProgram: Sendable {
         let r = yhat - targets
         let ub = 0.5 * r.dot(r) + beta * (try nuclearSum(v))
         let lb = try lowerBound(prediction: yhat)
-        if ub < best.ub {
-          best.ub = ub
-          bestV = v
-        }
-        best.lb = Swift.max(best.lb, lb)
-        let now = elapsed()
-        if let progress = options.progress, now - lastProgress >= options.progressInterval {
-          lastProgress = now
-          progress(ConvexSolverProgress(iteration: iterations, objective: best.ub, lowerBound: best.lb, relativeGap: ConvexSolverReport.relative(best.ub, best.lb), seconds: now))
-        }
-        if !ub.isFinite { stop = .diverged; break }
-        if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance {
-          stop = .converged
+        if loop.offerUpper(ub) { bestV = v }
+        loop.offerLower(lb)
+        if !ub.isFinite {
+          loop.stopReason = .diverged
           break
         }
+        if loop.checkpoint(iteration: iterations) { break }
       }
     }
-    if !best.ub.isFinite { bestV = v; best.ub = try objective(v); best.lb = Swift.max(best.lb, try lowerBound(prediction: prediction(v))) }
-    var report = ConvexSolverReport(
-      iterations: iterations, outerIterations: 0, seconds: elapsed(), stopReason: stop, objective: best.ub, lowerBound: best.lb,
-      constraintViolation: 0)
-    report.enforceCertificate(tolerance: options.tolerance)
-    return (bestV, report)
+    if !loop.upper.isFinite {
+      bestV = v
+      _ = loop.offerUpper(try objective(v))
+      loop.offerLower(try lowerBound(prediction: prediction(v)))
+    }
+    return (bestV, loop.report(iterations: iterations, outerIterations: 0, constraintViolation: 0))
   }
 
   /// ‖A‖² for A: V ↦ Σ D_i X V_i (acts on each output column alike), by power iteration.

@@ -53,12 +53,7 @@ struct ConeADMMSolver {
   func solve(
     start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int]
   ) -> GroupLassoSolver.Result {
-    let clock = ContinuousClock()
-    let t0 = clock.now
-    func elapsed() -> Double {
-      let dur = clock.now - t0
-      return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
-    }
+    var loop = CertifiedLoop(options: options)
     let x = base.x, masks = base.masks, signs = base.signs, y = base.y, loss = base.loss.kind, beta = base.beta
     let B = blocks, n = self.n, d = self.d, total = n * B
     let P = B / 2
@@ -108,9 +103,6 @@ struct ConeADMMSolver {
     }
 
     var iterations = 0
-    var stop = StopReason.maxIterations
-    var best = (ub: Double.infinity, lb: -Double.infinity)
-    var lastProgress = -Double.infinity
     var rhoUpdates = 0
     var checks = 0
 
@@ -151,9 +143,7 @@ struct ConeADMMSolver {
       }
       var cbar = 0.0
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
-      let v = lossGrad.map { -$0 }
-      let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
-      let lb = ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale)
+      let lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
 
       // Upper bound: the ReLU network of Z.
       xz.gemm(x, z)
@@ -321,22 +311,21 @@ struct ConeADMMSolver {
       }
       iterations += 1
       if !rp.isFinite || !rd.isFinite {
-        stop = .diverged
+        loop.stopReason = .diverged
         break
       }
       if iterations % checkEvery == 0 || iterations == options.maxIterations {
         checks += 1
-        let nearly = ConvexSolverReport.relative(best.ub, best.lb) <= 100 * options.tolerance
+        let nearly = loop.relativeGap <= 100 * options.tolerance
         let c = certify(polish: nearly && checks % 5 == 0)
-        if c.lb > best.lb { best.lb = c.lb }
-        if c.feasible && c.ub < best.ub {
-          best.ub = c.ub
+        loop.offerLower(c.lb)
+        if c.feasible && loop.offerUpper(c.ub) {
           let src = c.repaired ? repairBuffer : z
           keepBest(src)
         }
         // Polish when the bounds are close — using the current network's value even if it is not yet feasible.
-        let gapNow = ConvexSolverReport.relative(best.ub, best.lb)
-        let gapCandidate = ConvexSolverReport.relative(c.ub, best.lb)
+        let gapNow = loop.relativeGap
+        let gapCandidate = ConvexSolverReport.relative(c.ub, loop.lower)
         if gapNow > options.tolerance && Swift.min(gapNow, abs(gapCandidate)) <= admmPolishThreshold && iterations >= nextPolish {
           nextPolish = iterations + polishInterval
           polishInterval *= 2
@@ -344,12 +333,11 @@ struct ConeADMMSolver {
           let gammaADMM = admmMultipliers()
           if let cand = ActiveSetPolish(solver: self).run(z: z, a: a, gammaOther: gammaADMM) {
             let pc = certify(polish: true, candidate: cand)
-            if pc.lb > best.lb { best.lb = pc.lb }
-            if pc.feasible && pc.ub < best.ub {
-              best.ub = pc.ub
+            loop.offerLower(pc.lb)
+            if pc.feasible && loop.offerUpper(pc.ub) {
               let src = pc.repaired ? repairBuffer : cand.u
               keepBest(src)
-              if ConvexSolverReport.relative(best.ub, best.lb) > options.tolerance {
+              if !loop.isCertified {
                 // Restart ADMM at the polished point and its multipliers (valid from any start; near a solution it
                 // needs far fewer iterations): Z = U = candidate, A = XU on the cone, ρωΜ = −T, ρΛ = XᵀT (= grad).
                 restart(from: src, t: cand.t)
@@ -357,13 +345,7 @@ struct ConeADMMSolver {
             }
           }
         }
-        let now = elapsed()
-        if let progress = options.progress, now - lastProgress >= options.progressInterval {
-          lastProgress = now
-          progress(ConvexSolverProgress(iteration: iterations, objective: best.ub, lowerBound: best.lb, relativeGap: ConvexSolverReport.relative(best.ub, best.lb), seconds: now))
-        }
-        if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance {
-          stop = .converged
+        if loop.checkpoint(iteration: iterations) {
           break mainLoop
         }
       }
@@ -383,24 +365,18 @@ struct ConeADMMSolver {
     }
     // Final certificate with polishing; return the best feasible point seen.
     let final = certify(polish: true)
-    if final.lb > best.lb { best.lb = final.lb }
-    if final.feasible && final.ub < best.ub {
-      best.ub = final.ub
+    loop.offerLower(final.lb)
+    if final.feasible && loop.offerUpper(final.ub) {
       let src = final.repaired ? repairBuffer : z
       keepBest(src)
     }
-    if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance { stop = .converged }
-    var outZ = z
-    var objective = final.ub
-    if best.ub.isFinite {
-      outZ = bestZ
-      objective = best.ub
-    }
+    if loop.isCertified { loop.stopReason = .converged }
+    // Without any point of the program, the last iterate (repaired by the program's verification).
+    let outZ = loop.upper.isFinite ? bestZ : z
+    let report = loop.report(
+      iterations: iterations, outerIterations: rhoUpdates, constraintViolation: base.coneViolation(of: outZ),
+      objective: loop.upper.isFinite ? nil : final.ub)
     let gamma = admmMultipliers()
-    let violation = base.coneViolation(of: outZ)
-    let report = ConvexSolverReport(
-      iterations: iterations, outerIterations: rhoUpdates, seconds: elapsed(), stopReason: stop,
-      objective: objective, lowerBound: best.lb, constraintViolation: violation)
     return GroupLassoSolver.Result(u: outZ, multipliers: gamma, penalty: rho, report: report)
   }
 

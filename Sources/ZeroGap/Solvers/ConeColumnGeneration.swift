@@ -39,12 +39,7 @@ struct ConeColumnGeneration {
   }
 
   func solve(start: Matrix?, options: ConvexSolverOptions) -> GroupLassoSolver.Result {
-    let clock = ContinuousClock()
-    let t0 = clock.now
-    func elapsed() -> Double {
-      let dur = clock.now - t0
-      return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
-    }
+    var loop = CertifiedLoop(options: options)
     let x = base.x, masks = base.masks, y = base.y, beta = base.beta, loss = base.loss.kind
     let n = self.n, d = self.d, B = blocks
 
@@ -56,11 +51,8 @@ struct ConeColumnGeneration {
     var screen = Matrix(rows: d, columns: B)
     var yhat = [Double](repeating: 0, count: n)
     var lossGrad = [Double](repeating: 0, count: n)
-    var best = (ub: Double.infinity, lb: -Double.infinity)
     var bestV = Matrix(rows: d, columns: B)
     var rounds = 0
-    var stop = StopReason.maxIterations
-    var lastProgress = -Double.infinity
     let polishSolver = ConeADMMSolver(base: base, omega: 1)  // for its cone systems and the polish (no ADMM here)
     var polishedAt = -1
     var bestGap = (value: Double.infinity, round: 0)
@@ -88,11 +80,7 @@ struct ConeColumnGeneration {
         return
       }
       base.reluPredict(xv, into: &yhat)
-      let ub = loss.value(yhat, y) + beta * base.groupNormSum(v)
-      if ub < best.ub {
-        best.ub = ub
-        bestV = v
-      }
+      if loop.offerUpper(loss.value(yhat, y) + beta * base.groupNormSum(v)) { bestV = v }
     }
     /// Pricing at ∇ℓ = `lossGrad`: every block's cone maximum, screened by ‖Xᵀ(σ_b D_b v + S_b λ_b)‖ with the last λ
     /// (one GEMM) and solved by warm NNLS where the screen exceeds β. Returns c̄ ≥ c(v) and the maximisers of the
@@ -122,9 +110,7 @@ struct ConeColumnGeneration {
     }
     /// Raises the lower bound with the dual point v = −∇ℓ scaled into {c(v) ≤ β} (§3.5).
     func considerLower(_ lossGrad: [Double], cbar: Double) {
-      let v = lossGrad.map { -$0 }
-      let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
-      best.lb = Swift.max(best.lb, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale))
+      loop.offerDual(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
     }
     /// ∇ℓ at the prediction ŷ into `lossGrad`.
     func gradient(at yhat: [Double], into g: inout [Double]) {
@@ -164,8 +150,7 @@ struct ConeColumnGeneration {
       let priced = price(lossGrad)
       considerLower(lossGrad, cbar: priced.cbar)
       if atoms.count > 0 { considerUpper(merged()) }
-      var gap = ConvexSolverReport.relative(best.ub, best.lb)
-      if gap > options.tolerance && gap <= 0.2 && atoms.count > 0 && rounds - polishedAt >= 5 {
+      if loop.relativeGap > options.tolerance && loop.relativeGap <= 0.2 && atoms.count > 0 && rounds - polishedAt >= 5 {
         polishedAt = rounds
         let vm = merged()
         var a = Matrix.product(x, vm)
@@ -181,32 +166,24 @@ struct ConeColumnGeneration {
         if let cand = ActiveSetPolish(solver: polishSolver).run(z: vm, a: a, gammaOther: lambdas) {
           considerUpper(cand.u)
           considerLower(cand.lossGrad, cbar: price(cand.lossGrad).cbar)
-          gap = ConvexSolverReport.relative(best.ub, best.lb)
         }
       }
-      let now = elapsed()
-      if let progress = options.progress, now - lastProgress >= options.progressInterval {
-        lastProgress = now
-        progress(ConvexSolverProgress(iteration: rounds, objective: best.ub, lowerBound: best.lb, relativeGap: gap, seconds: now))
-      }
-      if gap <= options.tolerance {
-        stop = .converged
-        break
-      }
+      if loop.checkpoint(iteration: rounds) { break }
+      let gap = loop.relativeGap
       // No cone maximum above β(1 + tol/10) but the gap still open (rounding limits what the master can do), or
       // no better gap in 50 rounds: stalled.
       if gap < bestGap.value {
         bestGap = (gap, rounds)
       }
       if priced.atoms.isEmpty || rounds - bestGap.round >= 50 {
-        stop = .stalled
+        loop.stopReason = .stalled
         break
       }
       // Master: append atoms (Gram incrementally), solve warm, prune atoms unused for three rounds.
       let m0 = atoms.count
       let room = AtomSet.capacity(budget: options.memoryBudget, n: n, d: d) - m0
       guard room > 0 else {
-        stop = .memoryLimit
+        loop.stopReason = .memoryLimit
         break
       }
       let newAtoms = Array(priced.atoms.prefix(room))
@@ -225,10 +202,7 @@ struct ConeColumnGeneration {
         coef = keep.map { coef[$0] }
       }
     }
-    let violation = base.coneViolation(of: bestV)
-    let report = ConvexSolverReport(
-      iterations: rounds, outerIterations: atoms.count, seconds: elapsed(), stopReason: stop,
-      objective: best.ub, lowerBound: best.lb, constraintViolation: violation)
+    let report = loop.report(iterations: rounds, outerIterations: atoms.count, constraintViolation: base.coneViolation(of: bestV))
     // λ per block are cone multipliers of the pricing problems (a warm start for the ADMM's γ as well).
     return GroupLassoSolver.Result(u: bestV, multipliers: lambdas, penalty: 1, report: report)
   }

@@ -169,12 +169,7 @@ struct GroupLassoSolver {
 
   /// Solves from `start` (d×B, zero if nil) and `multipliers` (n×B, zero if nil).
   func solve(start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions) -> Result {
-    let clock = ContinuousClock()
-    let t0 = clock.now
-    func elapsed() -> Double {
-      let dur = clock.now - t0
-      return Double(dur.components.seconds) + Double(dur.components.attoseconds) * 1e-18
-    }
+    var loop = CertifiedLoop(options: options)
     let B = blocks, n = self.n, d = self.d
     var u = start ?? Matrix(rows: d, columns: B)
     var uPrev = u, uNew = u, z = u, grad = Matrix(rows: d, columns: B)
@@ -194,9 +189,6 @@ struct GroupLassoSolver {
 
     var iterations = 0
     var outer = 0
-    var lastProgress = -Double.infinity
-    var best = (ub: Double.infinity, lb: -Double.infinity)
-    var stop = StopReason.maxIterations
     var violation = 0.0
     var bestU = u
     var mismatch = 0.0
@@ -251,10 +243,7 @@ struct GroupLassoSolver {
       }
       var cbar = 0.0
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
-      let v = lossGrad.map { -$0 }
-      let maxScale = cbar > 0 ? beta / cbar : Double.infinity
-      let scaled = loss.bestDualScaling(v, y, maxScale: maxScale)
-      let lb = ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale)
+      let lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
       // Upper bound: the recovered network's objective (true ReLU for C-ReLU, so it is attained even if the
       // iterate is slightly infeasible); for C-GReLU the gated network's objective equals the convex one.
       if constrained { reluPredict(xu, into: &yhat) }
@@ -271,21 +260,16 @@ struct GroupLassoSolver {
     /// within the tolerance; copies without allocating unless it repairs.
     func considerUpper(_ ub: Double) {
       guard constrained && !ConeRepair.isFeasible(xu: xu, masks: masks) else {
-        if ub < best.ub {
-          best.ub = ub
+        if loop.offerUpper(ub) {
           u.withUnsafeBufferPointer { src in bestU.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
         }
         return
       }
-      guard let cones, mismatch <= options.tolerance, ub < best.ub else { return }
+      guard let cones, mismatch <= options.tolerance, ub < loop.upper else { return }
       var candidate = u, xc = xu, yc = yhat
       cones.repair(&candidate, xu: &xc)
       reluPredict(xc, into: &yc)
-      let repaired = loss.value(yc, y) + beta * groupNormSum(candidate)
-      if repaired < best.ub {
-        best.ub = repaired
-        bestU = candidate
-      }
+      if loop.offerUpper(loss.value(yc, y) + beta * groupNormSum(candidate)) { bestU = candidate }
     }
     func violationScale() -> Double {
       xu.withUnsafeBufferPointer { a in
@@ -316,7 +300,7 @@ struct GroupLassoSolver {
       var innerConverged = false
       while true {
         if iterations >= options.maxIterations {
-          stop = .maxIterations
+          loop.stopReason = .maxIterations
           break outerLoop
         }
         // Gradient at Z.
@@ -338,7 +322,7 @@ struct GroupLassoSolver {
           backtracks += 1
         }
         if !fNew.isFinite {
-          stop = .diverged
+          loop.stopReason = .diverged
           break outerLoop
         }
         iterations += 1
@@ -364,19 +348,11 @@ struct GroupLassoSolver {
         let innerDone = constrained && mapNorm / eta <= innerTol
         if iterations % Swift.max(1, options.checkEvery) == 0 || innerDone {
           checks += 1
-          let nearlyDone = ConvexSolverReport.relative(best.ub, best.lb) <= 100 * options.tolerance
+          let nearlyDone = loop.relativeGap <= 100 * options.tolerance
           let (ub, lb) = certify(polish: innerDone || (nearlyDone && checks % 5 == 0))
-          if lb > best.lb { best.lb = lb }
+          loop.offerLower(lb)
           considerUpper(ub)
-          let now = elapsed()
-          if let progress = options.progress, now - lastProgress >= options.progressInterval {
-            lastProgress = now
-            progress(ConvexSolverProgress(iteration: iterations, objective: best.ub, lowerBound: best.lb, relativeGap: ConvexSolverReport.relative(best.ub, best.lb), seconds: now))
-          }
-          if ConvexSolverReport.relative(best.ub, best.lb) <= options.tolerance {
-            stop = .converged
-            break outerLoop
-          }
+          if loop.checkpoint(iteration: iterations) { break outerLoop }
         }
         if innerDone { innerConverged = true }
         if innerDone || (constrained && inner >= alInnerCap) { break }
@@ -395,23 +371,21 @@ struct GroupLassoSolver {
       if innerConverged && violation > alDecrease * previousViolation && violation > 1e-10 * violationScale() { delta = Swift.min(delta * alGrowth, 1e12) }
       previousViolation = violation
       if outer >= options.maxOuterIterations {
-        stop = .maxIterations
+        loop.stopReason = .maxIterations
         break
       }
     }
     var (ub, lb) = certify(polish: true)
     considerUpper(ub)
-    if best.ub.isFinite {
+    if loop.upper.isFinite {
       // Return the best network seen (a point of the program).
       swap(&u, &bestU)
       xu.gemm(x, u)
       (ub, lb) = certify(polish: true)
     }
     violation = maxViolation()
-    lb = Swift.max(lb, best.lb)
-    let report = ConvexSolverReport(
-      iterations: iterations, outerIterations: outer, seconds: elapsed(), stopReason: stop, objective: ub,
-      lowerBound: lb, constraintViolation: violation)
+    loop.offerLower(lb)
+    let report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
     return Result(u: u, multipliers: gamma, penalty: delta, report: report)
   }
 
