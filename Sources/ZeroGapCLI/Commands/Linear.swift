@@ -113,8 +113,3 @@ func loadMatrix(_ path: String) throws -> Matrix {
     throw LinearCommandError(message: error.description)
   }
 }
-
-/// Writes a line to standard error.
-func printError(_ s: String) {
-  FileHandle.standardError.write(Data((s + "\n").utf8))
-}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import ZeroGap
+
+extension ZeroGapCommand {
+  /// `zerogap certify`: objective, dual lower bound and gap of any two-layer ReLU network.
+  struct Certify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Certify how far a two-layer ReLU network is from the global optimum (MATH.md §3.5).",
+      discussion: """
+        The network is a model file (--model) or two .npy files: --w1 (d×m first layer) and --w2 (m×1 output \
+        weights), acting on the raw features. Reports the network's objective (upper bound), a valid dual lower \
+        bound and what it covers: global (exact for d = 2, or all patterns with --enumerate) or crude.
+        """
+    )
+    @Option(help: "A model file written by `zerogap fit`.") var model: String?
+    @Option(help: "First-layer weights W1 (.npy, d×m).") var w1: String?
+    @Option(help: "Output weights W2 (.npy, m×1).") var w2: String?
+    @OptionGroup var source: ReLUDataOptions
+    @Option(parsing: .unconditional, help: "Regularisation β (default: the model file's).") var beta: Double?
+    @Option(help: "Loss for --w1/--w2 networks: squared, logistic or hinge.") var loss: ConvexLoss = .squared
+    @Flag(help: "Enumerate all patterns for a global bound (small data only).") var enumerate = false
+    @Flag(help: "Print machine-readable JSON.") var json = false
+
+    func validate() throws {
+      guard (model != nil) != (w1 != nil || w2 != nil) else { throw ValidationError("give either --model FILE or both --w1 W1.npy and --w2 W2.npy") }
+      if model == nil { guard w1 != nil && w2 != nil else { throw ValidationError("--w1 and --w2 go together") } }
+      if model == nil { guard beta != nil else { throw ValidationError("--beta is required with --w1/--w2") } }
+      if let b = beta { guard b > 0, b.isFinite else { throw ValidationError("--beta must be > 0 (got \(b))") } }
+    }
+
+    func run() throws {
+      let cert: ReLUCertificate
+      if let m = model {
+        let est = try ConvexReLUEstimator.load(from: m)
+        guard let f = est.fitted else { return }
+        if f.network.gates != nil {
+          throw CommandFailure("\(m) is a gated-ReLU model: its certificate is the one `fit` reported (objective \(formatNumber(f.report.objective)), lower bound \(formatNumber(f.report.lowerBound)), scope \(f.boundScope.rawValue), in the model file's \"solver\" entry); certify applies to ReLU models (fit --model relu) and to --w1/--w2 networks")
+        }
+        if f.network.outputDimension > 1 {
+          throw CommandFailure("\(m) has \(f.network.outputDimension) outputs; certificates are implemented for one output (MATH.md §3.5) — fit and certify one target column at a time")
+        }
+        let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
+        guard let yl = yRaw else { throw ValidationError("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
+        var e = est
+        if let b = beta { e.configuration.beta = b }
+        cert = try e.certificate(x, yl, enumerate: enumerate)
+      } else if let p1 = w1, let p2 = w2, let b = beta {
+        let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
+        let (x, yRaw) = try source.load(featureCount: net.inputDimension)
+        guard let yl = yRaw else { throw ValidationError("certify needs targets (--target / --targets)") }
+        let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
+        cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: loss, quiet: json), beta: b, loss: loss, patterns: pats)
+      } else {
+        return
+      }
+      guard cert.objective.isFinite && cert.lowerBound.isFinite else {
+        throw CommandFailure("the network's objective or its bound overflows double precision (objective \(cert.objective)); the weights or the data are too large — rescale them")
+      }
+      if json {
+        print(JSON.object([
+          ("objective", .number(cert.objective)), ("lower_bound", .number(cert.lowerBound)), ("gap", .number(cert.gap)),
+          ("relative_gap", .number(cert.relativeGap)), ("bound_scope", .string(cert.scope.rawValue)),
+          ("dual_norm_bound", .number(cert.dualNormBound)), ("dual_scale", .number(cert.dualScale)),
+        ]).serialized())
+      } else {
+        print("objective    \(formatNumber(cert.objective))   (the network's value: an upper bound)")
+        print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on every two-layer ReLU network of any width)")
+        if cert.scope == .crude {
+          print("             (crude: ‖X‖₂‖v‖₂ of MATH.md §3.5.3, valid but loose; --enumerate gives the exact global bound on small data)")
+        }
+        print("gap          \(formatScientific(cert.gap))   relative \(formatScientific(cert.relativeGap))")
+      }
+    }
+  }
+}

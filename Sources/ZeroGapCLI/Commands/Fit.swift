@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import ZeroGap
+
+extension ZeroGapCommand {
+  /// `zerogap fit`: a two-layer ReLU network trained to a certified optimum through its convex program.
+  struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train a two-layer ReLU network to a certified global optimum (convex program, MATH.md §3).",
+      discussion: """
+        Solves the convex program over sampled (--patterns N, default 100), given (--gates G.npy, d×P) or all \
+        (--enumerate) activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary \
+        network and writes it to --output. The objective is the unnormalised (1/2)‖ŷ − y‖² + β·Σ group norms \
+        (MATH.md §0; Σ log(1 + e^(−yŷ)) or Σ (1 − yŷ)_+ for the logistic and hinge losses). The hinge loss is \
+        solved by Huber smoothing under continuation and reports the true hinge objective and dual bound. \
+        Features are standardised and a ones column (a regularised bias) is appended unless --no-standardize / \
+        --no-bias. A progress line (iteration, objective, certified gap, time) goes to stderr on long solves, \
+        never with --json. bound_scope says what the lower bound covers (MATH.md §3.5): "sampled" — the program \
+        over these patterns, i.e. ReLU networks whose neurons use only these patterns (--model relu) or gated \
+        networks with these gates (--model gated-relu); "global" (--enumerate) — every network of the model \
+        class, of any width. For --model relu over sampled patterns the fit also reports a global bound on every \
+        two-layer ReLU network (exact for one feature + bias, otherwise the crude bound of §3.5.3). \
+        The model file records the data's column names; predict and certify pick the same columns of a CSV file \
+        by name.
+
+        Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
+        (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \
+        is still written, with its gap; 1 — an error (bad data, an unwritable --output, a diverged solve: no model \
+        written); 64 — invalid options. --output is checked before the solve: it must not be an input file, a \
+        symbolic link or a non-regular file, and its directory must exist.
+        """
+    )
+    @OptionGroup var source: ReLUDataOptions
+    @Option(help: "relu (exact, cone-constrained) or gated-relu (unconstrained relaxation).") var model: ConvexReLUModel = .relu
+    @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: ConvexLoss = .squared
+    @Option(parsing: .unconditional, help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
+    @Option(parsing: .unconditional, help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
+    @Option(help: "Gates as a d×P .npy matrix (one gate per column).") var gates: String?
+    @Flag(help: "Enumerate every activation pattern (exact; small data only).") var enumerate = false
+    @Option(help: "Seed for the sampled gates.") var seed: UInt64 = 0
+    @Flag(help: "Do not append a (regularised) bias column.") var noBias = false
+    @Flag(help: "Add an unpenalised output bias b to ŷ (squared loss only; minimised exactly, dual gains 1ᵀv = 0).") var unregularizedBias = false
+    @Flag(help: "Do not standardise the features.") var noStandardize = false
+    @Option(help: "Where to write the model file (JSON). An existing file is kept unless --force is given.") var output: String?
+    @Flag(help: "Replace the --output file if it already exists.") var force = false
+    @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
+    @OptionGroup var solver: SolverOptions
+
+    /// Every input file, for the output-file checks.
+    var inputFiles: [(option: String, path: String)] { source.inputFiles + (gates.map { [("--gates", $0)] } ?? []) }
+
+    func validate() throws {
+      if let output {
+        // Before any work: the model file must be writable and must not replace an input or a non-regular file.
+        do { try OutputFile.check(output, overwrite: force, inputs: inputFiles) } catch { throw ValidationError(error.description) }
+      }
+      guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
+      let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
+      guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
+      if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
+      if unregularizedBias && loss != .squared {
+        throw ValidationError("--unregularized-bias is implemented for --loss squared only (got \(loss)); the default regularised bias column works with every loss")
+      }
+    }
+
+    func run() throws {
+      let (x, yMatrix, names) = try source.loadMatrix()
+      guard let yAll = yMatrix else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
+      let y = yAll.columns == 1 ? yAll.column(0) : []
+      var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
+      if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
+      if enumerate { patternSource = .enumerate }
+      let quiet = json
+      if enumerate && !quiet { FileHandle.standardError.write(Data("enumerating every activation pattern (exact)…\n".utf8)) }
+      var est = ConvexReLUEstimator(configuration: .init(
+        model: model, loss: loss, beta: beta, patterns: patternSource, standardize: !noStandardize, bias: !noBias,
+        solver: solver.convexSolverOptions(quiet: quiet), unregularizedBias: unregularizedBias))
+      if yAll.columns > 1 { try est.fit(data: x, targetMatrix: yAll) } else { try est.fit(data: x, targets: y) }
+      if let names { try est.recordColumns(names) }
+      if let out = output { try est.save(to: out, overwrite: force, inputs: inputFiles) }
+      guard let f = est.fitted else { return }
+      guard f.report.objective.isFinite && f.report.lowerBound.isFinite else {
+        throw CommandFailure("the solve did not reach a finite objective and bound (stop reason \(f.report.stopReason.rawValue)); try a larger --beta, standardised features or another loss")
+      }
+      if json {
+        print(try est.summaryJSON().serialized())
+      } else {
+        print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
+        if yAll.columns > 1 {
+          print("outputs      \(yAll.columns): objective = Σ of per-output programs (one network per output, MATH.md §3.9)")
+          print("lower bound  \(formatNumber(f.report.lowerBound))   (nuclear-norm gated program over the \(f.boundScope == .global ? "complete" : "sampled") patterns)")
+        } else {
+          let covers: String
+          switch (f.boundScope, est.configuration.model) {
+          case (.global, .relu): covers = "global: no two-layer ReLU network does better"
+          case (.global, _): covers = "global: no gated-ReLU network does better"
+          case (_, .relu): covers = "sampled: no ReLU network whose neurons use only these patterns does better"
+          default: covers = "sampled: no gated-ReLU network with these gates does better"
+          }
+          print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
+        }
+        print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
+        if f.report.gap < 0 {
+          print("             (negative: the network leaves the sampled patterns and beats every network restricted to them)")
+        }
+        if let g = f.globalCertificate {
+          print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
+        }
+        if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }
+        print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
+        let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
+        print("train score  \(formatNumber(trainScore)) (\(loss == .squared ? "R²" : "accuracy"))")
+        if let out = output {
+          print("model        written to \(out)")
+        } else {
+          print("model        not saved (give --output FILE to use it with predict and certify)")
+        }
+      }
+      if !f.report.isCertified(tolerance: solver.tol) {
+        let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
+        printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
+        throw ZeroGapExit.notCertified
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import ZeroGap
+
+extension ZeroGapCommand {
+  /// `zerogap predict`: predictions of a saved model.
+  struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Predict with a model file written by `zerogap fit`.",
+      discussion: """
+        Output on stdout: one line per sample of --data, in order, no header.
+
+        Squared loss: the prediction ŷ (k comma-separated values for a model fitted on k target columns).
+
+        Logistic or hinge loss: label,score. The score is the network output ŷ; the label is the predicted \
+        class: the model's positive class where score ≥ 0, its negative class otherwise, in the labels the model \
+        was fitted on (e.g. 0/1; `fit` records them in the model file). For the logistic loss, \
+        P(positive class) = 1/(1 + exp(−score)).
+
+        When --data also holds the targets (a CSV with one more column than the model's features, --target, or \
+        --targets), R² (squared loss) or accuracy (fraction of labels predicted right) goes to stderr.
+
+        --json prints one object instead: "predictions" (ŷ, or the labels for classification), "scores" (ŷ) and \
+        "classes" ([negative, positive]) for classification, and "r2" or "accuracy" when targets are present.
+        """)
+    @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String
+    @OptionGroup var source: ReLUDataOptions
+    @Flag(help: "Print machine-readable JSON (see the description above).") var json = false
+
+    func run() throws {
+      let est = try ConvexReLUEstimator.load(from: model)
+      guard let f = est.fitted else { return }
+      if f.network.outputDimension > 1 { return try predictVector(est) }
+      let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
+      let scores = try est.predict(x)
+      guard scores.allSatisfy(\.isFinite) else {
+        throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)")
+      }
+      let classification = est.configuration.loss != .squared
+      var score: Double? = nil
+      if let y = yRaw { score = try est.score(x, y) }
+      let scoreName = classification ? "accuracy" : "r2"
+      if classification {
+        let labels = try est.predictLabels(x)
+        let classes = f.classes ?? .signs
+        if json {
+          var pairs: [(String, JSON)] = [
+            ("predictions", .numbers(labels)), ("scores", .numbers(scores)),
+            ("classes", .numbers([classes.negative, classes.positive])),
+          ]
+          if let s = score { pairs.append((scoreName, .number(s))) }
+          print(JSON.object(pairs).serialized())
+        } else {
+          for (l, s) in zip(labels, scores) { print("\(shortNumber(l)),\(String(describing: s))") }
+        }
+      } else if json {
+        var pairs: [(String, JSON)] = [("predictions", .numbers(scores))]
+        if let s = score { pairs.append((scoreName, .number(s))) }
+        print(JSON.object(pairs).serialized())
+      } else {
+        scores.forEach { print(String(describing: $0)) }
+      }
+      if !json, let s = score {
+        FileHandle.standardError.write(Data("\(classification ? "accuracy" : "R²") \(formatNumber(s))\n".utf8))
+      }
+    }
+  }
+}
+
+extension ZeroGapCommand.Predict {
+  /// Predictions of a k-output model: one row per sample (comma-separated), or JSON rows.
+  func predictVector(_ est: ConvexReLUEstimator) throws {
+    guard let f = est.fitted else { return }
+    let (x, yRaw, _) = try source.loadMatrix(featureCount: f.means.count, columns: f.columns)
+    let yhat = try est.predictOutputs(x)
+    guard yhat.isFinite else { throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)") }
+    var score: Double? = nil
+    if let y = yRaw, y.columns == yhat.columns { score = try est.score(x, targetMatrix: y) }
+    if json {
+      var pairs: [(String, JSON)] = [("predictions", .array(yhat.rowArrays.map { JSON.numbers($0) }))]
+      if let s = score { pairs.append(("r2", .number(s))) }
+      print(JSON.object(pairs).serialized())
+    } else {
+      for row in yhat.rowArrays { print(row.map { String(describing: $0) }.joined(separator: ",")) }
+      if let s = score { FileHandle.standardError.write(Data("R² \(formatNumber(s))\n".utf8)) }
+    }
+  }
+}
