@@ -131,10 +131,10 @@ import Testing
     let good = try String(contentsOfFile: model, encoding: .utf8)
     let nested = dir.appendingPathComponent("nested.json").path
     try (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).write(toFile: nested, atomically: true, encoding: .utf8)
-    Self.expectError(try runZerogap(["predict", "--model", nested, "--data", data]), status: 1, "nested more than 512 deep")
+    Self.expectError(try runZerogap(["predict", "--model", nested, "--data", data]), status: 1, "Too many nested arrays")
     for (name, text, fragment) in [
       ("v99.json", good.replacingOccurrences(of: "\"version\":1", with: "\"version\":99"), "model-file version 99"),
-      ("huge.json", good.replacingOccurrences(of: "\"beta\":1,", with: "\"beta\":1e999,"), "beyond the range of a Double"),
+      ("huge.json", good.replacingOccurrences(of: "\"beta\":1,", with: "\"beta\":1e999,"), "1e999 is not representable"),
     ] {
       #expect(text != good, "the fixture edit applied")
       let path = dir.appendingPathComponent(name).path

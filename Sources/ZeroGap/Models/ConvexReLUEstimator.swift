@@ -135,8 +135,7 @@ public struct ConvexReLUEstimator: Sendable {
     fitted = f
   }
 
-  /// The model-file format version this build writes and reads.
-  public static let modelFileVersion = 1
+
 
   public var configuration: Configuration
   public internal(set) var fitted: Fitted?
@@ -305,40 +304,22 @@ public struct ConvexReLUEstimator: Sendable {
     return .object(pairs)
   }
 
-  /// The model file: configuration, preprocessing, patterns' gates, weights and solver report (JSON).
-  public func modelJSON() throws -> JSON {
+  /// The model file (`ModelFile`): configuration, preprocessing, patterns' gates, weights and solver report.
+  public func modelFile() throws -> ModelFile {
     let f = try requireFitted()
-    func mat(_ m: Matrix) -> JSON { .array(m.rowArrays.map { JSON.numbers($0) }) }
-    return .object([
-      ("format", .string("zerogap-two-layer-relu")), ("version", .number(Double(Self.modelFileVersion))),
-      ("model", .string(configuration.model.rawValue)), ("loss", .string(configuration.loss.rawValue)),
-      ("beta", .number(configuration.beta)),
-      // [negative, positive]: the labels the program saw as −1 and +1 (classification only).
-      ("classes", f.classes.map { JSON.numbers([$0.negative, $0.positive]) } ?? .null),
-      ("columns", f.columns.map { c in
-        JSON.object([("features", .array(c.features.map(JSON.string))), ("targets", .array(c.targets.map(JSON.string)))])
-      } ?? .null),
-      ("preprocessing", .object([
-        ("standardize", .bool(configuration.standardize)), ("bias", .bool(configuration.bias)),
-        ("means", .numbers(f.means)), ("scales", .numbers(f.scales)),
-      ])),
-      ("patterns", .object([
-        ("origin", .string(f.patternOrigin.rawValue)), ("count", .number(Double(f.gates.columns))),
-        ("gates", mat(f.gates)),
-      ])),
-      ("network", .object([
-        ("first_layer", mat(f.network.firstLayer)), ("output_weights", mat(f.network.outputWeights)),
-        ("network_gates", f.network.gates.map(mat) ?? .null),
-        ("output_bias", f.network.outputBias.map { JSON.numbers($0) } ?? .null),
-      ])),
-      ("solver", .object([
-        ("objective", .number(f.report.objective)), ("lower_bound", .number(f.report.lowerBound)),
-        ("gap", .number(f.report.gap)), ("bound_scope", .string(f.boundScope.rawValue)),
-        ("iterations", .number(Double(f.report.iterations))), ("outer_iterations", .number(Double(f.report.outerIterations))),
-        ("seconds", .number(f.report.seconds)), ("stop_reason", .string(f.report.stopReason.rawValue)),
-        ("constraint_violation", .number(f.report.constraintViolation)), ("tolerance", .number(configuration.solver.tolerance)),
-      ])),
-    ])
+    return ModelFile(
+      format: ModelFile.formatName, version: ModelFile.currentVersion, model: configuration.model, loss: configuration.loss,
+      beta: configuration.beta, classes: f.classes.map { [$0.negative, $0.positive] },
+      columns: f.columns.map { ModelFile.Columns(features: $0.features, targets: $0.targets) },
+      preprocessing: .init(standardize: configuration.standardize, bias: configuration.bias, means: f.means, scales: f.scales),
+      patterns: .init(origin: f.patternOrigin, count: f.gates.columns, gates: f.gates.rowArrays),
+      network: .init(
+        firstLayer: f.network.firstLayer.rowArrays, outputWeights: f.network.outputWeights.rowArrays,
+        networkGates: f.network.gates?.rowArrays, outputBias: f.network.outputBias),
+      solver: .init(
+        objective: f.report.objective, lowerBound: f.report.lowerBound, gap: f.report.gap, boundScope: f.boundScope,
+        iterations: f.report.iterations, outerIterations: f.report.outerIterations, seconds: f.report.seconds,
+        stopReason: f.report.stopReason, constraintViolation: f.report.constraintViolation, tolerance: configuration.solver.tolerance))
   }
 
   /// Writes the model file atomically (`OutputFile`: never through a symbolic link, over a non-regular file or
@@ -350,7 +331,8 @@ public struct ConvexReLUEstimator: Sendable {
     guard f.report.objective.isFinite, f.report.lowerBound.isFinite, f.network.firstLayer.isFinite, f.network.outputWeights.isFinite else {
       throw ConvexReLUError.invalidParameter("the fit did not produce a finite network (objective \(f.report.objective), stop reason \(f.report.stopReason.rawValue)); no model file written — try a larger --beta or standardised features")
     }
-    try OutputFile.write(try modelJSON().serialized() + "\n", to: path, overwrite: overwrite, inputs: inputs)
+    let text = String(decoding: try modelFile().encoded(), as: UTF8.self) + "\n"
+    try OutputFile.write(text, to: path, overwrite: overwrite, inputs: inputs)
   }
 
   /// Reads a model file written by `save` (numbers round-trip exactly).
@@ -365,100 +347,67 @@ public struct ConvexReLUEstimator: Sendable {
   /// Reads the text of a model file (`file` names it in errors).
   /// - Throws: `.invalidParameter` naming the file and the missing/invalid field.
   public static func decode(_ text: String, file path: String = "<model>") throws -> ConvexReLUEstimator {
-    let root: JSON
-    do { root = try JSON.parse(text) } catch {
-      throw ConvexReLUError.invalidParameter("\(path) is not valid JSON (\(error))")
-    }
+    try ConvexReLUEstimator(modelFile: try ModelFile.decode(Data(text.utf8), file: path), file: path)
+  }
+
+  /// The estimator a model file describes, after checking that its parts fit together (shapes, finite numbers,
+  /// positive scales, two increasing classes).
+  /// - Throws: `.invalidParameter` naming `file` and the entry at fault.
+  public init(modelFile m: ModelFile, file path: String = "<model>") throws(ConvexReLUError) {
     func bad(_ what: String) -> ConvexReLUError { .invalidParameter("\(path): \(what); is this a model file written by `zerogap fit`?") }
-    guard root["format"]?.stringValue == "zerogap-two-layer-relu" else { throw bad("missing \"format\": \"zerogap-two-layer-relu\"") }
-    guard let version = root["version"]?.doubleValue, version == Double(modelFileVersion) else {
-      throw ConvexReLUError.invalidParameter("\(path): model-file version \(root["version"]?.doubleValue.map { $0.shortString } ?? "missing"); this zerogap (\(ZeroGapVersion.string)) reads version \(modelFileVersion) — refit the model with this version")
+    func matrix(_ rows: [[Double]], _ name: String, rowCount: Int? = nil, columnCount: Int? = nil) throws(ConvexReLUError) -> Matrix {
+      let width = rows.first?.count ?? columnCount ?? 0
+      guard rows.allSatisfy({ $0.count == width }) else { throw bad("ragged matrix \"\(name)\"") }
+      if rows.isEmpty, let r = rowCount { return Matrix(rows: r, columns: 0) }
+      return Matrix(rows: rows.count, columns: width, rowMajor: rows.flatMap { $0 })
     }
-    func nums(_ v: JSON?) -> [Double]? {
-      guard let a = v?.arrayValue else { return nil }
-      let x = a.compactMap { $0.doubleValue }
-      return x.count == a.count ? x : nil
-    }
-    func mat(_ v: JSON?, _ name: String, columns: Int? = nil) throws -> Matrix {
-      guard let rows = v?.arrayValue else { throw bad("missing matrix \"\(name)\"") }
-      let r = try rows.map { row -> [Double] in
-        guard let x = nums(row) else { throw bad("non-numeric entry in \"\(name)\"") }
-        return x
-      }
-      let n = r.first?.count ?? columns ?? 0
-      guard r.allSatisfy({ $0.count == n }) else { throw bad("ragged matrix \"\(name)\"") }
-      return Matrix(rows: r.count, columns: n, rowMajor: r.flatMap { $0 })
-    }
-    guard let model = root["model"]?.stringValue.flatMap(ConvexReLUModel.init(rawValue:)) else { throw bad("unknown \"model\"") }
-    guard let loss = root["loss"]?.stringValue.flatMap(ConvexLoss.init(rawValue:)) else { throw bad("unknown \"loss\"") }
-    guard let beta = root["beta"]?.doubleValue, beta > 0 else { throw bad("missing or invalid \"beta\"") }
+    guard m.beta > 0, m.beta.isFinite else { throw bad("invalid \"beta\" (a number > 0)") }
     var classes: ClassLabels? = nil
-    if loss != .squared {
+    if m.loss != .squared {
       classes = .signs
-      if let c = root["classes"], c != .null {
-        guard let v = nums(c), v.count == 2, v[0] < v[1] else { throw bad("invalid \"classes\" (two numbers: the labels of −1 and +1)") }
-        classes = ClassLabels(negative: v[0], positive: v[1])
+      if let c = m.classes {
+        guard c.count == 2, c[0] < c[1] else { throw bad("invalid \"classes\" (two increasing numbers: the labels of −1 and +1)") }
+        classes = ClassLabels(negative: c[0], positive: c[1])
       }
     }
-    let pre = root["preprocessing"]
-    guard let means = nums(pre?["means"]), let scales = nums(pre?["scales"]), let standardize = pre?["standardize"]?.boolValue,
-      let bias = pre?["bias"]?.boolValue, means.count == scales.count, scales.allSatisfy({ $0 > 0 })
-    else { throw bad("missing or invalid \"preprocessing\"") }
-    guard let origin = root["patterns"]?["origin"]?.stringValue.flatMap(ActivationPatterns.Origin.init(rawValue:)) else {
-      throw bad("missing or invalid \"patterns\"")
+    let pre = m.preprocessing
+    guard pre.means.count == pre.scales.count, pre.scales.allSatisfy({ $0 > 0 && $0.isFinite }), pre.means.allSatisfy(\.isFinite) else {
+      throw bad("invalid \"preprocessing\" (one finite mean and one positive scale per feature)")
     }
-    let d = means.count + (bias ? 1 : 0)
-    let gates = try mat(root["patterns"]?["gates"], "gates")
-    guard let net = root["network"] else { throw bad("missing \"network\"") }
-    var w1 = try mat(net["first_layer"], "first_layer")
-    var w2 = try mat(net["output_weights"], "output_weights", columns: 1)
+    let d = pre.means.count + (pre.bias ? 1 : 0)
+    let gates = try matrix(m.patterns.gates, "patterns.gates")
+    var w1 = try matrix(m.network.firstLayer, "network.first_layer")
+    var w2 = try matrix(m.network.outputWeights, "network.output_weights", columnCount: 1)
     if w1.columns == 0 { w1 = Matrix(rows: d, columns: 0) }
-    if w2.rows == 0 { w2 = Matrix(rows: 0, columns: 1) }
+    if w2.rows == 0 { w2 = Matrix(rows: 0, columns: Swift.max(1, w2.columns)) }
     var ng: Matrix? = nil
-    if let g = net["network_gates"], g != .null {
-      ng = try mat(g, "network_gates")
+    if let g = m.network.networkGates {
+      ng = try matrix(g, "network.network_gates")
       if ng?.columns == 0 { ng = Matrix(rows: d, columns: 0) }
     }
-    guard w1.rows == d, w1.columns == w2.rows, ng.map({ $0.rows == d && $0.columns == w1.columns }) ?? true else {
+    guard w1.rows == d, w1.columns == w2.rows, ng.map({ $0.rows == d && $0.columns == w1.columns }) ?? true,
+      gates.rows == d || gates.columns == 0
+    else {
       throw bad("weight shapes \(w1.rows)×\(w1.columns) and \(w2.rows)×\(w2.columns) do not fit \(d) inputs")
     }
-    var outputBias: [Double]? = nil
-    if let b = net["output_bias"], b != .null {
-      guard let v = nums(b), v.count == w2.columns else { throw bad("invalid \"output_bias\" (one number per output)") }
-      outputBias = v
-    }
-    let solver = root["solver"]
-    guard let obj = solver?["objective"]?.doubleValue, let lb = solver?["lower_bound"]?.doubleValue,
-      let scope = solver?["bound_scope"]?.stringValue.flatMap(BoundScope.init(rawValue:))
-    else { throw bad("missing or invalid \"solver\"") }
-    let stop = solver?["stop_reason"]?.stringValue.flatMap(StopReason.init(rawValue:)) ?? .converged
-    let report = ConvexSolverReport(
-      iterations: Int(solver?["iterations"]?.doubleValue ?? 0), outerIterations: Int(solver?["outer_iterations"]?.doubleValue ?? 0),
-      seconds: solver?["seconds"]?.doubleValue ?? 0, stopReason: stop, objective: obj, lowerBound: lb,
-      constraintViolation: solver?["constraint_violation"]?.doubleValue ?? 0)
-    var est = ConvexReLUEstimator(configuration: Configuration(
-      model: model, loss: loss, beta: beta, patterns: .gates(gates), standardize: standardize, bias: bias,
-      solver: ConvexSolverOptions(tolerance: solver?["tolerance"]?.doubleValue ?? 1e-6), unregularizedBias: outputBias != nil))
-    var columns: DataColumns? = nil
-    if let c = root["columns"], c != .null {
-      func names(_ v: JSON?) -> [String]? {
-        guard let a = v?.arrayValue else { return nil }
-        let s = a.compactMap(\.stringValue)
-        return s.count == a.count ? s : nil
-      }
-      guard let features = names(c["features"]), let targets = names(c["targets"]), features.count == means.count else {
-        throw bad("invalid \"columns\" (the feature and target column names)")
-      }
-      columns = DataColumns(features: features, targets: targets)
-    }
-    let network = TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: outputBias)
-    guard obj.isFinite, lb.isFinite, means.allSatisfy(\.isFinite), scales.allSatisfy(\.isFinite), gates.isFinite, w1.isFinite, w2.isFinite,
-      ng?.isFinite ?? true, outputBias?.allSatisfy(\.isFinite) ?? true
+    if let b = m.network.outputBias, b.count != w2.columns { throw bad("invalid \"network.output_bias\" (one number per output)") }
+    if let c = m.columns, c.features.count != pre.means.count { throw bad("invalid \"columns\" (one name per feature)") }
+    let s = m.solver
+    guard gates.isFinite, w1.isFinite, w2.isFinite, ng?.isFinite ?? true, m.network.outputBias?.allSatisfy(\.isFinite) ?? true,
+      s.objective.isFinite, s.lowerBound.isFinite
     else { throw bad("a number is out of range") }
-    est.fitted = Fitted(
-      means: means, scales: scales, gates: gates, patternOrigin: origin, network: network,
-      report: report, boundScope: scope, globalCertificate: nil, classes: classes, columns: columns)
-    return est
+    let report = ConvexSolverReport(
+      iterations: s.iterations, outerIterations: s.outerIterations, seconds: s.seconds, stopReason: s.stopReason,
+      objective: s.objective, lowerBound: s.lowerBound, constraintViolation: s.constraintViolation)
+    self.init(configuration: Configuration(
+      model: m.model, loss: m.loss, beta: m.beta, patterns: .gates(gates), standardize: pre.standardize, bias: pre.bias,
+      solver: ConvexSolverOptions(tolerance: s.tolerance > 0 && s.tolerance.isFinite ? s.tolerance : 1e-6),
+      unregularizedBias: m.network.outputBias != nil))
+    fitted = Fitted(
+      means: pre.means, scales: pre.scales, gates: gates, patternOrigin: m.patterns.origin,
+      network: TwoLayerReLUNetwork(firstLayer: w1, outputWeights: w2, gates: ng, outputBias: m.network.outputBias),
+      report: report, boundScope: s.boundScope, globalCertificate: nil, classes: classes,
+      columns: m.columns.map { DataColumns(features: $0.features, targets: $0.targets) })
   }
 }
 
