@@ -30,14 +30,22 @@ public struct Standardizer: Sendable, Equatable {
       for j in 0..<x.columns {
         let col = a[(j * n)..<((j + 1) * n)]
         // Two passes (mean, then centred sum of squares) for accuracy.
-        let mean = col.reduce(0, +) / Double(n)
+        var mean = col.reduce(0, +) / Double(n)
         var ss = 0.0
         var maxAbs = 0.0
         for v in col {
           ss += (v - mean) * (v - mean)
           maxAbs = max(maxAbs, abs(v))
         }
-        let sd = (ss / Double(n)).squareRoot()
+        var sd = (ss / Double(n)).squareRoot()
+        if !(mean.isFinite && sd.isFinite) && maxAbs.isFinite && maxAbs > 0 {
+          // Finite values whose sums overflow (|x| near the Double limit): the same two passes on x/max|x|.
+          mean = col.reduce(0) { $0 + $1 / maxAbs } / Double(n)
+          ss = 0
+          for v in col { ss += (v / maxAbs - mean) * (v / maxAbs - mean) }
+          mean *= maxAbs
+          sd = (ss / Double(n)).squareRoot() * maxAbs
+        }
         means[j] = mean
         scales[j] = (sd == 0 || sd <= 1e-12 * maxAbs) ? 1 : sd
       }

@@ -65,6 +65,9 @@ public struct StandardDeepLinearRegularized: Sendable {
 
   /// P_reg: closed form when X has orthonormal columns or rows, else proximal gradient.
   public func primal(maxIterations: Int = 200_000) throws(DeepLinearError) -> Solution {
+    if let (scaled, wScale, valueScale) = try normalized() {
+      return Self.mapBack(try scaled.primal(maxIterations: maxIterations), wScale: wScale, valueScale: valueScale)
+    }
     let L = depth, b = beta
     do {
       if b == 0 {
@@ -162,6 +165,9 @@ public struct StandardDeepLinearRegularized: Sendable {
 
   /// D_reg, the t-device dual bound (≤ P_reg).
   public func dual() throws(DeepLinearError) -> Solution {
+    if let (scaled, wScale, valueScale) = try normalized() {
+      return Self.mapBack(try scaled.dual(), wScale: wScale, valueScale: valueScale)
+    }
     if depth <= 2 || beta == 0 {
       // Convex (or β = 0): D_reg = P_reg.
       if depth == 2 || beta == 0 {
@@ -232,6 +238,27 @@ public struct StandardDeepLinearRegularized: Sendable {
     let s: [Double]
     do { s = try bestW.singularValues() } catch { throw .linearAlgebra(error) }
     return Solution(w: bestW, singularValues: s, value: bestValue, closedForm: false, iterations: evaluations)
+  }
+
+  /// For data far from unit scale (binary exponents beyond ±8), the exactly rescaled problem: X = s_x X̃,
+  /// Y = s_y Ỹ (powers of two), W = (s_y/s_x) W̃, and the objective is s_y²·[½‖X̃W̃ − Ỹ‖² + β̃(L/2)Σσ(W̃)^{2/L}]
+  /// with β̃ = β·s_x^{−2/L}·s_y^{2/L−2}. Returns it with the scales of W and of the value; nil at unit scale.
+  private func normalized() throws(DeepLinearError) -> (StandardDeepLinearRegularized, Double, Double)? {
+    let sx = binaryScale(data.x.maxAbs), sy = binaryScale(data.y.maxAbs)
+    guard sx.exponent.magnitude > 8 || sy.exponent.magnitude > 8 else { return nil }
+    let L = Double(depth)
+    let betaScaled = beta * Double.pow(2, (-2 * Double(sx.exponent) + (2 - 2 * L) * Double(sy.exponent)) / L)
+    guard betaScaled.isFinite else { throw .invalidParameter("β = \(beta) rescaled to the data's scale leaves double precision; rescale X and Y") }
+    let scaledData = try DeepLinearData(x: data.x * (1 / sx), y: data.y * (1 / sy), relativeTolerance: data.pseudoInverseTolerance)
+    return (try StandardDeepLinearRegularized(data: scaledData, depth: depth, beta: betaScaled), sy / sx, sy * sy)
+  }
+
+  private static func mapBack(_ s: Solution, wScale: Double, valueScale: Double) -> Solution {
+    var out = s
+    out.w = s.w * wScale
+    out.singularValues = s.singularValues.map { $0 * wScale }
+    out.value = s.value * valueScale
+    return out
   }
 
   /// Optimal layer weights: the balanced factorisation (§1.1) of the primal W*.

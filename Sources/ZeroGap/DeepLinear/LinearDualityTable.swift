@@ -78,6 +78,13 @@ public struct LinearDualityTable: Sendable {
           row.trained = out.best
           row.trainedConverged = out.best == nil ? nil : out.converged
         }
+        if beta != nil {
+          // The loss's rounding at Y's scale, ≈ (n + d)·ε·½‖Y‖²: an objective below it is noise, not a value.
+          let rounding = 16 * Double(data.x.rows + data.x.columns) * Double.ulpOfOne * 0.5 * data.y.dot(data.y)
+          guard row.primal > rounding else {
+            throw .invalidParameter("depth \(L) \(arch.rawValue): the objective (\(row.primal)) is below the rounding of the loss at this data scale (about \(rounding), from ‖Y‖ = \(data.y.frobeniusNorm)); β is negligible here — rescale X and Y (and β with them) or raise β")
+          }
+        }
         guard row.primal.isFinite && row.dual.isFinite else {
           throw .invalidParameter("depth \(L) \(arch.rawValue): the objective overflows double precision; rescale X and Y (and β with them)")
         }

@@ -40,6 +40,18 @@ public struct NuclearNormRegression: Sendable {
     guard x.rows == y.rows else { throw .rowMismatch(xRows: x.rows, yRows: y.rows) }
     guard x.isFinite else { throw .nonFinite(what: "X") }
     guard y.isFinite else { throw .nonFinite(what: "Y") }
+    // Data far from unit scale: solve the exactly rescaled problem (powers of two, no rounding) and map back.
+    // With X = s_x X̃, Y = s_y Ỹ and W = (s_y/s_x) W̃ the objective is s_y²·[½‖X̃W̃ − Ỹ‖² + (λ/(s_x s_y))‖W̃‖_*].
+    let (sx, sy) = (binaryScale(x.maxAbs), binaryScale(y.maxAbs))
+    if sx.exponent.magnitude > 8 || sy.exponent.magnitude > 8 {
+      let inner = try NuclearNormRegression(
+        x: x * (1 / sx), y: y * (1 / sy), lambda: lambda / (sx * sy), tolerance: tolerance, maxIterations: maxIterations,
+        start: start.map { $0 * (sx / sy) })
+      self.init(
+        w: inner.w * (sy / sx), primal: inner.primal * sy * sy, dual: inner.dual * sy * sy, certificate: inner.certificate * sy,
+        iterations: inner.iterations, stopReason: inner.stopReason, closedForm: inner.closedForm)
+      return
+    }
     do {
       if lambda == 0 {
         let ls = try LeastSquares(x, y)
@@ -70,12 +82,17 @@ public struct NuclearNormRegression: Sendable {
       guard eta.isFinite, eta > 0, gram.isFinite, xty.isFinite else {
         throw DeepLinearError.invalidParameter("‖X‖₂ = \(lip) is outside what double precision can square; rescale X (and β with it)")
       }
-      // The least-squares value is a floor for every λ (the penalty is ≥ 0): a valid bound where the scaled
-      // residual certificate is swamped by rounding (‖X‖‖Y‖ ≫ λ).
+      // The least-squares minimum ½‖R‖² is a floor for every λ (the penalty is ≥ 0): a valid bound where the
+      // scaled residual certificate is swamped by rounding (‖X‖‖Y‖ ≫ λ). ‖R‖ is lowered by a bound on its rounding
+      // error, (n + d)·ε·(‖Y‖ + ‖X‖‖W_ls‖), so that the floor stays below the exact minimum.
       let ls = try LeastSquares(x, y)
       let lsResidual = y - Matrix.product(x, ls.solution)
-      let lsFloor = NuclearNormRegression.dualValue(lsResidual, y)
-      var w = start ?? Matrix(rows: x.columns, columns: y.columns)
+      let roundingR = Double(x.rows + x.columns) * Double.ulpOfOne * (y.frobeniusNorm + lip * ls.solution.frobeniusNorm)
+      let lsFloor = 0.5 * Double.pow(Swift.max(0, lsResidual.frobeniusNorm - roundingR), 2)
+      let roundingFloor = 16 * Double(x.rows + x.columns) * Double.ulpOfOne * 0.5 * y.dot(y)
+      // From the least-squares solution unless warm-started: the optimum for λ → 0, and a point FISTA leaves
+      // quickly otherwise.
+      var w = start ?? ls.solution
       var wPrev = w
       var z = w
       var tk = 1.0
@@ -114,7 +131,8 @@ public struct NuclearNormRegression: Sendable {
           if p < best.p { best.p = p; best.w = w }
           if d > best.d { best.d = d; best.cert = cert }
           let gap = best.p - best.d
-          if gap <= tolerance * Swift.max(1, best.p) {
+          // Relative to the objective, down to what the dual value's rounding allows (≈ (n + d)·ε·½‖Y‖²).
+          if gap <= Swift.max(tolerance * abs(best.p), roundingFloor) {
             reason = .converged
             break
           }
@@ -164,4 +182,10 @@ public struct NuclearNormRegression: Sendable {
     let cert = res * s
     return (p, dualValue(cert, y), cert)
   }
+}
+
+/// 2^e with e the binary exponent of v (1 for 0 or non-finite v): an exact scale for v.
+func binaryScale(_ v: Double) -> Double {
+  guard v.isFinite, v > 0 else { return 1 }
+  return Double(sign: .plus, exponent: Swift.min(Swift.max(v.exponent, -1000), 1000), significand: 1)
 }

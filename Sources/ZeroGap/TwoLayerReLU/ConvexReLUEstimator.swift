@@ -210,6 +210,9 @@ public struct ConvexReLUEstimator: Sendable {
     guard x.isFinite else { throw .nonFinite("the data matrix contains NaN or infinite values") }
     var z = x
     for j in 0..<x.columns { for i in 0..<x.rows { z[i, j] = (x[i, j] - means[j]) / scales[j] } }
+    guard z.isFinite else {
+      throw .nonFinite("the data, centred and scaled by the model's preprocessing, overflows double precision (finite values too far from the fitted means and scales); rescale the features")
+    }
     return bias ? z.appendingColumns(Matrix(rows: x.rows, columns: 1, repeating: 1)) : z
   }
 
@@ -328,7 +331,9 @@ public struct ConvexReLUEstimator: Sendable {
   ///   `OutputFileError` when the file may not or cannot be written.
   public func save(to path: String, overwrite: Bool = false, inputs: [(option: String, path: String)] = []) throws {
     let f = try requireFitted()
-    guard f.report.objective.isFinite, f.report.lowerBound.isFinite, f.network.firstLayer.isFinite, f.network.outputWeights.isFinite else {
+    guard f.report.objective.isFinite, f.report.lowerBound.isFinite, f.network.firstLayer.isFinite, f.network.outputWeights.isFinite,
+      f.means.allSatisfy(\.isFinite), f.scales.allSatisfy({ $0.isFinite && $0 > 0 })
+    else {
       throw ConvexReLUError.invalidParameter("the fit did not produce a finite network (objective \(f.report.objective), stop reason \(f.report.stopReason.rawValue)); no model file written — try a larger --beta or standardised features")
     }
     let text = String(decoding: try modelFile().encoded(), as: UTF8.self) + "\n"

@@ -37,4 +37,15 @@ import Testing
       }
     }
   }
+
+  /// X and Y both 1e10 times larger with β = 1: the objective (≈ 6.87) is far below the loss's rounding at that
+  /// scale (≈ 1e7), so the table refuses instead of printing noise (it printed a lower bound above a trained network).
+  @Test func objectivesBelowTheLossRoundingAreRefused() throws {
+    var gen = SeededGenerator(seed: 6)
+    let x = gen.normalMatrix(rows: 10, columns: 4)
+    let y = Matrix.product(x, gen.normalMatrix(rows: 4, columns: 3))
+    #expect(throws: DeepLinearError.self) { try Self.rows(x * 1e10, y * 1e10, beta: 1, depths: [2]) }
+    // At unit scale the same problem is fine, and its depth-2 gap closes.
+    for r in try Self.rows(x, y, beta: 1, depths: [2]) { #expect(r.gap <= 1e-9 * r.primal && r.dual <= r.primal) }
+  }
 }
