@@ -52,7 +52,8 @@ import Testing
     ]
     for (output, fragment) in cases {
       let r = try runZerogap(["fit", "--data", data, "--output", output, "--force", "--patterns", "5"])
-      Self.expectError(r, status: 64, fragment)
+      Self.expectError(r, status: 1, fragment)
+      #expect(!r.stderr.contains("Usage:"), "one line, no usage text")
       #expect(r.stdout.isEmpty, "no solve before the output is checked")
     }
     #expect(try String(contentsOfFile: data, encoding: .utf8) == before)
@@ -62,7 +63,7 @@ import Testing
     // The input given by another name (a hard link) is an input too.
     let hard = dir.appendingPathComponent("hard.csv").path
     try FileManager.default.linkItem(atPath: data, toPath: hard)
-    Self.expectError(try runZerogap(["fit", "--data", data, "--output", hard, "--force"]), status: 64, "input")
+    Self.expectError(try runZerogap(["fit", "--data", data, "--output", hard, "--force"]), status: 1, "input")
     #expect(try String(contentsOfFile: data, encoding: .utf8) == before)
   }
 
@@ -73,8 +74,9 @@ import Testing
     let npyY = try Self.npy(in: dir, name: "y.npy", shape: "(1,)")
     for command in ["fit", "certify"] {
       let extra = command == "certify" ? ["--w1", npyX, "--w2", npyX, "--beta", "1"] : []
-      Self.expectError(try runZerogap([command, "--data", data, "--targets", npyY] + extra), status: 64, "--targets")
-      Self.expectError(try runZerogap([command, "--data", npyX, "--target", "0"] + extra), status: 64, "--target 0")
+      Self.expectError(try runZerogap([command, "--data", data, "--targets", npyY] + extra), status: 1, "--targets")
+      Self.expectError(try runZerogap([command, "--data", npyX, "--target", "0"] + extra), status: 1, "--target 0")
+      Self.expectError(try runZerogap([command, "--data", data, "--target", ""] + extra), status: 1, "empty column")
     }
     // A negative number after a space is a value, not a flag.
     Self.expectError(try runZerogap(["fit", "--data", data, "--beta", "-1"]), status: 64, "--beta must be")
@@ -184,7 +186,7 @@ import Testing
     #expect(q.status == 0 && q.stdout == p.stdout, "\(q.stderr)")
     let other = dir.appendingPathComponent("other.csv").path
     try "p,q,y\n1,2,3\n4,5,6\n".write(toFile: other, atomically: true, encoding: .utf8)
-    Self.expectError(try runZerogap(["predict", "--model", model, "--data", other]), status: 64, "fitted on the columns x1, x2")
+    Self.expectError(try runZerogap(["predict", "--model", model, "--data", other]), status: 1, "fitted on the columns x1, x2")
   }
 
   @Test func uncertifiedFitsExitThreeWithTheirModel() throws {
@@ -200,5 +202,45 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: model))
     // A certified fit exits 0.
     #expect(try runZerogap(["fit", "--data", data, "--patterns", "20", "--json"]).status == 0)
+  }
+
+  /// Further hostile inputs found by an independent review: a NUL byte inside a number, duplicate or empty header
+  /// names, single-class labels, an unparsable ZEROGAP_MEMORY_LIMIT, --loss with a model file, an empty depth, a
+  /// replaced file's permissions, features near the Double limit, and scores that overflow.
+  @Test func reviewFindings() throws {
+    let dir = try temporaryDirectory()
+    let data = try Self.csv(in: dir)
+    func write(_ name: String, _ text: String) throws -> String {
+      let path = dir.appendingPathComponent(name).path
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    Self.expectError(try runZerogap(["fit", "--data", try write("nul.csv", "a,b,y\n1,2,3\n4,5\u{0}9,6\n7,8,9\n")]), status: 1, "non-numeric value")
+    Self.expectError(try runZerogap(["fit", "--data", try write("dup.csv", "a,a,y\n1,2,3\n4,5,6\n")]), status: 1, "both \"a\"")
+    Self.expectError(try runZerogap(["fit", "--data", try write("empty.csv", "a,,y\n1,2,3\n4,5,6\n")]), status: 1, "has no name")
+    Self.expectError(try runZerogap(["fit", "--data", try write("one.csv", "a,y\n1,1\n2,1\n3,1\n"), "--loss", "logistic"]), status: 1, "1 distinct value")
+    Self.expectError(try runZerogap(["fit", "--data", data], environment: ["ZEROGAP_MEMORY_LIMIT": "lots"]), status: 1, "ZEROGAP_MEMORY_LIMIT")
+    let model = dir.appendingPathComponent("m.json").path
+    #expect(try runZerogap(["fit", "--data", data, "--patterns", "10", "--output", model, "--json"]).status == 0)
+    Self.expectError(try runZerogap(["certify", "--model", model, "--data", data, "--loss", "hinge"]), status: 64, "--loss applies to --w1/--w2")
+    Self.expectError(try runZerogap(["linear", "--case", "diag31", "--depth", "2,,3"]), status: 64, "is not an integer")
+    // --force keeps the permissions of the file it replaces.
+    #expect(chmod(model, 0o600) == 0)
+    #expect(try runZerogap(["fit", "--data", data, "--patterns", "10", "--output", model, "--force", "--json"]).status == 0)
+    #expect((try FileManager.default.attributesOfItem(atPath: model)[.posixPermissions] as? Int) == 0o600)
+    // Features near the Double limit are standardised, not zeroed; the model is usable.
+    var big = "a,b,y\n"
+    for i in 0..<30 { big += "\(Double(i % 7 - 3) * 1e200),\(Double(i % 5 - 2) * 1e200),\(Double(i % 3))\n" }
+    let bigData = try write("big.csv", big)
+    let bigModel = dir.appendingPathComponent("big.json").path
+    let fit = try runZerogap(["fit", "--data", bigData, "--patterns", "10", "--output", bigModel, "--json"])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    #expect(!(try String(contentsOfFile: bigModel, encoding: .utf8)).contains("null"))
+    #expect(try runZerogap(["predict", "--model", bigModel, "--data", bigData]).status == 0)
+    // A model whose outputs overflow the R² sum: predictions printed, the score omitted with a note, never inf.
+    var huge = "a,b,y\n"
+    for i in 0..<10 { huge += "\(Double(i) * 1e170),1,\(Double(i) * 1e170)\n" }
+    let p = try runZerogap(["predict", "--model", model, "--data", try write("huge.csv", huge.replacingOccurrences(of: "a,b,y", with: "x1,x2,y")), "--json"])
+    #expect(!p.stdout.contains("inf") && !p.stdout.contains("null") && !p.stdout.contains("nan"), "\(p.stdout)")
   }
 }

@@ -225,6 +225,20 @@ public enum CSVReader {
         .malformedCSV, file: table.file, line: 1,
         "the first line (\(table.header.prefix(4).joined(separator: ","))\(table.header.count > 4 ? ",…" : "")) is numbers, not column names; ZeroGap reads CSV files with a header row — add one (e.g. x0,x1,…,y)")
     }
+    if let j = table.header.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+      throw DataError(
+        .malformedCSV, file: table.file, line: 1, column: j + 1,
+        "column \(j + 1) has no name; give every column a name in the header row (names pick columns when a model is used later)")
+    }
+    var seen: [String: Int] = [:]
+    for (j, name) in table.header.enumerated() {
+      if let first = seen[name] {
+        throw DataError(
+          .malformedCSV, file: table.file, line: 1, column: j + 1,
+          "the header names column \(first + 1) and column \(j + 1) both \"\(name)\"; give each column its own name")
+      }
+      seen[name] = j
+    }
     if table.header.count == 1, let sep = [";", "\t", "|"].first(where: { table.header[0].contains($0) }) {
       throw DataError(
         .malformedCSV, file: table.file, line: 1,
@@ -289,7 +303,7 @@ public enum CSVReader {
         .nonNumeric, file: table.file, line: record.fieldLines[j], column: j + 1, columnName: name,
         "empty cell; every data cell must be a number (missing values are not supported: remove or impute the row)"))
     }
-    guard let v = Double(trimmed) else {
+    guard !trimmed.utf8.contains(0), let v = Double(trimmed) else {
       return .failure(DataError(
         .nonNumeric, file: table.file, line: record.fieldLines[j], column: j + 1, columnName: name,
         "non-numeric value \(text.quotedExcerpt()); every data cell must be a number like 3, -0.5 or 1e-3 (use '.' as decimal point)"))

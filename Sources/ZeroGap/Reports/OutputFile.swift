@@ -61,10 +61,15 @@ public enum OutputFile {
     var template = Array("\(directory)/.\(name).XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw OutputFileError("cannot write \(path): \(systemError())") }
-    // mkstemp creates 0600; a new file gets the usual 0666 less the umask.
-    let mask = umask(0)
-    umask(mask)
-    fchmod(fd, 0o666 & ~mask)
+    // mkstemp creates 0600: a replaced file keeps its permissions, a new one gets the usual 0666 less the umask.
+    var existing = stat()
+    if stat(path, &existing) == 0 {
+      fchmod(fd, existing.st_mode & 0o7777)
+    } else {
+      let mask = umask(0)
+      umask(mask)
+      fchmod(fd, 0o666 & ~mask)
+    }
     let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String? = nil
     let bytes = Array(text.utf8)

@@ -65,6 +65,6 @@ public struct MemoryBudget: Sendable, Equatable {
     for (unit, size) in [("TB", 1024.0 * 1024 * 1024 * 1024), ("GB", 1024.0 * 1024 * 1024), ("MB", 1024.0 * 1024)] where b >= size {
       return "\((b / size * 10).rounded() / 10) \(unit)"
     }
-    return "\(bytes / 1024 + 1) KB"
+    return bytes < 1024 ? "\(bytes) bytes" : "\((b / 1024 * 10).rounded() / 10) KB"
   }
 }

@@ -64,7 +64,7 @@ public struct ConvexReLUEstimator: Sendable {
     /// - Throws: `.nonFinite`, `.invalidLabels` when y does not hold exactly two distinct values (or only ±1).
     public static func encoding(_ y: [Double], loss: ConvexLoss) throws(ConvexReLUError) -> (classes: ClassLabels, labels: [Double]) {
       for (j, t) in y.enumerated() where !t.isFinite { throw .nonFinite("target \(j) is \(t)") }
-      if y.allSatisfy({ $0 == 1 || $0 == -1 }) { return (.signs, y) }
+      if y.allSatisfy({ $0 == 1 || $0 == -1 }) && Set(y).count == 2 { return (.signs, y) }
       let distinct = Set(y).sorted()
       guard distinct.count == 2 else {
         let shown = distinct.prefix(4).map { String(describing: $0) }.joined(separator: ", ")

@@ -18,7 +18,8 @@ extension ZeroGapCommand {
     @Option(help: "Output weights W2 (.npy, m×1).") var w2: String?
     @OptionGroup var source: ReLUDataOptions
     @Option(parsing: .unconditional, help: "Regularisation β (default: the model file's).") var beta: Double?
-    @Option(help: "Loss for --w1/--w2 networks: squared, logistic or hinge.") var loss: ConvexLoss = .squared
+    @Option(name: .customLong("loss"), help: "Loss for --w1/--w2 networks: squared (default), logistic or hinge (a model file records its own).") var lossOption: ConvexLoss?
+    var loss: ConvexLoss { lossOption ?? .squared }
     @Flag(help: "Enumerate all patterns for a global bound (small data only).") var enumerate = false
     @Flag(help: "Print machine-readable JSON.") var json = false
 
@@ -27,6 +28,7 @@ extension ZeroGapCommand {
       if model == nil { guard w1 != nil && w2 != nil else { throw ValidationError("--w1 and --w2 go together") } }
       if model == nil { guard beta != nil else { throw ValidationError("--beta is required with --w1/--w2") } }
       if let b = beta { guard b > 0, b.isFinite else { throw ValidationError("--beta must be > 0 (got \(b))") } }
+      if model != nil && lossOption != nil { throw ValidationError("--loss applies to --w1/--w2 networks; a model file records the loss it was fitted with") }
     }
 
     func run() throws {
@@ -41,14 +43,14 @@ extension ZeroGapCommand {
           throw CommandFailure("\(m) has \(f.network.outputDimension) outputs; certificates are implemented for one output (MATH.md §3.5) — fit and certify one target column at a time")
         }
         let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
-        guard let yl = yRaw else { throw ValidationError("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
+        guard let yl = yRaw else { throw CommandFailure("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
         var e = est
         if let b = beta { e.configuration.beta = b }
         cert = try e.certificate(x, yl, enumerate: enumerate)
       } else if let p1 = w1, let p2 = w2, let b = beta {
         let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
         let (x, yRaw) = try source.load(featureCount: net.inputDimension)
-        guard let yl = yRaw else { throw ValidationError("certify needs targets (--target / --targets)") }
+        guard let yl = yRaw else { throw CommandFailure("certify needs targets (--target / --targets)") }
         let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
         cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: loss, quiet: json), beta: b, loss: loss, patterns: pats)
       } else {

@@ -52,7 +52,7 @@ extension ZeroGapCommand {
     func validate() throws {
       if let output {
         // Before any work: the model file must be writable and must not replace an input or a non-regular file.
-        do { try OutputFile.check(output, overwrite: force, inputs: inputFiles) } catch { throw ValidationError(error.description) }
+        try OutputFile.check(output, overwrite: force, inputs: inputFiles)
       }
       guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
       let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
@@ -65,7 +65,7 @@ extension ZeroGapCommand {
 
     func run() throws {
       let (x, yMatrix, names) = try source.loadMatrix()
-      guard let yAll = yMatrix else { throw ValidationError("--data has no target column; give --target (CSV) or --targets (npy)") }
+      guard let yAll = yMatrix else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
       let y = yAll.columns == 1 ? yAll.column(0) : []
       var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)
       if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }

@@ -27,7 +27,7 @@ extension ZeroGapCommand {
     @Flag(help: "Print machine-readable JSON.") var json = false
 
     func parseDepths() throws -> [Int] {
-      let parts = depth.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      let parts = depth.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
       var out: [Int] = []
       for p in parts {
         guard let l = Int(p) else { throw ValidationError("--depth: '\(p)' is not an integer; pass e.g. --depth 2,3,4,5") }

@@ -38,7 +38,7 @@ extension ZeroGapCommand {
       }
       let classification = est.configuration.loss != .squared
       var score: Double? = nil
-      if let y = yRaw { score = try est.score(x, y) }
+      if let y = yRaw { score = finiteScore(try est.score(x, y)) }
       let scoreName = classification ? "accuracy" : "r2"
       if classification {
         let labels = try est.predictLabels(x)
@@ -75,7 +75,7 @@ extension ZeroGapCommand.Predict {
     let yhat = try est.predictOutputs(x)
     guard yhat.isFinite else { throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)") }
     var score: Double? = nil
-    if let y = yRaw, y.columns == yhat.columns { score = try est.score(x, targetMatrix: y) }
+    if let y = yRaw, y.columns == yhat.columns { score = finiteScore(try est.score(x, targetMatrix: y)) }
     if json {
       var pairs: [(String, JSON)] = [("predictions", .array(yhat.rowArrays.map { JSON.numbers($0) }))]
       if let s = score { pairs.append(("r2", .number(s))) }
@@ -85,4 +85,13 @@ extension ZeroGapCommand.Predict {
       if let s = score { FileHandle.standardError.write(Data("R² \(formatNumber(s))\n".utf8)) }
     }
   }
+}
+
+/// The score, or nil with a note on stderr when it overflows (never printed as inf or NaN).
+func finiteScore(_ s: Double) -> Double? {
+  guard s.isFinite else {
+    printError("note: the score overflows double precision (predictions or targets too large); it is omitted")
+    return nil
+  }
+  return s
 }

@@ -35,27 +35,27 @@ struct ReLUDataOptions: ParsableArguments {
     let isFile = FileManager.default.fileExists(atPath: data)
     if !isFile && BuiltinDatasets.names.contains(data) {
       if let t = target {
-        throw ValidationError("--target \(t) applies to CSV files; the built-in dataset \(data) has a fixed target; to choose a column, give a CSV file")
+        throw CommandFailure("--target \(t) applies to CSV files; the built-in dataset \(data) has a fixed target; to choose a column, give a CSV file")
       }
-      if let t = targets { throw ValidationError("--targets \(t) applies to .npy features; the built-in dataset \(data) has its own targets") }
+      if let t = targets { throw CommandFailure("--targets \(t) applies to .npy features; the built-in dataset \(data) has its own targets") }
       let ds = try BuiltinDatasets.load(data, seed: dataSeed)
       return (ds.features, ds.targets, .init(features: ds.featureNames, targets: ds.targetNames))
     }
     guard isFile else {
-      throw ValidationError("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
+      throw CommandFailure("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
     }
     if data.lowercased().hasSuffix(".npy") {
       if let t = target {
-        throw ValidationError("--target \(t) names a CSV column; with .npy features give the targets as a file: --targets Y.npy")
+        throw CommandFailure("--target \(t) names a CSV column; with .npy features give the targets as a file: --targets Y.npy")
       }
       let x = try NPY.read(path: data).matrix
       guard let t = targets else { return (x, nil, nil) }
       let y = try NPY.read(path: t).matrix
-      guard y.rows == x.rows else { throw ValidationError("--targets \(t) has \(y.rows) rows but --data \(data) has \(x.rows)") }
+      guard y.rows == x.rows else { throw CommandFailure("--targets \(t) has \(y.rows) rows but --data \(data) has \(x.rows)") }
       return (x, y, nil)
     }
     if let t = targets {
-      throw ValidationError("--targets \(t) goes with .npy features; in the CSV file \(data) choose the target column with --target NAME or --target INDEX")
+      throw CommandFailure("--targets \(t) goes with .npy features; in the CSV file \(data) choose the target column with --target NAME or --target INDEX")
     }
     let table = try CSVReader.read(path: data)
     if let names = columns, target == nil {
@@ -67,7 +67,11 @@ struct ReLUDataOptions: ParsableArguments {
       let x = ds.targets.appendingColumns(ds.features)
       return (x, nil, nil)
     }
-    let sel: [TargetColumn] = (target?.split(separator: ",").map(String.init) ?? []).map { t in Int(t).map { .index($0) } ?? .name(t) }
+    let names = target?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) ?? []
+    if let t = target, t.isEmpty || names.contains(where: \.isEmpty) {
+      throw CommandFailure("--target \"\(t)\" names an empty column; give header names or 0-based indices separated by commas")
+    }
+    let sel: [TargetColumn] = names.map { t in Int(t).map { .index($0) } ?? .name(t) }
     let ds = try CSVReader.dataset(from: table, targets: sel, name: data)
     return (ds.features, ds.targets, .init(features: ds.featureNames, targets: ds.targetNames))
   }
@@ -78,7 +82,7 @@ struct ReLUDataOptions: ParsableArguments {
   {
     let missing = names.features.filter { !table.header.contains($0) }
     guard missing.isEmpty else {
-      throw ValidationError("the model was fitted on the columns \(names.features.joined(separator: ", ")), but \(data) has no column \(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : ""); give a CSV file with the model's feature columns (by name, in any order)")
+      throw CommandFailure("the model was fitted on the columns \(names.features.joined(separator: ", ")), but \(data) has no column \(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : ""); give a CSV file with the model's feature columns (by name, in any order)")
     }
     let hasTargets = !names.targets.isEmpty && names.targets.allSatisfy { table.header.contains($0) }
     let wanted = names.features + (hasTargets ? names.targets : [])
@@ -90,7 +94,7 @@ struct ReLUDataOptions: ParsableArguments {
 
   private func scalar(_ y: Matrix) throws -> [Double] {
     guard y.columns == 1 else {
-      throw ValidationError("the targets have \(y.columns) columns; this command handles one output (choose it with --target; fit accepts several)")
+      throw CommandFailure("the targets have \(y.columns) columns; this command handles one output (choose it with --target; fit accepts several)")
     }
     return y.column(0)
   }

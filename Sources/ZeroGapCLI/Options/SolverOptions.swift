@@ -15,6 +15,9 @@ struct SolverOptions: ParsableArguments {
     guard tol > 0, tol < 1 else { throw ValidationError("--tol must be in (0, 1) (got \(tol))") }
     guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be ≥ 1") }
     if let m = memoryLimit, MemoryBudget.parse(m) == nil { throw ValidationError("--memory-limit must be a size such as 8G, 512M or 1000000 bytes (got \(m))") }
+    if memoryLimit == nil, let m = ProcessInfo.processInfo.environment["ZEROGAP_MEMORY_LIMIT"], MemoryBudget.parse(m) == nil {
+      throw CommandFailure("ZEROGAP_MEMORY_LIMIT must be a size such as 8G, 512M or 1000000 bytes (got \(m))")
+    }
   }
 
   /// The library's options; progress lines on stderr unless `quiet` (short solves stay silent: the first line
