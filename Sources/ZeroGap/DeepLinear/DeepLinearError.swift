@@ -41,3 +41,14 @@ public enum DeepLinearError: Error, Equatable, Sendable, CustomStringConvertible
     }
   }
 }
+
+extension DeepLinearError {
+  /// Any error of a computation inside the deep-linear code: itself, a linear-algebra failure, or described.
+  static func from(_ error: any Error) -> DeepLinearError {
+    switch error {
+    case let e as DeepLinearError: return e
+    case let e as LinearAlgebraError: return .linearAlgebra(e)
+    default: return .invalidParameter("\(error)")
+    }
+  }
+}

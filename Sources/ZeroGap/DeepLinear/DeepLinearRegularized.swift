@@ -99,12 +99,8 @@ public struct StandardDeepLinearRegularized: Sendable {
       }
       guard let best else { throw DeepLinearError.invalidParameter("proximal gradient produced no iterate") }
       return best
-    } catch let e as DeepLinearError {
-      throw e
-    } catch let e as LinearAlgebraError {
-      throw .linearAlgebra(e)
     } catch {
-      throw .invalidParameter("\(error)")
+      throw .from(error)
     }
   }
 
@@ -144,12 +140,8 @@ public struct StandardDeepLinearRegularized: Sendable {
         if change <= 1e-14 * Swift.max(1, w.frobeniusNorm) { break }
       }
       return Solution(w: w, singularValues: s.sorted(by: >), value: f, closedForm: false, iterations: it)
-    } catch let e as DeepLinearError {
-      throw e
-    } catch let e as LinearAlgebraError {
-      throw .linearAlgebra(e)
     } catch {
-      throw .invalidParameter("\(error)")
+      throw .from(error)
     }
   }
 

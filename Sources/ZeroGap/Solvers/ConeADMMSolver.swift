@@ -458,13 +458,5 @@ struct PatternKey: Hashable, Sendable {
 
 extension GroupLassoSolver {
   /// Largest cone violation `max (−S ⊙ XU)_+` of blocks U (d×B).
-  func coneViolation(of u: Matrix) -> Double {
-    let xu = Matrix.product(x, u)
-    var v = 0.0
-    masks.withUnsafeBufferPointer { m in
-      xu.withUnsafeBufferPointer { a in for k in 0..<a.count { v = Swift.max(v, -(2 * m[k] - 1) * a[k]) } }
-    }
-    return v
-  }
+  func coneViolation(of u: Matrix) -> Double { ConeRepair.violation(xu: Matrix.product(x, u), masks: masks) }
 }
-

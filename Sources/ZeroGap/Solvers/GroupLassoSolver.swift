@@ -244,8 +244,9 @@ struct GroupLassoSolver {
       var cbar = 0.0
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
       let lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
-      // Upper bound: the recovered network's objective (true ReLU for C-ReLU, so it is attained even if the
-      // iterate is slightly infeasible); for C-GReLU the gated network's objective equals the convex one.
+      // Upper bound: the recovered network's objective (true ReLU for C-ReLU; `considerUpper` keeps it only for a
+      // point of the program, repairing an iterate that left its cones); for C-GReLU the gated network's objective
+      // equals the convex one.
       if constrained { reluPredict(xu, into: &yhat) }
       let ub = loss.value(yhat, y) + beta * groupNormSum(u)
       if constrained {

@@ -146,12 +146,8 @@ public struct NuclearNormRegression: Sendable {
       // A convex problem: a dual value above the attained primal is rounding.
       self.init(w: best.w, primal: best.p, dual: Swift.min(best.d, best.p), certificate: best.cert, iterations: it, stopReason: reason,
                 closedForm: false)
-    } catch let e as DeepLinearError {
-      throw e
-    } catch let e as LinearAlgebraError {
-      throw .linearAlgebra(e)
     } catch {
-      throw .invalidParameter("\(error)")
+      throw .from(error)
     }
   }
 
