@@ -22,7 +22,7 @@
 /// At most max(1000, 4d) atoms join per round, the most violated cones first, and never more than the memory
 /// budget holds (`AtomSet.capacity`; the solve then stops with `memoryLimit`).
 /// Atoms unused for three rounds are dropped; `options.maxIterations` counts rounds, and the solve stops as stalled
-/// when no cone is violated but the gap is still above the tolerance, or the gap has not improved in 50 rounds. When the bounds are within 20 %, the active-set Newton polish of
+/// when no cone is violated but the gap is still above the tolerance, or the gap has not shrunk by 1 % in 25 rounds. When the bounds are within 20 %, the active-set Newton polish of
 /// `ActiveSetPolish` runs from the merged blocks and its candidate is certified like any other.
 struct ConeColumnGeneration {
   /// The program; its `cones` repair upper-bound candidates that leave their cones (NNLS maximisers are cone points
@@ -55,6 +55,8 @@ struct ConeColumnGeneration {
     var rounds = 0
     let polishSolver = ConeADMMSolver(base: base, omega: 1)  // for its cone systems and the polish (no ADMM here)
     var polishedAt = -1
+    // Stalled: the certified gap has not shrunk by 1 % in this many rounds.
+    let stallRounds = 25
     var bestGap = (value: Double.infinity, round: 0)
     let threshold = beta * (1 + 0.1 * options.tolerance)
     // Atoms added per round: the most violated cones first (all of them on small problems).
@@ -171,11 +173,11 @@ struct ConeColumnGeneration {
       if loop.checkpoint(iteration: rounds) { break }
       let gap = loop.relativeGap
       // No cone maximum above β(1 + tol/10) but the gap still open (rounding limits what the master can do), or
-      // no better gap in 50 rounds: stalled.
-      if gap < bestGap.value {
+      // no 1 % gain on the gap in `stallRounds` rounds: stalled.
+      if gap < 0.99 * bestGap.value {
         bestGap = (gap, rounds)
       }
-      if priced.atoms.isEmpty || rounds - bestGap.round >= 50 {
+      if priced.atoms.isEmpty || rounds - bestGap.round >= stallRounds {
         loop.stopReason = .stalled
         break
       }

@@ -118,7 +118,15 @@ extension ZeroGapCommand {
       }
       if !f.report.isCertified(tolerance: solver.tol) {
         let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
-        printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
+        let hint: String
+        switch f.report.stopReason {
+        case _ where yAll.columns > 1: hint = "a vector-output bound is the nuclear-norm relaxation (MATH.md §3.9); fit one column at a time to certify each"
+        case .maxIterations: hint = "raise --max-iterations, loosen --tol or use fewer patterns"
+        case .stalled: hint = "the solver cannot shrink the gap further here (a tiny β or rounding); loosen --tol or raise --beta"
+        case .memoryLimit: hint = "raise --memory-limit or use fewer patterns"
+        default: hint = "loosen --tol"
+        }
+        printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); \(hint) (exit code 3)")
         throw ZeroGapExit.notCertified
       }
     }
