@@ -42,14 +42,14 @@ extension ZeroGapCommand {
         if f.network.outputDimension > 1 {
           throw CommandFailure("\(m) has \(f.network.outputDimension) outputs; certificates are implemented for one output (MATH.md §3.5) — fit and certify one target column at a time")
         }
-        let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
+        let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns, quiet: json)
         guard let yl = yRaw else { throw CommandFailure("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
         var e = est
         if let b = beta { e.configuration.beta = b }
         cert = try e.certificate(x, yl, enumerate: enumerate)
       } else if let p1 = w1, let p2 = w2, let b = beta {
         let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
-        let (x, yRaw) = try source.load(featureCount: net.inputDimension)
+        let (x, yRaw) = try source.load(featureCount: net.inputDimension, quiet: json)
         guard let yl = yRaw else { throw CommandFailure("certify needs targets (--target / --targets)") }
         let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
         cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: loss, quiet: json), beta: b, loss: loss, patterns: pats)

@@ -42,6 +42,9 @@ extension ZeroGapCommand {
         guard FileManager.default.fileExists(atPath: file) else {
           throw CommandFailure("\(file): no such file, and not a built-in dataset (built-in: \(BuiltinDatasets.names.joined(separator: ", ")))")
         }
+        if !json, let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > 32 << 20 {
+          printError("reading \(file) (\(MemoryBudget.format(size)))…")
+        }
         let report = try DataInspection.inspect(path: file, maxProblems: maxProblems)
         if json {
           print(report.json.serialized())

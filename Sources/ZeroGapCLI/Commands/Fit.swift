@@ -64,7 +64,7 @@ extension ZeroGapCommand {
     }
 
     func run() throws {
-      let (x, yMatrix, names) = try source.loadMatrix()
+      let (x, yMatrix, names) = try source.loadMatrix(quiet: json)
       guard let yAll = yMatrix else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
       let y = yAll.columns == 1 ? yAll.column(0) : []
       var patternSource = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 100, seed: seed)

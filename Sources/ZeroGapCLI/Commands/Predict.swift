@@ -31,7 +31,7 @@ extension ZeroGapCommand {
       let est = try ConvexReLUEstimator.load(from: model)
       guard let f = est.fitted else { return }
       if f.network.outputDimension > 1 { return try predictVector(est) }
-      let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns)
+      let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns, quiet: json)
       let scores = try est.predict(x)
       guard scores.allSatisfy(\.isFinite) else {
         throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)")
@@ -71,7 +71,7 @@ extension ZeroGapCommand.Predict {
   /// Predictions of a k-output model: one row per sample (comma-separated), or JSON rows.
   func predictVector(_ est: ConvexReLUEstimator) throws {
     guard let f = est.fitted else { return }
-    let (x, yRaw, _) = try source.loadMatrix(featureCount: f.means.count, columns: f.columns)
+    let (x, yRaw, _) = try source.loadMatrix(featureCount: f.means.count, columns: f.columns, quiet: json)
     let yhat = try est.predictOutputs(x)
     guard yhat.isFinite else { throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)") }
     var score: Double? = nil

@@ -21,15 +21,15 @@ struct ReLUDataOptions: ParsableArguments {
   }
 
   /// Features and (scalar) targets; targets nil when the file has only feature columns (`featureCount`).
-  func load(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil) throws -> (x: Matrix, y: [Double]?) {
-    let loaded = try loadMatrix(featureCount: featureCount, columns: columns)
+  func load(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil, quiet: Bool = false) throws -> (x: Matrix, y: [Double]?) {
+    let loaded = try loadMatrix(featureCount: featureCount, columns: columns, quiet: quiet)
     return (loaded.x, try loaded.y.map(scalar))
   }
 
   /// Features, targets (n×k; several CSV columns with `--target a,b`) and the column names when known. Targets
   /// are nil when the file has only feature columns (`featureCount`). With `columns` (a model's), a CSV file's
   /// columns are chosen by those names unless `--target` is given.
-  func loadMatrix(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil) throws
+  func loadMatrix(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil, quiet: Bool = false) throws
     -> (x: Matrix, y: Matrix?, columns: ConvexReLUEstimator.DataColumns?)
   {
     let isFile = FileManager.default.fileExists(atPath: data)
@@ -40,6 +40,9 @@ struct ReLUDataOptions: ParsableArguments {
       if let t = targets { throw CommandFailure("--targets \(t) applies to .npy features; the built-in dataset \(data) has its own targets") }
       let ds = try BuiltinDatasets.load(data, seed: dataSeed)
       return (ds.features, ds.targets, .init(features: ds.featureNames, targets: ds.targetNames))
+    }
+    if isFile, !quiet, let size = (try? FileManager.default.attributesOfItem(atPath: data))?[.size] as? Int, size > 32 << 20 {
+      printError("reading \(data) (\(MemoryBudget.format(size)))…")
     }
     guard isFile else {
       throw CommandFailure("--data \(data): no such file, and not a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", ")))")
