@@ -51,12 +51,12 @@ struct ConeADMMSolver {
   var blocks: Int { base.blocks }
 
   func solve(
-    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int]
+    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int],
+    layout: BlockLayout
   ) -> GroupLassoSolver.Result {
     var loop = CertifiedLoop(options: options)
     let x = base.x, masks = base.masks, signs = base.signs, y = base.y, loss = base.loss.kind, beta = base.beta
     let B = blocks, n = self.n, d = self.d, total = n * B
-    let P = B / 2
     // K⁻¹ = (I + ω XᵀX)⁻¹, once (K ≥ I, so the Cholesky factorisation cannot fail for finite X).
     var kmat = Matrix.product(x, x, transA: .transpose, alpha: omega)
     for i in 0..<d { kmat[i, i] += 1 }
@@ -152,7 +152,7 @@ struct ConeADMMSolver {
       let ub = loss.value(yhat, y) + beta * pen
       if ConeRepair.isFeasible(xu: xz, masks: masks) { return (ub, lb, true, false) }
       // Repair: every nonzero block must realise a sampled pattern.
-      let ok = repair(xz: xz, z: z, into: &repairBuffer, patternIndex: patternIndex, P: P)
+      let ok = repair(xz: xz, z: z, into: &repairBuffer, patternIndex: patternIndex, layout: layout)
       if ok { return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true) }
       // Gate shift (`ConeRepair`): each violating block moved along its pattern's gate into its cone, or dropped.
       if let cones = base.cones {
@@ -420,7 +420,7 @@ struct ConeADMMSolver {
 
   /// Moves each nonzero block of Z to the column of its realised pattern 1[X z_b ≥ 0] (same sign half), merging
   /// blocks that land on the same column. Returns false if some realised pattern is not sampled.
-  func repair(xz: Matrix, z: Matrix, into out: inout Matrix, patternIndex: [PatternKey: Int], P: Int) -> Bool {
+  func repair(xz: Matrix, z: Matrix, into out: inout Matrix, patternIndex: [PatternKey: Int], layout: BlockLayout) -> Bool {
     let n = self.n, d = self.d, B = blocks
     out.withUnsafeMutableBufferPointer { o in for k in 0..<o.count { o[k] = 0 } }
     var ok = true
@@ -436,7 +436,7 @@ struct ConeADMMSolver {
               ok = false
               return
             }
-            let col = b < P ? i : i + P
+            let col = layout.block(pattern: i, sign: base.signs[b])
             for r in 0..<d { o[r + col * d] += zp[r + b * d] }
           }
         }

@@ -31,13 +31,12 @@ struct ConeRepair {
   /// - Parameters:
   ///   - x: the data (n×d).
   ///   - masks: the blocks' masks (n×B).
-  ///   - gates: d×B gates, or d×(B/2) for the 2P signed blocks of C-ReLU (each gate serves both halves).
+  ///   - gates: the blocks' gates (d×B; `BlockLayout.perBlock` of the patterns' gates).
   init(x: Matrix, masks: Matrix, gates: Matrix) {
-    let g = gates.columns * 2 == masks.columns ? gates.appendingColumns(gates) : gates
-    precondition(g.columns == masks.columns && g.rows == x.columns, "one gate per block")
+    precondition(gates.columns == masks.columns && gates.rows == x.columns, "one gate per block")
     self.x = x
-    self.gates = g
-    self.gateProducts = Matrix.product(x, g)
+    self.gates = gates
+    self.gateProducts = Matrix.product(x, gates)
     self.masks = masks
   }
 

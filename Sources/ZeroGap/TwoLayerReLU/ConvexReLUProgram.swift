@@ -59,7 +59,7 @@ public struct ConvexReLUProgram: Sendable {
   }
 
   /// Number of blocks of the program: P (gated) or 2P (ReLU).
-  public var blockCount: Int { model == .relu ? 2 * patterns.count : patterns.count }
+  public var blockCount: Int { layout.blockCount }
 
   /// The program's objective at blocks (v_i) and (w_i) (d×P each; `negative` ignored/nil for C-GReLU).
   /// Does not check the cone constraints (see `coneViolation`).
@@ -123,15 +123,13 @@ public struct ConvexReLUProgram: Sendable {
   /// (`ConvexSolverReport.enforceCertificate`: `lowerBound ≤ objective`, `converged` only within `tolerance`).
   func verified(_ solution: ConvexReLUSolution, tolerance: Double) -> ConvexReLUSolution {
     var s = solution
-    if model == .relu, let negative = s.negative {
-      let p = patterns.count
-      var u = s.positive.appendingColumns(negative)
-      let masks = patterns.masks.appendingColumns(patterns.masks)
+    if model == .relu {
+      var u = layout.join(positive: s.positive, negative: s.negative)
+      let masks = layout.perBlock(patterns.masks)
       var xu = Matrix.product(data, u)
       if !ConeRepair.isFeasible(xu: xu, masks: masks) {
-        ConeRepair(x: data, masks: masks, gates: patterns.gates).repair(&u, xu: &xu)
-        s.positive = u.columns(0..<p)
-        s.negative = u.columns(p..<(2 * p))
+        ConeRepair(x: data, masks: masks, gates: layout.perBlock(patterns.gates)).repair(&u, xu: &xu)
+        (s.positive, s.negative) = layout.split(u)
         if unregularizedBias { s.bias = outputBias(prediction: prediction(positive: s.positive, negative: s.negative)) }
         s.report.objective = objective(positive: s.positive, negative: s.negative)
       }
@@ -141,51 +139,40 @@ public struct ConvexReLUProgram: Sendable {
     return s
   }
 
+  /// The program's blocks over its patterns (one per pattern, or 2P signed blocks for C-ReLU).
+  var layout: BlockLayout { BlockLayout(patternCount: patterns.count, model: model) }
+
   /// One FISTA (gated) or augmented-Lagrangian (ReLU) solve of the program with the given smooth loss.
   func solveStage(loss solverLoss: SolverLoss, options: ConvexSolverOptions, warmStart: ConvexReLUSolution?) -> ConvexReLUSolution {
-    let p = patterns.count
-    let solver: GroupLassoSolver
+    let layout = self.layout
+    let masks = layout.perBlock(patterns.masks)
+    let constrained = model == .relu
+    let solver = GroupLassoSolver(
+      x: data, y: targets, masks: masks, signs: layout.signs, constrained: constrained, beta: beta, loss: solverLoss,
+      cones: constrained ? ConeRepair(x: data, masks: masks, gates: layout.perBlock(patterns.gates)) : nil)
     var start: Matrix? = nil
-    switch model {
-    case .gatedReLU:
-      solver = GroupLassoSolver(
-        x: data, y: targets, masks: patterns.masks, signs: [Double](repeating: 1, count: p), constrained: false,
-        beta: beta, loss: solverLoss)
-      if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == p { start = w.positive }
-    case .relu:
-      let masks = patterns.masks.appendingColumns(patterns.masks)
-      solver = GroupLassoSolver(
-        x: data, y: targets, masks: masks,
-        signs: [Double](repeating: 1, count: p) + [Double](repeating: -1, count: p), constrained: true, beta: beta,
-        loss: solverLoss, cones: ConeRepair(x: data, masks: masks, gates: patterns.gates))
-      if let w = warmStart, let neg = w.negative, w.positive.rows == data.columns, w.positive.columns == p {
-        start = w.positive.appendingColumns(neg)
-      }
+    if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == patterns.count, (w.negative != nil) == layout.signed {
+      start = layout.join(positive: w.positive, negative: w.negative)
     }
     var multipliers: Matrix? = nil
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
     let result: GroupLassoSolver.Result
     // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
-    if model == .relu && options.exactAlgorithm == .columnGeneration && ConeColumnGeneration.applies(to: solver) {
+    if constrained && options.exactAlgorithm == .columnGeneration && ConeColumnGeneration.applies(to: solver) {
       result = ConeColumnGeneration(base: solver).solve(start: start, options: options)
-    } else if model == .relu && options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
+    } else if constrained && options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
       var index: [PatternKey: Int] = [:]
       let m = patterns.masks
-      for i in 0..<p { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
+      for i in 0..<patterns.count { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
       result = ConeADMMSolver(base: solver).solve(
-        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index)
+        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index, layout: layout)
     } else {
       result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     }
-    var solution: ConvexReLUSolution
-    switch model {
-    case .gatedReLU:
-      solution = ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
-    case .relu:
-      solution = ConvexReLUSolution(
-        model: model, positive: result.u.columns(0..<p), negative: result.u.columns(p..<(2 * p)),
-        multipliers: result.multipliers, penalty: result.penalty, report: result.report)
-    }
+    let (positive, negative) = layout.split(result.u)
+    var solution = ConvexReLUSolution(
+      model: model, positive: positive, negative: negative, multipliers: constrained ? result.multipliers : nil,
+      penalty: constrained ? result.penalty : nil, report: result.report)
     if unregularizedBias { solution.bias = outputBias(prediction: prediction(positive: solution.positive, negative: solution.negative)) }
     return solution
   }
