@@ -20,15 +20,7 @@ extension ConvexReLUEstimator {
       throw ConvexReLUError.invalidParameter("the unpenalised output bias is implemented for one output; drop it or fit one column at a time")
     }
     guard y.isFinite else { throw ConvexReLUError.nonFinite("the targets Y contain NaN or infinite values") }
-    var means = [Double](repeating: 0, count: x.columns)
-    var scales = [Double](repeating: 1, count: x.columns)
-    if c.standardize {
-      let s = try Standardizer(fitting: x)
-      means = s.means
-      scales = s.scales
-    }
-    let z = try Self.preprocess(x, means: means, scales: scales, bias: c.bias)
-    let patterns = try makePatterns(preprocessed: z, featureCount: x.columns)
+    let (means, scales, z, patterns) = try prepare(x)
     let r = try VectorOutputReLU.solve(data: z, targets: y, patterns: patterns, beta: c.beta, model: c.model, options: c.solver)
     let parts = r.perOutput.map(\.report) + [r.nuclearReport]
     let converged = parts.allSatisfy { $0.stopReason == .converged }

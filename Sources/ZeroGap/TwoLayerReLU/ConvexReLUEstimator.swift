@@ -155,15 +155,7 @@ public struct ConvexReLUEstimator: Sendable {
     var classes: ClassLabels? = nil
     if c.loss != .squared { (classes, y) = try ClassLabels.encoding(labels, loss: c.loss) }
     try c.loss.validate(targets: y)
-    var means = [Double](repeating: 0, count: x.columns)
-    var scales = [Double](repeating: 1, count: x.columns)
-    if c.standardize {
-      let s = try Standardizer(fitting: x)
-      means = s.means
-      scales = s.scales
-    }
-    let z = try Self.preprocess(x, means: means, scales: scales, bias: c.bias)
-    let patterns = try makePatterns(preprocessed: z, featureCount: x.columns)
+    let (means, scales, z, patterns) = try prepare(x)
     let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,
       unregularizedBias: c.unregularizedBias)
     let solution = try program.solve(options: c.solver)
@@ -176,6 +168,20 @@ public struct ConvexReLUEstimator: Sendable {
       means: means, scales: scales, gates: patterns.gates, patternOrigin: patterns.origin, network: network,
       report: solution.report, boundScope: patterns.isComplete ? .global : .sampled, globalCertificate: global,
       classes: classes)
+  }
+
+  /// The preprocessing fitted on the training features x (standardisation when configured), the preprocessed data
+  /// z (n×d') and its activation patterns.
+  func prepare(_ x: Matrix) throws -> (means: [Double], scales: [Double], z: Matrix, patterns: ActivationPatterns) {
+    var means = [Double](repeating: 0, count: x.columns)
+    var scales = [Double](repeating: 1, count: x.columns)
+    if configuration.standardize {
+      let s = try Standardizer(fitting: x)
+      means = s.means
+      scales = s.scales
+    }
+    let z = try Self.preprocess(x, means: means, scales: scales, bias: configuration.bias)
+    return (means, scales, z, try makePatterns(preprocessed: z, featureCount: x.columns))
   }
 
   /// The activation patterns of the configuration on preprocessed data z (n×d').
