@@ -42,7 +42,7 @@ public enum OutputFile {
         throw OutputFileError("\(path) already exists; refusing to overwrite it (choose another path, or pass --force)")
       }
     }
-    let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    let directory = parentDirectory(of: path)
     var dst = stat()
     guard stat(directory, &dst) == 0, dst.st_mode & S_IFMT == S_IFDIR else {
       throw OutputFileError("cannot write \(path): the directory \(directory) does not exist (create it first)")
@@ -56,7 +56,7 @@ public enum OutputFile {
   /// - Throws: `OutputFileError` from the check, or naming the system error of a failed write.
   public static func write(_ text: String, to path: String, overwrite: Bool, inputs: [(option: String, path: String)] = []) throws(OutputFileError) {
     try check(path, overwrite: overwrite, inputs: inputs)
-    let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    let directory = parentDirectory(of: path)
     let name = (path as NSString).lastPathComponent
     var template = Array("\(directory)/.\(name).XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -97,6 +97,12 @@ public enum OutputFile {
       unlink(temporary)
       throw OutputFileError("cannot write \(path): \(failure)")
     }
+  }
+
+  /// The directory a path's file is created in ("." for a bare name).
+  private static func parentDirectory(of path: String) -> String {
+    let parent = (path as NSString).deletingLastPathComponent
+    return parent.isEmpty ? "." : parent
   }
 
   private static func systemError() -> String { String(cString: strerror(errno)) }

@@ -76,15 +76,22 @@ struct CertifiedLoop {
 
   /// `−ℓ*(−s v)` with the best `s ∈ [0, β/c̄]`, lowered by its rounding guard.
   static func dualBound(v: [Double], y: [Double], loss: some DualScaling, dualNormBound cbar: Double, beta: Double) -> Double {
+    scaledDualBound(v: v, y: y, loss: loss, dualNormBound: cbar, beta: beta).bound
+  }
+
+  /// The bound of `dualBound` and the scaling s that attains it.
+  static func scaledDualBound(
+    v: [Double], y: [Double], loss: some DualScaling, dualNormBound cbar: Double, beta: Double
+  ) -> (scale: Double, bound: Double) {
     let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
-    return ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale)
+    return (scaled.scale, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale))
   }
 
   /// A progress call (at most every `options.progressInterval` seconds), then the stop test: true, with
   /// `stopReason = .converged`, when the certified relative gap is within the tolerance.
-  mutating func checkpoint(iteration: Int, gap: Double? = nil) -> Bool {
+  mutating func checkpoint(iteration: Int) -> Bool {
     let now = seconds
-    let g = gap ?? relativeGap
+    let g = relativeGap
     if let progress = options.progress, now - lastProgress >= options.progressInterval {
       lastProgress = now
       progress(ConvexSolverProgress(iteration: iteration, objective: upper, lowerBound: lower, relativeGap: g, seconds: now))

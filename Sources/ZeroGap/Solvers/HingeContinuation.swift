@@ -46,7 +46,9 @@ extension ConvexReLUProgram {
         let cbar = ReLUCertificate.dualNormBound(v, data: data, patterns: patterns)
         lb = Swift.max(lb, CertifiedLoop.dualBound(v: v, y: targets, loss: hinge, dualNormBound: cbar, beta: beta))
       }
-      let feasible = model == .gatedReLU || sol.report.constraintViolation <= options.tolerance * Swift.max(1, maxAbsXU(sol))
+      // A point of the program (the same test as every exact solver's, `ConeRepair.isFeasible`).
+      let feasible = model == .gatedReLU || ConeRepair.isFeasible(
+        xu: Matrix.product(data, layout.join(positive: sol.positive, negative: sol.negative)), masks: layout.perBlock(patterns.masks))
       if feasible && loop.offerUpper(ub) {
         best = sol
         violation = sol.report.constraintViolation
@@ -70,15 +72,5 @@ extension ConvexReLUProgram {
     var s = 0.0
     for b in 0..<u.columns { s += u.column(b).norm2 }
     return s
-  }
-
-  /// max |X u_b| entry over both block matrices (scale of the cone-violation tolerance).
-  private func maxAbsXU(_ sol: ConvexReLUSolution) -> Double {
-    var m = 0.0
-    for blocks in [sol.positive] + (sol.negative.map { [$0] } ?? []) {
-      let xu = Matrix.product(data, blocks)
-      m = xu.storage.reduce(m) { Swift.max($0, abs($1)) }
-    }
-    return m
   }
 }

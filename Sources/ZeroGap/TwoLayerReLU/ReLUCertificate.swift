@@ -84,9 +84,8 @@ public struct ReLUCertificate: Sendable, Equatable {
       cbar = try crudeDualNorm(v, data: x)
       scope = .crude
     }
-    let (s, lb) = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
-    return ReLUCertificate(
-      objective: objective, lowerBound: roundedDown(lb, v: v, y: y, scale: s), scope: scope, dualNormBound: cbar, dualScale: s)
+    let (s, lb) = CertifiedLoop.scaledDualBound(v: v, y: y, loss: loss, dualNormBound: cbar, beta: beta)
+    return ReLUCertificate(objective: objective, lowerBound: lb, scope: scope, dualNormBound: cbar, dualScale: s)
   }
 
   /// A dual value computed in floating point, lowered by a bound on its rounding error so that it stays a valid
