@@ -1,5 +1,5 @@
 /// Active-set Newton polish for C-ReLU with squared loss (MATH.md §3.3, §3.5), used by `ConeADMMSolver` once
-/// ADMM is near the solution (and by `ConeColumnGeneration` when its bounds are within 20 %). A working set is a list of blocks b with equality rows 𝒜_b (cone rows taken as
+/// ADMM is near the solution (and by `ColumnGeneration` when its bounds are within 20 %). A working set is a list of blocks b with equality rows 𝒜_b (cone rows taken as
 /// active, at most d − 1 independent ones); on it u_b = N_b c_b, N_b an orthonormal basis of null(X_{𝒜_b}), and
 ///
 ///     min_c ½‖G c − y‖² + β Σ_b ‖c_b‖,   G = [σ_b D_b X N_b]   (n×R)
@@ -10,7 +10,7 @@
 /// exceeds β enters with the maximising direction and the NNLS support as 𝒜_b. The result is a candidate only:
 /// the caller certifies it (feasibility or pattern repair for the upper bound, conic-dual bounds for the lower).
 struct ActiveSetPolish {
-  let solver: ConeADMMSolver
+  let program: ReLUBlockProgram
 
   /// Blocks U (d×B) and the certificate's right-hand side T = σ⊙M⊙v + S⊙γ (n×B), ∇ℓ = ŷ − y.
   struct Result {
@@ -29,10 +29,10 @@ struct ActiveSetPolish {
   /// - Parameters: z: ADMM's group-sparse iterate (d×B); a: its A (n×B, exact zeros mark active rows);
   ///   gammaOther: cone multipliers (n×B) used for blocks outside the working set.
   func run(z: Matrix, a: Matrix, gammaOther: Matrix, rounds: Int = 60, significance: Double = 1e-3) -> Result? {
-    let base = solver.base
+    let base = program
     guard base.loss.kind == .squared, !base.loss.centered else { return nil }
-    let x = base.x, masks = base.masks, signs = base.signs, y = base.y, beta = base.beta
-    let n = solver.n, d = solver.d, B = solver.blocks
+    let x = base.x, masks = base.masks, signs = base.signs, y = base.targets, beta = base.beta
+    let n = base.n, d = base.d, B = base.blocks
     var work: [Working] = []
     var zmax = 0.0
     for b in 0..<B { zmax = Swift.max(zmax, z.column(b).norm2) }
@@ -127,13 +127,13 @@ struct ActiveSetPolish {
       screened.sort { $0.cheap > $1.cheap }
       var entering: [(b: Int, value: Double, nnls: NonNegativeLeastSquares)] = []
       for (b, _) in screened.prefix(8) {
-        let ex = solver.coneMaximum(block: b, lossGrad: lossGrad)
+        let ex = program.coneMaximum(block: b, lossGrad: lossGrad)
         if ex.residualNorm > beta * (1 + 1e-9) { entering.append((b, ex.residualNorm, ex)) }
       }
       entering.sort { $0.value > $1.value }
       for (b, _, ex) in entering.prefix(3) {
         // Direction u* = (Eλ* − f)/‖·‖ (the cone maximiser), small, with the NNLS support as active rows.
-        let (e, f) = solver.coneSystem(block: b, lossGrad: lossGrad)
+        let (e, f) = program.coneSystem(block: b, lossGrad: lossGrad)
         var dir = e.multiply(ex.solution)
         for i in 0..<d { dir[i] -= f[i] }
         let nd = dir.norm2
@@ -163,7 +163,7 @@ struct ActiveSetPolish {
   /// Keeps the candidate rows (in order) that are independent of the kept ones, at most d − 1, and builds the
   /// null-space basis (full SVD of the kept rows). nil if the basis would be empty.
   func makeWorking(block b: Int, candidates: [Int], start: [Double]) -> Working? {
-    let x = solver.base.x, d = solver.d
+    let x = program.x, d = program.d
     var q: [[Double]] = []
     var rows: [Int] = []
     for j in candidates {
@@ -195,9 +195,9 @@ struct ActiveSetPolish {
 
   /// Newton's method on the working set (in place). False if a factorisation fails or a block collapses to 0.
   func newton(_ work: inout [Working]) -> Bool {
-    let base = solver.base
-    let x = base.x, masks = base.masks, signs = base.signs, y = base.y, beta = base.beta
-    let n = solver.n
+    let base = program
+    let x = base.x, masks = base.masks, signs = base.signs, y = base.targets, beta = base.beta
+    let n = base.n
     var offsets: [Int] = []
     var total = 0
     for w in work {
@@ -293,14 +293,3 @@ struct ActiveSetPolish {
     return true
   }
 }
-
-extension GroupLassoSolver {
-  /// ŷ = rowsum(σ ⊙ M ⊙ XU) for blocks U (d×B) (allocating; for occasional use).
-  func prediction(_ u: Matrix) -> [Double] {
-    let xu = Matrix.product(x, u)
-    var yhat = [Double](repeating: 0, count: n)
-    predict(xu, into: &yhat)
-    return yhat
-  }
-}
-

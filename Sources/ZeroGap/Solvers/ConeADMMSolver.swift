@@ -32,18 +32,15 @@ private let admmBalance = 2.0
 private let admmRhoEvery = 10
 private let admmPolishThreshold = 0.2
 struct ConeADMMSolver {
-  let base: GroupLassoSolver
-  /// Weight ω of the XU = A constraint relative to U = Z.
+  /// The constrained program (its constraints are the sign constraints S ⊙ XU ≥ 0 that the A-step projects on).
+  let base: ReLUBlockProgram
+  /// Weight ω = 1/‖X‖₂² of the XU = A constraint relative to U = Z.
   let omega: Double
 
-  init(base: GroupLassoSolver) {
-    let s = (try? base.x.spectralNorm()) ?? base.x.frobeniusNorm
-    self.init(base: base, omega: 1 / Swift.max(s * s, 1e-300))
-  }
-
-  init(base: GroupLassoSolver, omega: Double) {
-    self.base = base
-    self.omega = omega
+  init(program: ReLUBlockProgram) {
+    precondition(program.isConstrained, "ADMM solves the cone-constrained program")
+    base = program
+    omega = 1 / program.liftNormSquared
   }
 
   var n: Int { base.n }
@@ -53,9 +50,9 @@ struct ConeADMMSolver {
   func solve(
     start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int],
     layout: BlockLayout
-  ) -> GroupLassoSolver.Result {
+  ) -> ProximalGradientSolver<ReLUBlockProgram>.Result {
     var loop = CertifiedLoop(options: options)
-    let x = base.x, masks = base.masks, signs = base.signs, y = base.y, loss = base.loss.kind, beta = base.beta
+    let x = base.x, masks = base.masks, signs = base.signs, y = base.targets, loss = base.loss.kind, beta = base.beta
     let B = blocks, n = self.n, d = self.d, total = n * B
     // K⁻¹ = (I + ω XᵀX)⁻¹, once (K ≥ I, so the Cholesky factorisation cannot fail for finite X).
     var kmat = Matrix.product(x, x, transA: .transpose, alpha: omega)
@@ -80,7 +77,7 @@ struct ConeADMMSolver {
     var yhat = [Double](repeating: 0, count: n)
     var lossGrad = [Double](repeating: 0, count: n)
     var blockBounds = [Double](repeating: 0, count: B)
-    var polishWork = GroupLassoSolver.PolishWork(n: n, d: d, blocks: B, x: x)
+    var polishWork = MultiplierPolish(program: base, active: true)
     var bestZ = z
     var repairBuffer = Matrix(rows: d, columns: B)
     var zCand = Matrix(rows: d, columns: B)
@@ -88,7 +85,12 @@ struct ConeADMMSolver {
     var rows = ConeRowProjection(n: n, blocks: B, start: yhat)
 
     /// ŷ = rowsum(σ ⊙ M ⊙ A) into `yhat` and ∇ℓ(ŷ) into `lossGrad`.
-    func lossGradient(at m: Matrix) { base.lossAndGradient(m, yhat: &yhat, gradient: &lossGrad) }
+    func lossGradient(at m: Matrix) {
+      base.predict(m, into: &yhat)
+      _ = yhat.withUnsafeBufferPointer { p in
+        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in base.loss.valueAndGradient(p, q, gradient: g) } }
+      }
+    }
     /// Keeps a copy of the best feasible point seen (no allocation).
     func keepBest(_ src: Matrix) {
       src.withUnsafeBufferPointer { s in bestZ.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
@@ -131,13 +133,12 @@ struct ConeADMMSolver {
         }
       }
       if polish {
-        base.polishBounds(tbuf: work, lossGrad: lossGrad, bounds: &blockBounds, work: &polishWork)
+        polishWork.improve(&blockBounds, start: base.multipliers(inRHS: work, lossGrad: lossGrad), lossGradient: lossGrad)
         // Exact cone maxima (NNLS) for the blocks whose bound exceeds β: only they can raise c̄ above β.
         let over = (0..<B).filter { blockBounds[$0] > beta * (1 + 1e-3 * options.tolerance) }
         if over.count <= exactBlockLimit {
           for b in over {
-            let ex = exactConeMaximum(block: b, lossGrad: lossGrad)
-            blockBounds[b] = Swift.min(blockBounds[b], ex)
+            blockBounds[b] = Swift.min(blockBounds[b], base.coneMaximum(block: b, lossGrad: lossGrad).residualNorm)
           }
         }
       }
@@ -148,7 +149,7 @@ struct ConeADMMSolver {
       // Upper bound: the ReLU network of Z.
       xz.gemm(x, z)
       let pen = base.groupNormSum(z)
-      base.reluPredict(xz, into: &yhat)
+      base.networkPrediction(xz, into: &yhat)
       let ub = loss.value(yhat, y) + beta * pen
       if ConeRepair.isFeasible(xu: xz, masks: masks) { return (ub, lb, true, false) }
       // Repair: every nonzero block must realise a sampled pattern.
@@ -158,7 +159,7 @@ struct ConeADMMSolver {
       if let cones = base.cones {
         z.withUnsafeBufferPointer { src in repairBuffer.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
         cones.repair(&repairBuffer, xu: &xz)
-        base.reluPredict(xz, into: &yhat)
+        base.networkPrediction(xz, into: &yhat)
         return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true)
       }
       return (ub, lb, false, false)
@@ -331,7 +332,7 @@ struct ConeADMMSolver {
           polishInterval *= 2
           // Active-set Newton polish of the current support, certified like any candidate.
           let gammaADMM = admmMultipliers()
-          if let cand = ActiveSetPolish(solver: self).run(z: z, a: a, gammaOther: gammaADMM) {
+          if let cand = ActiveSetPolish(program: base).run(z: z, a: a, gammaOther: gammaADMM) {
             let pc = certify(polish: true, candidate: cand)
             loop.offerLower(pc.lb)
             if pc.feasible && loop.offerUpper(pc.ub) {
@@ -377,43 +378,17 @@ struct ConeADMMSolver {
       iterations: iterations, outerIterations: rhoUpdates, constraintViolation: base.coneViolation(of: outZ),
       objective: loop.upper.isFinite ? nil : final.ub)
     let gamma = admmMultipliers()
-    return GroupLassoSolver.Result(u: outZ, multipliers: gamma, penalty: rho, report: report)
+    return .init(u: outZ, multipliers: gamma, penalty: rho, report: report)
   }
 
   /// Largest number of blocks per certificate for which the exact cone maxima (NNLS, each O(d·n) per Lawson–Hanson
   /// step) are computed; above it the cheaper bounds stand.
   var exactBlockLimit: Int { 512 }
 
-  /// `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` (v = −∇ℓ), by NNLS; a valid upper
-  /// bound on the cone maximum whatever the NNLS accuracy (any λ ≥ 0 gives one).
-  func exactConeMaximum(block b: Int, lossGrad: [Double]) -> Double {
-    coneMaximum(block: b, lossGrad: lossGrad).residualNorm
-  }
-
-  /// The NNLS of `exactConeMaximum` (λ* and ‖Eλ* − f‖).
-  func coneMaximum(block b: Int, lossGrad: [Double]) -> NonNegativeLeastSquares {
-    let (e, f) = coneSystem(block: b, lossGrad: lossGrad)
-    return NonNegativeLeastSquares(e, f)
-  }
-
-  /// E = XᵀS_b (d×n) and f = −σ_b XᵀD_b v (v = −∇ℓ).
-  func coneSystem(block b: Int, lossGrad: [Double]) -> (Matrix, [Double]) {
-    let x = base.x, n = self.n, d = self.d
-    var e = Matrix(rows: d, columns: n)
-    var dv = [Double](repeating: 0, count: n)
-    for j in 0..<n {
-      let m = base.masks[j, b]
-      let s = 2 * m - 1
-      for i in 0..<d { e[i, j] = s * x[j, i] }
-      dv[j] = base.signs[b] * m * lossGrad[j]
-    }
-    return (e, x.multiply(dv, trans: .transpose))
-  }
-
   /// ρ so that the group threshold β/ρ is a fraction of a typical block norm of the least-squares scale:
   /// ρ = β / (‖Xᵀy‖ ω) — the U = Z constraint and the shrinkage then act on comparable scales.
   func initialPenalty(start: Matrix?) -> Double {
-    let g = base.x.multiply(base.y, trans: .transpose).norm2
+    let g = base.x.multiply(base.targets, trans: .transpose).norm2
     let r = base.beta / Swift.max(1e-300, g * omega)
     return r.isFinite && r > 0 ? r : 1
   }
@@ -454,9 +429,4 @@ struct PatternKey: Hashable, Sendable {
     for j in 0..<n where bit(j) { w[j >> 6] |= 1 << UInt64(j & 63) }
     words = w
   }
-}
-
-extension GroupLassoSolver {
-  /// Largest cone violation `max (−S ⊙ XU)_+` of blocks U (d×B).
-  func coneViolation(of u: Matrix) -> Double { ConeRepair.violation(xu: Matrix.product(x, u), masks: masks) }
 }

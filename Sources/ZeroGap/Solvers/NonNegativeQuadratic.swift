@@ -3,7 +3,7 @@
 ///     c* = argmin_{c ≥ 0} ½ cᵀ G c − hᵀ c,   G (k×k) symmetric positive semidefinite.
 ///
 /// With G = AᵀA and h = Aᵀy − β·1 this is the non-negative lasso `min_{c≥0} ½‖Ac − y‖² + β Σ c` — the master
-/// problem of `ConeColumnGeneration` (MATH.md §3.3 in atom form). It is `NonNegativeLeastSquares` written on the
+/// problem of `ColumnGeneration` (MATH.md §3.3 in atom form). It is `NonNegativeLeastSquares` written on the
 /// normal equations: the same steps, with G_PP s = h_P (Cholesky, a tiny ridge when G_PP is singular) as the
 /// passive solve, so each step costs O(k·|P| + |P|³) and never touches the n rows of A.
 struct NonNegativeQuadratic {

@@ -147,27 +147,27 @@ public struct ConvexReLUProgram: Sendable {
     let layout = self.layout
     let masks = layout.perBlock(patterns.masks)
     let constrained = model == .relu
-    let solver = GroupLassoSolver(
-      x: data, y: targets, masks: masks, signs: layout.signs, constrained: constrained, beta: beta, loss: solverLoss,
+    let program = ReLUBlockProgram(
+      x: data, targets: targets, masks: masks, signs: layout.signs, constrained: constrained, beta: beta, loss: solverLoss,
       cones: constrained ? ConeRepair(x: data, masks: masks, gates: layout.perBlock(patterns.gates)) : nil)
     var start: Matrix? = nil
     if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == patterns.count, (w.negative != nil) == layout.signed {
       start = layout.join(positive: w.positive, negative: w.negative)
     }
     var multipliers: Matrix? = nil
-    if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == solver.blocks { multipliers = m }
-    let result: GroupLassoSolver.Result
+    if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == program.blocks { multipliers = m }
+    let result: ProximalGradientSolver<ReLUBlockProgram>.Result
     // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
-    if constrained && options.exactAlgorithm == .columnGeneration && ConeColumnGeneration.applies(to: solver) {
-      result = ConeColumnGeneration(base: solver).solve(start: start, options: options)
+    if constrained && options.exactAlgorithm == .columnGeneration && ColumnGeneration.applies(to: program) {
+      result = ColumnGeneration(program: program).solve(start: start, options: options)
     } else if constrained && options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
       var index: [PatternKey: Int] = [:]
       let m = patterns.masks
       for i in 0..<patterns.count { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
-      result = ConeADMMSolver(base: solver).solve(
+      result = ConeADMMSolver(program: program).solve(
         start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index, layout: layout)
     } else {
-      result = solver.solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
+      result = ProximalGradientSolver(program: program).solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     }
     let (positive, negative) = layout.split(result.u)
     var solution = ConvexReLUSolution(

@@ -1,0 +1,270 @@
+/// The block program of a two-layer ReLU network, C-GReLU (§3.6) or C-ReLU (§3.3), as a `GroupSparseProgram` with
+/// B blocks u_b ∈ R^d (`BlockLayout`: one per pattern, or 2P signed blocks):
+///
+///     min_U  ℓ( Σ_b σ_b D_b X u_b , y ) + β Σ_b ‖u_b‖₂        [s.t. (2D_b − I) X u_b ≥ 0 if constrained]
+///
+/// U is d×B (column b = u_b), masks are n×B (column b = diag D_b), σ_b = ±1. The lift is one GEMM, P = XU (n×B);
+/// `𝒜(P) = rowsum(σ ⊙ M ⊙ P)`, `𝒞(P) = S ⊙ P` with S = 2M − 1, so `𝒜ᵀg + 𝒞ᵀΛ = σ ⊙ M ⊙ g1ᵀ + S ⊙ Λ` and ‖𝒞‖ = 1.
+/// The network of U is the true ReLU network (neuron u_b, output weight σ_b‖u_b‖, §3.3): its prediction
+/// `rowsum(σ ⊙ (XU)_+)` equals 𝒜(P) on cone-feasible blocks. Its exact pricing oracle solves each block's cone
+/// maximum by NNLS (`ConePricer`).
+struct ReLUBlockProgram: GroupSparseProgram {
+  let x: Matrix
+  let targets: [Double]
+  let masks: Matrix
+  let signs: [Double]
+  let isConstrained: Bool
+  let beta: Double
+  let loss: SolverLoss
+  /// Repairs points of the constrained program that left their cones (nil: such points are not usable).
+  let cones: ConeRepair?
+  /// ‖X‖₂² (computed for the constrained program only, where the multiplier polish and ADMM need it).
+  let liftNormSquared: Double
+
+  init(x: Matrix, targets: [Double], masks: Matrix, signs: [Double], constrained: Bool, beta: Double, loss: SolverLoss, cones: ConeRepair?) {
+    self.x = x
+    self.targets = targets
+    self.masks = masks
+    self.signs = signs
+    self.isConstrained = constrained
+    self.beta = beta
+    self.loss = loss
+    self.cones = cones
+    if constrained {
+      let s = (try? x.spectralNorm()) ?? x.frobeniusNorm
+      liftNormSquared = Swift.max(s * s, 1e-300)
+    } else {
+      liftNormSquared = x.frobeniusNorm * x.frobeniusNorm
+    }
+  }
+
+  var n: Int { x.rows }
+  var d: Int { x.columns }
+  var blocks: Int { masks.columns }
+  var sampleCount: Int { x.rows }
+  var blockSize: Int { x.columns }
+  var blockCount: Int { masks.columns }
+  var productShape: (rows: Int, columns: Int) { (x.rows, masks.columns) }
+  var constraintShape: (rows: Int, columns: Int) { (x.rows, masks.columns) }
+
+  /// ‖Xᵀ∇ℓ(0)‖.
+  var initialGradientScale: Double {
+    x.multiply(loss.dualPoint([Double](repeating: 0, count: n), targets), trans: .transpose).norm2
+  }
+
+  func lift(_ u: Matrix, into p: inout Matrix) { p.gemm(x, u) }
+
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix) { g.gemm(x, t, transA: .transpose) }
+
+  /// ŷ = rowsum(σ ⊙ M ⊙ P).
+  func predict(_ p: Matrix, into yhat: inout [Double]) {
+    let n = self.n, B = blocks
+    masks.withUnsafeBufferPointer { m in
+      p.withUnsafeBufferPointer { a in
+        yhat.withUnsafeMutableBufferPointer { out in
+          for j in 0..<n { out[j] = 0 }
+          for b in 0..<B {
+            let sb = signs[b]
+            for j in 0..<n { out[j] += sb * m[j + b * n] * a[j + b * n] }
+          }
+        }
+      }
+    }
+  }
+
+  /// 𝒞(P) = S ⊙ P.
+  func constraints(_ p: Matrix, into c: inout Matrix) {
+    masks.withUnsafeBufferPointer { m in
+      p.withUnsafeBufferPointer { a in
+        c.withUnsafeMutableBufferPointer { out in for k in 0..<a.count { out[k] = (2 * m[k] - 1) * a[k] } }
+      }
+    }
+  }
+
+  /// T = scale·σ ⊙ M ⊙ g1ᵀ + S ⊙ Λ.
+  func adjoint(_ g: [Double], scale: Double, multipliers: Matrix?, into t: inout Matrix) {
+    let n = self.n, B = blocks
+    masks.withUnsafeBufferPointer { m in
+      g.withUnsafeBufferPointer { gp in
+        t.withUnsafeMutableBufferPointer { tp in
+          for b in 0..<B {
+            let sb = signs[b]
+            for j in 0..<n { tp[j + b * n] = scale * (sb * m[j + b * n] * gp[j]) }
+          }
+        }
+      }
+      if let multipliers {
+        multipliers.withUnsafeBufferPointer { l in
+          t.withUnsafeMutableBufferPointer { tp in for k in 0..<tp.count { tp[k] += (2 * m[k] - 1) * l[k] } }
+        }
+      }
+    }
+  }
+
+  /// T = σ ⊙ M ⊙ v + S ⊙ Γ (v = −∇ℓ): the right-hand side whose columns bound the cone maxima,
+  /// ‖Xᵀ T_b‖ ≥ max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} for any Γ ≥ 0 (§3.5, conic duality).
+  func certificateRHS(lossGrad: [Double], gamma: Matrix, into t: inout Matrix) {
+    adjoint(lossGrad, scale: -1, multipliers: gamma, into: &t)
+  }
+
+  /// ŷ = rowsum(σ ⊙ (P)_+): the true ReLU network of the blocks (gated: the convex prediction).
+  func networkPrediction(_ p: Matrix, into yhat: inout [Double]) {
+    guard isConstrained else { return predict(p, into: &yhat) }
+    let n = self.n, B = blocks
+    p.withUnsafeBufferPointer { a in
+      yhat.withUnsafeMutableBufferPointer { out in
+        for j in 0..<n { out[j] = 0 }
+        for b in 0..<B {
+          let sb = signs[b]
+          for j in 0..<n { out[j] += sb * Swift.max(0, a[j + b * n]) }
+        }
+      }
+    }
+  }
+
+  func isFeasible(_ p: Matrix) -> Bool { !isConstrained || ConeRepair.isFeasible(xu: p, masks: masks) }
+
+  func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool {
+    guard isConstrained, !ConeRepair.isFeasible(xu: p, masks: masks) else { return true }
+    guard let cones else { return false }
+    cones.repair(&u, xu: &p)
+    return true
+  }
+
+  /// Largest cone violation `max (−S ⊙ XU)_+` of blocks U (d×B).
+  func coneViolation(of u: Matrix) -> Double { ConeRepair.violation(xu: Matrix.product(x, u), masks: masks) }
+
+  /// Γ = S ⊙ (T − σ ⊙ M ⊙ v) from a certificate right-hand side T (the multipliers inside it; S² = 1).
+  func multipliers(inRHS t: Matrix, lossGrad: [Double]) -> Matrix {
+    var a = Matrix(rows: n, columns: blocks)
+    adjoint(lossGrad, scale: -1, multipliers: nil, into: &a)
+    var out = a
+    masks.withUnsafeBufferPointer { m in
+      t.withUnsafeBufferPointer { tp in
+        a.withUnsafeBufferPointer { ap in
+          out.withUnsafeMutableBufferPointer { o in for k in 0..<o.count { o[k] = (2 * m[k] - 1) * (tp[k] - ap[k]) } }
+        }
+      }
+    }
+    return out
+  }
+
+  // MARK: - Exact cone maxima (§3.5 way 1)
+
+  /// `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖` (v = −∇ℓ) by NNLS: λ* and the
+  /// residual norm, a valid upper bound on the cone maximum whatever the NNLS accuracy (any λ ≥ 0 gives one).
+  func coneMaximum(block b: Int, lossGrad: [Double]) -> NonNegativeLeastSquares {
+    let (e, f) = coneSystem(block: b, lossGrad: lossGrad)
+    return NonNegativeLeastSquares(e, f)
+  }
+
+  /// E = XᵀS_b (d×n) and f = −σ_b XᵀD_b v (v = −∇ℓ).
+  func coneSystem(block b: Int, lossGrad: [Double]) -> (Matrix, [Double]) {
+    var e = Matrix(rows: d, columns: n)
+    var dv = [Double](repeating: 0, count: n)
+    for j in 0..<n {
+      let m = masks[j, b]
+      let s = 2 * m - 1
+      for i in 0..<d { e[i, j] = s * x[j, i] }
+      dv[j] = signs[b] * m * lossGrad[j]
+    }
+    return (e, x.multiply(dv, trans: .transpose))
+  }
+
+  // MARK: - Column generation
+
+  func makePricer() -> ConePricer { ConePricer(program: self) }
+
+  /// σ_b D_b X u_a per atom: one GEMM for all.
+  func atomPredictions(_ atoms: [Atom]) -> Matrix {
+    let u = Matrix(rows: d, columns: atoms.count, columnMajor: atoms.flatMap { $0.direction })
+    var c = Matrix.product(x, u)
+    for (q, a) in atoms.enumerated() {
+      let sb = signs[a.block]
+      for j in 0..<n { c[j, q] *= sb * masks[j, a.block] }
+    }
+    return c
+  }
+
+  /// Each nonzero block within rounding (1e-12 of its own scale) of its cone, as a unit atom weighted by its norm.
+  func seedAtoms(_ u: Matrix) -> [(atom: Atom, weight: Double)] {
+    let xs = Matrix.product(x, u)
+    var seeds: [(atom: Atom, weight: Double)] = []
+    for b in 0..<blocks {
+      let col = u.column(b)
+      let nrm = col.norm2
+      guard nrm > 0 else { continue }
+      var viol = 0.0, mx = 0.0
+      for j in 0..<n {
+        viol = Swift.max(viol, -(2 * masks[j, b] - 1) * xs[j, b])
+        mx = Swift.max(mx, abs(xs[j, b]))
+      }
+      if viol <= 1e-12 * mx { seeds.append((Atom(block: b, direction: col.map { $0 / nrm }), nrm)) }
+    }
+    return seeds
+  }
+
+  /// The active-set Newton polish (`ActiveSetPolish`) from merged blocks U, the rows within rounding of their cone
+  /// boundaries taken as active; `multipliers` (n×B) stand for the blocks outside its working set.
+  func polish(_ u: Matrix, multipliers: Matrix) -> (u: Matrix, lossGradient: [Double])? {
+    var a = Matrix.product(x, u)
+    let scale = a.storage.map { abs($0) }.max() ?? 0
+    masks.withUnsafeBufferPointer { m in
+      a.withUnsafeMutableBufferPointer { ap in
+        for k in 0..<ap.count {
+          let s = 2 * m[k] - 1
+          ap[k] = s * ap[k] <= 1e-9 * scale ? 0 : ap[k]
+        }
+      }
+    }
+    guard let cand = ActiveSetPolish(program: self).run(z: u, a: a, gammaOther: multipliers) else { return nil }
+    return (cand.u, cand.lossGrad)
+  }
+}
+
+/// The exact pricing oracle of C-ReLU (§3.5 way 1): every block's cone maximum
+/// `c_b(v) = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖`, screened with the block's previous λ (any λ ≥ 0 bounds c_b from
+/// above; one GEMM for all blocks) and solved by NNLS warm-started from the block's previous support only where the
+/// screen exceeds the threshold. The maximiser `u_b = Xᵀ(σ_b D_b v + S_b λ*)/c_b` lies in K_b (NNLS optimality).
+struct ConePricer: PricingOracle {
+  let program: ReLUBlockProgram
+  /// The last NNLS λ per block (n×B).
+  private(set) var multipliers: Matrix
+  private var supports: [[Int]]
+  private var tbuf: Matrix
+  private var screen: Matrix
+
+  init(program: ReLUBlockProgram) {
+    self.program = program
+    let n = program.n, d = program.d, B = program.blocks
+    multipliers = Matrix(rows: n, columns: B)
+    supports = [[Int]](repeating: [], count: B)
+    tbuf = Matrix(rows: n, columns: B)
+    screen = Matrix(rows: d, columns: B)
+  }
+
+  mutating func price(lossGradient: [Double], threshold: Double, maxAtoms: Int) -> (dualNormBound: Double, atoms: [Atom]) {
+    let n = program.n, d = program.d
+    program.certificateRHS(lossGrad: lossGradient, gamma: multipliers, into: &tbuf)
+    screen.gemm(program.x, tbuf, transA: .transpose)
+    var cbar = 0.0
+    var found: [(atom: Atom, value: Double)] = []
+    for b in 0..<program.blocks {
+      var bound = screen.column(b).norm2
+      if bound > threshold {
+        let (e, f) = program.coneSystem(block: b, lossGrad: lossGradient)
+        let nn = NonNegativeLeastSquares(e, f, start: supports[b])
+        var dir = e.multiply(nn.solution)
+        for i in 0..<d { dir[i] -= f[i] }
+        let value = dir.norm2
+        bound = Swift.min(bound, value)
+        supports[b] = (0..<n).filter { nn.solution[$0] > 0 }
+        for j in 0..<n { multipliers[j, b] = nn.solution[j] }
+        if value > threshold { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
+      }
+      cbar = Swift.max(cbar, bound)
+    }
+    if found.count > maxAtoms { found = Array(found.sorted { $0.value > $1.value }.prefix(maxAtoms)) }
+    return (cbar, found.map(\.atom))
+  }
+}
