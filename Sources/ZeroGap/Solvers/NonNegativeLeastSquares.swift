@@ -72,14 +72,19 @@ struct NonNegativeLeastSquares {
           lam = s
           break
         }
-        var alpha = 1.0
+        // Step towards s until the first passive coordinate reaches 0 (it leaves the passive set, exactly, even
+        // when rounding leaves it a hair above 0), with any other that rounding brought to 0.
+        var alpha = 1.0, blocking = -1
         for j in idx where s[j] <= 0 {
           let den = lam[j] - s[j]
-          if den > 0 { alpha = Swift.min(alpha, lam[j] / den) }
+          if den > 0 && lam[j] / den < alpha {
+            alpha = lam[j] / den
+            blocking = j
+          }
         }
         for j in 0..<k { lam[j] += alpha * (s[j] - lam[j]) }
         var removed = false
-        for j in idx where lam[j] <= 1e-15 * Swift.max(1, abs(s[j])) {
+        for j in idx where j == blocking || lam[j] <= 1e-15 * Swift.max(1, abs(s[j])) {
           passive[j] = false
           lam[j] = 0
           removed = true

@@ -225,7 +225,7 @@ struct ReLUBlockProgram: GroupSparseProgram {
 /// The exact pricing oracle of C-ReLU (§3.5 way 1): every block's cone maximum
 /// `c_b(v) = min_{λ≥0} ‖Xᵀ(σ_b D_b v + S_b λ)‖`, screened with the block's previous λ (any λ ≥ 0 bounds c_b from
 /// above; one GEMM for all blocks) and solved by NNLS warm-started from the block's previous support only where the
-/// screen exceeds the threshold. The maximiser `u_b = Xᵀ(σ_b D_b v + S_b λ*)/c_b` lies in K_b (NNLS optimality).
+/// screen exceeds the threshold (cold when the warm start does not converge). The maximiser `u_b = Xᵀ(σ_b D_b v + S_b λ*)/c_b` lies in K_b (NNLS optimality).
 struct ConePricer: PricingOracle {
   let program: ReLUBlockProgram
   /// The last NNLS λ per block (n×B).
@@ -253,14 +253,16 @@ struct ConePricer: PricingOracle {
       var bound = screen.column(b).norm2
       if bound > threshold {
         let (e, f) = program.coneSystem(block: b, lossGrad: lossGradient)
-        let nn = NonNegativeLeastSquares(e, f, start: supports[b])
+        var nn = NonNegativeLeastSquares(e, f, start: supports[b])
+        if !nn.converged { nn = NonNegativeLeastSquares(e, f) }
         var dir = e.multiply(nn.solution)
         for i in 0..<d { dir[i] -= f[i] }
         let value = dir.norm2
         bound = Swift.min(bound, value)
         supports[b] = (0..<n).filter { nn.solution[$0] > 0 }
         for j in 0..<n { multipliers[j, b] = nn.solution[j] }
-        if value > threshold { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
+        // Only an optimal λ* makes the maximiser a point of K_b (any λ ≥ 0 still bounds c_b).
+        if value > threshold && nn.converged { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
       }
       cbar = Swift.max(cbar, bound)
     }

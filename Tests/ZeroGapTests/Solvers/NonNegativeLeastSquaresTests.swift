@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ZeroGap
 
@@ -69,5 +70,70 @@ import Testing
         #expect(abs(warm.residualNorm - cold.residualNorm) <= 1e-9 * (1 + f.norm2))
       }
     }
+  }
+
+  /// The pricing use (MATH.md §3.5 way 1): E = XᵀS (d×n, wide), f drifting between calls, each warm-started from the
+  /// previous support. Every solve converges, matches the cold minimum, and its maximiser Eλ* − f is a point of the
+  /// cone {u : S X u ≥ 0} to rounding (what makes column generation's atoms cone points).
+  @Test(arguments: [UInt64(11), 12, 13, 14])
+  func warmStartedPricingSequencesConvergeToConePoints(seed: UInt64) {
+    var gen = SeededGenerator(seed: seed)
+    let n = 80, d = 6
+    var x = gen.normalMatrix(rows: n, columns: d)
+    for j in 0..<n {
+      x[j, 0] = 1
+      x[j, 1] = gen.nextUniform() < 0.5 ? -1 : 1  // a binary feature: many rows share hyperplanes
+    }
+    let gate = gen.normalVector(d)
+    let xg = x.multiply(gate)
+    var e = Matrix(rows: d, columns: n)
+    for j in 0..<n {
+      let s: Double = xg[j] >= 0 ? 1 : -1
+      for i in 0..<d { e[i, j] = s * x[j, i] }
+    }
+    var v = gen.normalVector(n)
+    var support: [Int] = []
+    var checked = 0
+    defer { #expect(checked >= 10) }
+    for _ in 0..<40 {
+      let noise = gen.normalVector(n)
+      for j in 0..<n { v[j] = 0.8 * v[j] + 0.4 * noise[j] }
+      let f = x.multiply((0..<n).map { xg[$0] >= 0 ? -v[$0] : 0 }, trans: .transpose)
+      let warm = NonNegativeLeastSquares(e, f, start: support)
+      let cold = NonNegativeLeastSquares(e, f)
+      support = (0..<n).filter { warm.solution[$0] > 0 }
+      #expect(warm.converged && cold.converged)
+      #expect(abs(warm.residualNorm - cold.residualNorm) <= 1e-9 * (1 + f.norm2))
+      var u = e.multiply(warm.solution)
+      for i in 0..<d { u[i] -= f[i] }
+      let xu = x.multiply(u)
+      let scale = xu.map { abs($0) }.max() ?? 0
+      // (A zero maximum, f in the polar cone, leaves u at rounding noise: nothing to check.)
+      if u.norm2 > 1e-8 * f.norm2 { checked += 1 } else { continue }
+      for j in 0..<n { #expect((xg[j] >= 0 ? 1 : -1) * xu[j] >= -1e-12 * scale) }
+    }
+  }
+
+  /// A pricing system of the embedded diabetes fit (β = 5, round 3 of column generation: E = XᵀS, 11×442) whose
+  /// warm start from the previous support stalled on this machine: the ratio step left its blocking coordinate a
+  /// hair above 0, nothing left the passive set, and the method stopped unconverged with a maximiser 21 % outside
+  /// its cone (the fit then stalled at a 5·10⁻⁴ gap). The blocking coordinate now leaves exactly.
+  @Test func warmStartThatStalledOnDiabetesConverges() throws {
+    let url = try #require(Bundle.module.url(forResource: "system", withExtension: "json", subdirectory: "Fixtures/cases/nnls-warm-start"))
+    let json = try JSON.parse(try String(contentsOf: url, encoding: .utf8))
+    let rows = try #require(json["rows"]?.doubleValue), columns = try #require(json["columns"]?.doubleValue)
+    let e = Matrix(rows: Int(rows), columns: Int(columns), columnMajor: try #require(json["e"]?.arrayValue).compactMap(\.doubleValue))
+    let f = try #require(json["f"]?.arrayValue).compactMap(\.doubleValue)
+    let start = try #require(json["start"]?.arrayValue).compactMap(\.doubleValue).map { Int($0) }
+    let warm = NonNegativeLeastSquares(e, f, start: start)
+    let cold = NonNegativeLeastSquares(e, f)
+    #expect(warm.converged && cold.converged)
+    #expect(abs(warm.residualNorm - cold.residualNorm) <= 1e-9 * (1 + f.norm2))
+    // The maximiser Eλ* − f is in the cone: Eᵀ(Eλ* − f) ≥ 0 to rounding.
+    var u = e.multiply(warm.solution)
+    for i in 0..<u.count { u[i] -= f[i] }
+    let su = e.multiply(u, trans: .transpose)
+    let scale = su.map { abs($0) }.max() ?? 0
+    #expect(su.allSatisfy { $0 >= -1e-12 * scale })
   }
 }
