@@ -38,8 +38,9 @@ struct SolverLoss: Sendable {
     return s / Double(y.count)
   }
 
-  func value(_ yhat: [Double], _ y: [Double]) -> Double {
-    yhat.withUnsafeBufferPointer { p in y.withUnsafeBufferPointer { q in value(p, q) } }
+  /// The plain loss's curvature; nil when centred (∇²ℓ = I − 11ᵀ/n is not diagonal) or smoothed.
+  func curvature(_ yhat: [Double], _ y: [Double]) -> [Double]? {
+    centered || isHuber ? nil : kind.curvature(yhat, y)
   }
 
   func value(_ yhat: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {

@@ -1,12 +1,3 @@
-/// A loss whose Fenchel dual can be evaluated at a scaled dual point: `max_{0 ≤ s ≤ maxScale} −ℓ*(−s v)` and its
-/// maximiser (MATH.md §3.5). `ConvexLoss` and the solvers' `SolverLoss` conform.
-protocol DualScaling {
-  func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double)
-}
-
-extension ConvexLoss: DualScaling {}
-extension SolverLoss: DualScaling {}
-
 /// The certified loop every convex solver of the two-layer programs runs (MATH.md §3.5): its clock, the best upper
 /// bound (the objective of a point of the program, whose point the solver keeps), the best lower bound (a dual
 /// value, always lowered by its rounding guard), the throttled progress calls, the stop test on the certified
@@ -68,20 +59,20 @@ struct CertifiedLoop {
   /// a dual point into a lower bound.
   /// - Returns: the guarded bound (whether or not it raised the best).
   @discardableResult
-  mutating func offerDual(v: [Double], y: [Double], loss: some DualScaling, dualNormBound cbar: Double, beta: Double) -> Double {
+  mutating func offerDual(v: [Double], y: [Double], loss: some LossFunction, dualNormBound cbar: Double, beta: Double) -> Double {
     let bound = Self.dualBound(v: v, y: y, loss: loss, dualNormBound: cbar, beta: beta)
     offerLower(bound)
     return bound
   }
 
   /// `−ℓ*(−s v)` with the best `s ∈ [0, β/c̄]`, lowered by its rounding guard.
-  static func dualBound(v: [Double], y: [Double], loss: some DualScaling, dualNormBound cbar: Double, beta: Double) -> Double {
+  static func dualBound(v: [Double], y: [Double], loss: some LossFunction, dualNormBound cbar: Double, beta: Double) -> Double {
     scaledDualBound(v: v, y: y, loss: loss, dualNormBound: cbar, beta: beta).bound
   }
 
   /// The bound of `dualBound` and the scaling s that attains it.
   static func scaledDualBound(
-    v: [Double], y: [Double], loss: some DualScaling, dualNormBound cbar: Double, beta: Double
+    v: [Double], y: [Double], loss: some LossFunction, dualNormBound cbar: Double, beta: Double
   ) -> (scale: Double, bound: Double) {
     let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
     return (scaled.scale, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale))
