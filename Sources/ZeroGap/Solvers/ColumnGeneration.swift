@@ -22,7 +22,7 @@
 /// but the gap is still above the tolerance, or the gap has not shrunk by 1 % in 25 rounds. When the bounds are
 /// within 20 %, the program's `polish` (C-ReLU: `ActiveSetPolish`) runs from the merged blocks and its candidate is
 /// certified like any other.
-struct ColumnGeneration<Program: GroupSparseProgram> {
+struct ColumnGeneration<Program: PricedProgram> {
   /// The program; its `repair` moves upper-bound candidates that leave their constraints back (NNLS maximisers are
   /// cone points only to the NNLS's accuracy, and the polish may leave a cone).
   let program: Program
@@ -218,7 +218,7 @@ private struct AtomSet {
     return m.isFinite ? Int(Swift.min(m, Double(Int.max / 2))) : 0
   }
 
-  mutating func append<Program: GroupSparseProgram>(_ list: [Atom], program: Program) {
+  mutating func append<Program: PricedProgram>(_ list: [Atom], program: Program) {
     guard !list.isEmpty else { return }
     let m0 = count, k = list.count
     let u = Matrix(rows: program.blockSize, columns: k, columnMajor: list.flatMap { $0.direction })

@@ -14,7 +14,8 @@
 /// **Certificate (§3.5, Lagrangian duality).** For any dual point v and multipliers Λ ≥ 0, with
 /// `T = 𝒜ᵀv + 𝒞ᵀΛ`, `c̄ = max_b ‖(𝒳ᵀT)_b‖` bounds the dual norm c(v), and `−ℓ*(−s v)` for s ∈ [0, β/c̄] is a lower bound
 /// on the optimum (`CertifiedLoop.dualBound`). Solvers take v = −∇ℓ(ŷ) and improve Λ (their multipliers, then a
-/// projected-gradient polish of `min_Λ≥0 max_b ‖(𝒳ᵀT)_b‖`); a `pricer` computes c(v) exactly where it can.
+/// projected-gradient polish of `min_Λ≥0 max_b ‖(𝒳ᵀT)_b‖`); a `PricedProgram`'s oracle computes
+/// c(v) exactly.
 ///
 /// **Network and feasibility.** The upper bound is the objective of the network recovered from U
 /// (`networkPrediction`: the true ReLU network for C-ReLU, which equals 𝒜𝒳U on feasible points). Only a point of
@@ -28,11 +29,9 @@
 ///   second-layer cones (2D_{2l} − I) Σ_{b ∈ (l,s)} ±D_{1i}P_b (one column per branch (l, s)).
 /// * In the tests, a plain non-negative lasso with one scalar block per dictionary column.
 /// Solvers: `ProximalGradientSolver` (restarted FISTA, augmented Lagrangian when constrained) needs only this
-/// protocol; `ColumnGeneration` needs in addition an exact `Pricer` (`PricingOracle`); ADMM (`ConeADMMSolver`) needs
+/// protocol; `ColumnGeneration` needs a `PricedProgram` (an exact `PricingOracle` over single-block atoms); ADMM (`ConeADMMSolver`) needs
 /// sign constraints entrywise on the products, which `ReLUBlockProgram` has.
 protocol GroupSparseProgram {
-  associatedtype Pricer: PricingOracle
-
   /// n: the number of predictions.
   var sampleCount: Int { get }
   /// d: the length of a block.
@@ -74,15 +73,6 @@ protocol GroupSparseProgram {
   /// Moves U (and P = 𝒳U with it) to a point of the program; false when it cannot (U is then unusable).
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool
 
-  /// An exact pricing oracle at a fresh state.
-  func makePricer() -> Pricer
-  /// 𝒜𝒳 of each atom (its direction placed in its block): n×k.
-  func atomPredictions(_ atoms: [Atom]) -> Matrix
-  /// The nonzero blocks of U that are points of their blocks, as unit atoms with their norms as weights (column
-  /// generation's warm start).
-  func seedAtoms(_ u: Matrix) -> [(atom: Atom, weight: Double)]
-  /// A candidate near the solution from a merged point (column generation's polish; nil: none).
-  func polish(_ u: Matrix, multipliers: Matrix) -> (u: Matrix, lossGradient: [Double])?
 }
 
 extension GroupSparseProgram {
@@ -98,40 +88,12 @@ extension GroupSparseProgram {
     return c.storage.allSatisfy { $0 >= -1e-12 * Swift.max(1, p.storage.map(abs).max() ?? 0) }
   }
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool { isFeasible(p) }
-  func polish(_ u: Matrix, multipliers: Matrix) -> (u: Matrix, lossGradient: [Double])? { nil }
-
-  /// Every nonzero block when U as a whole is feasible, else none.
-  func seedAtoms(_ u: Matrix) -> [(atom: Atom, weight: Double)] {
-    guard isFeasible(products(u)) else { return [] }
-    return (0..<blockCount).compactMap { b in
-      let col = u.column(b)
-      let nrm = col.norm2
-      return nrm > 0 ? (Atom(block: b, direction: col.map { $0 / nrm }), nrm) : nil
-    }
-  }
-
   var initialGradientScale: Double {
     var t = Matrix(rows: productShape.rows, columns: productShape.columns)
     var g = Matrix(rows: blockSize, columns: blockCount)
     adjoint(loss.dualPoint([Double](repeating: 0, count: sampleCount), targets), scale: 1, multipliers: nil, into: &t)
     liftAdjoint(t, into: &g)
     return g.frobeniusNorm
-  }
-
-  /// 𝒜𝒳 of each atom, one lift per atom (programs override it with one GEMM for all).
-  func atomPredictions(_ atoms: [Atom]) -> Matrix {
-    var out = Matrix(rows: sampleCount, columns: atoms.count)
-    var u = Matrix(rows: blockSize, columns: blockCount)
-    var p = Matrix(rows: productShape.rows, columns: productShape.columns)
-    var yhat = [Double](repeating: 0, count: sampleCount)
-    for (k, a) in atoms.enumerated() {
-      u.setColumn(a.block, a.direction)
-      lift(u, into: &p)
-      predict(p, into: &yhat)
-      out.setColumn(k, yhat)
-      u.setColumn(a.block, [Double](repeating: 0, count: blockSize))
-    }
-    return out
   }
 
   /// P = 𝒳U, allocating.

@@ -8,7 +8,7 @@
 /// The network of U is the true ReLU network (neuron u_b, output weight σ_b‖u_b‖, §3.3): its prediction
 /// `rowsum(σ ⊙ (XU)_+)` equals 𝒜(P) on cone-feasible blocks. Its exact pricing oracle solves each block's cone
 /// maximum by NNLS (`ConePricer`).
-struct ReLUBlockProgram: GroupSparseProgram {
+struct ReLUBlockProgram: PricedProgram {
   let x: Matrix
   let targets: [Double]
   let masks: Matrix

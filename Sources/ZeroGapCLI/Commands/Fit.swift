@@ -31,7 +31,9 @@ extension ZeroGapCommand {
         """
     )
     @OptionGroup var source: ReLUDataOptions
-    @Option(help: "relu (exact, cone-constrained) or gated-relu (unconstrained relaxation).") var model: ConvexReLUModel = .relu
+    @Option(help: "relu (exact two-layer, cone-constrained), gated-relu (unconstrained relaxation) or parallel-relu (three-layer parallel network, MATH.md §4.3; with --depth 3).") var model: FitModel = .relu
+    @Option(help: "Depth of a parallel-relu network (3; relu and gated-relu are depth 2).") var depth: Int?
+    @Option(parsing: .unconditional, help: "parallel-relu: number of second-layer patterns to sample from random branches (default 20; --enumerate takes all 2^n).") var patterns2: Int?
     @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: ConvexLoss = .squared
     @Option(parsing: .unconditional, help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
     @Option(parsing: .unconditional, help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
@@ -58,12 +60,24 @@ extension ZeroGapCommand {
       let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
       guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
       if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
+      if model == .parallelReLU {
+        guard depth ?? 3 == 3 else { throw ValidationError("--model parallel-relu is implemented for --depth 3 (got \(depth ?? 0))") }
+        guard loss != .hinge else { throw ValidationError("--model parallel-relu takes --loss squared or logistic (got hinge)") }
+        guard !unregularizedBias else { throw ValidationError("--unregularized-bias applies to the two-layer models") }
+        guard output == nil else { throw ValidationError("--output: model files of parallel networks are not written yet; use --json for the fit's numbers") }
+        if enumerate && patterns2 != nil { throw ValidationError("choose one of --patterns2 M and --enumerate") }
+        if let p = patterns2, p < 1 { throw ValidationError("--patterns2 must be ≥ 1 (got \(p))") }
+      } else {
+        if let d = depth, d != 2 { throw ValidationError("--model \(model.rawValue) is a two-layer network (--depth 2); deeper networks: --model parallel-relu --depth 3") }
+        if patterns2 != nil { throw ValidationError("--patterns2 applies to --model parallel-relu") }
+      }
       if unregularizedBias && loss != .squared {
         throw ValidationError("--unregularized-bias is implemented for --loss squared only (got \(loss)); the default regularised bias column works with every loss")
       }
     }
 
     func run() throws {
+      guard let model = model.twoLayer else { return try runParallel() }
       let (x, yMatrix, names) = try source.loadMatrix(quiet: json)
       guard let yAll = yMatrix else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
       let y = yAll.columns == 1 ? yAll.column(0) : []

@@ -6,7 +6,7 @@ import Testing
 /// algorithms (FISTA inside the augmented Lagrangian, and column generation with a closed-form pricing oracle) with
 /// no change to them — the proof that a new program is a new conformance — and checked against Lawson–Hanson NNLS:
 /// for A of full column rank, `½‖Ac − y‖² + β1ᵀc = ½‖Ac − y'‖² + const` with `y' = y − A(AᵀA)⁻¹β1`.
-struct NonNegativeLasso: GroupSparseProgram {
+struct NonNegativeLasso: PricedProgram {
   let a: Matrix
   let targets: [Double]
   let beta: Double

@@ -1,0 +1,56 @@
+/// Candidate activation patterns D₂ of a branch's hidden unit h (MATH.md §4.3): 0/1 vectors of length n, one column
+/// each (masks n×P₂). All of {0,1}ⁿ for small n (`all`, complete), or the patterns of random parallel branches
+/// (`sample`, an upper-bound program).
+public struct HiddenPatterns: Sendable, Equatable {
+  /// n×P₂ 0/1 masks (column l = diag D_{2l}).
+  public let masks: Matrix
+  /// Whether every pattern of {0,1}ⁿ is present (then the program's bound covers every parallel network).
+  public let isComplete: Bool
+
+  public var count: Int { masks.columns }
+  public var sampleCount: Int { masks.rows }
+
+  init(masks: Matrix, isComplete: Bool) {
+    self.masks = masks
+    self.isComplete = isComplete
+  }
+
+  /// The largest n for which `all` enumerates (2ⁿ patterns).
+  public static let enumerationLimit = 16
+
+  /// All 2ⁿ patterns (column l has bit j of l in row j).
+  /// - Throws: `.enumerationTooLarge` for n above `enumerationLimit`.
+  public static func all(sampleCount n: Int) throws(ConvexReLUError) -> HiddenPatterns {
+    guard n >= 1 else { throw .shapeMismatch("there are no samples") }
+    guard n <= enumerationLimit else {
+      throw .enumerationTooLarge("all second-layer patterns of n = \(n) samples are 2^\(n); enumerate up to n = \(enumerationLimit), or sample some (--patterns2 M)")
+    }
+    let p = 1 << n
+    var m = Matrix(rows: n, columns: p)
+    for l in 0..<p { for j in 0..<n where (l >> j) & 1 == 1 { m[j, l] = 1 } }
+    return HiddenPatterns(masks: m, isComplete: true)
+  }
+
+  /// The distinct patterns 1[h ≥ 0] of `count` random branches h = (X W₁)_+ w₂ (W₁ d×width and w₂ standard normal),
+  /// plus the all-ones pattern (the branch that passes h through); fewer when patterns repeat.
+  public static func sample(count: Int, data x: Matrix, width: Int = 8, generator: inout SeededGenerator) throws(ConvexReLUError) -> HiddenPatterns {
+    guard count >= 1 else { throw .invalidParameter("the number of second-layer patterns must be ≥ 1 (got \(count))") }
+    let n = x.rows
+    var seen = Set<PatternKey>()
+    var columns: [[Double]] = []
+    func add(_ bits: [Bool]) {
+      let key = PatternKey(n: n) { bits[$0] }
+      if seen.insert(key).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
+    }
+    add([Bool](repeating: true, count: n))
+    var attempts = 0
+    while columns.count < count && attempts < 20 * count {
+      attempts += 1
+      let w1 = generator.normalMatrix(rows: x.columns, columns: width)
+      let w2 = generator.normalVector(width)
+      let h = ParallelReLUNetwork.Branch(firstLayer: w1, secondLayer: w2, output: 1).hidden(x)
+      add(h.map { $0 >= 0 })
+    }
+    return HiddenPatterns(masks: Matrix(rows: n, columns: columns.count, columnMajor: columns.flatMap { $0 }), isComplete: false)
+  }
+}

@@ -1,0 +1,110 @@
+/// Fits a three-layer parallel ReLU network (MATH.md §4.3) to data through its convex program, scikit-learn style:
+/// hyper-parameters in `Configuration`, the fitted state apart in `Fitted`.
+///
+/// Preprocessing as for the two-layer estimator (standardised features and a ones column, a regularised bias);
+/// first-layer patterns sampled from Gaussian gates or enumerated; second-layer patterns all of {0,1}ⁿ
+/// (`.enumerate`, n ≤ `HiddenPatterns.enumerationLimit`) or sampled from random branches.
+public struct ParallelReLUEstimator: Sendable {
+  public enum SecondLayerSource: Sendable, Equatable {
+    case sampled(count: Int, seed: UInt64)
+    case enumerate
+  }
+
+  public struct Configuration: Sendable {
+    public var loss: ConvexLoss
+    public var beta: Double
+    public var firstLayer: ConvexReLUEstimator.PatternSource
+    public var secondLayer: SecondLayerSource
+    public var standardize: Bool
+    public var bias: Bool
+    public var solver: ConvexSolverOptions
+
+    public init(
+      loss: ConvexLoss = .squared, beta: Double = 1, firstLayer: ConvexReLUEstimator.PatternSource = .sampled(count: 20, seed: 0),
+      secondLayer: SecondLayerSource = .sampled(count: 20, seed: 0), standardize: Bool = true, bias: Bool = true,
+      solver: ConvexSolverOptions = ConvexSolverOptions()
+    ) {
+      self.loss = loss
+      self.beta = beta
+      self.firstLayer = firstLayer
+      self.secondLayer = secondLayer
+      self.standardize = standardize
+      self.bias = bias
+      self.solver = solver
+    }
+  }
+
+  public struct Fitted: Sendable {
+    public let means: [Double]
+    public let scales: [Double]
+    /// The recovered network, on preprocessed features.
+    public let network: ParallelReLUNetwork
+    public let report: ConvexSolverReport
+    public let boundScope: BoundScope
+    public let firstLayerPatterns: Int
+    public let secondLayerPatterns: Int
+  }
+
+  public var configuration: Configuration
+  public private(set) var fitted: Fitted?
+
+  public init(configuration: Configuration = Configuration()) {
+    self.configuration = configuration
+  }
+
+  /// - Throws: `ConvexReLUError` for bad data, hyper-parameters, pattern sets too large or the memory budget.
+  public mutating func fit(data x: Matrix, targets y: [Double]) throws {
+    let c = configuration
+    var means = [Double](repeating: 0, count: x.columns)
+    var scales = [Double](repeating: 1, count: x.columns)
+    if c.standardize {
+      let s = try Standardizer(fitting: x)
+      means = s.means
+      scales = s.scales
+    }
+    let z = try ConvexReLUEstimator.preprocess(x, means: means, scales: scales, bias: c.bias)
+    let first: ActivationPatterns
+    switch c.firstLayer {
+    case .sampled(let count, let seed):
+      var gen = SeededGenerator(seed: seed)
+      first = try ActivationPatterns.sample(data: z, count: count, using: &gen)
+    case .gates(let g):
+      first = try ActivationPatterns.fromGates(c.bias && g.rows == x.columns ? g.appendingRows(Matrix(rows: 1, columns: g.columns)) : g, data: z)
+    case .enumerate:
+      first = try ActivationPatterns.enumerate(data: z)
+    }
+    let second: HiddenPatterns
+    switch c.secondLayer {
+    case .enumerate: second = try HiddenPatterns.all(sampleCount: z.rows)
+    case .sampled(let count, let seed):
+      var gen = SeededGenerator(seed: seed &+ 0x9E37_79B9)
+      second = try HiddenPatterns.sample(count: count, data: z, generator: &gen)
+    }
+    let program = try ParallelReLUProgram(data: z, targets: y, firstLayer: first, secondLayer: second, beta: c.beta, loss: c.loss)
+    let sol = try program.solve(options: c.solver)
+    fitted = Fitted(
+      means: means, scales: scales, network: sol.network, report: sol.report, boundScope: sol.boundScope,
+      firstLayerPatterns: first.count, secondLayerPatterns: second.count)
+  }
+
+  /// Predictions f(X) on raw features (preprocessed as in `fit`).
+  public func predict(_ x: Matrix) throws -> [Double] {
+    guard let f = fitted else { throw ConvexReLUError.invalidParameter("the estimator is not fitted; call fit first") }
+    return f.network.predict(try ConvexReLUEstimator.preprocess(x, means: f.means, scales: f.scales, bias: configuration.bias))
+  }
+
+  /// The fit's summary (the keys of the two-layer fit plus `branches`, `widths`, `patterns2`, `depth`).
+  public func summaryJSON() throws -> JSON {
+    guard let f = fitted else { throw ConvexReLUError.invalidParameter("the estimator is not fitted; call fit first") }
+    let r = f.report
+    return .object([
+      ("objective", .number(r.objective)), ("lower_bound", .number(r.lowerBound)), ("gap", .number(r.gap)),
+      ("relative_gap", .number(r.relativeGap)), ("branches", .number(Double(f.network.branches.count))),
+      ("widths", .numbers(f.network.widths.map(Double.init))), ("patterns", .number(Double(f.firstLayerPatterns))),
+      ("patterns2", .number(Double(f.secondLayerPatterns))), ("iterations", .number(Double(r.iterations))),
+      ("seconds", .number(r.seconds)), ("bound_scope", .string(f.boundScope.rawValue)), ("stop_reason", .string(r.stopReason.rawValue)),
+      ("constraint_violation", .number(r.constraintViolation)), ("model", .string("parallel-relu")), ("depth", .number(3)),
+      ("loss", .string(configuration.loss.rawValue)), ("beta", .number(configuration.beta)),
+    ])
+  }
+}

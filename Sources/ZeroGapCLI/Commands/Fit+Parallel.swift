@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import ZeroGap
+
+/// The networks `zerogap fit` trains.
+enum FitModel: String, ExpressibleByArgument, CaseIterable {
+  case relu
+  case gatedReLU = "gated-relu"
+  case parallelReLU = "parallel-relu"
+
+  /// The two-layer program, or nil for the parallel network.
+  var twoLayer: ConvexReLUModel? {
+    switch self {
+    case .relu: return .relu
+    case .gatedReLU: return .gatedReLU
+    case .parallelReLU: return nil
+    }
+  }
+}
+
+extension ZeroGapCommand.Fit {
+  /// `fit --model parallel-relu --depth 3`: the three-layer parallel program of MATH.md §4.3.
+  func runParallel() throws {
+    let (x, y) = try source.load(quiet: json)
+    guard let y else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
+    var first = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 20, seed: seed)
+    if let g = gates { first = .gates(try NPY.read(path: g).matrix) }
+    if enumerate { first = .enumerate }
+    let second: ParallelReLUEstimator.SecondLayerSource = enumerate ? .enumerate : .sampled(count: patterns2 ?? 20, seed: seed)
+    if enumerate && !json { printError("enumerating every activation pattern of both layers (exact)…") }
+    var est = ParallelReLUEstimator(configuration: .init(
+      loss: loss, beta: beta, firstLayer: first, secondLayer: second, standardize: !noStandardize, bias: !noBias,
+      solver: solver.convexSolverOptions(quiet: json)))
+    try est.fit(data: x, targets: y)
+    guard let f = est.fitted else { return }
+    guard f.report.objective.isFinite && f.report.lowerBound.isFinite else {
+      throw CommandFailure("the solve did not reach a finite objective and bound (stop reason \(f.report.stopReason.rawValue)); try a larger --beta or standardised features")
+    }
+    if json {
+      print(try est.summaryJSON().serialized())
+    } else {
+      let covers = f.boundScope == .global
+        ? "global: no parallel three-layer ReLU network of any width or branch count does better"
+        : "sampled: no parallel network whose units use only these patterns does better"
+      print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value, penalty β Σ ‖W1‖‖w2‖|z|)")
+      print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
+      print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
+      print("network      \(f.network.branches.count) branches (first-layer widths \(f.network.widths.map(String.init).joined(separator: ", "))) from \(f.firstLayerPatterns) × \(f.secondLayerPatterns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
+    }
+    if !f.report.isCertified(tolerance: solver.tol) {
+      let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
+      printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue)); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
+      throw ZeroGapExit.notCertified
+    }
+  }
+}
