@@ -93,6 +93,7 @@ struct ParallelReLUBlocks: GroupSparseProgram {
   var isConstrained: Bool { true }
   var constraintShape: (rows: Int, columns: Int) { (x.rows, blockCount + branchCount) }
   var constraintNormSquared: Double { 1 + 2 * Double(p1) }
+  var couplesBlocks: Bool { true }
 
   func lift(_ u: Matrix, into p: inout Matrix) { p.gemm(x, u) }
   func liftAdjoint(_ t: Matrix, into g: inout Matrix) { g.gemm(x, t, transA: .transpose) }

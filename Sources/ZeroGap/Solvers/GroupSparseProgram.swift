@@ -50,6 +50,9 @@ protocol GroupSparseProgram {
   var constraintShape: (rows: Int, columns: Int) { get }
   /// An upper bound on ‖𝒞‖² (operator norm on the products; the step of the multiplier polish).
   var constraintNormSquared: Double { get }
+  /// Whether one constraint row acts on several blocks (the certificate's multiplier polish then targets the
+  /// largest block norm; see `MultiplierPolish`).
+  var couplesBlocks: Bool { get }
   /// An upper bound on ‖𝒳‖² (operator norm of the lift).
   var liftNormSquared: Double { get }
   /// A scale of the gradient at U = 0 (the solvers' inner tolerances are relative to it).
@@ -79,6 +82,7 @@ extension GroupSparseProgram {
   var isConstrained: Bool { false }
   var constraintShape: (rows: Int, columns: Int) { (0, 0) }
   var constraintNormSquared: Double { 1 }
+  var couplesBlocks: Bool { false }
   func constraints(_ p: Matrix, into c: inout Matrix) {}
   func networkPrediction(_ p: Matrix, into yhat: inout [Double]) { predict(p, into: &yhat) }
   func isFeasible(_ p: Matrix) -> Bool {

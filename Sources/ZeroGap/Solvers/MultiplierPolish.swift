@@ -6,6 +6,11 @@
 /// (two lifts each; step 1/(‖𝒳‖²‖𝒞‖²)). Each block's final norm is an upper bound on that block's part of c(v),
 /// whatever Λ ≥ 0 is reached, so the caller keeps the smaller of it and its own. For C-ReLU the minimum over Λ_b of
 /// block b's norm equals the cone maximum `max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1}`.
+///
+/// When constraints couple blocks (`GroupSparseProgram.couplesBlocks`: one Λ entry acts on several blocks, as the
+/// three-layer program's second-layer cones do), the sum of squares no longer minimises the largest norm; the polish
+/// then minimises `½ Σ_b (‖(𝒳ᵀ(A + 𝒞ᵀΛ))_b‖ − β)_+²` instead (zero exactly when c̄ ≤ β, the certificate's goal), with
+/// `couplingSteps` steps.
 /// Buffers are allocated once (at the first use).
 struct MultiplierPolish<Program: GroupSparseProgram> {
   let program: Program
@@ -13,11 +18,18 @@ struct MultiplierPolish<Program: GroupSparseProgram> {
   private var grad = Matrix(rows: 0, columns: 0), t = Matrix(rows: 0, columns: 0), xg = Matrix(rows: 0, columns: 0)
   private var g = Matrix(rows: 0, columns: 0)
   private let step: Double
+  /// β of the coupled objective (nil: the sum of squares).
+  private let target: Double?
+  private let steps: Int
+  /// Steps of the coupled polish.
+  static var couplingSteps: Int { 200 }
 
   /// - Parameter active: whether it will be used (no buffers, no norm estimate otherwise).
   init(program: Program, active: Bool) {
     self.program = program
     step = active ? 1 / Swift.max(program.liftNormSquared * program.constraintNormSquared, 1e-300) : 0
+    target = program.couplesBlocks ? program.beta : nil
+    steps = program.couplesBlocks ? Self.couplingSteps : 30
     guard active else { return }
     let ps = program.productShape, cs = program.constraintShape
     lam = Matrix(rows: cs.rows, columns: cs.columns)
@@ -36,9 +48,21 @@ struct MultiplierPolish<Program: GroupSparseProgram> {
     lamPrev = lam
     var tk = 1.0
     let step = self.step
-    for _ in 0..<30 {
+    var norms = [Double](repeating: 0, count: program.blockCount)
+    for _ in 0..<steps {
       program.adjoint(lossGradient, scale: -1, multipliers: yk, into: &t)
       program.liftAdjoint(t, into: &g)
+      if let beta = target {
+        // ∇ of ½(‖G_b‖ − β)_+² in G_b: (1 − β/‖G_b‖)_+ G_b.
+        program.blockNorms(g, into: &norms)
+        let d = program.blockSize
+        g.withUnsafeMutableBufferPointer { gp in
+          for b in 0..<norms.count {
+            let f = norms[b] > beta ? 1 - beta / norms[b] : 0
+            for i in 0..<d { gp[i + b * d] *= f }
+          }
+        }
+      }
       program.lift(g, into: &xg)
       program.constraints(xg, into: &grad)
       swap(&lamPrev, &lam)
@@ -54,7 +78,6 @@ struct MultiplierPolish<Program: GroupSparseProgram> {
     }
     program.adjoint(lossGradient, scale: -1, multipliers: lam, into: &t)
     program.liftAdjoint(t, into: &g)
-    var norms = [Double](repeating: 0, count: program.blockCount)
     program.blockNorms(g, into: &norms)
     for b in 0..<norms.count { bounds[b] = Swift.min(bounds[b], norms[b]) }
   }

@@ -6,7 +6,7 @@ extension ZeroGapCommand {
   /// `zerogap fit`: a two-layer ReLU network trained to a certified optimum through its convex program.
   struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Train a two-layer ReLU network to a certified global optimum (convex program, MATH.md §3).",
+      abstract: "Train a two-layer ReLU network (or a three-layer parallel one) to a certified optimum through its convex program (MATH.md §3, §4.3).",
       discussion: """
         Solves the convex program over sampled (--patterns N, default 100), given (--gates G.npy, d×P) or all \
         (--enumerate) activation patterns, stops on a certified relative duality gap (--tol), recovers an ordinary \
@@ -22,6 +22,14 @@ extension ZeroGapCommand {
         two-layer ReLU network (exact for one feature + bias, otherwise the crude bound of §3.5.3). \
         The model file records the data's column names; predict and certify pick the same columns of a CSV file \
         by name.
+
+        --model parallel-relu --depth 3 trains a parallel three-layer network f = Σ_j z_j((X W1_j)_+ w2_j)_+ with \
+        the branch penalty β Σ ‖W1_j‖_F ‖w2_j‖ |z_j| through the program of MATH.md §4.3 over first-layer patterns \
+        (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random branches, \
+        default 20); --enumerate takes every pattern of both layers (n ≤ 16), and bound_scope is then "global": no \
+        parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
+        widths and patterns2. It is solved by the augmented Lagrangian (slower than the two-layer solvers: small \
+        data); model files for it are not written yet.
 
         Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
         (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ZeroGap
 
@@ -37,5 +38,69 @@ import Testing
     for (a, b) in zip(yhat, [0.95, -0.80, 0.375177, 1.008416]) { #expect(abs(a - b) <= 1e-5) }
     // The three-layer optimum is below the two-layer one on the same data (0.3226886538).
     #expect(r.objective < 0.3226886538 - 1e-3)
+  }
+
+  /// Trained parallel networks (the smooth R2 regulariser, MATH.md §4.3) never beat the certified bound, and the best
+  /// of a few restarts comes close to p* (MATH.md records 0.27630 from 30 starts with 6 branches of width 6).
+  @Test func trainedParallelNetworksRespectTheBound() throws {
+    let sol = try Self.exampleC().solve(options: ConvexSolverOptions(tolerance: 1e-8))
+    let objective = DeepReLUObjective(data: Self.x, targets: Self.y, beta: Self.beta, architecture: .parallel, depth: 3, width: 6, branches: 6)
+    var trainer = TwoPhaseTrainer(adamLearningRate: 1e-2, adamIterations: 3000, restarts: 6)
+    trainer.lbfgsPolish = LBFGS(iterations: 3000)
+    var gen = SeededGenerator(seed: 3)
+    let result = trainer.train(objective, using: &gen)
+    let best = try #require(result.best)
+    for run in result.runs where run.objective.isFinite { #expect(run.objective >= sol.report.lowerBound - 1e-9) }
+    #expect(best.objective <= 0.2749197692 * 1.05)
+  }
+
+  /// Random tiny instances with both layers enumerated (global scope), at a budget that not every one meets (the
+  /// solver is slow on degenerate instances): whatever the stop, the certificate is valid (LB ≤ objective), the
+  /// recovered network's objective computed from its weights is the reported one, and LB₃ ≤ p₃ ≤ p₂ ≤ UB₂ against
+  /// the two-layer program on the same data (a two-layer net is a parallel net with width-1 branches).
+  @Test(arguments: [(UInt64(1), 4), (2, 5), (3, 5), (4, 6)])
+  func tinyInstancesAreSoundAndBelowTwoLayer(seed: UInt64, n: Int) throws {
+    var gen = SeededGenerator(seed: seed)
+    let a = gen.normalVector(n)
+    let x = Matrix(rows: n, columns: 2, columnMajor: a + [Double](repeating: 1, count: n))
+    let y = gen.normalVector(n)
+    let beta = 0.05 + 0.1 * gen.nextUniform()
+    let p1 = try ActivationPatterns.enumerate(data: x)
+    let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: try HiddenPatterns.all(sampleCount: n), beta: beta)
+    #expect(program.boundScope == .global)
+    var options = ConvexSolverOptions(tolerance: 1e-6)
+    options.maxIterations = 20_000
+    let sol = try program.solve(options: options)
+    #expect(sol.report.lowerBound <= sol.report.objective)
+    #expect(sol.report.constraintViolation <= 1e-12 * Swift.max(1, y.map(abs).max() ?? 1))
+    let net = sol.network
+    #expect(abs(net.objective(data: x, targets: y, beta: beta) - sol.report.objective) <= 1e-9 * Swift.max(1, sol.report.objective))
+    let two = try ConvexReLUProgram(data: x, targets: y, patterns: p1, beta: beta).solve(options: ConvexSolverOptions(tolerance: 1e-9))
+    #expect(two.report.stopReason == .converged)
+    #expect(sol.report.lowerBound <= two.report.objective)
+  }
+
+  /// Two instances other than Example C solved by the independent cvxpy + Clarabel reference
+  /// (`bench/reference_parallel.py`, fixtures in Fixtures/cases/parallel-relu): the same first-layer pattern count,
+  /// and the certified bracket contains the reference optimum, 1e-6 wide.
+  @Test(arguments: ["random5", "sine5"])
+  func matchesTheClarabelReference(instance: String) throws {
+    func url(_ file: String, _ ext: String) throws -> URL {
+      try #require(Bundle.module.url(forResource: file, withExtension: ext, subdirectory: "Fixtures/cases/parallel-relu/\(instance)"))
+    }
+    let x = try NPY.read(path: try url("X", "npy").path).matrix
+    let y = try NPY.read(path: try url("y", "npy").path).matrix.storage
+    let expected = try JSON.parse(try String(contentsOf: try url("expected", "json"), encoding: .utf8))
+    let beta = try #require(expected["beta"]?.doubleValue)
+    let reference = try #require(expected["objective"]?.doubleValue)
+    let referenceTolerance = try #require(expected["tolerance"]?.doubleValue)
+    let p1 = try ActivationPatterns.enumerate(data: x)
+    #expect(Double(p1.count) == expected["p1"]?.doubleValue)
+    let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: try HiddenPatterns.all(sampleCount: x.rows), beta: beta)
+    let sol = try program.solve(options: ConvexSolverOptions(tolerance: 1e-6))
+    #expect(sol.report.stopReason == .converged)
+    #expect(sol.report.lowerBound <= reference + referenceTolerance)
+    #expect(sol.report.objective >= reference - referenceTolerance)
+    #expect(abs(sol.report.objective - reference) <= 1e-6 * reference)
   }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// `zerogap fit --model parallel-relu --depth 3` through the real binary: MATH.md Example C with both layers
+/// enumerated (global scope, p* = 0.2749197692), the JSON keys of the two-layer fit plus `branches`, and the
+/// option checks (exit 64).
+@Suite struct ParallelFitCommandTests {
+  static func exampleC(_ dir: URL) throws -> String {
+    let path = dir.appendingPathComponent("c.csv").path
+    try "a,b,y\n-1,1,1\n0,1,-1\n0.5,1,0.5\n1.5,1,1\n".write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test func exampleCIsCertifiedGlobally() throws {
+    let data = try Self.exampleC(try temporaryDirectory())
+    let r = try runZerogap([
+      "fit", "--data", data, "--model", "parallel-relu", "--depth", "3", "--enumerate", "--no-standardize", "--no-bias",
+      "--beta", "0.05", "--json",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    for key in ["objective", "lower_bound", "gap", "relative_gap", "bound_scope", "iterations", "seconds", "stop_reason", "branches"] {
+      #expect(obj[key] != nil, "missing \(key)")
+    }
+    let ub = try #require(obj["objective"] as? Double), lb = try #require(obj["lower_bound"] as? Double)
+    #expect(abs(ub - 0.2749197692) <= 1e-6)
+    #expect(lb <= ub && ub - lb <= 1e-6 * ub)
+    #expect(obj["bound_scope"] as? String == "global")
+    #expect(obj["stop_reason"] as? String == "converged")
+    #expect((obj["branches"] as? Double ?? 0) >= 1)
+  }
+
+  @Test(arguments: [
+    (["--depth", "4"], "--depth 3"), (["--loss", "hinge"], "squared or logistic"), (["--patterns2", "0"], "--patterns2"),
+  ])
+  func badOptionsAreUsageErrors(extra: [String], fragment: String) throws {
+    let data = try Self.exampleC(try temporaryDirectory())
+    let r = try runZerogap(["fit", "--data", data, "--model", "parallel-relu", "--beta", "0.05"] + extra)
+    #expect(r.status == 64)
+    #expect(r.stderr.contains(fragment), "\(r.stderr)")
+  }
+
+  @Test func twoLayerModelsRefuseTheDeepOptions() throws {
+    let data = try Self.exampleC(try temporaryDirectory())
+    let r = try runZerogap(["fit", "--data", data, "--beta", "0.05", "--patterns2", "5"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--model parallel-relu"), "\(r.stderr)")
+  }
+}
