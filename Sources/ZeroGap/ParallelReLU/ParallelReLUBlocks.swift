@@ -96,7 +96,9 @@ struct ParallelReLUBlocks: GroupSparseProgram {
   var couplesBlocks: Bool { true }
 
   func lift(_ u: Matrix, into p: inout Matrix) { p.gemm(x, u) }
-  func liftAdjoint(_ t: Matrix, into g: inout Matrix) { g.gemm(x, t, transA: .transpose) }
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix, alpha: Double, accumulate: Bool) {
+    g.gemm(x, t, transA: .transpose, alpha: alpha, beta: accumulate ? 1 : 0)
+  }
 
   func predict(_ p: Matrix, into yhat: inout [Double]) {
     let n = self.n, B = blockCount

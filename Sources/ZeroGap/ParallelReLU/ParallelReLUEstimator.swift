@@ -63,16 +63,7 @@ public struct ParallelReLUEstimator: Sendable {
       scales = s.scales
     }
     let z = try ConvexReLUEstimator.preprocess(x, means: means, scales: scales, bias: c.bias)
-    let first: ActivationPatterns
-    switch c.firstLayer {
-    case .sampled(let count, let seed):
-      var gen = SeededGenerator(seed: seed)
-      first = try ActivationPatterns.sample(data: z, count: count, using: &gen)
-    case .gates(let g):
-      first = try ActivationPatterns.fromGates(c.bias && g.rows == x.columns ? g.appendingRows(Matrix(rows: 1, columns: g.columns)) : g, data: z)
-    case .enumerate:
-      first = try ActivationPatterns.enumerate(data: z)
-    }
+    let first = try ConvexReLUEstimator.patterns(c.firstLayer, preprocessed: z, featureCount: x.columns, bias: c.bias, budget: c.solver.memoryBudget)
     let second: HiddenPatterns
     switch c.secondLayer {
     case .enumerate: second = try HiddenPatterns.all(sampleCount: z.rows)

@@ -1,28 +1,26 @@
 import RealModule
 
-/// ADMM for the cone-constrained group lasso C-ReLU (MATH.md §3.3), in the splitting of Bai, Gautam & Sojoudi
-/// (2022) adapted so that the only linear system is d×d and factored once. With B = 2P blocks (U = [V W],
-/// masks [M M], signs σ = [+1…, −1…], S = 2M − 1), the program is
+/// ADMM for a constrained `SplittableProgram` (MATH.md §3.3 for C-ReLU), in the splitting of Bai, Gautam & Sojoudi
+/// (2022) adapted so that the only linear system is d×d and factored once:
 ///
-///     min_{U, Z, A}  ℓ(rowsum(σ ⊙ M ⊙ A), y) + I{S ⊙ A ≥ 0} + β Σ_b ‖z_b‖₂
-///     s.t.           U = Z (d×B),   X U = A (n×B, one column per block).
+///     min_{U, Z, A}  ℓ(𝒜A, y) + I{𝒞A ≥ 0} + β Σ_b ‖z_b‖₂
+///     s.t.           U = Z (d×B),   𝒳U = A (the products).
 ///
-/// Scaled ADMM with penalties ρ (U = Z) and ρω (XU = A), duals Λ (d×B) and Μ (n×B):
-/// * U ← K⁻¹ [(Z − Λ) + ω Xᵀ(A − Μ)],  K = I + ω XᵀX  (d×d, inverted once; two GEMMs: Xᵀ·(n×B), K⁻¹·(d×B));
-/// * XU ← X·U (one GEMM);
+/// Scaled ADMM with penalties ρ (U = Z) and ρω (𝒳U = A), duals Λ (d×B) and Μ (products' shape), ω = 1/‖𝒳‖²:
+/// * U ← K⁻¹ [(Z − Λ) + ω 𝒳ᵀ(A − Μ)],  K = I + ω·liftGram  (d×d, inverted once; two GEMMs);
+/// * 𝒳U (one GEMM);
 /// * Z ← prox_{(β/ρ)‖·‖}(U + Λ) per block (§3.7);
-/// * A ← argmin ℓ(rowsum(σ⊙M⊙A)) + I{S⊙A ≥ 0} + (ρω/2)‖A − (XU + Μ)‖²: row j decouples to a scalar monotone
-///   equation in ŷ_j (`ConeRowProjection`);
-/// * Λ += U − Z, Μ += XU − A; ρ adapted by residual balancing (Λ, Μ rescaled).
+/// * A ← argmin ℓ(𝒜A) + I{𝒞A ≥ 0} + (ρω/2)‖A − (𝒳U + Μ)‖²: the program's `ProductProximal` (C-ReLU: row j
+///   decouples to a scalar monotone equation in ŷ_j, `ConeRowProjection`);
+/// * Λ += U − Z, Μ += 𝒳U − A; ρ adapted by residual balancing (Λ, Μ rescaled).
 ///
-/// Certificate (§3.5): after the A-step `ρω Μ ∈ ∂(ℓ + I)(A)`, so `T = −ρωΜ = σ⊙M⊙v + S⊙γ` with v = −∇ℓ(ŷ(A)),
-/// γ ≥ 0; `‖Xᵀ T_b‖ ≥ max_{u∈K_b,‖u‖≤1} σ_b vᵀD_bXu` bounds c(v) on the sampled patterns, giving the lower
-/// bound. The upper bound is the true ReLU network objective of Z (blocks → neurons, §3.3), accepted only when
-/// Z is a point of the program: every block's cone violation is rounding (`ConeRepair.isFeasible`),
-/// or (repair) each nonzero block's realised pattern 1[X z_b ≥ 0] is one of the sampled patterns, in which case the
-/// block is moved to that pattern's column (merging same-sign blocks, which can only lower the penalty) and the
-/// returned point satisfies the cone constraints exactly, or else (with the patterns' gates) the violating blocks
-/// are shifted along their gates into their cones (`ConeRepair`).
+/// Certificate (§3.5): after the A-step `ρω Μ ∈ ∂(ℓ + I)(A)`, so `T = −ρωΜ = 𝒜ᵀv + 𝒞ᵀγ` with v = −∇ℓ(𝒜A), γ ≥ 0
+/// (C-ReLU: σ⊙M⊙v + S⊙γ), and `c̄ = max_b ‖(𝒳ᵀT)_b‖` bounds c(v), giving the lower bound; near the end the
+/// multipliers are polished (`MultiplierPolish`) and the program's exact block bounds (C-ReLU: NNLS cone maxima)
+/// taken. The upper bound is the objective of Z's network, accepted only at a point of the program: as it is
+/// (`isFeasible`), or after the program's `repair` (C-ReLU: each block moved to the sampled pattern it realises,
+/// else shifted along its gate into its cone). Near the solution the program's `splittingPolish` (C-ReLU:
+/// `ActiveSetPolish`) proposes a candidate, certified like any other, and ADMM restarts from it.
 /// Buffers are allocated once per solve; an iteration allocates nothing.
 /// ADMM constants: over-relaxation α, residual-balancing ratio and period (ρ ← 2ρ or ρ/2 when the normalised
 /// primal and dual residuals differ by more than the ratio), and the gap below which the active-set polish runs
@@ -31,48 +29,39 @@ private let admmRelaxation = 1.6
 private let admmBalance = 2.0
 private let admmRhoEvery = 10
 private let admmPolishThreshold = 0.2
-struct ConeADMMSolver {
-  /// The constrained program (its constraints are the sign constraints S ⊙ XU ≥ 0 that the A-step projects on).
-  let base: ReLUBlockProgram
-  /// Weight ω = 1/‖X‖₂² of the XU = A constraint relative to U = Z.
+struct ConeADMMSolver<Program: SplittableProgram> {
+  /// The constrained program.
+  let base: Program
+  /// Weight ω = 1/‖𝒳‖² of the 𝒳U = A constraint relative to U = Z.
   let omega: Double
 
-  init(program: ReLUBlockProgram) {
-    precondition(program.isConstrained, "ADMM solves the cone-constrained program")
+  init(program: Program) {
+    precondition(program.isConstrained, "ADMM solves a constrained program")
     base = program
     omega = 1 / program.liftNormSquared
   }
 
-  var n: Int { base.n }
-  var d: Int { base.d }
-  var blocks: Int { base.blocks }
-
-  func solve(
-    start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, patternIndex: [PatternKey: Int],
-    layout: BlockLayout
-  ) -> ProximalGradientSolver<ReLUBlockProgram>.Result {
+  func solve(start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions) -> ProximalGradientSolver<Program>.Result {
     var loop = CertifiedLoop(options: options)
-    let x = base.x, masks = base.masks, signs = base.signs, y = base.targets, loss = base.loss.kind, beta = base.beta
-    let B = blocks, n = self.n, d = self.d, total = n * B
-    // K⁻¹ = (I + ω XᵀX)⁻¹, once (K ≥ I, so the Cholesky factorisation cannot fail for finite X).
-    var kmat = Matrix.product(x, x, transA: .transpose, alpha: omega)
+    let y = base.targets, loss = base.loss, beta = base.beta
+    let B = base.blockCount, n = base.sampleCount, d = base.blockSize
+    let ps = base.productShape, total = ps.rows * ps.columns
+    // K⁻¹ = (I + ω 𝒳ᵀ𝒳)⁻¹ on a block, once (K ≥ I, so the Cholesky factorisation cannot fail for finite data).
+    var kmat = base.liftGram
+    kmat.scale(by: omega)
     for i in 0..<d { kmat[i, i] += 1 }
     let kinv = (try? Cholesky(kmat).solve(Matrix.identity(d))) ?? Matrix.identity(d)
 
     var z = start ?? Matrix(rows: d, columns: B)
     var u = z, lam = Matrix(rows: d, columns: B), rhs = Matrix(rows: d, columns: B)
-    var xu = Matrix.product(x, z)
+    var xu = base.products(z)
     var a = xu
-    // Start A feasible: project onto the sign constraints.
-    masks.withUnsafeBufferPointer { m in
-      a.withUnsafeMutableBufferPointer { ap in
-        for k in 0..<total { ap[k] = m[k] != 0 ? Swift.max(0, ap[k]) : Swift.min(0, ap[k]) }
-      }
-    }
+    // Start A feasible: project onto the constraints.
+    base.projectProducts(&a)
     var aOld = a, zOld = z
-    var mu = Matrix(rows: n, columns: B)
-    var work = Matrix(rows: n, columns: B)
-    var xz = Matrix(rows: n, columns: B)
+    var mu = Matrix(rows: ps.rows, columns: ps.columns)
+    var work = mu
+    var xz = mu
     var grad = Matrix(rows: d, columns: B)
     var yhat = [Double](repeating: 0, count: n)
     var lossGrad = [Double](repeating: 0, count: n)
@@ -82,7 +71,7 @@ struct ConeADMMSolver {
     var repairBuffer = Matrix(rows: d, columns: B)
     var zCand = Matrix(rows: d, columns: B)
     base.predict(a, into: &yhat)
-    var rows = ConeRowProjection(n: n, blocks: B, start: yhat)
+    var rows = base.makeProductStep(start: yhat)
 
     /// ŷ = rowsum(σ ⊙ M ⊙ A) into `yhat` and ∇ℓ(ŷ) into `lossGrad`.
     func lossGradient(at m: Matrix) {
@@ -100,7 +89,7 @@ struct ConeADMMSolver {
     if let g = multipliers, g.rows == n, g.columns == B {
       // γ given: ρωΜ = −(σ⊙M⊙v + S⊙γ) with v from the start's prediction.
       lossGradient(at: a)
-      base.certificateRHS(lossGrad: lossGrad, gamma: g, into: &mu)
+      base.adjoint(lossGrad, scale: -1, multipliers: g, into: &mu)
       mu.scale(by: -1 / (rho * omega))
     }
 
@@ -109,9 +98,9 @@ struct ConeADMMSolver {
     var checks = 0
 
     /// Lower bound from the current (A, Μ) and upper bound from Z (with the feasibility verdict).
-    func certify(polish: Bool, candidate: ActiveSetPolish.Result? = nil) -> (ub: Double, lb: Double, feasible: Bool, repaired: Bool) {
+    func certify(polish: Bool, candidate: (u: Matrix, t: Matrix, lossGradient: [Double])? = nil) -> (ub: Double, lb: Double, feasible: Bool, repaired: Bool) {
       if let cand = candidate {
-        lossGrad = cand.lossGrad
+        lossGrad = cand.lossGradient
         work = cand.t
         z.withUnsafeBufferPointer { s in zCand.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } } }
         swap(&z, &zCand)
@@ -124,21 +113,16 @@ struct ConeADMMSolver {
         }
       }
       defer { if candidate != nil { swap(&z, &zCand) } }
-      grad.gemm(x, work, transA: .transpose)
-      grad.withUnsafeBufferPointer { p in
-        for b in 0..<B {
-          var c = 0.0
-          for i in 0..<d { c += p[i + b * d] * p[i + b * d] }
-          blockBounds[b] = c.squareRoot()
-        }
-      }
+      base.liftAdjoint(work, into: &grad)
+      base.blockNorms(grad, into: &blockBounds)
       if polish {
-        polishWork.improve(&blockBounds, start: base.multipliers(inRHS: work, lossGrad: lossGrad), lossGradient: lossGrad)
-        // Exact cone maxima (NNLS) for the blocks whose bound exceeds β: only they can raise c̄ above β.
+        polishWork.improve(&blockBounds, start: base.constraintMultipliers(inRHS: work, lossGradient: lossGrad), lossGradient: lossGrad)
+        // Exact block bounds (C-ReLU: NNLS cone maxima) for the blocks whose bound exceeds β: only they can raise c̄
+        // above β.
         let over = (0..<B).filter { blockBounds[$0] > beta * (1 + 1e-3 * options.tolerance) }
         if over.count <= exactBlockLimit {
           for b in over {
-            blockBounds[b] = Swift.min(blockBounds[b], base.coneMaximum(block: b, lossGrad: lossGrad).residualNorm)
+            if let exact = base.exactBlockBound(b, lossGradient: lossGrad) { blockBounds[b] = Swift.min(blockBounds[b], exact) }
           }
         }
       }
@@ -146,23 +130,16 @@ struct ConeADMMSolver {
       for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
       let lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
 
-      // Upper bound: the ReLU network of Z.
-      xz.gemm(x, z)
+      // Upper bound: the network of Z, at a point of the program (as it is, or repaired).
+      base.lift(z, into: &xz)
       let pen = base.groupNormSum(z)
       base.networkPrediction(xz, into: &yhat)
       let ub = loss.value(yhat, y) + beta * pen
-      if ConeRepair.isFeasible(xu: xz, masks: masks) { return (ub, lb, true, false) }
-      // Repair: every nonzero block must realise a sampled pattern.
-      let ok = repair(xz: xz, z: z, into: &repairBuffer, patternIndex: patternIndex, layout: layout)
-      if ok { return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true) }
-      // Gate shift (`ConeRepair`): each violating block moved along its pattern's gate into its cone, or dropped.
-      if let cones = base.cones {
-        z.withUnsafeBufferPointer { src in repairBuffer.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
-        cones.repair(&repairBuffer, xu: &xz)
-        base.networkPrediction(xz, into: &yhat)
-        return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true)
-      }
-      return (ub, lb, false, false)
+      if base.isFeasible(xz) { return (ub, lb, true, false) }
+      z.withUnsafeBufferPointer { src in repairBuffer.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
+      guard base.repair(&repairBuffer, products: &xz) else { return (ub, lb, false, false) }
+      base.networkPrediction(xz, into: &yhat)
+      return (loss.value(yhat, y) + beta * base.groupNormSum(repairBuffer), lb, true, true)
     }
 
     /// ADMM state at a candidate point U with certificate right-hand side T (n×B): the fixed-point relations of the
@@ -173,47 +150,37 @@ struct ConeADMMSolver {
         u.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } }
         zOld.withUnsafeMutableBufferPointer { dst in for k in 0..<s.count { dst[k] = s[k] } }
       }
-      a.gemm(x, z)
+      base.lift(z, into: &a)
+      base.projectProducts(&a)
       let scaleMu = -1 / (rho * omega)
-      masks.withUnsafeBufferPointer { m in
-        t.withUnsafeBufferPointer { tp in
-          a.withUnsafeMutableBufferPointer { ap in
-            aOld.withUnsafeMutableBufferPointer { ao in
-              mu.withUnsafeMutableBufferPointer { mp in
-                for k in 0..<total {
-                  ap[k] = m[k] != 0 ? Swift.max(0, ap[k]) : Swift.min(0, ap[k])
-                  ao[k] = ap[k]
-                  mp[k] = scaleMu * tp[k]
-                }
+      t.withUnsafeBufferPointer { tp in
+        a.withUnsafeBufferPointer { ap in
+          aOld.withUnsafeMutableBufferPointer { ao in
+            mu.withUnsafeMutableBufferPointer { mp in
+              for k in 0..<total {
+                ao[k] = ap[k]
+                mp[k] = scaleMu * tp[k]
               }
             }
           }
         }
       }
-      lam.gemm(x, t, transA: .transpose, alpha: 1 / rho)
-      base.predict(a, into: &rows.yhat)
+      base.liftAdjoint(t, into: &lam, alpha: 1 / rho, accumulate: false)
+      base.predict(a, into: &yhat)
+      rows.reset(prediction: yhat)
     }
 
     let rhoCheck = admmRhoEvery
     var nextPolish = 0
     var polishInterval = Swift.max(20, 2 * Swift.max(1, options.checkEvery))
-    /// Cone multipliers γ = (S ⊙ (T + σ⊙M⊙∇ℓ))_+, T = −ρωΜ, from the ADMM state (∇ℓ at A): the polish's
-    /// multipliers outside its working set, and the warm-start multipliers of the result.
+    /// Constraint multipliers Γ ≥ 0 inside T = −ρωΜ from the ADMM state (∇ℓ at A; C-ReLU: (S ⊙ (T + σ⊙M⊙∇ℓ))_+):
+    /// the polish's multipliers outside its working set, and the warm-start multipliers of the result.
     func admmMultipliers() -> Matrix {
       lossGradient(at: a)
-      var gamma = Matrix(rows: n, columns: B)
-      masks.withUnsafeBufferPointer { m in
-        mu.withUnsafeBufferPointer { mp in
-          gamma.withUnsafeMutableBufferPointer { gm in
-            for b in 0..<B {
-              for j in 0..<n {
-                let k = j + b * n
-                gm[k] = Swift.max(0, (2 * m[k] - 1) * (-rho * omega * mp[k] + signs[b] * m[k] * lossGrad[j]))
-              }
-            }
-          }
-        }
-      }
+      var t = mu
+      t.scale(by: -rho * omega)
+      var gamma = base.constraintMultipliers(inRHS: t, lossGradient: lossGrad)
+      gamma.withUnsafeMutableBufferPointer { g in for k in 0..<g.count { g[k] = Swift.max(0, g[k]) } }
       return gamma
     }
     let checkEvery = Swift.max(1, options.checkEvery)
@@ -229,10 +196,10 @@ struct ConeADMMSolver {
           u.withUnsafeMutableBufferPointer { up in for k in 0..<(d * B) { up[k] = zp[k] - lp[k] } }
         }
       }
-      u.gemm(x, work, transA: .transpose, alpha: omega, beta: 1)
+      base.liftAdjoint(work, into: &u, alpha: omega, accumulate: true)
       rhs.gemm(kinv, u)
       swap(&u, &rhs)
-      xu.gemm(x, u)
+      base.lift(u, into: &xu)
       if admmRelaxation != 1 {
         let relax = admmRelaxation
         // Over-relaxation: Û = αU + (1 − α)Z, XÛ = αXU + (1 − α)A.
@@ -245,25 +212,7 @@ struct ConeADMMSolver {
       }
       // Z-step.
       swap(&zOld, &z)
-      let thr = beta / rho
-      u.withUnsafeBufferPointer { up in
-        lam.withUnsafeBufferPointer { lp in
-          z.withUnsafeMutableBufferPointer { o in
-            for b in 0..<B {
-              var s = 0.0
-              for i in 0..<d {
-                let k = i + b * d
-                let w = up[k] + lp[k]
-                o[k] = w
-                s += w * w
-              }
-              let nrm = s.squareRoot()
-              let f = nrm > thr ? 1 - thr / nrm : 0
-              for i in 0..<d { o[i + b * d] *= f }
-            }
-          }
-        }
-      }
+      blockSoftThreshold(u, plus: lam, scaledBy: 1, threshold: beta / rho, blockSize: d, into: &z)
       // A-step: T = XU + Μ into work.
       swap(&aOld, &a)
       xu.withUnsafeBufferPointer { q in
@@ -271,7 +220,7 @@ struct ConeADMMSolver {
           work.withUnsafeMutableBufferPointer { w in for k in 0..<total { w[k] = q[k] + mp[k] } }
         }
       }
-      rows.solve(t: work, masks: masks, signs: signs, y: y, loss: loss, rhoA: rho * omega, into: &a)
+      rows.solve(work, penalty: rho * omega, into: &a)
       // Dual updates and residuals.
       var rp = 0.0, rd = 0.0, nu = 0.0, nz = 0.0, nxu = 0.0, na = 0.0, nl = 0.0, nm = 0.0
       u.withUnsafeBufferPointer { up in
@@ -332,7 +281,7 @@ struct ConeADMMSolver {
           polishInterval *= 2
           // Active-set Newton polish of the current support, certified like any candidate.
           let gammaADMM = admmMultipliers()
-          if let cand = ActiveSetPolish(program: base).run(z: z, a: a, gammaOther: gammaADMM) {
+          if let cand = base.splittingPolish(z: z, a: a, multipliers: gammaADMM) {
             let pc = certify(polish: true, candidate: cand)
             loop.offerLower(pc.lb)
             if pc.feasible && loop.offerUpper(pc.ub) {
@@ -375,7 +324,7 @@ struct ConeADMMSolver {
     // Without any point of the program, the last iterate (repaired by the program's verification).
     let outZ = loop.upper.isFinite ? bestZ : z
     let report = loop.report(
-      iterations: iterations, outerIterations: rhoUpdates, constraintViolation: base.coneViolation(of: outZ),
+      iterations: iterations, outerIterations: rhoUpdates, constraintViolation: base.constraintViolation(outZ),
       objective: loop.upper.isFinite ? nil : final.ub)
     let gamma = admmMultipliers()
     return .init(u: outZ, multipliers: gamma, penalty: rho, report: report)
@@ -388,36 +337,9 @@ struct ConeADMMSolver {
   /// ρ so that the group threshold β/ρ is a fraction of a typical block norm of the least-squares scale:
   /// ρ = β / (‖Xᵀy‖ ω) — the U = Z constraint and the shrinkage then act on comparable scales.
   func initialPenalty(start: Matrix?) -> Double {
-    let g = base.x.multiply(base.targets, trans: .transpose).norm2
+    let g = base.splittingScale
     let r = base.beta / Swift.max(1e-300, g * omega)
     return r.isFinite && r > 0 ? r : 1
-  }
-
-  /// Moves each nonzero block of Z to the column of its realised pattern 1[X z_b ≥ 0] (same sign half), merging
-  /// blocks that land on the same column. Returns false if some realised pattern is not sampled.
-  func repair(xz: Matrix, z: Matrix, into out: inout Matrix, patternIndex: [PatternKey: Int], layout: BlockLayout) -> Bool {
-    let n = self.n, d = self.d, B = blocks
-    out.withUnsafeMutableBufferPointer { o in for k in 0..<o.count { o[k] = 0 } }
-    var ok = true
-    z.withUnsafeBufferPointer { zp in
-      xz.withUnsafeBufferPointer { q in
-        out.withUnsafeMutableBufferPointer { o in
-          for b in 0..<B {
-            var nrm = 0.0
-            for i in 0..<d { nrm += zp[i + b * d] * zp[i + b * d] }
-            if nrm == 0 { continue }
-            let key = PatternKey(n: n) { j in q[j + b * n] >= 0 }
-            guard let i = patternIndex[key] else {
-              ok = false
-              return
-            }
-            let col = layout.block(pattern: i, sign: base.signs[b])
-            for r in 0..<d { o[r + col * d] += zp[r + b * d] }
-          }
-        }
-      }
-    }
-    return ok
   }
 }
 

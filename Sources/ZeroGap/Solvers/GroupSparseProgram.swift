@@ -29,8 +29,8 @@
 ///   second-layer cones (2D_{2l} − I) Σ_{b ∈ (l,s)} ±D_{1i}P_b (one column per branch (l, s)).
 /// * In the tests, a plain non-negative lasso with one scalar block per dictionary column.
 /// Solvers: `ProximalGradientSolver` (restarted FISTA, augmented Lagrangian when constrained) needs only this
-/// protocol; `ColumnGeneration` needs a `PricedProgram` (an exact `PricingOracle` over single-block atoms); ADMM (`ConeADMMSolver`) needs
-/// sign constraints entrywise on the products, which `ReLUBlockProgram` has.
+/// protocol; `ColumnGeneration` needs a `PricedProgram` (an exact `PricingOracle` over single-block atoms);
+/// `ConeADMMSolver` needs a `SplittableProgram` (one d×d lift Gram for every block, a proximal step on the products).
 protocol GroupSparseProgram {
   /// n: the number of predictions.
   var sampleCount: Int { get }
@@ -60,8 +60,8 @@ protocol GroupSparseProgram {
 
   /// P = 𝒳U.
   func lift(_ u: Matrix, into p: inout Matrix)
-  /// G = 𝒳ᵀT (d×B) for T of the products' shape.
-  func liftAdjoint(_ t: Matrix, into g: inout Matrix)
+  /// G = α𝒳ᵀT (+ G when `accumulate`), d×B, for T of the products' shape.
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix, alpha: Double, accumulate: Bool)
   /// ŷ = 𝒜(P).
   func predict(_ p: Matrix, into yhat: inout [Double])
   /// 𝒞(P) (feasible: every entry ≥ 0).
@@ -79,6 +79,9 @@ protocol GroupSparseProgram {
 }
 
 extension GroupSparseProgram {
+  /// G = 𝒳ᵀT.
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix) { liftAdjoint(t, into: &g, alpha: 1, accumulate: false) }
+
   var isConstrained: Bool { false }
   var constraintShape: (rows: Int, columns: Int) { (0, 0) }
   var constraintNormSquared: Double { 1 }

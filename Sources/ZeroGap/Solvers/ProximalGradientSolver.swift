@@ -298,27 +298,9 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
 
   // MARK: - Kernels
 
-  /// U⁺ = prox_{ηβ‖·‖}(Z − η∇): per block `w ← w · max(0, 1 − ηβ/‖w‖)` (§3.7).
+  /// U⁺ = prox_{ηβ‖·‖}(Z − η∇) (§3.7).
   func proxStep(z: Matrix, grad: Matrix, eta: Double, into out: inout Matrix) {
-    let d = program.blockSize, B = program.blockCount, thr = eta * program.beta
-    z.withUnsafeBufferPointer { zp in
-      grad.withUnsafeBufferPointer { gp in
-        out.withUnsafeMutableBufferPointer { o in
-          for b in 0..<B {
-            var s = 0.0
-            for i in 0..<d {
-              let k = i + b * d
-              let w = zp[k] - eta * gp[k]
-              o[k] = w
-              s += w * w
-            }
-            let nrm = s.squareRoot()
-            let f = nrm > thr ? 1 - thr / nrm : 0
-            for i in 0..<d { o[i + b * d] *= f }
-          }
-        }
-      }
-    }
+    blockSoftThreshold(z, plus: grad, scaledBy: -eta, threshold: eta * program.beta, blockSize: program.blockSize, into: &out)
   }
 
   /// ‖A − B‖_F².
@@ -373,6 +355,30 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var base = lambda
     if program.isConstrained { base += program.constraintNormSquared }
     return Swift.max(base, 1e-12)
+  }
+}
+
+/// `out = prox_{t‖·‖}(A + s·B)` block by block (columns of `blockSize` rows): `w ← w · max(0, 1 − t/‖w‖)`, the
+/// proximal map of the group ℓ₂ penalty (MATH.md §3.7), with the sum formed in the same pass.
+func blockSoftThreshold(_ a: Matrix, plus b: Matrix, scaledBy s: Double, threshold t: Double, blockSize d: Int, into out: inout Matrix) {
+  let blocks = a.count / Swift.max(1, d)
+  a.withUnsafeBufferPointer { ap in
+    b.withUnsafeBufferPointer { bp in
+      out.withUnsafeMutableBufferPointer { o in
+        for blk in 0..<blocks {
+          var sq = 0.0
+          for i in 0..<d {
+            let k = i + blk * d
+            let w = ap[k] + s * bp[k]
+            o[k] = w
+            sq += w * w
+          }
+          let nrm = sq.squareRoot()
+          let f = nrm > t ? 1 - t / nrm : 0
+          for i in 0..<d { o[i + blk * d] *= f }
+        }
+      }
+    }
   }
 }
 

@@ -186,25 +186,30 @@ public struct ConvexReLUEstimator: Sendable {
 
   /// The activation patterns of the configuration on preprocessed data z (n×d').
   func makePatterns(preprocessed z: Matrix, featureCount: Int) throws -> ActivationPatterns {
-    let c = configuration
-    switch c.patterns {
+    try Self.patterns(configuration.patterns, preprocessed: z, featureCount: featureCount, bias: configuration.bias, budget: configuration.solver.memoryBudget)
+  }
+
+  /// First-layer activation patterns from a `PatternSource` on preprocessed data z (n×d'; d' = d + 1 with the bias),
+  /// checked against the memory budget.
+  static func patterns(_ source: PatternSource, preprocessed z: Matrix, featureCount: Int, bias: Bool, budget: MemoryBudget) throws -> ActivationPatterns {
+    switch source {
     case .sampled(let count, let seed):
       // The gates (d×count), X·G and the masks (n×count each) exist before de-duplication.
       let bytes = MemoryBudget.doubles(MemoryBudget.product(count, z.columns + 2 * z.rows))
-      try c.solver.memoryBudget.require(bytes, for: "sampling \(count) gates", hint: "sample fewer patterns (--patterns)")
+      try budget.require(bytes, for: "sampling \(count) gates", hint: "sample fewer patterns (--patterns)")
       var gen = SeededGenerator(seed: seed)
       return try ActivationPatterns.sample(data: z, count: count, using: &gen)
     case .gates(let g):
       var gates = g
-      if c.bias && g.rows == featureCount { gates = g.appendingRows(Matrix(rows: 1, columns: g.columns)) }
+      if bias && g.rows == featureCount { gates = g.appendingRows(Matrix(rows: 1, columns: g.columns)) }
       guard gates.rows == z.columns else {
-        throw ConvexReLUError.shapeMismatch("the gate matrix is \(g.rows)×\(g.columns) but the data has d = \(featureCount) features\(c.bias ? " (d + 1 = \(z.columns) with the bias)" : ""); give a d×P matrix, one gate per column")
+        throw ConvexReLUError.shapeMismatch("the gate matrix is \(g.rows)×\(g.columns) but the data has d = \(featureCount) features\(bias ? " (d + 1 = \(z.columns) with the bias)" : ""); give a d×P matrix, one gate per column")
       }
       return try ActivationPatterns.fromGates(gates, data: z)
     case .enumerate:
       // Per pattern: its mask and gate, and the solver's dozen n- and d-length buffers for each of its (up to two) blocks.
       let perPattern = MemoryBudget.doubles(MemoryBudget.product(25, z.rows + z.columns))
-      return try ActivationPatterns.enumerate(data: z, maxPatterns: c.solver.memoryBudget.bytes / Swift.max(1, perPattern))
+      return try ActivationPatterns.enumerate(data: z, maxPatterns: budget.bytes / Swift.max(1, perPattern))
     }
   }
 

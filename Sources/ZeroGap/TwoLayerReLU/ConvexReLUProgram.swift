@@ -164,8 +164,9 @@ public struct ConvexReLUProgram: Sendable {
       var index: [PatternKey: Int] = [:]
       let m = patterns.masks
       for i in 0..<patterns.count { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
-      result = ConeADMMSolver(program: program).solve(
-        start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options, patternIndex: index, layout: layout)
+      var splittable = program
+      splittable.patternIndex = (index, layout)
+      result = ConeADMMSolver(program: splittable).solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     } else {
       result = ProximalGradientSolver(program: program).solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     }

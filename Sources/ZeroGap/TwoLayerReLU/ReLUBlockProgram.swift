@@ -20,6 +20,9 @@ struct ReLUBlockProgram: PricedProgram {
   let cones: ConeRepair?
   /// ‖X‖₂² (computed for the constrained program only, where the multiplier polish and ADMM need it).
   let liftNormSquared: Double
+  /// The sampled patterns by their bits and the block layout: when set, `repair` first moves each block to the
+  /// column of the pattern it realises (used by ADMM, whose iterates often realise a neighbouring sampled pattern).
+  var patternIndex: (index: [PatternKey: Int], layout: BlockLayout)? = nil
 
   init(x: Matrix, targets: [Double], masks: Matrix, signs: [Double], constrained: Bool, beta: Double, loss: SolverLoss, cones: ConeRepair?) {
     self.x = x
@@ -54,7 +57,9 @@ struct ReLUBlockProgram: PricedProgram {
 
   func lift(_ u: Matrix, into p: inout Matrix) { p.gemm(x, u) }
 
-  func liftAdjoint(_ t: Matrix, into g: inout Matrix) { g.gemm(x, t, transA: .transpose) }
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix, alpha: Double, accumulate: Bool) {
+    g.gemm(x, t, transA: .transpose, alpha: alpha, beta: accumulate ? 1 : 0)
+  }
 
   /// ŷ = rowsum(σ ⊙ M ⊙ P).
   func predict(_ p: Matrix, into yhat: inout [Double]) {
@@ -126,9 +131,45 @@ struct ReLUBlockProgram: PricedProgram {
 
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool {
     guard isConstrained, !ConeRepair.isFeasible(xu: p, masks: masks) else { return true }
+    if let patternIndex {
+      var moved = Matrix(rows: d, columns: blocks)
+      if movesToRealisedPatterns(p, u, into: &moved, patternIndex: patternIndex.index, layout: patternIndex.layout) {
+        u = moved
+        lift(u, into: &p)
+        return true
+      }
+    }
     guard let cones else { return false }
     cones.repair(&u, xu: &p)
     return true
+  }
+
+  /// Moves each nonzero block of U to the column of its realised pattern 1[X u_b ≥ 0] (same sign half), merging
+  /// blocks that land on the same column (the ReLU network is unchanged and the penalty can only fall). False if
+  /// some realised pattern is not sampled.
+  func movesToRealisedPatterns(_ xz: Matrix, _ z: Matrix, into out: inout Matrix, patternIndex: [PatternKey: Int], layout: BlockLayout) -> Bool {
+    let n = self.n, d = self.d, B = blocks
+    out.withUnsafeMutableBufferPointer { o in for k in 0..<o.count { o[k] = 0 } }
+    var ok = true
+    z.withUnsafeBufferPointer { zp in
+      xz.withUnsafeBufferPointer { q in
+        out.withUnsafeMutableBufferPointer { o in
+          for b in 0..<B {
+            var nrm = 0.0
+            for i in 0..<d { nrm += zp[i + b * d] * zp[i + b * d] }
+            if nrm == 0 { continue }
+            let key = PatternKey(n: n) { j in q[j + b * n] >= 0 }
+            guard let i = patternIndex[key] else {
+              ok = false
+              return
+            }
+            let col = layout.block(pattern: i, sign: signs[b])
+            for r in 0..<d { o[r + col * d] += zp[r + b * d] }
+          }
+        }
+      }
+    }
+    return ok
   }
 
   /// Largest cone violation `max (−S ⊙ XU)_+` of blocks U (d×B).
@@ -219,6 +260,44 @@ struct ReLUBlockProgram: PricedProgram {
     }
     guard let cand = ActiveSetPolish(program: self).run(z: u, a: a, gammaOther: multipliers) else { return nil }
     return (cand.u, cand.lossGrad)
+  }
+}
+
+extension ReLUBlockProgram: SplittableProgram {
+  var liftGram: Matrix { Matrix.product(x, x, transA: .transpose) }
+
+  /// ‖Xᵀy‖.
+  var splittingScale: Double { x.multiply(targets, trans: .transpose).norm2 }
+
+  func makeProductStep(start yhat: [Double]) -> RowProjectionStep { RowProjectionStep(program: self, rows: ConeRowProjection(n: n, blocks: blocks, start: yhat)) }
+
+  /// A_jb ← max(0, A_jb) where m_jb = 1, min(0, A_jb) where m_jb = 0.
+  func projectProducts(_ a: inout Matrix) {
+    masks.withUnsafeBufferPointer { m in
+      a.withUnsafeMutableBufferPointer { ap in
+        for k in 0..<ap.count { ap[k] = m[k] != 0 ? Swift.max(0, ap[k]) : Swift.min(0, ap[k]) }
+      }
+    }
+  }
+
+  func constraintMultipliers(inRHS t: Matrix, lossGradient: [Double]) -> Matrix { multipliers(inRHS: t, lossGrad: lossGradient) }
+
+  func exactBlockBound(_ b: Int, lossGradient: [Double]) -> Double? { coneMaximum(block: b, lossGrad: lossGradient).residualNorm }
+
+  func splittingPolish(z: Matrix, a: Matrix, multipliers: Matrix) -> (u: Matrix, t: Matrix, lossGradient: [Double])? {
+    ActiveSetPolish(program: self).run(z: z, a: a, gammaOther: multipliers).map { ($0.u, $0.t, $0.lossGrad) }
+  }
+
+  /// The A-step of C-ReLU: per-row root solves (`ConeRowProjection`).
+  struct RowProjectionStep: ProductProximal {
+    let program: ReLUBlockProgram
+    var rows: ConeRowProjection
+
+    mutating func solve(_ t: Matrix, penalty rho: Double, into a: inout Matrix) {
+      rows.solve(t: t, masks: program.masks, signs: program.signs, y: program.targets, loss: program.loss.kind, rhoA: rho, into: &a)
+    }
+
+    mutating func reset(prediction: [Double]) { rows.yhat = prediction }
   }
 }
 

@@ -3,8 +3,9 @@ import Testing
 
 /// The non-negative lasso `min_{c ≥ 0} ½‖Ac − y‖² + β Σ_j c_j` written only here, as a `GroupSparseProgram` with one
 /// scalar block per column of A: products P = U (1×p), 𝒜(P) = A Pᵀ, 𝒞(P) = P. It is solved by the generic
-/// algorithms (FISTA inside the augmented Lagrangian, and column generation with a closed-form pricing oracle) with
-/// no change to them — the proof that a new program is a new conformance — and checked against Lawson–Hanson NNLS:
+/// algorithms (FISTA inside the augmented Lagrangian, column generation with a closed-form pricing oracle, and ADMM
+/// with a non-negative QP as its A-step) with no change to them — the proof that a new program is a new
+/// conformance — and checked against Lawson–Hanson NNLS:
 /// for A of full column rank, `½‖Ac − y‖² + β1ᵀc = ½‖Ac − y'‖² + const` with `y' = y − A(AᵀA)⁻¹β1`.
 struct NonNegativeLasso: PricedProgram {
   let a: Matrix
@@ -20,7 +21,9 @@ struct NonNegativeLasso: PricedProgram {
   var liftNormSquared: Double { 1 }
 
   func lift(_ u: Matrix, into p: inout Matrix) { p = u }
-  func liftAdjoint(_ t: Matrix, into g: inout Matrix) { g = t }
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix, alpha: Double, accumulate: Bool) {
+    for j in 0..<t.columns { g[0, j] = alpha * t[0, j] + (accumulate ? g[0, j] : 0) }
+  }
   func predict(_ p: Matrix, into yhat: inout [Double]) { yhat = a.multiply(p.storage) }
   func constraints(_ p: Matrix, into c: inout Matrix) { c = p }
   func adjoint(_ g: [Double], scale: Double, multipliers: Matrix?, into t: inout Matrix) {
@@ -43,6 +46,35 @@ struct NonNegativeLasso: PricedProgram {
       let over = (0..<a.columns).filter { atv[$0] > threshold }.sorted { atv[$0] > atv[$1] }.prefix(maxAtoms)
       return (Swift.max(0, atv.max() ?? 0), over.map { Atom(block: $0, direction: [1]) })
     }
+  }
+}
+
+extension NonNegativeLasso: SplittableProgram {
+  /// 𝒳 = identity on each (scalar) block.
+  var liftGram: Matrix { Matrix(rows: 1, columns: 1, columnMajor: [1]) }
+  var splittingScale: Double { a.multiply(targets, trans: .transpose).norm2 }
+  func makeProductStep(start yhat: [Double]) -> Step { Step(a: a, y: targets) }
+  func projectProducts(_ p: inout Matrix) { for j in 0..<p.columns { p[0, j] = Swift.max(0, p[0, j]) } }
+  /// T = −Aᵀ∇ℓ + Λ.
+  func constraintMultipliers(inRHS t: Matrix, lossGradient: [Double]) -> Matrix {
+    let atg = a.multiply(lossGradient, trans: .transpose)
+    var lam = t
+    for j in 0..<t.columns { lam[0, j] += atg[j] }
+    return lam
+  }
+
+  /// argmin_{p ≥ 0} ½‖Ap − y‖² + (ρ/2)‖p − t‖²: the non-negative QP with Gram AᵀA + ρI and linear term Aᵀy + ρt.
+  struct Step: ProductProximal {
+    let a: Matrix
+    let y: [Double]
+    mutating func solve(_ t: Matrix, penalty rho: Double, into out: inout Matrix) {
+      var g = a.gram()
+      for j in 0..<g.rows { g[j, j] += rho }
+      let aty = a.multiply(y, trans: .transpose)
+      let p = NonNegativeQuadratic(gram: g, linear: (0..<aty.count).map { aty[$0] + rho * t[0, $0] }).solution
+      for j in 0..<p.count { out[0, j] = p[j] }
+    }
+    mutating func reset(prediction: [Double]) {}
   }
 }
 
@@ -73,7 +105,8 @@ struct NonNegativeLasso: PricedProgram {
     options.maxIterations = 200_000
     let fista = ProximalGradientSolver(program: program).solve(start: nil, multipliers: nil, penalty: nil, options: options)
     let cg = ColumnGeneration(program: program).solve(start: nil, options: options)
-    for r in [fista, cg] {
+    let admm = ConeADMMSolver(program: program).solve(start: nil, multipliers: nil, penalty: nil, options: options)
+    for r in [fista, cg, admm] {
       #expect(r.report.stopReason == .converged && r.report.iterations > 0)
       #expect(r.u.storage.allSatisfy { $0 >= 0 })
       // The certificate brackets the independent optimum; the returned point attains its objective.
