@@ -1,18 +1,21 @@
 /// A group-sparse convex program, the problem every convex solver of ZeroGap is generic over
 /// (MATH.md §3.3, §3.6, §4.3):
 ///
-///     min_U  ℓ(𝒜(𝒳U), y) + β Σ_b ‖u_b‖₂     s.t.  𝒞(𝒳U) ≥ 0   (entrywise)
+///     min_U  ℓ(𝒜(𝒳U), y) + β Σ_b ‖U_b‖     s.t.  𝒞(𝒳U) ≥ 0   (entrywise)
 ///
-/// * U is d×B, block b is column u_b (`blockSize` d, `blockCount` B);
+/// * U is d×(B·w), block b is the d×w matrix U_b of columns b·w..<(b+1)·w (`blockSize` d, `blockCount` B,
+///   `blockWidth` w; w = 1 for vector blocks u_b);
 /// * 𝒳 is the *lift*, a linear map U ↦ P to the program's *products* (one GEMM: P = XU for the ReLU programs);
 /// * 𝒜 maps products to the n predictions ŷ, 𝒞 maps them to the constraint values (an n_c×m_c matrix; none when
 ///   `isConstrained` is false); both are linear and cheap (entrywise, no GEMM), so the extrapolated iterates of an
 ///   accelerated method have their products as linear combinations of stored ones;
 /// * `adjoint` applies 𝒜ᵀ and 𝒞ᵀ at once: the gradient in U of ⟨g, 𝒜𝒳U⟩ + ⟨Λ, 𝒞𝒳U⟩ is 𝒳ᵀ(𝒜ᵀg + 𝒞ᵀΛ);
-/// * ℓ is a `SolverLoss` and the penalty the group ℓ₂ norm (its prox is block soft-thresholding).
+/// * ℓ is a `SolverLoss` (on the n predictions; a vector output's n×k predictions column-major) and the block norm
+///   ‖·‖ the group ℓ₂ norm (prox: block soft-thresholding; dual norm ℓ₂) unless the program overrides `penalty`,
+///   `proximal` and `blockNorms` (the nuclear norm of §3.9: singular-value thresholding, dual norm spectral).
 ///
 /// **Certificate (§3.5, Lagrangian duality).** For any dual point v and multipliers Λ ≥ 0, with
-/// `T = 𝒜ᵀv + 𝒞ᵀΛ`, `c̄ = max_b ‖(𝒳ᵀT)_b‖` bounds the dual norm c(v), and `−ℓ*(−s v)` for s ∈ [0, β/c̄] is a lower bound
+/// `T = 𝒜ᵀv + 𝒞ᵀΛ`, `c̄ = max_b ‖(𝒳ᵀT)_b‖_dual` bounds the dual norm c(v), and `−ℓ*(−s v)` for s ∈ [0, β/c̄] is a lower bound
 /// on the optimum (`CertifiedLoop.dualBound`). Solvers take v = −∇ℓ(ŷ) and improve Λ (their multipliers, then a
 /// projected-gradient polish of `min_Λ≥0 max_b ‖(𝒳ᵀT)_b‖`); a `PricedProgram`'s oracle computes
 /// c(v) exactly.
@@ -27,6 +30,8 @@
 /// * `ParallelReLUProgram` — the three-layer parallel ReLU program of §4.3: 4·P₁·P₂ blocks (i, l, s, ±), P = XU,
 ///   ŷ = Σ_b σ_b D_{2l}D_{1i} P_b, and 𝒞 stacks the first-layer cones (2D_{1i} − I)P_b with the coupled
 ///   second-layer cones (2D_{2l} − I) Σ_{b ∈ (l,s)} ±D_{1i}P_b (one column per branch (l, s)).
+/// * `NuclearBlocks` — the vector-output gated program of §3.9: blocks V_i ∈ R^{d×k} with nuclear norms, P = XV
+///   (n×Pk), Ŷ = Σ_i D_i P_i (no constraints).
 /// * In the tests, a plain non-negative lasso with one scalar block per dictionary column.
 /// Solvers: `ProximalGradientSolver` (restarted FISTA, augmented Lagrangian when constrained) needs only this
 /// protocol; `ColumnGeneration` needs a `PricedProgram` (an exact `PricingOracle` over single-block atoms);
@@ -38,6 +43,8 @@ protocol GroupSparseProgram {
   var blockSize: Int { get }
   /// B: the number of blocks.
   var blockCount: Int { get }
+  /// w: columns per block (1: vector blocks).
+  var blockWidth: Int { get }
   var targets: [Double] { get }
   var beta: Double { get }
   var loss: SolverLoss { get }
@@ -76,6 +83,13 @@ protocol GroupSparseProgram {
   /// Moves U (and P = 𝒳U with it) to a point of the program; false when it cannot (U is then unusable).
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool
 
+  /// Σ_b ‖U_b‖ (without β).
+  func penalty(_ u: Matrix) -> Double
+  /// `out = prox_{t‖·‖}(A + s·B)` block by block.
+  func proximal(_ a: Matrix, plus b: Matrix, scaledBy s: Double, threshold t: Double, into out: inout Matrix)
+  /// The dual norms ‖G_b‖_dual of the blocks of G (d×(B·w)) into `norms` (length B).
+  func blockNorms(_ g: Matrix, into norms: inout [Double])
+
 }
 
 extension GroupSparseProgram {
@@ -83,6 +97,13 @@ extension GroupSparseProgram {
   func liftAdjoint(_ t: Matrix, into g: inout Matrix) { liftAdjoint(t, into: &g, alpha: 1, accumulate: false) }
 
   var isConstrained: Bool { false }
+  var blockWidth: Int { 1 }
+  /// The shape of U: d×(B·w).
+  var blockShape: (rows: Int, columns: Int) { (blockSize, blockCount * blockWidth) }
+  func penalty(_ u: Matrix) -> Double { groupNormSum(u) }
+  func proximal(_ a: Matrix, plus b: Matrix, scaledBy s: Double, threshold t: Double, into out: inout Matrix) {
+    blockSoftThreshold(a, plus: b, scaledBy: s, threshold: t, blockSize: blockSize, into: &out)
+  }
   var constraintShape: (rows: Int, columns: Int) { (0, 0) }
   var constraintNormSquared: Double { 1 }
   var couplesBlocks: Bool { false }
@@ -97,7 +118,7 @@ extension GroupSparseProgram {
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool { isFeasible(p) }
   var initialGradientScale: Double {
     var t = Matrix(rows: productShape.rows, columns: productShape.columns)
-    var g = Matrix(rows: blockSize, columns: blockCount)
+    var g = Matrix(rows: blockShape.rows, columns: blockShape.columns)
     adjoint(loss.dualPoint([Double](repeating: 0, count: sampleCount), targets), scale: 1, multipliers: nil, into: &t)
     liftAdjoint(t, into: &g)
     return g.frobeniusNorm
@@ -131,11 +152,11 @@ extension GroupSparseProgram {
     }
   }
 
-  /// The objective of the network recovered from U: ℓ(network prediction) + β Σ‖u_b‖ (allocating).
+  /// The objective of the network recovered from U: ℓ(network prediction) + β Σ‖U_b‖ (allocating).
   func networkObjective(_ u: Matrix) -> Double {
     var yhat = [Double](repeating: 0, count: sampleCount)
     networkPrediction(products(u), into: &yhat)
-    return loss.value(yhat, targets) + beta * groupNormSum(u)
+    return loss.value(yhat, targets) + beta * penalty(u)
   }
 
   /// Largest constraint violation `max(−𝒞𝒳U)_+` (0 when unconstrained).
@@ -146,7 +167,7 @@ extension GroupSparseProgram {
     return c.storage.reduce(0) { Swift.max($0, -$1) }
   }
 
-  /// Per-block norms ‖(𝒳ᵀT)_b‖ of G = 𝒳ᵀT (d×B) into `norms`.
+  /// Per-block ℓ₂ norms of G (d×B) into `norms` (the dual of the group ℓ₂ norm).
   func blockNorms(_ g: Matrix, into norms: inout [Double]) {
     let d = blockSize
     g.withUnsafeBufferPointer { p in

@@ -38,7 +38,7 @@ struct MultiplierPolish<Program: GroupSparseProgram> {
     grad = lam
     t = Matrix(rows: ps.rows, columns: ps.columns)
     xg = t
-    g = Matrix(rows: program.blockSize, columns: program.blockCount)
+    g = Matrix(rows: program.blockShape.rows, columns: program.blockShape.columns)
   }
 
   /// Lowers `bounds[b]` to ‖(𝒳ᵀ(A + 𝒞ᵀΛ))_b‖ at the polished Λ when smaller.

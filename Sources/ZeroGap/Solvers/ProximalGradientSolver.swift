@@ -38,10 +38,10 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var loop = CertifiedLoop(options: options)
     let program = self.program
     let y = program.targets, beta = program.beta, loss = program.loss, constrained = program.isConstrained
-    let n = program.sampleCount, d = program.blockSize, B = program.blockCount
+    let n = program.sampleCount, B = program.blockCount, us = program.blockShape
     let ps = program.productShape, cs = constrained ? program.constraintShape : (rows: 0, columns: 0)
-    var u = start ?? Matrix(rows: d, columns: B)
-    var uPrev = u, uNew = u, z = u, grad = Matrix(rows: d, columns: B)
+    var u = start ?? Matrix(rows: us.rows, columns: us.columns)
+    var uPrev = u, uNew = u, z = u, grad = Matrix(rows: us.rows, columns: us.columns)
     var xu = program.products(u)
     var xuPrev = xu, xuNew = xu, xz = xu, tbuf = Matrix(rows: ps.rows, columns: ps.columns)
     var gamma = multipliers ?? Matrix(rows: cs.rows, columns: cs.columns)
@@ -182,7 +182,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       let lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
       // Upper bound: the recovered network's objective (`considerUpper` keeps it only for a point of the program).
       if constrained { program.networkPrediction(xu, into: &yhat) }
-      let ub = loss.value(yhat, y) + beta * program.groupNormSum(u)
+      let ub = loss.value(yhat, y) + beta * program.penalty(u)
       if constrained { mismatch = maxViolation() / violationScale() }
       return (ub, lb)
     }
@@ -200,7 +200,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       var candidate = u, xc = xu, yc = yhat
       guard program.repair(&candidate, products: &xc) else { return }
       program.networkPrediction(xc, into: &yc)
-      if loop.offerUpper(loss.value(yc, y) + beta * program.groupNormSum(candidate)) { bestU = candidate }
+      if loop.offerUpper(loss.value(yc, y) + beta * program.penalty(candidate)) { bestU = candidate }
     }
 
     var previousViolation = Double.infinity
@@ -300,7 +300,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
 
   /// U⁺ = prox_{ηβ‖·‖}(Z − η∇) (§3.7).
   func proxStep(z: Matrix, grad: Matrix, eta: Double, into out: inout Matrix) {
-    blockSoftThreshold(z, plus: grad, scaledBy: -eta, threshold: eta * program.beta, blockSize: program.blockSize, into: &out)
+    program.proximal(z, plus: grad, scaledBy: -eta, threshold: eta * program.beta, into: &out)
   }
 
   /// ‖A − B‖_F².
@@ -339,7 +339,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     let n = program.sampleCount, ps = program.productShape
     var r = [Double](repeating: 1, count: n)
     var t = Matrix(rows: ps.rows, columns: ps.columns)
-    var g = Matrix(rows: program.blockSize, columns: program.blockCount)
+    var g = Matrix(rows: program.blockShape.rows, columns: program.blockShape.columns)
     var xg = t
     var lambda = 0.0
     for _ in 0..<30 {

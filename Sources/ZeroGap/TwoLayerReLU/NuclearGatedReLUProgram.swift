@@ -6,8 +6,8 @@
 /// over all patterns a lower bound on the vector-output two-layer ReLU problem. Its dual is
 /// `max tr(YᵀΛ) − ‖Λ‖_F²/2 s.t. ‖XᵀD_iΛ‖₂ ≤ β ∀i`; the certificate scales Λ = Y − Ŷ into the feasible set.
 ///
-/// Solver: FISTA with backtracking and adaptive restart. The blocks are stored side by side as V (d×Pk, block i in
-/// columns ik..<(i+1)k), so every iteration is BLAS-3: `X·V` (n×d×Pk) and `Xᵀ·T` with `T_i = D_i R` (d×n×Pk).
+/// Solver: the generic restarted FISTA over `NuclearBlocks`. The blocks are stored side by side as V (d×Pk, block i
+/// in columns ik..<(i+1)k), so every iteration is BLAS-3: `X·V` (n×d×Pk) and `Xᵀ·T` with `T_i = D_i R` (d×n×Pk).
 /// The prox is a per-block singular-value threshold (LAPACK SVD of a d×k block).
 public struct NuclearGatedReLUProgram: Sendable {
   public let data: Matrix
@@ -96,106 +96,100 @@ public struct NuclearGatedReLUProgram: Sendable {
     return CertifiedLoop.dualBound(v: lambda.storage, y: targets.storage, loss: ConvexLoss.squared, dualNormBound: cbar, beta: beta)
   }
 
-  /// Solves to a certified relative gap `options.tolerance` (or the iteration budget).
+  /// Solves to a certified relative gap `options.tolerance` (or the iteration budget) with the generic restarted
+  /// FISTA (`ProximalGradientSolver` over `NuclearBlocks`).
   /// - Returns: the blocks V (d×Pk) and the report (objective = upper bound, certified lower bound).
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions()) throws(ConvexReLUError) -> (blocks: Matrix, report: ConvexSolverReport) {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
-    var loop = CertifiedLoop(options: options)
-    let n = data.rows, d = data.columns, k = self.k, p = patterns.count
-    var v = Matrix(rows: d, columns: p * k)
-    var vPrev = v, z = v
-    var t = Matrix(rows: n, columns: p * k)
-    var grad = Matrix(rows: d, columns: p * k)
-    var eta = 1 / Swift.max(1e-300, 1.05 * operatorNormSquared())
-    var mom = 1.0
-    var bestV = v
-    var iterations = 0
-    func smooth(_ w: Matrix) -> (Double, Matrix) {
-      let r = prediction(w) - targets
-      return (0.5 * r.dot(r), r)
-    }
-    while iterations < options.maxIterations {
-      let (fz, rz) = smooth(z)
-      // T_i = D_i R_z; ∇ = Xᵀ T.
-      patterns.masks.withUnsafeBufferPointer { m in
-        rz.withUnsafeBufferPointer { r in
-          t.withUnsafeMutableBufferPointer { tp in
-            for i in 0..<p { for c in 0..<k { for j in 0..<n { tp[j + (i * k + c) * n] = m[j + i * n] * r[j + c * n] } } }
+    let blocks = NuclearBlocks(x: data, masks: patterns.masks, outputs: k, targets: targets.storage, beta: beta)
+    let result = ProximalGradientSolver(program: blocks).solve(start: nil, multipliers: nil, penalty: nil, options: options)
+    return (result.u, result.report)
+  }
+}
+
+/// The vector-output gated program of §3.9 as a `GroupSparseProgram` with d×k blocks and nuclear norms: U = V
+/// (d×Pk), P = XV (n×Pk), predictions Ŷ_c = Σ_i D_i P_{i,c} as one n·k vector (column-major, the squared loss is
+/// entrywise), no constraints. Penalty Σ_i ‖V_i‖_*, prox a singular-value threshold per block, dual norm spectral.
+struct NuclearBlocks: GroupSparseProgram {
+  let x: Matrix
+  let masks: Matrix
+  /// k.
+  let outputs: Int
+  /// Y column-major (length n·k).
+  let targets: [Double]
+  let beta: Double
+  var loss: SolverLoss { SolverLoss(.squared) }
+  let liftNormSquared: Double
+
+  init(x: Matrix, masks: Matrix, outputs: Int, targets: [Double], beta: Double) {
+    self.x = x
+    self.masks = masks
+    self.outputs = outputs
+    self.targets = targets
+    self.beta = beta
+    liftNormSquared = x.frobeniusNorm * x.frobeniusNorm
+  }
+
+  var sampleCount: Int { x.rows * outputs }
+  var blockSize: Int { x.columns }
+  var blockCount: Int { masks.columns }
+  var blockWidth: Int { outputs }
+  var productShape: (rows: Int, columns: Int) { (x.rows, masks.columns * outputs) }
+
+  func lift(_ u: Matrix, into p: inout Matrix) { p.gemm(x, u) }
+  func liftAdjoint(_ t: Matrix, into g: inout Matrix, alpha: Double, accumulate: Bool) {
+    g.gemm(x, t, transA: .transpose, alpha: alpha, beta: accumulate ? 1 : 0)
+  }
+
+  /// Ŷ_c = Σ_i D_i P_{i,c}.
+  func predict(_ p: Matrix, into yhat: inout [Double]) {
+    let n = x.rows, k = outputs
+    masks.withUnsafeBufferPointer { m in
+      p.withUnsafeBufferPointer { a in
+        yhat.withUnsafeMutableBufferPointer { o in
+          for q in 0..<o.count { o[q] = 0 }
+          for i in 0..<masks.columns {
+            for c in 0..<k {
+              let col = (i * k + c) * n
+              for j in 0..<n { o[j + c * n] += m[j + i * n] * a[j + col] }
+            }
           }
         }
       }
-      grad.gemm(data, t, transA: .transpose)
-      eta *= 1.05
-      var vNew = v
-      while true {
-        vNew = z
-        vNew.add(grad, scaledBy: -eta)
-        for i in 0..<p {
-          let cols = (i * k)..<((i + 1) * k)
-          let block: Matrix
-          do { block = try vNew.columns(cols).singularValueThreshold(eta * beta) } catch { throw .wrap(error) }
-          for (c, col) in cols.enumerated() { vNew.setColumn(col, block.column(c)) }
-        }
-        let diff = vNew - z
-        let (fNew, _) = smooth(vNew)
-        if fNew <= fz + grad.dot(diff) + diff.dot(diff) / (2 * eta) + 1e-14 * Swift.max(1, abs(fz)) { break }
-        eta *= 0.5
-        if eta < 1e-300 { break }
-      }
-      iterations += 1
-      // Adaptive restart ⟨Z − V⁺, V⁺ − V⟩ > 0.
-      let restart = (z - vNew).dot(vNew - v) > 0
-      vPrev = v
-      v = vNew
-      var beta1 = 0.0
-      if restart {
-        mom = 1
-      } else {
-        let next = (1 + (1 + 4 * mom * mom).squareRoot()) / 2
-        beta1 = (mom - 1) / next
-        mom = next
-      }
-      z = v
-      z.add(v - vPrev, scaledBy: beta1)
-      if iterations % Swift.max(1, options.checkEvery) == 0 {
-        let yhat = prediction(v)
-        let r = yhat - targets
-        let ub = 0.5 * r.dot(r) + beta * (try nuclearSum(v))
-        let lb = try lowerBound(prediction: yhat)
-        if loop.offerUpper(ub) { bestV = v }
-        loop.offerLower(lb)
-        if !ub.isFinite {
-          loop.stopReason = .diverged
-          break
-        }
-        if loop.checkpoint(iteration: iterations) { break }
-      }
     }
-    if !loop.upper.isFinite {
-      bestV = v
-      _ = loop.offerUpper(try objective(v))
-      loop.offerLower(try lowerBound(prediction: prediction(v)))
-    }
-    return (bestV, loop.report(iterations: iterations, outerIterations: 0, constraintViolation: 0))
   }
 
-  /// ‖A‖² for A: V ↦ Σ D_i X V_i (acts on each output column alike), by power iteration.
-  func operatorNormSquared() -> Double {
-    let n = data.rows, p = patterns.count
-    var r = [Double](repeating: 1, count: n)
-    var lambda = 1.0
-    for _ in 0..<30 {
-      let nr = r.norm2
-      if nr == 0 { return 1 }
-      r.scal(1 / nr)
-      var tm = patterns.masks
-      for i in 0..<p { for j in 0..<n { tm[j, i] *= r[j] } }
-      let g = Matrix.product(data, tm, transA: .transpose)
-      let xg = Matrix.product(data, g)
-      for j in 0..<n { r[j] = 0 }
-      for i in 0..<p { for j in 0..<n { r[j] += patterns.masks[j, i] * xg[j, i] } }
-      lambda = r.norm2
+  /// T_{i,c} = scale·D_i g_c (no constraints).
+  func adjoint(_ g: [Double], scale: Double, multipliers: Matrix?, into t: inout Matrix) {
+    let n = x.rows, k = outputs
+    masks.withUnsafeBufferPointer { m in
+      g.withUnsafeBufferPointer { gp in
+        t.withUnsafeMutableBufferPointer { tp in
+          for i in 0..<masks.columns { for c in 0..<k { for j in 0..<n { tp[j + (i * k + c) * n] = scale * (m[j + i * n] * gp[j + c * n]) } } }
+        }
+      }
     }
-    return Swift.max(lambda, 1e-12)
   }
+
+  /// Σ_i ‖V_i‖_* (an SVD per block).
+  func penalty(_ u: Matrix) -> Double {
+    (0..<blockCount).reduce(0) { s, i in s + ((try? block(u, i).nuclearNorm()) ?? .infinity) }
+  }
+
+  /// Singular-value threshold of each block of A + s·B (a block whose SVD fails — non-finite — becomes 0).
+  func proximal(_ a: Matrix, plus b: Matrix, scaledBy s: Double, threshold t: Double, into out: inout Matrix) {
+    var w = a
+    w.add(b, scaledBy: s)
+    for i in 0..<blockCount {
+      let shrunk = (try? block(w, i).singularValueThreshold(t)) ?? Matrix(rows: blockSize, columns: outputs)
+      for c in 0..<outputs { out.setColumn(i * outputs + c, shrunk.column(c)) }
+    }
+  }
+
+  /// Spectral norms of the blocks (the dual of the nuclear norm); +∞ for a block whose SVD fails (a valid bound).
+  func blockNorms(_ g: Matrix, into norms: inout [Double]) {
+    for i in 0..<blockCount { norms[i] = (try? block(g, i).spectralNorm()) ?? .infinity }
+  }
+
+  func block(_ u: Matrix, _ i: Int) -> Matrix { u.columns((i * outputs)..<((i + 1) * outputs)) }
 }
