@@ -46,4 +46,28 @@ import Testing
     #expect(r.status == 64)
     #expect(r.stderr.contains("--model parallel-relu"), "\(r.stderr)")
   }
+
+  /// fit --output writes a parallel model file; predict reads it and reproduces the fit's network (ŷ* of Example C
+  /// to 1e-5, MATH.md §4.3); certify refuses it with the reason; a two-layer reader never mistakes it.
+  @Test func modelFileRoundTrip() throws {
+    let dir = try temporaryDirectory()
+    let data = try Self.exampleC(dir)
+    let model = dir.appendingPathComponent("p.json").path
+    let fit = try runZerogap([
+      "fit", "--data", data, "--model", "parallel-relu", "--depth", "3", "--enumerate", "--no-standardize", "--no-bias",
+      "--beta", "0.05", "--output", model, "--json",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let text = try String(contentsOfFile: model, encoding: .utf8)
+    #expect(text.contains("\"format\":\"zerogap-parallel-relu\""))
+    let pred = try runZerogap(["predict", "--model", model, "--data", data, "--json"])
+    #expect(pred.status == 0, "\(pred.stderr)")
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(pred.stdout.utf8)) as? [String: Any])
+    let yhat = try #require(obj["predictions"] as? [Double])
+    for (a, b) in zip(yhat, [0.95, -0.80, 0.375177, 1.008416]) { #expect(abs(a - b) <= 1e-5) }
+    #expect(obj["r2"] != nil)
+    let cert = try runZerogap(["certify", "--model", model, "--data", data])
+    #expect(cert.status == 1)
+    #expect(cert.stderr.contains("parallel-network model"), "\(cert.stderr)")
+  }
 }

@@ -43,10 +43,12 @@ public struct ParallelReLUEstimator: Sendable {
     public let boundScope: BoundScope
     public let firstLayerPatterns: Int
     public let secondLayerPatterns: Int
+    /// The data's column names (recorded by `recordColumns`, written to the model file).
+    public internal(set) var columns: ConvexReLUEstimator.DataColumns? = nil
   }
 
   public var configuration: Configuration
-  public private(set) var fitted: Fitted?
+  public internal(set) var fitted: Fitted?
 
   public init(configuration: Configuration = Configuration()) {
     self.configuration = configuration
@@ -76,6 +78,32 @@ public struct ParallelReLUEstimator: Sendable {
     fitted = Fitted(
       means: means, scales: scales, network: sol.network, report: sol.report, boundScope: sol.boundScope,
       firstLayerPatterns: first.count, secondLayerPatterns: second.count)
+  }
+
+  /// Records the data's column names (features, then targets) for the model file.
+  public mutating func recordColumns(_ columns: ConvexReLUEstimator.DataColumns) throws(ConvexReLUError) {
+    guard var f = fitted else { throw .invalidParameter("the estimator is not fitted; call fit first") }
+    guard columns.features.count == f.means.count else {
+      throw .shapeMismatch("\(columns.features.count) feature names for a model of \(f.means.count) features")
+    }
+    f.columns = columns
+    fitted = f
+  }
+
+  /// R² (squared loss) or accuracy (sign of f against ±1 labels) on raw features.
+  public func score(_ x: Matrix, _ y: [Double]) throws -> Double {
+    let yhat = try predict(x)
+    guard yhat.count == y.count else { throw ConvexReLUError.shapeMismatch("\(yhat.count) predictions for \(y.count) targets") }
+    if configuration.loss == .squared {
+      let mean = y.reduce(0, +) / Double(Swift.max(1, y.count))
+      var ss = 0.0, tot = 0.0
+      for j in 0..<y.count {
+        ss += (y[j] - yhat[j]) * (y[j] - yhat[j])
+        tot += (y[j] - mean) * (y[j] - mean)
+      }
+      return tot > 0 ? 1 - ss / tot : (ss == 0 ? 1 : 0)
+    }
+    return Double(zip(yhat, y).filter { ($0 >= 0 ? 1.0 : -1.0) == $1 }.count) / Double(Swift.max(1, y.count))
   }
 
   /// Predictions f(X) on raw features (preprocessed as in `fit`).

@@ -34,6 +34,9 @@ extension ZeroGapCommand {
     func run() throws {
       let cert: ReLUCertificate
       if let m = model {
+        if let data = FileManager.default.contents(atPath: m), ParallelModelFile.format(of: data) == ParallelModelFile.formatName {
+          throw CommandFailure("--model \(m) is a parallel-network model: certify computes two-layer certificates; its own certificate (objective, lower_bound, bound_scope) is in the file's \"solver\" entry")
+        }
         let est = try ConvexReLUEstimator.load(from: m)
         guard let f = est.fitted else { return }
         if f.network.gates != nil {

@@ -21,8 +21,10 @@ enum FitModel: String, ExpressibleByArgument, CaseIterable {
 extension ZeroGapCommand.Fit {
   /// `fit --model parallel-relu --depth 3`: the three-layer parallel program of MATH.md §4.3.
   func runParallel() throws {
-    let (x, y) = try source.load(quiet: json)
-    guard let y else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
+    let (x, yMatrix, names) = try source.loadMatrix(quiet: json)
+    guard let yMatrix else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
+    guard yMatrix.columns == 1 else { throw CommandFailure("--model parallel-relu fits one target column (got \(yMatrix.columns))") }
+    let y = yMatrix.column(0)
     var first = ConvexReLUEstimator.PatternSource.sampled(count: patterns ?? 20, seed: seed)
     if let g = gates { first = .gates(try NPY.read(path: g).matrix) }
     if enumerate { first = .enumerate }
@@ -32,6 +34,8 @@ extension ZeroGapCommand.Fit {
       loss: loss, beta: beta, firstLayer: first, secondLayer: second, standardize: !noStandardize, bias: !noBias,
       solver: solver.convexSolverOptions(quiet: json)))
     try est.fit(data: x, targets: y)
+    if let names { try est.recordColumns(names) }
+    if let out = output { try est.save(to: out, overwrite: force, inputs: inputFiles) }
     guard let f = est.fitted else { return }
     guard f.report.objective.isFinite && f.report.lowerBound.isFinite else {
       throw CommandFailure("the solve did not reach a finite objective and bound (stop reason \(f.report.stopReason.rawValue)); try a larger --beta or standardised features")
@@ -45,12 +49,35 @@ extension ZeroGapCommand.Fit {
       print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value, penalty β Σ ‖W1‖‖w2‖|z|)")
       print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
       print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
+      print("model        \(output.map { "written to \($0)" } ?? "not saved (give --output FILE to use it with predict)")")
       print("network      \(f.network.branches.count) branches (first-layer widths \(f.network.widths.map(String.init).joined(separator: ", "))) from \(f.firstLayerPatterns) × \(f.secondLayerPatterns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
     }
     if !f.report.isCertified(tolerance: solver.tol) {
       let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
-      printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue)); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
+      printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
       throw ZeroGapExit.notCertified
+    }
+  }
+}
+
+extension ZeroGapCommand.Predict {
+  /// Predictions of a parallel-network model file: one value per line, or JSON (with R² or accuracy when the data
+  /// has targets).
+  func predictParallel() throws {
+    let est = try ParallelReLUEstimator.load(from: model)
+    guard let f = est.fitted else { return }
+    let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns.map { .init(features: $0.features, targets: $0.targets) }, quiet: json)
+    let yhat = try est.predict(x)
+    guard yhat.allSatisfy(\.isFinite) else { throw CommandFailure("some predictions overflow (the model's weights or the data are too large for double precision)") }
+    let scoreName = est.configuration.loss == .squared ? "r2" : "accuracy"
+    let score = try yRaw.flatMap { finiteScore(try est.score(x, $0)) }
+    if json {
+      var pairs: [(String, JSON)] = [("predictions", .numbers(yhat))]
+      if let s = score { pairs.append((scoreName, .number(s))) }
+      print(JSON.object(pairs).serialized())
+    } else {
+      yhat.forEach { print(String(describing: $0)) }
+      if let s = score { printError("\(scoreName == "r2" ? "R²" : "accuracy") \(formatNumber(s))") }
     }
   }
 }

@@ -28,8 +28,8 @@ extension ZeroGapCommand {
         (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random branches, \
         default 20); --enumerate takes every pattern of both layers (n ≤ 16), and bound_scope is then "global": no \
         parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
-        widths and patterns2. It is solved by the augmented Lagrangian (slower than the two-layer solvers: small \
-        data); model files for it are not written yet.
+        widths and patterns2; --output writes its model file, which predict reads. It is solved by the augmented \
+        Lagrangian (slower than the two-layer solvers: small data).
 
         Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
         (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \
@@ -72,7 +72,6 @@ extension ZeroGapCommand {
         guard depth ?? 3 == 3 else { throw ValidationError("--model parallel-relu is implemented for --depth 3 (got \(depth ?? 0))") }
         guard loss != .hinge else { throw ValidationError("--model parallel-relu takes --loss squared or logistic (got hinge)") }
         guard !unregularizedBias else { throw ValidationError("--unregularized-bias applies to the two-layer models") }
-        guard output == nil else { throw ValidationError("--output: model files of parallel networks are not written yet; use --json for the fit's numbers") }
         if enumerate && patterns2 != nil { throw ValidationError("choose one of --patterns2 M and --enumerate") }
         if let p = patterns2, p < 1 { throw ValidationError("--patterns2 must be ≥ 1 (got \(p))") }
       } else {

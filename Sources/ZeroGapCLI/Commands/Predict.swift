@@ -6,7 +6,7 @@ extension ZeroGapCommand {
   /// `zerogap predict`: predictions of a saved model.
   struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Predict with a model file written by `zerogap fit`.",
+      abstract: "Predict with a model file written by `zerogap fit` (two-layer or parallel networks).",
       discussion: """
         Output on stdout: one line per sample of --data, in order, no header.
 
@@ -28,6 +28,9 @@ extension ZeroGapCommand {
     @Flag(help: "Print machine-readable JSON (see the description above).") var json = false
 
     func run() throws {
+      if let data = FileManager.default.contents(atPath: model), ParallelModelFile.format(of: data) == ParallelModelFile.formatName {
+        return try predictParallel()
+      }
       let est = try ConvexReLUEstimator.load(from: model)
       guard let f = est.fitted else { return }
       if f.network.outputDimension > 1 { return try predictVector(est) }
