@@ -70,4 +70,15 @@ import Testing
     #expect(cert.status == 1)
     #expect(cert.stderr.contains("parallel-network model"), "\(cert.stderr)")
   }
+
+  /// A program that cannot fit is refused before the second layer is sampled (no hang on a huge --patterns2), and
+  /// enumeration beyond n = 16 is refused with a suggestion.
+  @Test func oversizedProgramsAreRefusedQuickly() throws {
+    let big = try runZerogap(["fit", "--data", "sine", "--model", "parallel-relu", "--patterns2", "1000000000", "--beta", "0.1"])
+    #expect(big.status == 1)
+    #expect(big.stderr.contains("memory budget") && big.stderr.contains("fewer patterns"), "\(big.stderr)")
+    let enumerate = try runZerogap(["fit", "--data", "sine", "--model", "parallel-relu", "--enumerate", "--beta", "0.1"])
+    #expect(enumerate.status == 1)
+    #expect(enumerate.stderr.contains("--patterns2"), "\(enumerate.stderr)")
+  }
 }

@@ -29,6 +29,8 @@ struct ParallelReLUBlocks: GroupSparseProgram {
   let blockMasks: Matrix
   let predictionWeights: Matrix
   let sigma: [Double]
+  /// Per branch g = (l, s): the second-layer signs 2D_{2l} − I (n×2P₂).
+  let branchSigns: Matrix
   let liftNormSquared: Double
   let cones: ConeRepair
   /// The second-layer patterns by their bits, for `repair`.
@@ -64,6 +66,9 @@ struct ParallelReLUBlocks: GroupSparseProgram {
     blockMasks = bm
     predictionWeights = pw
     sigma = sg
+    var bs = Matrix(rows: n, columns: 2 * p2)
+    for g in 0..<(2 * p2) { for j in 0..<n { bs[j, g] = 2 * masks2[j, g / 2] - 1 } }
+    branchSigns = bs
     let sn = (try? x.spectralNorm()) ?? x.frobeniusNorm
     liftNormSquared = Swift.max(sn * sn, 1e-300)
     cones = ConeRepair(x: x, masks: bm, gates: bg)
@@ -106,7 +111,10 @@ struct ParallelReLUBlocks: GroupSparseProgram {
       p.withUnsafeBufferPointer { a in
         yhat.withUnsafeMutableBufferPointer { out in
           for j in 0..<n { out[j] = 0 }
-          for k in 0..<(n * B) { out[k % n] += w[k] * a[k] }
+          for b in 0..<B {
+            let o = b * n
+            for j in 0..<n { out[j] += w[o + j] * a[o + j] }
+          }
         }
       }
     }
@@ -130,15 +138,22 @@ struct ParallelReLUBlocks: GroupSparseProgram {
   }
 
   func constraints(_ p: Matrix, into c: inout Matrix) {
-    let n = self.n, B = blockCount
-    let h = branchInputs(p)
+    let n = self.n, B = blockCount, per = 2 * p1
     blockMasks.withUnsafeBufferPointer { m in
       p.withUnsafeBufferPointer { a in
-        c.withUnsafeMutableBufferPointer { out in
-          for k in 0..<(n * B) { out[k] = (2 * m[k] - 1) * a[k] }
-          for g in 0..<branchCount {
-            let l = branchPattern(g)
-            for j in 0..<n { out[j + (B + g) * n] = (2 * masks2[j, l] - 1) * h[j, g] }
+        branchSigns.withUnsafeBufferPointer { bs in
+          c.withUnsafeMutableBufferPointer { out in
+            for k in 0..<(n * B) { out[k] = (2 * m[k] - 1) * a[k] }
+            // h_g = Σ_{b∈g} σ D_{1i} P_b, then its signs, in place.
+            for k in (n * B)..<(n * (B + branchCount)) { out[k] = 0 }
+            for b in 0..<B {
+              let hg = (B + b / per) * n, o = b * n, sg = sigma[b]
+              for j in 0..<n { out[hg + j] += sg * m[o + j] * a[o + j] }
+            }
+            for g in 0..<branchCount {
+              let o = (B + g) * n
+              for j in 0..<n { out[o + j] *= bs[g * n + j] }
+            }
           }
         }
       }
@@ -155,21 +170,16 @@ struct ParallelReLUBlocks: GroupSparseProgram {
       }
     }
     guard let lam = multipliers else { return }
-    // (2D₂ − I)Λ_{B+g} per branch, then the per-block terms.
-    var second = Matrix(rows: n, columns: branchCount)
-    for q in 0..<branchCount {
-      let l = branchPattern(q)
-      for j in 0..<n { second[j, q] = (2 * masks2[j, l] - 1) * lam[j, B + q] }
-    }
+    // Per block: (2D₁ − I)Λ_b + σ D₁ (2D₂ − I)Λ_{B+g}.
     blockMasks.withUnsafeBufferPointer { m in
       lam.withUnsafeBufferPointer { lp in
-        second.withUnsafeBufferPointer { sp in
+        branchSigns.withUnsafeBufferPointer { bs in
           t.withUnsafeMutableBufferPointer { tp in
             for b in 0..<B {
-              let q = b / per, sg = sigma[b]
+              let q = b / per, sg = sigma[b], o2 = (B + q) * n
               for j in 0..<n {
                 let k = j + b * n
-                tp[k] += (2 * m[k] - 1) * lp[k] + sg * m[k] * sp[j + q * n]
+                tp[k] += (2 * m[k] - 1) * lp[k] + sg * m[k] * bs[j + q * n] * lp[o2 + j]
               }
             }
           }

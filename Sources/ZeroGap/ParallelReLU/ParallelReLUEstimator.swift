@@ -66,10 +66,15 @@ public struct ParallelReLUEstimator: Sendable {
     }
     let z = try ConvexReLUEstimator.preprocess(x, means: means, scales: scales, bias: c.bias)
     let first = try ConvexReLUEstimator.patterns(c.firstLayer, preprocessed: z, featureCount: x.columns, bias: c.bias, budget: c.solver.memoryBudget)
+    // The program these patterns make is refused before the second layer is sampled when it would not fit (all of
+    // {0,1}ⁿ is small: n ≤ `HiddenPatterns.enumerationLimit`).
     let second: HiddenPatterns
     switch c.secondLayer {
-    case .enumerate: second = try HiddenPatterns.all(sampleCount: z.rows)
+    case .enumerate:
+      second = try HiddenPatterns.all(sampleCount: z.rows)
+      try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, secondLayer: second.count, budget: c.solver.memoryBudget)
     case .sampled(let count, let seed):
+      try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, secondLayer: count, budget: c.solver.memoryBudget)
       var gen = SeededGenerator(seed: seed &+ 0x9E37_79B9)
       second = try HiddenPatterns.sample(count: count, data: z, generator: &gen)
     }

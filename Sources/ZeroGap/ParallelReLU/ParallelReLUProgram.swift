@@ -45,6 +45,17 @@ public struct ParallelReLUProgram: Sendable {
     self.loss = loss
   }
 
+  /// Refuses, before any work, a program over P₁ × P₂ patterns whose buffers (about twenty n×B and d×B matrices,
+  /// B = 4·P₁·P₂) would not fit the budget.
+  public static func requireMemory(n: Int, d: Int, firstLayer p1: Int, secondLayer p2: Int, budget: MemoryBudget) throws(ConvexReLUError) {
+    let blocks = MemoryBudget.product(4, MemoryBudget.product(p1, p2))
+    let perBlock = MemoryBudget.doubles(MemoryBudget.product(20, n + d))
+    try budget.require(
+      MemoryBudget.product(perBlock, blocks),
+      for: "the three-layer program over \(p1) × \(p2) patterns (\(blocks) blocks, n = \(n), d = \(d))",
+      hint: "use fewer patterns in either layer")
+  }
+
   /// Blocks 4·P₁·P₂ (vectors in R^d).
   public var blockCount: Int { 4 * firstLayer.count * secondLayer.count }
 
@@ -63,12 +74,7 @@ public struct ParallelReLUProgram: Sendable {
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions()) throws(ConvexReLUError) -> ParallelReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
     let n = data.rows, d = data.columns
-    // About twenty n×B and d×B buffers (iterates, products, constraints, multipliers, masks).
-    let perBlock = MemoryBudget.doubles(MemoryBudget.product(20, n + d))
-    try options.memoryBudget.require(
-      MemoryBudget.product(perBlock, blockCount),
-      for: "the three-layer program over \(firstLayer.count) × \(secondLayer.count) patterns (\(blockCount) blocks, n = \(n), d = \(d))",
-      hint: "use fewer patterns in either layer")
+    try Self.requireMemory(n: n, d: d, firstLayer: firstLayer.count, secondLayer: secondLayer.count, budget: options.memoryBudget)
     let program = blocks
     let result = ProximalGradientSolver(program: program).solve(start: nil, multipliers: nil, penalty: nil, options: options)
     var u = result.u
