@@ -1,11 +1,5 @@
 import RealModule
 
-/// The two architectures of MATH.md §1–§2.
-public enum LinearArchitecture: String, Sendable, CaseIterable {
-  case standard
-  case parallel
-}
-
 /// Nonconvex training of deep linear networks, the independent check of every closed form (MATH.md
 /// §1–§2, §10): builds the network objective for an architecture, depth and mode, chooses widths that
 /// can attain the optimum, and trains it with `TwoPhaseTrainer` (Adam, then an L-BFGS polish with a
@@ -23,7 +17,7 @@ public enum LinearArchitecture: String, Sendable, CaseIterable {
 public struct DeepLinearTraining: Sendable {
   public let data: DeepLinearData
   public let depth: Int
-  public let architecture: LinearArchitecture
+  public let architecture: NetworkArchitecture
   /// β, or nil for min-norm interpolation.
   public let beta: Double?
   public var parallelRegularizer: ParallelRegularizer = .r2
@@ -34,7 +28,7 @@ public struct DeepLinearTraining: Sendable {
   /// Relative gradient tolerance of the polish: a restart converged when ‖∇f‖₂ ≤ tol·max(1, |f|).
   public var gradientTolerance: Double
 
-  public init(data: DeepLinearData, depth: Int, architecture: LinearArchitecture, beta: Double?, restarts: Int = 4,
+  public init(data: DeepLinearData, depth: Int, architecture: NetworkArchitecture, beta: Double?, restarts: Int = 4,
               adamIterations: Int = 1000, polishIterations: Int = 5000, gradientTolerance: Double = 1e-9) throws(DeepLinearError) {
     guard depth >= (architecture == .parallel ? 2 : 1) else {
       throw .invalidDepth(depth, minimum: architecture == .parallel ? 2 : 1)

@@ -13,7 +13,7 @@ import RealModule
 public struct LinearDualityTable: Sendable {
   public struct Row: Sendable {
     public var depth: Int
-    public var architecture: LinearArchitecture
+    public var architecture: NetworkArchitecture
     public var primal: Double
     public var dual: Double
     public var gap: Double
@@ -45,14 +45,14 @@ public struct LinearDualityTable: Sendable {
   ///   - progress: called before each row with its depth and architecture (for progress lines on long runs).
   public static func compute(
     data: DeepLinearData, depths: [Int], beta: Double?, trainRestarts: Int = 0, seed: UInt64 = 0,
-    progress: ((Int, LinearArchitecture) -> Void)? = nil
+    progress: ((Int, NetworkArchitecture) -> Void)? = nil
   ) throws(DeepLinearError) -> LinearDualityTable {
     guard !depths.isEmpty else { throw .invalidParameter("no depth given: pass e.g. --depth 2,3,4,5") }
     for L in depths where L < 1 { throw .invalidDepth(L, minimum: 1) }
     if let beta { guard beta >= 0, beta.isFinite else { throw .invalidBeta(beta) } } else { try data.requireRealizable() }
     var rows: [Row] = []
     for L in depths {
-      for arch in LinearArchitecture.allCases {
+      for arch in NetworkArchitecture.allCases {
         if arch == .parallel && L < 2 { continue }
         progress?(L, arch)
         var row: Row

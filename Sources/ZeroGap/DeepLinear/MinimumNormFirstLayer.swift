@@ -58,7 +58,7 @@ public struct MinimumNormReduction: Sendable {
 /// (σ_min(C) ≤ 1e-14·σ_max(C)).
 public struct MinimumNormFirstLayerObjective: DifferentiableObjective {
   public let reduction: MinimumNormReduction
-  public let architecture: LinearArchitecture
+  public let architecture: NetworkArchitecture
   public let depth: Int
   /// `.weightDecay` (standard nets; also the "gap persists" parallel variant) or `.r2`.
   public let regularizer: ParallelRegularizer
@@ -68,7 +68,7 @@ public struct MinimumNormFirstLayerObjective: DifferentiableObjective {
   public let layout: LayerLayout
 
   /// - Throws: `.invalidDepth` (L < 2), `.invalidParameter` (Y = 0, or R1 which is not differentiable).
-  public init(reduction: MinimumNormReduction, architecture: LinearArchitecture, depth: Int,
+  public init(reduction: MinimumNormReduction, architecture: NetworkArchitecture, depth: Int,
               regularizer: ParallelRegularizer = .weightDecay, initScale: Double = 1) throws(DeepLinearError) {
     guard depth >= 2 else { throw .invalidDepth(depth, minimum: 2) }
     guard reduction.rank >= 1 else { throw .invalidParameter("Y = 0: the min-norm network is 0, there is nothing to train") }

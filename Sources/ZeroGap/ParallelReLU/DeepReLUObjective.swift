@@ -11,10 +11,7 @@
 ///
 /// Objective `½‖f(X) − y‖² + regulariser`; gradients by back-propagation (ReLU'(0) = 0).
 public struct DeepReLUObjective: DifferentiableObjective {
-  public enum Architecture: String, Sendable, Codable, CaseIterable {
-    case standard
-    case parallel
-  }
+  public typealias Architecture = NetworkArchitecture
 
   public let data: Matrix
   public let targets: [Double]

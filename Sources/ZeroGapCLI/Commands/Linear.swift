@@ -66,7 +66,7 @@ extension ZeroGapCommand {
         let data = try DeepLinearData(x: xm, y: ym, relativeTolerance: rcond)
         // A progress line per row on stderr once the run has taken a second (never with --json).
         let clock = ContinuousClock(), start = clock.now
-        let progress: ((Int, LinearArchitecture) -> Void)? = json ? nil : { depth, architecture in
+        let progress: ((Int, NetworkArchitecture) -> Void)? = json ? nil : { depth, architecture in
           let elapsed = clock.now - start
           let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
           if seconds >= 1 { printError("depth \(depth) \(architecture.rawValue)…  \(formatFixed(seconds, decimals: 1)) s") }

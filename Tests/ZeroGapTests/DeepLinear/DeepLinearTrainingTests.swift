@@ -132,7 +132,7 @@ struct DeepLinearTrainingTests {
     for i in 0..<24 {
       let n = 4 + Int(g.next() % 3), d = 2 + Int(g.next() % 2), k = 2
       let L = 2 + Int(g.next() % 3)
-      let arch: LinearArchitecture = i % 2 == 0 ? .standard : .parallel
+      let arch: NetworkArchitecture = i % 2 == 0 ? .standard : .parallel
       let minNorm = (i / 2) % 2 == 0
       let data: DeepLinearData
       let target: Double

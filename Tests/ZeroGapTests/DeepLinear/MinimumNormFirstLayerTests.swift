@@ -27,7 +27,7 @@ struct MinimumNormFirstLayerTests {
     let data = try Self.lowRankData(seed: 2)
     let red = try MinimumNormReduction(data: data)
     for L in 2...5 {
-      for (arch, reg) in [(LinearArchitecture.standard, ParallelRegularizer.weightDecay), (.parallel, .r2), (.parallel, .weightDecay)] {
+      for (arch, reg) in [(NetworkArchitecture.standard, ParallelRegularizer.weightDecay), (.parallel, .r2), (.parallel, .weightDecay)] {
         let obj = try MinimumNormFirstLayerObjective(reduction: red, architecture: arch, depth: L, regularizer: reg, initScale: 1.2)
         expectGradientMatches(obj, seed: UInt64(10 + L), "\(arch) \(reg) L=\(L)")
       }
@@ -75,7 +75,7 @@ struct MinimumNormFirstLayerTests {
     for L in 2...6 {
       let pLin = try StandardDeepLinearMinimumNorm(data: data, depth: L).primal
       let pPrl = data.nuclearNorm
-      for (arch, p) in [(LinearArchitecture.standard, pLin), (.parallel, pPrl)] {
+      for (arch, p) in [(NetworkArchitecture.standard, pLin), (.parallel, pPrl)] {
         let out = try DeepLinearTraining(data: data, depth: L, architecture: arch, beta: nil, restarts: 3).train(using: &g)
         let best = try #require(out.best)
         #expect(abs(best - p) <= 1e-7 * p && best >= p - 1e-9 * p, "\(arch) L=\(L): \(best) vs \(p)")
