@@ -9,13 +9,14 @@ import RealModule
 /// | linear, standard | P_lin (§1.2) / P_reg (§1.5: closed form, else best value of proximal gradient) | D_lin (§1.3) / D_reg (§1.5) |
 /// | linear, parallel | the convex nuclear-norm program (§2, R1/R2) | its dual certificate (§2) |
 /// | ReLU, depth 2 (both) | network recovered from the convex program over all patterns (§3.3) | its certified bound (§3.5) |
-/// | ReLU, parallel, 3 | network recovered from the three-layer program over all patterns (§4.3) | its certified bound |
-/// | ReLU, standard, 3 | best of training restarts (weight decay) | the t-device bound through the parallel program (§1.3, §4.5) |
+/// | ReLU, parallel, L ≥ 3 | network recovered from the depth-L program over all patterns (§4.3; §4.4, path norm) | its certified bound |
+/// | ReLU, standard, L ≥ 3 | best of training restarts (weight decay) | the t-device bound through the parallel program (§1.3, §4.5) |
 ///
 /// In minimum-norm mode the ReLU cells use the gauge of `ReLUGauge` (the convex programs as β → 0): the value is
-/// γ (depth 2: weight decay; parallel depth 3: the branch penalty R1), and the standard depth-3 dual is
-/// `(3/2) γ₃^{2/3}` (the t-device, as D_lin = (L/2)‖M‖_*^{2/L} in §1.3). ReLU cells need every activation pattern
-/// (small n: both layers are enumerated) and one target column; depth ≥ 4 ReLU cells are not implemented.
+/// γ (depth 2: weight decay; parallel depth 3: the branch penalty R1; deeper: the path norm), and the standard
+/// depth-L dual is `(L/2) γ_L^{2/L}` (the t-device, as D_lin = (L/2)‖M‖_*^{2/L} in §1.3). ReLU cells need every
+/// activation pattern of every layer (small n; the program has 2P₁·(2^{n+1})^{L−2} blocks) and one target column.
+/// At depth ≥ 4 the parallel regulariser is the path norm of §4.4 (at most the Frobenius product R1).
 public enum GapMeasurement {
   public struct Options: Sendable {
     /// Training restarts for trained primals (standard ReLU depth 3).
@@ -104,12 +105,9 @@ public enum GapMeasurement {
     architecture: NetworkArchitecture, depth: Int, x: Matrix, y ym: Matrix, beta: Double?, instance: String, options: Options
   ) throws(DualityGapError) -> GapCell {
     guard ym.columns == 1 else { throw DualityGapError("ReLU cells take one target column (Y is \(ym.rows)×\(ym.columns))") }
-    guard depth <= 3 else {
-      throw DualityGapError("ReLU cells of depth \(depth) are not implemented yet: the recursive program of MATH.md §4.4 is needed for a certified dual; use depth 2 or 3")
-    }
     if let beta, beta == 0 { throw DualityGapError("ReLU cells need β > 0 (omit --beta for minimum-norm interpolation)") }
     guard x.rows <= HiddenPatterns.enumerationLimit || depth == 2 else {
-      throw DualityGapError("the depth-3 ReLU cells enumerate all 2^n second-layer patterns: n = \(x.rows) is above \(HiddenPatterns.enumerationLimit) (use fewer samples)")
+      throw DualityGapError("ReLU cells of depth ≥ 3 enumerate all 2^n hidden-layer patterns: n = \(x.rows) is above \(HiddenPatterns.enumerationLimit) (use fewer samples)")
     }
     let y = ym.storage
     func cell(_ primal: Double, _ dual: Double, _ pm: String, _ dm: String, trained: Bool) -> GapCell {
@@ -127,38 +125,40 @@ public enum GapMeasurement {
           primal, sol.report.lowerBound,
           "two-layer network recovered from the convex program over all \(patterns.count) activation patterns (§3.3)",
           "certified dual bound over all patterns (§3.5): every two-layer ReLU network", trained: false)
-      case (2, _, nil), (3, .parallel, nil):
+      case (_, _, nil) where depth == 2 || architecture == .parallel:
         let g = try ReLUGauge.compute(x: x, y: y, depth: depth, options: options.solver)
-        let what = depth == 2 ? "two-layer" : "parallel three-layer"
+        let what = depth == 2 ? "two-layer" : "parallel depth-\(depth)"
         return cell(
           g.upper, g.lower,
-          "interpolating \(what) network from the convex program at β = \(shortNumber(g.beta)) with a least-squares output correction (§\(depth == 2 ? "3.3" : "4.3"))",
+          "interpolating \(what) network from the convex program at β = \(shortNumber(g.beta)) with a least-squares output correction (§\(depth == 2 ? "3.3" : depth == 3 ? "4.3" : "4.4"))",
           "certified bound LB(β)/β of the convex program over all patterns (β → 0)", trained: false)
-      case (3, .parallel, let beta?):
+      case (_, .parallel, let beta?):
         let p1 = try ActivationPatterns.enumerate(data: x)
-        let p2 = try HiddenPatterns.all(sampleCount: x.rows)
-        let sol = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: beta).solve(options: options.solver)
+        let hidden = [HiddenPatterns](repeating: try HiddenPatterns.all(sampleCount: x.rows), count: depth - 2)
+        let sol = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, hiddenLayers: hidden, beta: beta).solve(options: options.solver)
+        let sizes = ([p1.count] + hidden.map(\.count)).map(String.init).joined(separator: " × ")
         return cell(
-          sol.network.objective(data: x, targets: y, beta: beta), sol.report.lowerBound,
-          "parallel network recovered from the three-layer program over all \(p1.count) × \(p2.count) patterns (§4.3)",
-          "certified dual bound over all patterns: every parallel three-layer ReLU network (§4.3)", trained: false)
-      case (3, .standard, nil):
-        let g = try ReLUGauge.compute(x: x, y: y, depth: 3, options: options.solver)
-        let primal = try trainInterpolating(x: x, y: y, depth: 3, options: options)
+          sol.deepNetwork.objective(data: x, targets: y, beta: beta), sol.report.lowerBound,
+          "parallel network recovered from the depth-\(depth) program over all \(sizes) patterns (§\(depth == 3 ? "4.3" : "4.4"))",
+          "certified dual bound over all patterns: every parallel depth-\(depth) ReLU network\(depth > 3 ? " under the path norm" : "")", trained: false)
+      case (_, .standard, nil):
+        let g = try ReLUGauge.compute(x: x, y: y, depth: depth, options: options.solver)
+        let primal = try trainInterpolating(x: x, y: y, depth: depth, options: options)
+        let L = Double(depth)
         return cell(
-          primal, 1.5 * Double.pow(g.lower, 2.0 / 3),
+          primal, L / 2 * Double.pow(g.lower, 2 / L),
           "best of \(options.restarts) training restarts of the min-norm interpolating network (width \(width(x, options)))",
-          "t-device: (3/2)·γ^{2/3} with γ the parallel three-layer gauge (§1.3, §4.5)", trained: true)
-      case (3, .standard, let beta?):
-        let primal = try trainRegularized(x: x, y: y, depth: 3, beta: beta, options: options)
+          "t-device: (L/2)·γ^{2/L} with γ the parallel depth-\(depth) gauge (§1.3, §4.5)", trained: true)
+      case (_, .standard, let beta?):
+        let primal = try trainRegularized(x: x, y: y, depth: depth, beta: beta, options: options)
         let progress = options.progress
         let d = try StandardReLUDual.compute(
-          x: x, y: y, beta: beta, tolerance: options.trainedTolerance / 2, options: options.solver,
+          x: x, y: y, depth: depth, beta: beta, tolerance: options.trainedTolerance / 2, options: options.solver,
           progress: progress.map { p in { solves, lower, upper in p("t-device: \(solves) programs solved, bound \(lower), estimate \(upper)") } })
         return cell(
           primal, d.bound,
           "best of \(options.restarts) training restarts with weight decay (width \(width(x, options)))",
-          "t-device: min_t βt²/2 + p₃(β/t) through the parallel three-layer program (§1.3, §4.2), \(d.solves) solves", trained: true)
+          "t-device: min_t β(L−2)t²/2 + p_L(β/t^{L−2}) through the parallel depth-\(depth) program (§1.3, §4.2), \(d.solves) solves", trained: true)
       default:
         throw DualityGapError("no method for \(architecture.rawValue) ReLU depth \(depth)")
       }

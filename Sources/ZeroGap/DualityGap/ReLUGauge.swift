@@ -1,9 +1,10 @@
-/// Minimum-norm interpolation by two-layer (MATH.md §3) and parallel three-layer (§4.3) ReLU networks: the gauge
+/// Minimum-norm interpolation by two-layer (MATH.md §3) and parallel deep (§4.3, §4.4) ReLU networks: the gauge
 ///
 ///     γ(y) = min { Σ_j |c_j| : y = Σ_j c_j g_j ,  g_j ∈ G }
 ///
 /// of y for the network's unit dictionary G (two layers: g = (Xu)_+, ‖u‖ ≤ 1, the weight-decay value by rebalancing;
-/// three layers: g = ((X W₁)_+ w₂)_+, ‖W₁‖_F‖w₂‖ ≤ 1, the branch penalty R1 of §4.1), bounded from both sides through
+/// depth L ≥ 3: parallel branches of unit path norm, §4.4 — at depth 3 the branch penalty R1 ‖W₁‖_F‖w₂‖|z| of §4.3),
+/// bounded from both sides through
 /// the regularised convex program over **all** activation patterns as β → 0:
 ///
 /// * **lower**: for every β, `p(β) = max_v yᵀv − ½‖v‖²` over `c(v) ≤ β` is at most `βγ`, so `LB(β)/β ≤ γ` for the
@@ -26,11 +27,11 @@ struct ReLUGauge: Sendable {
   }
 
   /// - Parameters:
-  ///   - depth: 2 (two-layer program) or 3 (parallel three-layer program).
+  ///   - depth: 2 (two-layer program) or ≥ 3 (the parallel program of that depth, every level enumerated).
   /// - Throws: `ConvexReLUError` from the programs; `.invalidParameter` when no interpolating network was found
   ///   (y is not realisable by the network class, e.g. a negative target with no way to produce it).
   static func compute(x: Matrix, y: [Double], depth: Int, options: ConvexSolverOptions) throws(ConvexReLUError) -> ReLUGauge {
-    precondition(depth == 2 || depth == 3, "depth 2 or 3")
+    precondition(depth >= 2, "depth ≥ 2")
     let yNorm = y.norm2
     guard yNorm > 0 else { return ReLUGauge(lower: 0, upper: 0, beta: 0) }
     let xNorm: Double
@@ -41,16 +42,18 @@ struct ReLUGauge: Sendable {
     var solveOptions = options
     solveOptions.tolerance = Swift.min(options.tolerance, 1e-9)
     let p1 = try ActivationPatterns.enumerate(data: x)
-    let p2 = depth == 3 ? try HiddenPatterns.all(sampleCount: x.rows) : nil
+    let hidden = depth >= 3 ? [HiddenPatterns](repeating: try HiddenPatterns.all(sampleCount: x.rows), count: depth - 2) : []
     func solve(_ beta: Double) throws(ConvexReLUError) -> Solve {
-      if let p2 {
-        let sol = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: beta).solve(options: solveOptions)
+      if !hidden.isEmpty {
+        let sol = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, hiddenLayers: hidden, beta: beta).solve(options: solveOptions)
         var cols: [Double] = [], coefficients: [Double] = []
-        for b in sol.network.branches {
-          let scale = b.firstLayer.frobeniusNorm * b.secondLayer.norm2
-          guard scale > 0 else { continue }
-          cols += b.hidden(x).map { Swift.max(0, $0) / scale }
-          coefficients.append(b.output * scale)
+        // Branch j contributes z_j g_j(X) at path norm P_j: the unit atom z_j g_j / (±P_j) with coefficient ±P_j.
+        for b in sol.deepNetwork.branches {
+          let norm = b.pathNorm
+          guard norm > 0 else { continue }
+          let c = b.output >= 0 ? norm : -norm
+          cols += b.value(x).map { b.output * $0 / c }
+          coefficients.append(c)
         }
         return Solve(lowerBound: sol.report.lowerBound, atoms: Matrix(rows: x.rows, columns: coefficients.count, columnMajor: cols), coefficients: coefficients)
       }

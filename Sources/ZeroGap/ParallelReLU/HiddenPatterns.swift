@@ -31,10 +31,13 @@ public struct HiddenPatterns: Sendable, Equatable {
     return HiddenPatterns(masks: m, isComplete: true)
   }
 
-  /// The distinct patterns 1[h ≥ 0] of `count` random branches h = (X W₁)_+ w₂ (W₁ d×width and w₂ standard normal),
-  /// plus the all-ones pattern (the branch that passes h through); fewer when patterns repeat.
-  public static func sample(count: Int, data x: Matrix, width: Int = 8, generator: inout SeededGenerator) throws(ConvexReLUError) -> HiddenPatterns {
-    guard count >= 1 else { throw .invalidParameter("the number of second-layer patterns must be ≥ 1 (got \(count))") }
+  /// The distinct patterns 1[h ≥ 0] of `count` random branches, plus the all-ones pattern (the branch that passes h
+  /// through); fewer when patterns repeat. At `level` 2 (the second layer, §4.3) h = (X W₁)_+ w₂; at level k ≥ 3 (§4.4)
+  /// h = (⋯((X W₁)_+ W₂)_+ ⋯)_+ w_k, a random chain one layer deeper per level (every weight standard normal, hidden
+  /// widths `width`).
+  public static func sample(count: Int, data x: Matrix, level: Int = 2, width: Int = 8, generator: inout SeededGenerator) throws(ConvexReLUError) -> HiddenPatterns {
+    guard count >= 1 else { throw .invalidParameter("the number of hidden-layer patterns must be ≥ 1 (got \(count))") }
+    guard level >= 2 else { throw .invalidParameter("hidden pattern levels start at 2 (got \(level))") }
     let n = x.rows
     var seen = Set<PatternKey>()
     var columns: [[Double]] = []
@@ -47,9 +50,17 @@ public struct HiddenPatterns: Sendable, Equatable {
     while columns.count < count && attempts < 20 * count {
       attempts += 1
       let w1 = generator.normalMatrix(rows: x.columns, columns: width)
+      var layers = [w1]
+      for _ in 2..<level { layers.append(generator.normalMatrix(rows: width, columns: width)) }
       let w2 = generator.normalVector(width)
-      let h = ParallelReLUNetwork.Branch(firstLayer: w1, secondLayer: w2, output: 1).hidden(x)
-      add(h.map { $0 >= 0 })
+      layers.append(Matrix(rows: width, columns: 1, columnMajor: w2))
+      // The pre-activation of the last unit: the chain with ReLUs after every layer but the last.
+      var a = x
+      for (k, w) in layers.enumerated() {
+        a = Matrix.product(a, w)
+        if k < layers.count - 1 { a.withUnsafeMutableBufferPointer { p in for e in 0..<p.count where p[e] < 0 { p[e] = 0 } } }
+      }
+      add(a.column(0).map { $0 >= 0 })
     }
     return HiddenPatterns(masks: Matrix(rows: n, columns: columns.count, columnMajor: columns.flatMap { $0 }), isComplete: false)
   }

@@ -1,36 +1,51 @@
-/// The convex program of a three-layer parallel ReLU network with scalar output (MATH.md §4.3), over first-layer
-/// patterns D₁ (`ActivationPatterns` of X) and second-layer patterns D₂ (`HiddenPatterns`):
+/// The convex program of a parallel deep ReLU network with scalar output: three layers (MATH.md §4.3) over
+/// first-layer patterns D₁ (`ActivationPatterns` of X) and second-layer patterns D₂ (`HiddenPatterns`),
 ///
 ///     min  ℓ( Σ_{l,s} s D_{2l} h_{l,s} , y ) + β Σ_{i,l,s} (‖v_{ils}‖ + ‖w_{ils}‖),   h_{l,s} = Σ_i D_{1i} X (v_{ils} − w_{ils})
-///     s.t. (2D_{1i} − I) X v_{ils} ≥ 0,  (2D_{1i} − I) X w_{ils} ≥ 0,  (2D_{2l} − I) h_{l,s} ≥ 0.
+///     s.t. (2D_{1i} − I) X v_{ils} ≥ 0,  (2D_{1i} − I) X w_{ils} ≥ 0,  (2D_{2l} − I) h_{l,s} ≥ 0,
 ///
-/// Its optimum is that of the parallel network of §4.1 with the branch penalty `β‖W₁‖_F‖w₂‖|z|` when both pattern
-/// sets are complete (then the certified bound covers every parallel three-layer ReLU network of any width and any
-/// number of branches: `BoundScope.global`); with sampled patterns it is an upper-bound program (`sampled`).
+/// and deeper (§4.4) with one more pattern level per hidden layer (`hiddenLayers`: D₂, D₃, …; the tree of
+/// `ParallelReLUBlocks`, 2P₁·Π_k 2P_k blocks).
+///
+/// At depth 3 its optimum is that of the parallel network of §4.1 with the branch penalty `β‖W₁‖_F‖w₂‖|z|`; deeper,
+/// that of parallel networks under the path-norm regulariser of §4.4 (at most the Frobenius product). When every
+/// level's patterns are complete the certified bound covers every such network of any width and any number of
+/// branches (`BoundScope.global`); with sampled patterns it is an upper-bound program (`sampled`).
 /// Solved by the augmented Lagrangian with FISTA inner solves (`ProximalGradientSolver` over `ParallelReLUBlocks`),
 /// stopping on a certified relative gap; the certificate is the Lagrangian dual bound of `GroupSparseProgram` with
-/// the multipliers of both layers' cones.
+/// the multipliers of every level's cones.
 public struct ParallelReLUProgram: Sendable {
   public let data: Matrix
   public let targets: [Double]
   public let firstLayer: ActivationPatterns
-  public let secondLayer: HiddenPatterns
+  /// The hidden levels' patterns: D₂ (depth 3), then D₃ … (depth ≥ 4, MATH.md §4.4).
+  public let hiddenLayers: [HiddenPatterns]
   public let beta: Double
   public let loss: ConvexLoss
 
   /// - Throws: `.shapeMismatch`, `.nonFinite`, `.invalidParameter` (β), `.invalidLabels` (logistic needs ±1), and
   ///   for the hinge loss `.invalidParameter` (not implemented for this program).
+  /// The three-layer program (§4.3).
   public init(
     data: Matrix, targets: [Double], firstLayer: ActivationPatterns, secondLayer: HiddenPatterns, beta: Double,
+    loss: ConvexLoss = .squared
+  ) throws(ConvexReLUError) {
+    try self.init(data: data, targets: targets, firstLayer: firstLayer, hiddenLayers: [secondLayer], beta: beta, loss: loss)
+  }
+
+  /// The program of depth `hiddenLayers.count + 2` (§4.3 for one hidden level, the recursion of §4.4 beyond).
+  public init(
+    data: Matrix, targets: [Double], firstLayer: ActivationPatterns, hiddenLayers: [HiddenPatterns], beta: Double,
     loss: ConvexLoss = .squared
   ) throws(ConvexReLUError) {
     guard data.rows == targets.count, data.rows >= 1, data.columns >= 1 else {
       throw .shapeMismatch("X is \(data.rows)×\(data.columns) but y has \(targets.count) entries; need one target per sample and at least one feature")
     }
-    guard firstLayer.sampleCount == data.rows, firstLayer.gates.rows == data.columns, secondLayer.sampleCount == data.rows else {
-      throw .shapeMismatch("the patterns were built for other data (first layer: \(firstLayer.sampleCount) samples, second layer: \(secondLayer.sampleCount); X has \(data.rows))")
+    guard !hiddenLayers.isEmpty else { throw .invalidParameter("a parallel ReLU program needs at least one hidden pattern level (depth ≥ 3)") }
+    guard firstLayer.sampleCount == data.rows, firstLayer.gates.rows == data.columns, hiddenLayers.allSatisfy({ $0.sampleCount == data.rows }) else {
+      throw .shapeMismatch("the patterns were built for other data (first layer: \(firstLayer.sampleCount) samples, hidden layers: \(hiddenLayers.map(\.sampleCount)); X has \(data.rows))")
     }
-    guard firstLayer.count >= 1, secondLayer.count >= 1 else { throw .invalidParameter("both layers need at least one activation pattern") }
+    guard firstLayer.count >= 1, hiddenLayers.allSatisfy({ $0.count >= 1 }) else { throw .invalidParameter("every layer needs at least one activation pattern") }
     guard data.isFinite, targets.allSatisfy(\.isFinite) else { throw .nonFinite("the data or the targets contain NaN or infinite values") }
     guard beta > 0, beta.isFinite else { throw .invalidParameter("the regularisation β must be a finite number > 0 (got \(beta))") }
     guard loss != .hinge else {
@@ -40,32 +55,48 @@ public struct ParallelReLUProgram: Sendable {
     self.data = data
     self.targets = targets
     self.firstLayer = firstLayer
-    self.secondLayer = secondLayer
+    self.hiddenLayers = hiddenLayers
     self.beta = beta
     self.loss = loss
+  }
+
+  /// The second layer's patterns D₂.
+  public var secondLayer: HiddenPatterns { hiddenLayers[0] }
+  /// The network depth: 2 + the number of hidden pattern levels.
+  public var depth: Int { hiddenLayers.count + 2 }
+
+  /// Blocks of a program over P₁ × P₂ × … patterns: 2P₁ · Π_k 2P_k (saturating).
+  public static func blockCount(firstLayer p1: Int, hiddenLayers counts: [Int]) -> Int {
+    counts.reduce(MemoryBudget.product(2, p1)) { MemoryBudget.product($0, MemoryBudget.product(2, $1)) }
   }
 
   /// Refuses, before any work, a program over P₁ × P₂ patterns whose buffers (about twenty n×B and d×B matrices,
   /// B = 4·P₁·P₂) would not fit the budget.
   public static func requireMemory(n: Int, d: Int, firstLayer p1: Int, secondLayer p2: Int, budget: MemoryBudget) throws(ConvexReLUError) {
-    let blocks = MemoryBudget.product(4, MemoryBudget.product(p1, p2))
-    let perBlock = MemoryBudget.doubles(MemoryBudget.product(20, n + d))
-    try budget.require(
-      MemoryBudget.product(perBlock, blocks),
-      for: "the three-layer program over \(p1) × \(p2) patterns (\(blocks) blocks, n = \(n), d = \(d))",
-      hint: "use fewer patterns in either layer")
+    try requireMemory(n: n, d: d, firstLayer: p1, hiddenLayers: [p2], budget: budget)
   }
 
-  /// Blocks 4·P₁·P₂ (vectors in R^d).
-  public var blockCount: Int { 4 * firstLayer.count * secondLayer.count }
+  /// The same for any depth: B = 2P₁ · Π_k 2P_k blocks.
+  public static func requireMemory(n: Int, d: Int, firstLayer p1: Int, hiddenLayers counts: [Int], budget: MemoryBudget) throws(ConvexReLUError) {
+    let blocks = blockCount(firstLayer: p1, hiddenLayers: counts)
+    let perBlock = MemoryBudget.doubles(MemoryBudget.product(20, n + d))
+    let sizes = ([p1] + counts).map(String.init).joined(separator: " × ")
+    try budget.require(
+      MemoryBudget.product(perBlock, blocks),
+      for: "the depth-\(counts.count + 2) program over \(sizes) patterns (\(blocks) blocks, n = \(n), d = \(d))",
+      hint: "use fewer patterns in some layer")
+  }
 
-  /// What the certified lower bound covers: `global` when both layers' patterns are complete.
-  public var boundScope: BoundScope { firstLayer.isComplete && secondLayer.isComplete ? .global : .sampled }
+  /// Blocks 2P₁ · Π_k 2P_k (vectors in R^d): 4·P₁·P₂ at depth 3.
+  public var blockCount: Int { Self.blockCount(firstLayer: firstLayer.count, hiddenLayers: hiddenLayers.map(\.count)) }
+
+  /// What the certified lower bound covers: `global` when every layer's patterns are complete.
+  public var boundScope: BoundScope { firstLayer.isComplete && hiddenLayers.allSatisfy(\.isComplete) ? .global : .sampled }
 
   var blocks: ParallelReLUBlocks {
     ParallelReLUBlocks(
       x: data, targets: targets, beta: beta, loss: SolverLoss(loss), masks1: firstLayer.masks, gates1: firstLayer.gates,
-      masks2: secondLayer.masks)
+      hidden: hiddenLayers.map(\.masks))
   }
 
   /// Solves until the certified relative gap is at most `options.tolerance` or the budget runs out.
@@ -74,7 +105,7 @@ public struct ParallelReLUProgram: Sendable {
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions()) throws(ConvexReLUError) -> ParallelReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
     let n = data.rows, d = data.columns
-    try Self.requireMemory(n: n, d: d, firstLayer: firstLayer.count, secondLayer: secondLayer.count, budget: options.memoryBudget)
+    try Self.requireMemory(n: n, d: d, firstLayer: firstLayer.count, hiddenLayers: hiddenLayers.map(\.count), budget: options.memoryBudget)
     let program = blocks
     let result = ProximalGradientSolver(program: program).solve(start: nil, multipliers: nil, penalty: nil, options: options)
     var u = result.u
@@ -125,6 +156,36 @@ public struct ParallelReLUSolution: Sendable {
       branches.append(.init(firstLayer: w1, secondLayer: w2.map { $0 / r }, output: program.branchSign(g) * total))
     }
     return ParallelReLUNetwork(inputDimension: d, branches: branches)
+  }
+
+  /// The network of any depth (§4.4): per branch (top node), W₁ holds its nonzero blocks u_b, each next layer
+  /// connects a level's nonzero nodes to their parents with the children's signs σ, and z is the branch sign, so the
+  /// branch's path norm is Σ_b ‖u_b‖ (its share of the penalty) and its output the tree's ReLU value (the convex
+  /// prediction on a feasible point).
+  public var deepNetwork: DeepParallelReLUNetwork {
+    let d = blocks.rows, p = program, top = p.levels - 2
+    var branches: [DeepParallelReLUNetwork.Branch] = []
+    for g in 0..<p.branchCount {
+      // Units per level below the top: first the blocks, then the nodes of each hidden level index 0..<top.
+      let size = p.subtreeSizes[top]
+      var alive = (g * size..<((g + 1) * size)).filter { blocks.column($0).norm2 > 0 }
+      guard !alive.isEmpty else { continue }
+      var layers = [Matrix(rows: d, columns: alive.count, columnMajor: alive.flatMap { blocks.column($0) })]
+      var unitSigns = alive.map { p.sigma[$0] }
+      var parentOf: (Int) -> Int = { $0 / (2 * p.p1) }
+      for k in 0...top {
+        let parents = Array(Set(alive.map(parentOf))).sorted()
+        var w = Matrix(rows: alive.count, columns: parents.count)
+        for (r, unit) in alive.enumerated() { w[r, parents.firstIndex(of: parentOf(unit))!] = unitSigns[r] }
+        layers.append(w)
+        let pk = p.hidden[k].columns
+        unitSigns = parents.map { p.nodeSigma[k][$0] }
+        alive = parents
+        parentOf = { $0 / (2 * pk) }
+      }
+      branches.append(.init(layers: layers, output: p.branchSign(g)))
+    }
+    return DeepParallelReLUNetwork(inputDimension: d, branches: branches)
   }
 
   /// The convex prediction Σ s D₂ h (length n).

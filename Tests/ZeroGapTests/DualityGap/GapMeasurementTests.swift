@@ -37,6 +37,20 @@ import Testing
     }
   }
 
+  /// Depth 4 on the same rank-1 data. §4.5's reduction (every feature is p c₊ + q c₋ with c₊ ⟂ c₋) makes the
+  /// standard net a deep linear net on the two directions, so §1.3's forms apply with σ = (|r₁|, |r₂|): a gap
+  /// (L/2)(|r₁|^{2/L} + |r₂|^{2/L}) against (L/2)(|r₁| + |r₂|)^{2/L} when r₁r₂ < 0 (4 against 2√2 for Y = (1, −1)),
+  /// none when r₁r₂ ≥ 0; the parallel (path-norm) value is the gauge |r₁| + |r₂| with a zero gap.
+  @Test func rankOneDepthFour() throws {
+    for (y, primal, dual) in [([1.0, -1], 4.0, 2 * 2.0.squareRoot()), ([1, 1], 2 * 2.0.squareRoot(), 2 * 2.0.squareRoot())] {
+      let cell = try GapMeasurement.measure(activation: .relu, architecture: .standard, depth: 4, x: Self.rank1, y: Matrix(column: y), beta: nil)
+      #expect(abs(cell.primal - primal) <= 1e-3)
+      #expect(cell.dual <= dual + 1e-9 && cell.dual >= dual - 1e-6)
+      let parallel = try GapMeasurement.measure(activation: .relu, architecture: .parallel, depth: 4, x: Self.rank1, y: Matrix(column: y), beta: nil)
+      #expect(abs(parallel.primal - 2) <= 1e-7 && parallel.dual <= 2 + 1e-12 && parallel.verdict == .zero)
+    }
+  }
+
   /// Example C at β = 0.05: the two-layer cell is p₂ = 0.3226886538 and the parallel three-layer cell
   /// p* = 0.2749197692 (MATH.md §4.3, §10.9), both with a zero gap.
   @Test func exampleCConvexCells() throws {
@@ -86,7 +100,9 @@ import Testing
   @Test func badCellsThrowOneLine() {
     let x = Self.rank1
     #expect(throws: DualityGapError.self) {
-      try GapMeasurement.measure(activation: .relu, architecture: .parallel, depth: 4, x: x, y: Matrix(column: [1, 1]), beta: 0.1)
+      // 17 samples: 2^17 hidden patterns per level is above the enumeration limit.
+      try GapMeasurement.measure(
+        activation: .relu, architecture: .parallel, depth: 3, x: Matrix(rows: 17, columns: 1, repeating: 1), y: Matrix(rows: 17, columns: 1, repeating: 1), beta: 0.1)
     }
     #expect(throws: DualityGapError.self) {
       try GapMeasurement.measure(activation: .relu, architecture: .parallel, depth: 3, x: x, y: Matrix([[1, 0], [0, 1]]), beta: 0.1)
