@@ -30,8 +30,26 @@ import Testing
     #expect((obj["branches"] as? Double ?? 0) >= 1)
   }
 
+  /// Depth 4 (MATH.md §4.4) with every level enumerated on three samples: global scope, the JSON's depth and pattern
+  /// counts, and an optimum no larger than the depth-3 one (a three-layer branch is a four-layer branch).
+  @Test func depthFourFit() throws {
+    let dir = try temporaryDirectory()
+    let data = dir.appendingPathComponent("three.csv").path
+    try "a,y\n-1,1\n0.5,-0.5\n1.5,1\n".write(toFile: data, atomically: true, encoding: .utf8)
+    func fit(_ depth: String) throws -> [String: Any] {
+      let r = try runZerogap(["fit", "--data", data, "--model", "parallel-relu", "--depth", depth, "--enumerate", "--beta", "0.05", "--json"])
+      #expect(r.status == 0, "\(r.stderr)")
+      return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    }
+    let four = try fit("4"), three = try fit("3")
+    #expect(four["depth"] as? Double == 4 && four["bound_scope"] as? String == "global")
+    #expect((four["hidden_patterns"] as? [Double]) == [8, 8])
+    let lb4 = try #require(four["lower_bound"] as? Double), ub3 = try #require(three["objective"] as? Double)
+    #expect(lb4 <= ub3)
+  }
+
   @Test(arguments: [
-    (["--depth", "4"], "--depth 3"), (["--loss", "hinge"], "squared or logistic"), (["--patterns2", "0"], "--patterns2"),
+    (["--depth", "5"], "--depth 3 or 4"), (["--depth", "4", "--output", "m.json"], "depth-3"), (["--loss", "hinge"], "squared or logistic"), (["--patterns2", "0"], "--patterns2"),
   ])
   func badOptionsAreUsageErrors(extra: [String], fragment: String) throws {
     let data = try Self.exampleC(try temporaryDirectory())

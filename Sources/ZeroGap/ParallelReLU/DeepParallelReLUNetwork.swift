@@ -71,3 +71,12 @@ public struct DeepParallelReLUNetwork: Sendable, Equatable {
     loss.value(predict(x), y) + beta * penalty
   }
 }
+
+extension DeepParallelReLUNetwork {
+  /// A three-layer parallel network (§4.3) as a tree of depth 3: layers W₁ and w₂, the same output weight.
+  public init(_ network: ParallelReLUNetwork) {
+    self.init(
+      inputDimension: network.inputDimension,
+      branches: network.branches.map { .init(layers: [$0.firstLayer, Matrix(column: $0.secondLayer)], output: $0.output) })
+  }
+}

@@ -70,13 +70,16 @@ extension ParallelReLUEstimator {
   /// The model file of the fit.
   public func modelFile() throws -> ParallelModelFile {
     guard let f = fitted else { throw ConvexReLUError.invalidParameter("the estimator is not fitted; call fit first") }
+    guard let network = f.network else {
+      throw ConvexReLUError.invalidParameter("model files hold parallel networks of depth 3; this fit has depth \(configuration.depth)")
+    }
     let r = f.report
     return ParallelModelFile(
       format: ParallelModelFile.formatName, version: ParallelModelFile.currentVersion, depth: 3, loss: configuration.loss,
       beta: configuration.beta, columns: f.columns.map { ModelFile.Columns(features: $0.features, targets: $0.targets) },
       preprocessing: .init(standardize: configuration.standardize, bias: configuration.bias, means: f.means, scales: f.scales),
       patterns: .init(firstLayer: f.firstLayerPatterns, secondLayer: f.secondLayerPatterns),
-      branches: f.network.branches.map { .init(firstLayer: $0.firstLayer.rowArrays, secondLayer: $0.secondLayer, output: $0.output) },
+      branches: network.branches.map { .init(firstLayer: $0.firstLayer.rowArrays, secondLayer: $0.secondLayer, output: $0.output) },
       solver: .init(
         objective: r.objective, lowerBound: r.lowerBound, gap: r.gap, boundScope: f.boundScope, iterations: r.iterations,
         outerIterations: r.outerIterations, seconds: r.seconds, stopReason: r.stopReason, constraintViolation: r.constraintViolation,
@@ -124,10 +127,11 @@ extension ParallelReLUEstimator {
       iterations: m.solver.iterations, outerIterations: m.solver.outerIterations, seconds: m.solver.seconds,
       stopReason: m.solver.stopReason, objective: m.solver.objective, lowerBound: m.solver.lowerBound,
       constraintViolation: m.solver.constraintViolation)
+    let network = ParallelReLUNetwork(inputDimension: width, branches: branches)
     fitted = Fitted(
-      means: m.preprocessing.means, scales: m.preprocessing.scales, network: ParallelReLUNetwork(inputDimension: width, branches: branches),
+      means: m.preprocessing.means, scales: m.preprocessing.scales, network: network, deepNetwork: DeepParallelReLUNetwork(network),
       report: report, boundScope: m.solver.boundScope, firstLayerPatterns: m.patterns.firstLayer,
-      secondLayerPatterns: m.patterns.secondLayer, columns: m.columns.map { .init(features: $0.features, targets: $0.targets) })
+      hiddenLayerPatterns: [m.patterns.secondLayer], columns: m.columns.map { .init(features: $0.features, targets: $0.targets) })
   }
 
   /// Reads a model file written by `save`.

@@ -1,9 +1,9 @@
-/// Fits a three-layer parallel ReLU network (MATH.md §4.3) to data through its convex program, scikit-learn style:
-/// hyper-parameters in `Configuration`, the fitted state apart in `Fitted`.
+/// Fits a parallel ReLU network of depth 3 (MATH.md §4.3) or deeper (§4.4, path norm) to data through its convex
+/// program, scikit-learn style: hyper-parameters in `Configuration`, the fitted state apart in `Fitted`.
 ///
 /// Preprocessing as for the two-layer estimator (standardised features and a ones column, a regularised bias);
-/// first-layer patterns sampled from Gaussian gates or enumerated; second-layer patterns all of {0,1}ⁿ
-/// (`.enumerate`, n ≤ `HiddenPatterns.enumerationLimit`) or sampled from random branches.
+/// first-layer patterns sampled from Gaussian gates or enumerated; every hidden level's patterns all of {0,1}ⁿ
+/// (`.enumerate`, n ≤ `HiddenPatterns.enumerationLimit`) or sampled from random chains (the same count per level).
 public struct ParallelReLUEstimator: Sendable {
   public enum SecondLayerSource: Sendable, Equatable {
     case sampled(count: Int, seed: UInt64)
@@ -14,16 +14,20 @@ public struct ParallelReLUEstimator: Sendable {
     public var loss: ConvexLoss
     public var beta: Double
     public var firstLayer: ConvexReLUEstimator.PatternSource
+    /// The hidden levels' patterns (every level from the same source).
     public var secondLayer: SecondLayerSource
+    /// Depth ≥ 3 (3: §4.3; 4 and beyond: §4.4, program size the product of the levels' pattern counts).
+    public var depth: Int
     public var standardize: Bool
     public var bias: Bool
     public var solver: ConvexSolverOptions
 
     public init(
       loss: ConvexLoss = .squared, beta: Double = 1, firstLayer: ConvexReLUEstimator.PatternSource = .sampled(count: 20, seed: 0),
-      secondLayer: SecondLayerSource = .sampled(count: 20, seed: 0), standardize: Bool = true, bias: Bool = true,
+      secondLayer: SecondLayerSource = .sampled(count: 20, seed: 0), depth: Int = 3, standardize: Bool = true, bias: Bool = true,
       solver: ConvexSolverOptions = ConvexSolverOptions()
     ) {
+      self.depth = depth
       self.loss = loss
       self.beta = beta
       self.firstLayer = firstLayer
@@ -37,12 +41,16 @@ public struct ParallelReLUEstimator: Sendable {
   public struct Fitted: Sendable {
     public let means: [Double]
     public let scales: [Double]
-    /// The recovered network, on preprocessed features.
-    public let network: ParallelReLUNetwork
+    /// The recovered network at depth 3, on preprocessed features (§4.3's form, the one model files hold); nil deeper.
+    public let network: ParallelReLUNetwork?
+    /// The recovered network of any depth (a tree whose path norm is its penalty; the same function as `network`).
+    public let deepNetwork: DeepParallelReLUNetwork
     public let report: ConvexSolverReport
     public let boundScope: BoundScope
     public let firstLayerPatterns: Int
-    public let secondLayerPatterns: Int
+    /// The patterns of each hidden level (D₂, D₃, …).
+    public let hiddenLayerPatterns: [Int]
+    public var secondLayerPatterns: Int { hiddenLayerPatterns[0] }
     /// The data's column names (recorded by `recordColumns`, written to the model file).
     public internal(set) var columns: ConvexReLUEstimator.DataColumns? = nil
   }
@@ -64,25 +72,28 @@ public struct ParallelReLUEstimator: Sendable {
       means = s.means
       scales = s.scales
     }
+    guard c.depth >= 3 else { throw ConvexReLUError.invalidParameter("a parallel ReLU program has depth ≥ 3 (got \(c.depth)); depth 2 is the two-layer program") }
     let z = try ConvexReLUEstimator.preprocess(x, means: means, scales: scales, bias: c.bias)
     let first = try ConvexReLUEstimator.patterns(c.firstLayer, preprocessed: z, featureCount: x.columns, bias: c.bias, budget: c.solver.memoryBudget)
-    // The program these patterns make is refused before the second layer is sampled when it would not fit (all of
+    // The program these patterns make is refused before the hidden levels are sampled when it would not fit (all of
     // {0,1}ⁿ is small: n ≤ `HiddenPatterns.enumerationLimit`).
-    let second: HiddenPatterns
+    let levels = c.depth - 2
+    var hidden: [HiddenPatterns] = []
     switch c.secondLayer {
     case .enumerate:
-      second = try HiddenPatterns.all(sampleCount: z.rows)
-      try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, secondLayer: second.count, budget: c.solver.memoryBudget)
+      let all = try HiddenPatterns.all(sampleCount: z.rows)
+      try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, hiddenLayers: [Int](repeating: all.count, count: levels), budget: c.solver.memoryBudget)
+      hidden = [HiddenPatterns](repeating: all, count: levels)
     case .sampled(let count, let seed):
-      try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, secondLayer: count, budget: c.solver.memoryBudget)
+      try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, hiddenLayers: [Int](repeating: count, count: levels), budget: c.solver.memoryBudget)
       var gen = SeededGenerator(seed: seed &+ 0x9E37_79B9)
-      second = try HiddenPatterns.sample(count: count, data: z, generator: &gen)
+      for level in 2..<(2 + levels) { hidden.append(try HiddenPatterns.sample(count: count, data: z, level: level, generator: &gen)) }
     }
-    let program = try ParallelReLUProgram(data: z, targets: y, firstLayer: first, secondLayer: second, beta: c.beta, loss: c.loss)
+    let program = try ParallelReLUProgram(data: z, targets: y, firstLayer: first, hiddenLayers: hidden, beta: c.beta, loss: c.loss)
     let sol = try program.solve(options: c.solver)
     fitted = Fitted(
-      means: means, scales: scales, network: sol.network, report: sol.report, boundScope: sol.boundScope,
-      firstLayerPatterns: first.count, secondLayerPatterns: second.count)
+      means: means, scales: scales, network: c.depth == 3 ? sol.network : nil, deepNetwork: sol.deepNetwork, report: sol.report,
+      boundScope: sol.boundScope, firstLayerPatterns: first.count, hiddenLayerPatterns: hidden.map(\.count))
   }
 
   /// Records the data's column names (features, then targets) for the model file.
@@ -114,20 +125,23 @@ public struct ParallelReLUEstimator: Sendable {
   /// Predictions f(X) on raw features (preprocessed as in `fit`).
   public func predict(_ x: Matrix) throws -> [Double] {
     guard let f = fitted else { throw ConvexReLUError.invalidParameter("the estimator is not fitted; call fit first") }
-    return f.network.predict(try ConvexReLUEstimator.preprocess(x, means: f.means, scales: f.scales, bias: configuration.bias))
+    return f.deepNetwork.predict(try ConvexReLUEstimator.preprocess(x, means: f.means, scales: f.scales, bias: configuration.bias))
   }
 
-  /// The fit's summary (the keys of the two-layer fit plus `branches`, `widths`, `patterns2`, `depth`).
+  /// The fit's summary (the keys of the two-layer fit plus `branches`, `widths`, `patterns2`, `hidden_patterns`,
+  /// `depth`, `penalty`).
   public func summaryJSON() throws -> JSON {
     guard let f = fitted else { throw ConvexReLUError.invalidParameter("the estimator is not fitted; call fit first") }
     let r = f.report
     return .object([
       ("objective", .number(r.objective)), ("lower_bound", .number(r.lowerBound)), ("gap", .number(r.gap)),
-      ("relative_gap", .number(r.relativeGap)), ("branches", .number(Double(f.network.branches.count))),
-      ("widths", .numbers(f.network.widths.map(Double.init))), ("patterns", .number(Double(f.firstLayerPatterns))),
-      ("patterns2", .number(Double(f.secondLayerPatterns))), ("iterations", .number(Double(r.iterations))),
+      ("relative_gap", .number(r.relativeGap)), ("branches", .number(Double(f.deepNetwork.branches.count))),
+      ("widths", .numbers(f.deepNetwork.branches.map { Double($0.layers[0].columns) })), ("patterns", .number(Double(f.firstLayerPatterns))),
+      ("patterns2", .number(Double(f.secondLayerPatterns))), ("hidden_patterns", .numbers(f.hiddenLayerPatterns.map(Double.init))),
+      ("iterations", .number(Double(r.iterations))),
       ("seconds", .number(r.seconds)), ("bound_scope", .string(f.boundScope.rawValue)), ("stop_reason", .string(r.stopReason.rawValue)),
-      ("constraint_violation", .number(r.constraintViolation)), ("model", .string("parallel-relu")), ("depth", .number(3)),
+      ("constraint_violation", .number(r.constraintViolation)), ("model", .string("parallel-relu")), ("depth", .number(Double(configuration.depth))),
+      ("penalty", .string(configuration.depth == 3 ? "branch: ‖W1‖_F‖w2‖|z|" : "path norm")),
       ("loss", .string(configuration.loss.rawValue)), ("beta", .number(configuration.beta)),
     ])
   }

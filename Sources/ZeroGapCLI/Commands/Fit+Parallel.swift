@@ -19,7 +19,7 @@ enum FitModel: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ZeroGapCommand.Fit {
-  /// `fit --model parallel-relu --depth 3`: the three-layer parallel program of MATH.md §4.3.
+  /// `fit --model parallel-relu --depth 3|4`: the parallel program of MATH.md §4.3 (§4.4 at depth 4).
   func runParallel() throws {
     let (x, yMatrix, names) = try source.loadMatrix(quiet: json)
     guard let yMatrix else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }
@@ -29,9 +29,9 @@ extension ZeroGapCommand.Fit {
     if let g = gates { first = .gates(try NPY.read(path: g).matrix) }
     if enumerate { first = .enumerate }
     let second: ParallelReLUEstimator.SecondLayerSource = enumerate ? .enumerate : .sampled(count: patterns2 ?? 20, seed: seed)
-    if enumerate && !json { printError("enumerating every activation pattern of both layers (exact)…") }
+    if enumerate && !json { printError("enumerating every activation pattern of every layer (exact)…") }
     var est = ParallelReLUEstimator(configuration: .init(
-      loss: loss, beta: beta, firstLayer: first, secondLayer: second, standardize: !noStandardize, bias: !noBias,
+      loss: loss, beta: beta, firstLayer: first, secondLayer: second, depth: depth ?? 3, standardize: !noStandardize, bias: !noBias,
       solver: solver.convexSolverOptions(quiet: json)))
     try est.fit(data: x, targets: y)
     if let names { try est.recordColumns(names) }
@@ -43,14 +43,18 @@ extension ZeroGapCommand.Fit {
     if json {
       print(try est.summaryJSON().serialized())
     } else {
+      let depthName = f.network == nil ? "depth-\(est.configuration.depth)" : "three-layer"
       let covers = f.boundScope == .global
-        ? "global: no parallel three-layer ReLU network of any width or branch count does better"
+        ? "global: no parallel \(depthName) ReLU network of any width or branch count does better\(f.network == nil ? " under the path norm" : "")"
         : "sampled: no parallel network whose units use only these patterns does better"
-      print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value, penalty β Σ ‖W1‖‖w2‖|z|)")
+      let penalty = f.network == nil ? "the path norm" : "β Σ ‖W1‖‖w2‖|z|"
+      print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value, penalty \(penalty))")
       print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
       print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
       print("model        \(output.map { "written to \($0)" } ?? "not saved (give --output FILE to use it with predict)")")
-      print("network      \(f.network.branches.count) branches (first-layer widths \(f.network.widths.map(String.init).joined(separator: ", "))) from \(f.firstLayerPatterns) × \(f.secondLayerPatterns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
+      let widths = f.deepNetwork.branches.map { String($0.layers[0].columns) }.joined(separator: ", ")
+      let sizes = ([f.firstLayerPatterns] + f.hiddenLayerPatterns).map(String.init).joined(separator: " × ")
+      print("network      \(f.deepNetwork.branches.count) branches (first-layer widths \(widths)) from \(sizes) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
     }
     if !f.report.isCertified(tolerance: solver.tol) {
       let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"

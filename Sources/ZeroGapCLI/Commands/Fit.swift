@@ -29,7 +29,12 @@ extension ZeroGapCommand {
         default 20); --enumerate takes every pattern of both layers (n ≤ 16), and bound_scope is then "global": no \
         parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
         widths and patterns2; --output writes its model file, which predict reads. It is solved by the augmented \
-        Lagrangian (slower than the two-layer solvers: small data).
+        Lagrangian (slower than the two-layer solvers: small data). --depth 4 adds a pattern level for the third \
+        layer (MATH.md §4.4; --patterns2 M patterns sampled per hidden layer, or all with --enumerate): the program \
+        over P1 × P2 × P3 patterns (8·P1·P2·P3 blocks) whose branches are penalised by their path norm Σ_paths \
+        ‖W1[:,i]‖·|W2[i,k]|·|w3[k]|·|z| (at most β Σ ‖W1‖_F‖W2‖_F‖w3‖|z|); its bound_scope is "global" only when all \
+        three levels are enumerated (n ≤ 5 in practice), else "sampled" (an upper-bound program); it writes no model \
+        file.
 
         Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
         (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \
@@ -40,8 +45,8 @@ extension ZeroGapCommand {
     )
     @OptionGroup var source: ReLUDataOptions
     @Option(help: "relu (exact two-layer, cone-constrained), gated-relu (unconstrained relaxation) or parallel-relu (three-layer parallel network, MATH.md §4.3; with --depth 3).") var model: FitModel = .relu
-    @Option(help: "Depth of a parallel-relu network (3; relu and gated-relu are depth 2).") var depth: Int?
-    @Option(parsing: .unconditional, help: "parallel-relu: number of second-layer patterns to sample from random branches (default 20; --enumerate takes all 2^n).") var patterns2: Int?
+    @Option(help: "Depth of a parallel-relu network: 3 (default) or 4 (MATH.md §4.4, path norm); relu and gated-relu are depth 2.") var depth: Int?
+    @Option(parsing: .unconditional, help: "parallel-relu: number of patterns to sample from random chains for each hidden layer (default 20; --enumerate takes all 2^n).") var patterns2: Int?
     @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: ConvexLoss = .squared
     @Option(parsing: .unconditional, help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
     @Option(parsing: .unconditional, help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
@@ -69,7 +74,8 @@ extension ZeroGapCommand {
       guard chosen <= 1 else { throw ValidationError("choose one of --patterns N, --gates G.npy and --enumerate") }
       if let p = patterns, p < 1 { throw ValidationError("--patterns must be ≥ 1 (got \(p))") }
       if model == .parallelReLU {
-        guard depth ?? 3 == 3 else { throw ValidationError("--model parallel-relu is implemented for --depth 3 (got \(depth ?? 0))") }
+        guard [3, 4].contains(depth ?? 3) else { throw ValidationError("--model parallel-relu takes --depth 3 or 4 (got \(depth ?? 0)); deeper programs are in the library (ParallelReLUProgram)") }
+        if depth == 4 && output != nil { throw ValidationError("--output writes depth-3 parallel networks; a --depth 4 fit reports its bounds only") }
         guard loss != .hinge else { throw ValidationError("--model parallel-relu takes --loss squared or logistic (got hinge)") }
         guard !unregularizedBias else { throw ValidationError("--unregularized-bias applies to the two-layer models") }
         if enumerate && patterns2 != nil { throw ValidationError("choose one of --patterns2 M and --enumerate") }
