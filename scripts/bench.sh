@@ -5,6 +5,8 @@
 #   bash scripts/bench.sh --compare-kernels [options]  the linalg table under OPENBLAS_CORETYPE unset,
 #                                                      SkylakeX and Haswell (decides blas-env.sh's choice)
 #   bash scripts/bench.sh --ordo [benchmark options]   ordo-one/benchmark percentile tables
+#   bash scripts/bench.sh parallel                     the three-layer program against n, P1, P2, then cvxpy +
+#                                                      Clarabel on the same instances (bench/time_reference_parallel.py)
 # The machine may be shared: read best-of figures and ratios measured within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +35,10 @@ if [ "$mode" = "--compare-kernels" ]; then
 fi
 . scripts/blas-env.sh
 [ $# -gt 0 ] && shift
+if [ "$mode" = "parallel" ]; then
+  # The Swift rows, then cvxpy + Clarabel on the same instances in the same run (ratio column).
+  "$bench" parallel "$@"
+  echo
+  exec python3 bench/time_reference_parallel.py "${ZEROGAP_BENCH_DIR:-.build/bench-parallel}"
+fi
 exec "$bench" "$mode" "$@"

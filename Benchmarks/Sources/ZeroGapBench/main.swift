@@ -19,6 +19,7 @@ let usage = """
     linalg     dgemm GFLOP/s for each n, LAPACK anchors (1000×200 SVD, …) as fractions of the GEMM peak
     linear     closed-form deep-linear duality gap, X 10000×500, Y 10000×50, against its SVD
     relu       time to a certified 1e-6 gap, gated and exact two-layer ReLU programs (MATH.md §3)
+    parallel   time to a certified 1e-6 gap of the three-layer parallel program against n, P1, P2 (MATH.md §4.3)
   options:
     --sizes a,b,c     GEMM sizes (default 256,512,1024,2048)
     --min-seconds s   minimum wall time per GEMM size (default 1; LAPACK rows get half)
@@ -70,6 +71,8 @@ case "linear":
   do { try runLinearSection(options: options) } catch { fail("\(error)") }
 case "relu":
   do { try runReLUSection(options: options) } catch { fail("\(error)") }
+case "parallel":
+  do { try runParallelSection(options: options) } catch { fail("\(error)") }
 default:
   fail("unknown section '\(section)'")
 }

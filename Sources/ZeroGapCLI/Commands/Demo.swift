@@ -12,7 +12,8 @@ extension ZeroGapCommand {
         program over 100 sampled gates to a certified 10⁻⁶ gap against nonconvex Adam training of a gated network \
         with the same gates (the bound covers exactly those networks); on sine (one feature + bias, all patterns), \
         the exact ReLU program to a global certificate against Adam training of a ReLU network of the same width. \
-        It ends with the duality-gap table of MATH.md §9 (`zerogap table`): linear and ReLU, standard and parallel, \
+        Then the survey's systems (MATH.md §6–§8: one neuron's convex relaxation, the NTK rate, the multi-branch \
+        gap), and it ends with the duality-gap table of MATH.md §9 (`zerogap table`): linear and ReLU, standard and parallel, \
         depths 2–4, every cell measured.
         """)
     @Flag(help: "Print one machine-readable JSON object instead of text.") var json = false
@@ -33,6 +34,9 @@ extension ZeroGapCommand {
       let relu = try demoReLUSection()
       sections.append(("two_layer_relu", relu.json))
       if !json { print("\n" + relu.text) }
+      let survey = try demoSurveySection()
+      sections.append(("survey", survey.json))
+      if !json { print("\n" + survey.text, terminator: "") }
       // The zero/non-zero duality-gap table of MATH.md §9, every cell measured on its embedded instance.
       let gaps = DualityGapTable.compute()
       sections.append(("duality_gap_table", gaps.json))

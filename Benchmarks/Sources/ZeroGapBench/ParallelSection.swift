@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Foundation
+import ZeroGap
+
+/// `zerogap-bench parallel`: time to a certified relative gap of 1e-6 of the three-layer parallel ReLU program
+/// (MATH.md §4.3) against n, P₁ and P₂, on X = [a, 1] (a standard normal, one feature + bias, all first-layer
+/// patterns: P₁ = 2n) and y standard normal, β = 0.1. P₂ is all 2ⁿ patterns for n ≤ 6 and sampled from random
+/// branches beyond. Every instance (X, y, D₁, D₂, β) is written to `$ZEROGAP_BENCH_DIR` (default
+/// `.build/bench-parallel`) so that `bench/time_reference_parallel.py` solves the same programs with cvxpy + Clarabel;
+/// `scripts/bench.sh parallel` runs both and prints the ratio. `ZEROGAP_BENCH_CASE=substring` filters cases.
+func runParallelSection(options: Options) throws {
+  let dir = getenv("ZEROGAP_BENCH_DIR").map { String(cString: $0) } ?? ".build/bench-parallel"
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  let only = getenv("ZEROGAP_BENCH_CASE").map { String(cString: $0) }
+  let grid: [(n: Int, p2: Int?)] = [(4, nil), (5, nil), (6, nil), (8, 32), (8, 128), (12, 32), (16, 32), (16, 128)]
+  let w = [18, 5, 5, 8, 10, 10, 14, 10]
+  Swift.print(Table.row([
+    ("case", w[0]), ("P1", w[1]), ("P2", w[2]), ("blocks", w[3]), ("time", w[4]), ("iters", w[5]), ("objective", w[6]), ("rel. gap", w[7]),
+  ]))
+  for (n, sampled) in grid {
+    let name = "n\(n)-" + (sampled.map { "p2s\($0)" } ?? "p2all")
+    if let only, !name.contains(only) { continue }
+    var g = SeededGenerator(seed: UInt64(100 + n))
+    let a = g.normalVector(n)
+    let x = Matrix(rows: n, columns: 2, columnMajor: a + [Double](repeating: 1, count: n))
+    let y = g.normalVector(n)
+    let beta = 0.1
+    let p1 = try ActivationPatterns.enumerate(data: x)
+    let p2 = try sampled.map { count in try HiddenPatterns.sample(count: count, data: x, generator: &g) } ?? HiddenPatterns.all(sampleCount: n)
+    let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: beta)
+    var report: ConvexSolverReport? = nil
+    let t = try Timing.measure(minRuns: 1, minSeconds: 0, warmUp: false) {
+      report = try program.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 200_000)).report
+    }
+    guard let r = report else { continue }
+    let caseDir = dir + "/" + name
+    try FileManager.default.createDirectory(atPath: caseDir, withIntermediateDirectories: true)
+    try NPY.write(x, to: caseDir + "/X.npy")
+    try NPY.write(Matrix(column: y), to: caseDir + "/y.npy")
+    try NPY.write(p1.masks, to: caseDir + "/D1.npy")
+    try NPY.write(p2.masks, to: caseDir + "/D2.npy")
+    let summary = "{\"beta\": \(beta), \"seconds\": \(t.best), \"objective\": \(r.objective), \"lower_bound\": \(r.lowerBound), \"iterations\": \(r.iterations)}\n"
+    try summary.write(toFile: caseDir + "/zerogap.json", atomically: true, encoding: .utf8)
+    Swift.print(Table.row([
+      (name, w[0]), (String(p1.count), w[1]), (String(p2.count), w[2]), (String(program.blockCount), w[3]), (Table.time(t.best), w[4]),
+      (String(r.iterations), w[5]), (Table.fixed(r.objective, 8), w[6]), (String(describing: (r.relativeGap * 1e9).rounded() / 1e9), w[7]),
+    ]))
+    fflush(nil)
+  }
+  Swift.print("time = one solve to a certified relative gap ≤ 1e-6 (budget 200 000 FISTA iterations); instances in \(dir)")
+}
