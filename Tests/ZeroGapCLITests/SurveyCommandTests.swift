@@ -49,10 +49,21 @@ import Testing
     for row in rows { #expect((row["gap"] as? Double ?? 1) <= (row["bound"] as? Double ?? 0) + 1e-9) }
   }
 
+  @Test func branchesOnData() throws {
+    let r = try runZerogap(["branches", "--data", "sine", "--branches", "1,8", "--restarts", "3", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let o = try object(r)
+    #expect(o["delta"] is NSNull && o["lambda_star"] is NSNull)
+    let dual = try #require(o["dual"] as? Double)
+    let rows = try #require(o["rows"] as? [[String: Any]])
+    #expect(rows.count == 2)
+    for row in rows { #expect((row["primal"] as? Double ?? 0) >= dual - 1e-9 && row["bound"] is NSNull) }
+  }
+
   @Test(arguments: [
     (["neuron"], "give the data", Int32(64)), (["ntk", "--x", "/nonexistent.csv", "--train"], "--two-layer", 64),
     (["branches", "--branches", "0"], "1 to 64", 64), (["branches", "--tau", "1"], "hinge would clip", 1),
-    (["branches", "--x", "1,a"], "not a finite number", 64),
+    (["branches", "--x", "1,a"], "not a finite number", 64), (["branches", "--toy", "--data", "sine"], "--toy and --data", 64),
   ])
   func badRequests(arguments: [String], fragment: String, status: Int32) throws {
     let r = try runZerogap(arguments)
