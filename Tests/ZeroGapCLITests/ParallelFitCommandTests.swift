@@ -66,7 +66,8 @@ import Testing
   }
 
   /// fit --output writes a parallel model file; predict reads it and reproduces the fit's network (ŷ* of Example C
-  /// to 1e-5, MATH.md §4.3); certify refuses it with the reason; a two-layer reader never mistakes it.
+  /// to 1e-5, MATH.md §4.3); certify reproduces the objective and bounds it from below (crude, and global with
+  /// --enumerate, below p* = 0.2749197692).
   @Test func modelFileRoundTrip() throws {
     let dir = try temporaryDirectory()
     let data = try Self.exampleC(dir)
@@ -84,9 +85,15 @@ import Testing
     let yhat = try #require(obj["predictions"] as? [Double])
     for (a, b) in zip(yhat, [0.95, -0.80, 0.375177, 1.008416]) { #expect(abs(a - b) <= 1e-5) }
     #expect(obj["r2"] != nil)
-    let cert = try runZerogap(["certify", "--model", model, "--data", data])
-    #expect(cert.status == 1)
-    #expect(cert.stderr.contains("parallel-network model"), "\(cert.stderr)")
+    for (extra, scope) in [([String](), "crude"), (["--enumerate"], "global")] {
+      let cert = try runZerogap(["certify", "--model", model, "--data", data, "--json"] + extra)
+      #expect(cert.status == 0, "\(cert.stderr)")
+      let c = try #require(try JSONSerialization.jsonObject(with: Data(cert.stdout.utf8)) as? [String: Any])
+      let ub = try #require(c["objective"] as? Double), lb = try #require(c["lower_bound"] as? Double)
+      #expect(abs(ub - 0.2749197692) <= 1e-6)
+      #expect(lb <= 0.2749197692 + 1e-9 && lb > 0)
+      #expect(c["bound_scope"] as? String == scope)
+    }
   }
 
   /// A program that cannot fit is refused before the second layer is sampled (no hang on a huge --patterns2), and

@@ -24,12 +24,14 @@ struct MultiplierPolish<Program: GroupSparseProgram> {
   /// Steps of the coupled polish.
   static var couplingSteps: Int { 200 }
 
-  /// - Parameter active: whether it will be used (no buffers, no norm estimate otherwise).
-  init(program: Program, active: Bool) {
+  /// - Parameters:
+  ///   - active: whether it will be used (no buffers, no norm estimate otherwise).
+  ///   - steps: overrides the number of steps (a one-off certificate can afford many).
+  init(program: Program, active: Bool, steps: Int? = nil) {
     self.program = program
     step = active ? 1 / Swift.max(program.liftNormSquared * program.constraintNormSquared, 1e-300) : 0
     target = program.couplesBlocks ? program.beta : nil
-    steps = program.couplesBlocks ? Self.couplingSteps : 30
+    self.steps = steps ?? (program.couplesBlocks ? Self.couplingSteps : 30)
     guard active else { return }
     let ps = program.productShape, cs = program.constraintShape
     lam = Matrix(rows: cs.rows, columns: cs.columns)

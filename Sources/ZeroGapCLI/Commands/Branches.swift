@@ -96,7 +96,9 @@ extension ZeroGapCommand {
 
     /// §8 on real data: single-neuron branches against the convexified value.
     func runOnData(_ counts: [Int]) throws {
-      let (xm, ym) = try loadSurveyData(x: nil, y: nil, data: data, target: target, targets: targets)
+      guard let data else { return }
+      let args = ["--data", data] + (target.map { ["--target", $0] } ?? []) + (targets.map { ["--targets", $0] } ?? [])
+      let (xm, ym, _) = try MatrixDataOptions.parse(args).load()
       guard let ym, ym.columns == 1 else { throw CommandFailure("one target column is needed (choose it with --target)") }
       let standardizer = try Standardizer(fitting: xm)
       let z = try standardizer.transform(xm).addingBiasColumn()
@@ -117,7 +119,7 @@ extension ZeroGapCommand {
           }),
         ]).serialized())
       }
-      print("Multi-branch gap on \(data ?? "data") (MATH.md §8): branches = single ReLU neurons, weight decay β = \(formatNumber(beta)); features standardised + bias")
+      print("Multi-branch gap on \(data) (MATH.md §8): branches = single ReLU neurons, weight decay β = \(formatNumber(beta)); features standardised + bias")
       print("convexified value (I → ∞): \(formatFixed(result.convexObjective, decimals: 10)), certified lower bound \(formatFixed(result.lowerBound, decimals: 10)) (\(result.patterns) patterns, all; \(result.convexNeurons) neurons)")
       print("    I            P(I)          gap(I)")
       for r in result.rows {

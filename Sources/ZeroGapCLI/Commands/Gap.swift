@@ -32,11 +32,7 @@ extension ZeroGapCommand {
     @Option(help: "Hidden activation: linear or relu.") var activation: Activation
     @Option(help: "standard (weight decay) or parallel (branch regularisation R1).") var architecture: NetworkArchitecture
     @Option(help: "Depth L ≥ 2 (ReLU: 2 or 3).") var depth: Int
-    @Option(help: "Features X (n×d): a .npy file or a CSV file with a header row.") var x: String?
-    @Option(help: "Targets Y (n×k): a .npy file or a CSV file with a header row.") var y: String?
-    @Option(help: "A CSV file with a header (targets by --target, default the last column), a .npy features file (with --targets), or a built-in dataset name.") var data: String?
-    @Option(parsing: .unconditional, help: "Target column(s) of a CSV --data file (default: the last column).") var target: String?
-    @Option(help: "Targets .npy file when --data is a .npy features file.") var targets: String?
+    @OptionGroup var source: MatrixDataOptions
     @Option(name: .customLong("case"), help: "A named instance instead of files.") var caseName: String?
     @Option(help: "Regularisation strength β (absent: minimum-norm interpolation).") var beta: Double?
     @Option(help: "Training restarts for trained primals.") var restarts: Int = 10
@@ -51,10 +47,8 @@ extension ZeroGapCommand {
       if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta \(beta) is not allowed: β must be a finite number ≥ 0") }
       guard restarts >= 1 else { throw ValidationError("--restarts must be ≥ 1 (got \(restarts))") }
       if let width, width < 1 { throw ValidationError("--width must be ≥ 1 (got \(width))") }
-      let sources = [x != nil || y != nil, data != nil, caseName != nil].filter { $0 }.count
-      guard sources == 1 else { throw ValidationError("give the data one way: --x X --y Y, --data FILE, or --case NAME") }
-      if (x == nil) != (y == nil) { throw ValidationError("--x and --y go together") }
-      if data == nil && (target != nil || targets != nil) { throw ValidationError("--target and --targets go with --data") }
+      if caseName != nil && source.isGiven { throw ValidationError("give the data one way: --x X --y Y, --data FILE, or --case NAME") }
+      if caseName == nil { try source.check() }
       if let caseName, !Self.caseNames.contains(caseName) {
         throw ValidationError("unknown case '\(caseName)'; choose one of \(Self.caseNames.joined(separator: ", "))")
       }
@@ -66,14 +60,9 @@ extension ZeroGapCommand {
         if let c = LinearCase(rawValue: caseName) { return (c.matrices.x, c.matrices.y, c.summary) }
         if let c = ReLUCase(rawValue: caseName) { return (c.matrices.x, c.matrices.y, c.summary) }
       }
-      if let x, let y { return (try loadMatrix(x), try loadMatrix(y), "\(x), \(y)") }
-      guard let data else { throw ValidationError("give the data") }
-      var args = ["--data", data]
-      if let target { args += ["--target", target] }
-      if let targets { args += ["--targets", targets] }
-      let loaded = try ReLUDataOptions.parse(args).loadMatrix()
-      guard let ym = loaded.y else { throw CommandFailure("--data \(data) has no target column") }
-      return (loaded.x, ym, data)
+      let loaded = try source.load()
+      guard let ym = loaded.y else { throw CommandFailure("\(loaded.name) has no target column") }
+      return (loaded.x, ym, loaded.name)
     }
 
     func run() throws {

@@ -23,11 +23,7 @@ extension ZeroGapCommand {
         the two-layer ReLU case only.
         """)
 
-    @Option(help: "Inputs X (n×d): a .npy file or a CSV file with a header row.") var x: String?
-    @Option(help: "Targets y (n), for --train.") var y: String?
-    @Option(help: "A CSV file with a header, a .npy features file, or a built-in dataset name (its features; the target column, by --target, is used by --train).") var data: String?
-    @Option(parsing: .unconditional, help: "Target column of a CSV --data file (default: the last column).") var target: String?
-    @Option(help: "Targets .npy file when --data is a .npy features file.") var targets: String?
+    @OptionGroup var source: MatrixDataOptions
     @Option(help: "Depth H ≥ 1 of the deep Gram matrix K^(H).") var depth: Int = 2
     @Option(help: "consistent (default) or literal (MATH.md §7).") var variant: NTKGram.Variant = .consistent
     @Flag(help: "Du et al.'s two-layer H^∞ and λ₀ instead of K^(H).") var twoLayer = false
@@ -39,17 +35,16 @@ extension ZeroGapCommand {
     @Flag(help: "Print {\"gram\", \"lambda_min\", \"eigenvalues\", \"rate\", \"training\"} as JSON.") var json = false
 
     func validate() throws {
-      try validateSurveyData(x: x, y: y, data: data, target: target, targets: targets, requireTargets: false)
-      if y != nil && x == nil { throw ValidationError("--y goes with --x") }
+      try source.check(needsTargets: false)
       guard depth >= 1 else { throw ValidationError("--depth must be ≥ 1 (got \(depth))") }
       if train && !twoLayer { throw ValidationError("--train runs the two-layer network of Du et al.: add --two-layer") }
-      if train && x != nil && y == nil { throw ValidationError("--train needs targets: --y Y") }
+      if train && source.x != nil && source.y == nil { throw ValidationError("--train needs targets: --y Y") }
       guard width >= 1, steps >= 0 else { throw ValidationError("--width must be ≥ 1 and --steps ≥ 0") }
       if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a finite number > 0 (got \(lr))") }
     }
 
     func run() throws {
-      let (xm, ym) = try loadSurveyData(x: x, y: y, data: data, target: target, targets: targets)
+      let (xm, ym, _) = try source.load()
       do {
         let unit = try NTKGram.normalized(xm)
         let gram = twoLayer ? NTKGram.twoLayer(unit) : try NTKGram.deep(unit, depth: depth, variant: variant)

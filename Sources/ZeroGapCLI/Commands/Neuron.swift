@@ -19,11 +19,7 @@ extension ZeroGapCommand {
         [--target …]; X as given (a bias is a ones column).
         """)
 
-    @Option(help: "Features X (n×d): a .npy file or a CSV file with a header row.") var x: String?
-    @Option(help: "Targets y (n): a .npy file or a CSV file with a header row.") var y: String?
-    @Option(help: "A CSV file with a header (targets by --target, default the last column), a .npy features file (with --targets), or a built-in dataset name.") var data: String?
-    @Option(parsing: .unconditional, help: "Target column of a CSV --data file (default: the last column).") var target: String?
-    @Option(help: "Targets .npy file when --data is a .npy features file.") var targets: String?
+    @OptionGroup var source: MatrixDataOptions
     @Option(help: "Gaussian starts of gradient descent on L.") var starts: Int = 20
     @Option(help: "Gradient-descent steps per start.") var steps: Int = 3000
     @Option(help: "Gradient-descent step (default 0.5/‖X‖₂²).") var lr: Double?
@@ -31,14 +27,14 @@ extension ZeroGapCommand {
     @Flag(help: "Print {\"relaxed\", \"global\", \"gradient_descent\", \"relaxation_exact\"} as JSON.") var json = false
 
     func validate() throws {
-      try validateSurveyData(x: x, y: y, data: data, target: target, targets: targets)
+      try source.check()
       guard starts >= 0 else { throw ValidationError("--starts must be ≥ 0 (got \(starts))") }
       guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0 (got \(steps))") }
       if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a finite number > 0 (got \(lr))") }
     }
 
     func run() throws {
-      let (xm, ym) = try loadSurveyData(x: x, y: y, data: data, target: target, targets: targets)
+      let (xm, ym, _) = try source.load()
       guard let ym, ym.columns == 1 else { throw CommandFailure("one target column is needed (choose it with --target)") }
       let neuron: SingleNeuron, r: SingleNeuron.Report
       do {
@@ -49,39 +45,18 @@ extension ZeroGapCommand {
       }
       let scale = neuron.lossScale
       if json { return print(r.json(scale: scale).serialized()) }
-      do {
-        func vec(_ v: [Double]) -> String { "(" + v.map { formatNumber($0) }.joined(separator: ", ") + ")" }
-        print("relaxation   w = \(vec(r.relaxed.w))   L_r = \(formatNumber(r.relaxed.relaxedLoss))   L = \(formatNumber(r.relaxed.loss))")
-        print("             ‖∇L_r‖ = \(formatScientific(r.relaxed.gradientNorm))" + (r.relaxed.lowerBound.map { "   min L_r ≥ \(formatNumber($0)) (dual bound)" } ?? ""))
-        if let g = r.global {
-          print("global min   w = \(vec(g.w))   L = \(formatNumber(g.loss))   (exact: \(g.patterns) activation patterns)")
-        } else {
-          print("global min   not computed: too many activation patterns to enumerate")
-        }
-        print("descent      from w = 0: L = \(formatNumber(r.descent.fromZero)) (∇L(0) = 0: it does not move)")
-        print("             best of \(starts) Gaussian starts: L = \(formatNumber(r.descent.best)); \(r.failedStarts(scale: scale)) of \(starts) end above the best known minimum")
-        let exact = r.relaxationExact(scale: scale)
-        print("relaxation   " + (exact.map { $0 ? "exact on this data: its minimiser minimises L (MATH.md §6 fact 2)" : "not exact on this data: min L is lower than L at the relaxation's minimiser (§6 fact 3)" } ?? "undetermined (no global minimum computed, no lower loss found)"))
+      func vec(_ v: [Double]) -> String { "(" + v.map { formatNumber($0) }.joined(separator: ", ") + ")" }
+      print("relaxation   w = \(vec(r.relaxed.w))   L_r = \(formatNumber(r.relaxed.relaxedLoss))   L = \(formatNumber(r.relaxed.loss))")
+      print("             ‖∇L_r‖ = \(formatScientific(r.relaxed.gradientNorm))" + (r.relaxed.lowerBound.map { "   min L_r ≥ \(formatNumber($0)) (dual bound)" } ?? ""))
+      if let g = r.global {
+        print("global min   w = \(vec(g.w))   L = \(formatNumber(g.loss))   (exact: \(g.patterns) activation patterns)")
+      } else {
+        print("global min   not computed: too many activation patterns to enumerate")
       }
+      print("descent      from w = 0: L = \(formatNumber(r.descent.fromZero)) (∇L(0) = 0: it does not move)")
+      print("             best of \(starts) Gaussian starts: L = \(formatNumber(r.descent.best)); \(r.failedStarts(scale: scale)) of \(starts) end above the best known minimum")
+      let exact = r.relaxationExact(scale: scale)
+      print("relaxation   " + (exact.map { $0 ? "exact on this data: its minimiser minimises L (MATH.md §6 fact 2)" : "not exact on this data: min L is lower than L at the relaxation's minimiser (§6 fact 3)" } ?? "undetermined (no global minimum computed, no lower loss found)"))
     }
   }
-}
-
-/// The data options of the survey commands: --x/--y files or --data as in fit, exactly one of them.
-func validateSurveyData(x: String?, y: String?, data: String?, target: String?, targets: String?, requireTargets: Bool = true) throws {
-  let files = x != nil || y != nil
-  guard files != (data != nil) else { throw ValidationError("give the data one way: --x X --y Y, or --data FILE") }
-  if files && requireTargets && (x == nil || y == nil) { throw ValidationError("--x and --y go together") }
-  if data == nil && (target != nil || targets != nil) { throw ValidationError("--target and --targets go with --data") }
-}
-
-/// (X, Y) from --x/--y or --data (Y nil when absent).
-func loadSurveyData(x: String?, y: String?, data: String?, target: String?, targets: String?) throws -> (Matrix, Matrix?) {
-  if let x { return (try loadMatrix(x), try y.map(loadMatrix)) }
-  guard let data else { throw ValidationError("give the data") }
-  var args = ["--data", data]
-  if let target { args += ["--target", target] }
-  if let targets { args += ["--targets", targets] }
-  let loaded = try ReLUDataOptions.parse(args).loadMatrix()
-  return (loaded.x, loaded.y)
 }

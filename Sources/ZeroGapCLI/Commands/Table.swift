@@ -16,11 +16,7 @@ extension ZeroGapCommand {
         is listed with the reason. A progress line per cell goes to stderr (never with --json or --markdown).
         """)
 
-    @Option(help: "Features X (n×d): a .npy file or a CSV file with a header row.") var x: String?
-    @Option(help: "Targets Y (n×k): a .npy file or a CSV file with a header row.") var y: String?
-    @Option(help: "A CSV file with a header (targets by --target, default the last column), a .npy features file (with --targets), or a built-in dataset name.") var data: String?
-    @Option(parsing: .unconditional, help: "Target column(s) of a CSV --data file (default: the last column).") var target: String?
-    @Option(help: "Targets .npy file when --data is a .npy features file.") var targets: String?
+    @OptionGroup var source: MatrixDataOptions
     @Option(help: "Regularisation strength β for every cell (absent: minimum-norm interpolation).") var beta: Double?
     @Option(help: "Training restarts for trained primals.") var restarts: Int = 10
     @Option(help: "Seed of the training initialisations.") var seed: UInt64 = 0
@@ -31,25 +27,15 @@ extension ZeroGapCommand {
       if json && markdown { throw ValidationError("choose one of --json and --markdown") }
       if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta \(beta) is not allowed: β must be a finite number ≥ 0") }
       guard restarts >= 1 else { throw ValidationError("--restarts must be ≥ 1 (got \(restarts))") }
-      if x != nil || y != nil {
-        if (x == nil) != (y == nil) { throw ValidationError("--x and --y go together") }
-        if data != nil { throw ValidationError("give the data one way: --x X --y Y or --data FILE") }
-      }
-      if data == nil && (target != nil || targets != nil) { throw ValidationError("--target and --targets go with --data") }
+      try source.check(required: false)
     }
 
     func run() throws {
       var linear = DualityGapTable.Instance.linearDefault, relu = DualityGapTable.Instance.reluDefault
-      if let x, let y {
-        linear = .init(x: try loadMatrix(x), y: try loadMatrix(y), beta: nil, description: "\(x), \(y)")
-        relu = linear
-      } else if let data {
-        var args = ["--data", data]
-        if let target { args += ["--target", target] }
-        if let targets { args += ["--targets", targets] }
-        let loaded = try ReLUDataOptions.parse(args).loadMatrix()
-        guard let t = loaded.y else { throw CommandFailure("--data \(data) has no target column") }
-        linear = .init(x: loaded.x, y: t, beta: nil, description: data)
+      if source.isGiven {
+        let loaded = try source.load()
+        guard let t = loaded.y else { throw CommandFailure("\(loaded.name) has no target column") }
+        linear = .init(x: loaded.x, y: t, beta: nil, description: loaded.name)
         relu = linear
       }
       linear.beta = beta

@@ -46,4 +46,30 @@ import Testing
   @Test func clippingHingeIsRefused() {
     #expect(throws: DualityGapError.self) { try MultiBranchToy(x: [1], y: [1], tau: 1, budget: 0.3) }
   }
+
+  /// P(I) by a second method: a dynamic programme over a θ grid of step 0.01 with the budget in units of 1e-4, each
+  /// θ² rounded up (so every DP point is feasible: an upper bound on P(I)). It never beats the exact value and comes
+  /// within the grid's resolution of it.
+  @Test func primalAgainstADynamicProgramme() throws {
+    let toy = MultiBranchToy.paper
+    let thetas = (0...200).map { -1 + Double($0) / 100 }
+    let cost = thetas.map { Int(($0 * $0 / 1e-4 - 1e-9).rounded(.up)) }
+    let value = thetas.map { toy.fhat($0) }
+    for count in [1, 2, 3, 4, 8] {
+      let capacity = Int((Double(count) * 0.3 / 1e-4 + 1e-9).rounded(.down))
+      var best = [Double](repeating: .infinity, count: capacity + 1)
+      best[0] = 0
+      for _ in 0..<count {
+        var next = [Double](repeating: .infinity, count: capacity + 1)
+        for b in 0...capacity where best[b].isFinite {
+          for k in thetas.indices where b + cost[k] <= capacity { next[b + cost[k]] = Swift.min(next[b + cost[k]], best[b] + value[k]) }
+        }
+        best = next
+      }
+      let dp = 1 + best.min()! / Double(count)
+      let exact = try toy.primal(branches: count).value
+      #expect(dp >= exact - 1e-12, "I = \(count)")
+      #expect(dp - exact <= 2e-3, "I = \(count)")
+    }
+  }
 }

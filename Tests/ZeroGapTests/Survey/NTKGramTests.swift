@@ -54,4 +54,26 @@ import Testing
   @Test func zeroRowsAreRefused() {
     #expect(throws: DualityGapError.self) { try NTKGram.normalized(Matrix([[1, 0], [0, 0]])) }
   }
+
+  /// The arc-cosine closed forms against numerical integration of the Gaussian expectations: for unit variances and
+  /// correlation ρ, 2E[σ(u)σ(v)] = κ₁(ρ) and E[σ'(u)σ'(v)] = (π − arccos ρ)/(2π), by a midpoint rule on u, v ∈ [−9, 9]
+  /// (v = ρu + √(1 − ρ²)t with u, t independent).
+  @Test(arguments: [-0.9, -0.3, 0.0, 0.4, 0.95])
+  func closedFormsAgainstQuadrature(rho: Double) {
+    let steps = 1200, h = 18.0 / Double(steps), s = (1 - rho * rho).squareRoot()
+    var relu = 0.0, step = 0.0
+    for i in 0..<steps {
+      let u = -9 + (Double(i) + 0.5) * h
+      let pu = Double.exp(-u * u / 2) / (2 * Double.pi).squareRoot()
+      for j in 0..<steps {
+        let t = -9 + (Double(j) + 0.5) * h
+        let weight = pu * Double.exp(-t * t / 2) / (2 * Double.pi).squareRoot() * h * h
+        let v = rho * u + s * t
+        relu += weight * Swift.max(0, u) * Swift.max(0, v)
+        if u > 0 && v > 0 { step += weight }
+      }
+    }
+    #expect(abs(2 * relu - NTKGram.kappa1(rho)) <= 1e-4)
+    #expect(abs(step - NTKGram.kappa0(rho)) <= 2e-3)
+  }
 }
