@@ -52,7 +52,7 @@ import Testing
     let sine = try BuiltinDatasets.load("sine")
     let report = try ReproductionReport.build(data: .init(x: sine.features, y: sine.targets.column(0), name: "sine"), quick: true)
     let html = report.html
-    #expect(report.figures.count >= 9)
+    #expect(report.figures.count >= 14 && report.missing.isEmpty)
     // No script, no resource from anywhere (the only URL is the SVG namespace, which is not fetched).
     #expect(!html.contains("<script") && !html.contains("https://") && !html.contains("src=") && !html.contains("url("))
     for f in report.figures { #expect(html.contains("id=\"\(f.id)\"") && !f.caption.isEmpty && f.csv.contains("\n")) }
@@ -61,5 +61,10 @@ import Testing
     #expect(depth.csv.contains("\"P standard\",3.0,4.620125734"))
     let toy = try #require(report.figures.first { $0.id == "branches" })
     #expect(toy.csv.contains("\"bound 2Δ/I\",1.0,0.0333333333"))
+    // The ranks of §1.5's example (2, 2, 1, 1) and Example C's p* (§4.3).
+    let ranks = try #require(report.figures.first { $0.id == "threshold-ranks" })
+    #expect(ranks.csv.contains("\"rank\",2.0,2.0\n\"rank\",3.0,2.0\n\"rank\",4.0,1.0\n\"rank\",5.0,1.0"))
+    let three = try #require(report.figures.first { $0.id == "three-layer" })
+    #expect(three.csv.contains("\"convex optimum p*\",1.0,0.274919769"))
   }
 }

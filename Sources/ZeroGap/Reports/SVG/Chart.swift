@@ -38,7 +38,7 @@ public struct Chart: Sendable {
 
   public init(
     title: String, xLabel: String, yLabel: String, series: [Series], xKind: AxisScale.Kind = .linear,
-    yKind: AxisScale.Kind = .linear, width: Double = 560, height: Double = 340
+    yKind: AxisScale.Kind = .linear, width: Double = 660, height: Double = 340
   ) {
     self.title = title
     self.xLabel = xLabel
@@ -55,7 +55,7 @@ public struct Chart: Sendable {
   }
 
   /// Margins: left for the y tick labels, bottom for the x ticks and label, right for the legend.
-  var plotArea: (left: Double, top: Double, right: Double, bottom: Double) { (72, 34, width - 170, height - 52) }
+  var plotArea: (left: Double, top: Double, right: Double, bottom: Double) { (72, 34, width - 215, height - 52) }
 
   public var xAxis: AxisScale { AxisScale(covering: series.flatMap { $0.points.map(\.x) }, kind: xKind) }
   public var yAxis: AxisScale {
