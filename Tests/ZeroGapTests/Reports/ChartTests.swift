@@ -26,6 +26,13 @@ import Testing
     #expect(a.fraction(.nan) == nil)
   }
 
+  /// Bars stay inside the plot: the x axis reaches half a spacing beyond the outer bars.
+  @Test func barsFitInsideThePlot() {
+    let chart = Chart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "a", points: [(1, 2), (2, 3)], style: .bars), .init(name: "b", points: [(1, 1), (2, 4)], style: .bars)])
+    let axis = chart.xAxis
+    #expect(axis.lower <= 0.5 && axis.upper >= 2.5)
+  }
+
   @Test func textIsEscaped() {
     #expect(SVGText.escape("a<b & \"c\" > 'd'") == "a&lt;b &amp; &quot;c&quot; &gt; &#39;d&#39;")
     let chart = Chart(title: "<script>", xLabel: "x & y", yLabel: "\"q\"", series: [.init(name: "a<b", points: [(0, 1), (1, 2)])])

@@ -57,7 +57,17 @@ public struct Chart: Sendable {
   /// Margins: left for the y tick labels, bottom for the x ticks and label, right for the legend.
   var plotArea: (left: Double, top: Double, right: Double, bottom: Double) { (72, 34, width - 215, height - 52) }
 
-  public var xAxis: AxisScale { AxisScale(covering: series.flatMap { $0.points.map(\.x) }, kind: xKind) }
+  /// The x axis; with bar series it reaches half the smallest spacing of the bars beyond the first and last, so that
+  /// every bar lies inside the plot.
+  public var xAxis: AxisScale {
+    var xs = series.flatMap { $0.points.map(\.x) }
+    let bars = Array(Set(series.filter { $0.style == .bars }.flatMap { $0.points.map(\.x) }.filter(\.isFinite))).sorted()
+    if let lo = bars.first, let hi = bars.last {
+      let spacing = zip(bars, bars.dropFirst()).map { $1 - $0 }.min() ?? 1
+      xs += [lo - spacing / 2, hi + spacing / 2]
+    }
+    return AxisScale(covering: xs, kind: xKind)
+  }
   public var yAxis: AxisScale {
     var ys = series.flatMap { $0.points.map(\.y) }
     if series.contains(where: { $0.style == .bars }) && yKind == .linear { ys.append(0) }
