@@ -125,22 +125,29 @@ public struct SchattenDeepLinear: Sendable {
     /// D(Λ).
     public var value: Double
     public var iterations: Int
+    /// (iteration, D(Λ_k)) every `traceEvery` iterations (empty when not requested).
+    public var trace: [(iteration: Int, value: Double)] = []
   }
 
   /// Douglas–Rachford on min f + ι_C: `Λ_k = Π_C(Z_k)`, `Z_{k+1} = Z_k + prox_{ρf}(2Λ_k − Z_k) − Λ_k`, from Z₀ = 0.
-  public func douglasRachford(rho: Double = 1, iterations: Int = 3000) throws(DeepLinearError) -> DualSolution {
+  /// - Parameter traceEvery: record D(Λ_k) every this many iterations (0: no trace).
+  public func douglasRachford(rho: Double = 1, iterations: Int = 3000, traceEvery: Int = 0) throws(DeepLinearError) -> DualSolution {
     guard rho > 0, rho.isFinite else { throw .invalidParameter("Douglas–Rachford needs ρ > 0 (got \(rho))") }
     guard iterations >= 1 else { throw .invalidParameter("Douglas–Rachford needs ≥ 1 iteration") }
     var z = Matrix(rows: y.rows, columns: y.columns)
     var lambda = try projectOntoDualSet(z)
-    for _ in 0..<iterations {
+    var trace: [(iteration: Int, value: Double)] = []
+    for k in 0..<iterations {
       lambda = try projectOntoDualSet(z)
+      if traceEvery > 0 && k % traceEvery == 0 { trace.append((k, try dualObjective(lambda))) }
       let p = try proxF(lambda * 2 - z, rho: rho)
       z.add(p)
       z.add(lambda, scaledBy: -1)
     }
     lambda = try projectOntoDualSet(z)
-    return DualSolution(lambda: lambda, value: try dualObjective(lambda), iterations: iterations)
+    let value = try dualObjective(lambda)
+    if traceEvery > 0 { trace.append((iterations, value)) }
+    return DualSolution(lambda: lambda, value: value, iterations: iterations, trace: trace)
   }
 
   /// Weights from a dual solution: `svd_r(Ỹ − Λ) = U S Vᵀ`, `W_1 = X⁺ U S^{1/H} [I_r 0]`,
