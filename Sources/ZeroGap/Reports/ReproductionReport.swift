@@ -97,8 +97,9 @@ public struct ReproductionReport: Sendable {
     let prl = try ParallelLinearObjective(x: tx, y: ty, depth: 3, hiddenWidths: [1], branches: 3, regularizer: .r2, beta: 1)
     let stdRun = adam.run(std, from: std.initialParameters(using: &gen))
     let prlRun = adam.run(prl, from: prl.initialParameters(using: &gen))
-    let stdOptimum = try LinearDualityTable.compute(data: try DeepLinearData(x: tx, y: ty), depths: [3], beta: 1).rows.first { $0.architecture == .standard }!.primal
-    let prlOptimum = try LinearDualityTable.compute(data: try DeepLinearData(x: tx, y: ty), depths: [3], beta: 1).rows.first { $0.architecture == .parallel }!.primal
+    let optima = try LinearDualityTable.compute(data: try DeepLinearData(x: tx, y: ty), depths: [3], beta: 1).rows
+    let stdOptimum = optima.first { $0.architecture == .standard }!.primal
+    let prlOptimum = optima.first { $0.architecture == .parallel }!.primal
     let trainingChart = Chart(
       title: "Training deep linear networks, L = 3, β = 1", xLabel: "Adam iteration", yLabel: "objective − its optimum",
       series: [

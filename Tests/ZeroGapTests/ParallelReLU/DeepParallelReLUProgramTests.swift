@@ -73,15 +73,9 @@ import Testing
   /// is 1e-6 wide, and the recovered network's prediction is the reference's (the optimum is unique in ŷ: the loss is
   /// strictly convex in it).
   @Test func depthFourMatchesTheClarabelReference() throws {
-    func url(_ file: String, _ ext: String) throws -> URL {
-      try #require(Bundle.module.url(forResource: file, withExtension: ext, subdirectory: "Fixtures/cases/parallel-relu-depth4/random4"))
-    }
-    let x = try NPY.read(path: try url("X", "npy").path).matrix
-    let y = try NPY.read(path: try url("y", "npy").path).matrix.storage
-    let expected = try JSON.parse(try String(contentsOf: try url("expected", "json"), encoding: .utf8))
-    let beta = try #require(expected["beta"]?.doubleValue)
-    let reference = try #require(expected["objective"]?.doubleValue)
-    let referenceTolerance = try #require(expected["tolerance"]?.doubleValue)
+    let fixture = try ReferenceFixture("parallel-relu-depth4/random4")
+    let (x, y, expected, beta) = (fixture.x, fixture.y, fixture.expected, fixture.beta)
+    let (reference, referenceTolerance) = (fixture.objective, fixture.tolerance)
     let p1 = try ActivationPatterns.enumerate(data: x), all = try HiddenPatterns.all(sampleCount: x.rows)
     #expect(Double(p1.count) == expected["p1"]?.doubleValue)
     let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, hiddenLayers: [all, all], beta: beta)

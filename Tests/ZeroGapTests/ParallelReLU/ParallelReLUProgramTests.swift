@@ -85,15 +85,9 @@ import Testing
   /// and the certified bracket contains the reference optimum, 1e-6 wide.
   @Test(arguments: ["random5", "sine5"])
   func matchesTheClarabelReference(instance: String) throws {
-    func url(_ file: String, _ ext: String) throws -> URL {
-      try #require(Bundle.module.url(forResource: file, withExtension: ext, subdirectory: "Fixtures/cases/parallel-relu/\(instance)"))
-    }
-    let x = try NPY.read(path: try url("X", "npy").path).matrix
-    let y = try NPY.read(path: try url("y", "npy").path).matrix.storage
-    let expected = try JSON.parse(try String(contentsOf: try url("expected", "json"), encoding: .utf8))
-    let beta = try #require(expected["beta"]?.doubleValue)
-    let reference = try #require(expected["objective"]?.doubleValue)
-    let referenceTolerance = try #require(expected["tolerance"]?.doubleValue)
+    let fixture = try ReferenceFixture("parallel-relu/\(instance)")
+    let (x, y, expected, beta) = (fixture.x, fixture.y, fixture.expected, fixture.beta)
+    let (reference, referenceTolerance) = (fixture.objective, fixture.tolerance)
     let p1 = try ActivationPatterns.enumerate(data: x)
     #expect(Double(p1.count) == expected["p1"]?.doubleValue)
     let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: try HiddenPatterns.all(sampleCount: x.rows), beta: beta)
