@@ -10,6 +10,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
   ],
   targets: [
     // MARK: - Implementation details
@@ -20,13 +21,21 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+    // zlib from Debian: inflates the deflate-compressed members of NumPy .npz archives.
+    .systemLibrary(
+      name: "CZeroGapZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
 
     // MARK: - Public API
     .target(
       name: "ZeroGap",
       dependencies: [
         "CZeroGapLAPACK",
+        "CZeroGapZlib",
         .product(name: "RealModule", package: "swift-numerics"),
+        .product(name: "HeapModule", package: "swift-collections"),
       ],
       resources: [.copy("Data/Resources")]
     ),

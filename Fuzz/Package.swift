@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // libFuzzer targets for ZeroGap's readers of untrusted files (the reliability issue): the CSV reader, the `.npy`
-// reader and the model-file reader. A separate package, so that a plain `swift build` of ZeroGap never needs the
+// reader, the model-file reader and the weight-file readers (safetensors, .npz). A separate package, so that a plain `swift build` of ZeroGap never needs the
 // fuzzer runtime. Built with the sanitizer applied to ZeroGap too (coverage-guided), and run by
 // `bash scripts/fuzz.sh [seconds]` from the repository root (CI runs it for a bounded time on the seed corpus
 // in Corpus/).
@@ -15,5 +15,6 @@ let package = Package(
     .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "ZeroGap", package: "ZeroGap")], swiftSettings: fuzzer),
     .executableTarget(name: "FuzzNPY", dependencies: [.product(name: "ZeroGap", package: "ZeroGap")], swiftSettings: fuzzer),
     .executableTarget(name: "FuzzModel", dependencies: [.product(name: "ZeroGap", package: "ZeroGap")], swiftSettings: fuzzer),
+    .executableTarget(name: "FuzzWeights", dependencies: [.product(name: "ZeroGap", package: "ZeroGap")], swiftSettings: fuzzer),
   ]
 )

@@ -222,7 +222,7 @@ import Testing
     Self.expectError(try runZerogap(["fit", "--data", data], environment: ["ZEROGAP_MEMORY_LIMIT": "lots"]), status: 1, "ZEROGAP_MEMORY_LIMIT")
     let model = dir.appendingPathComponent("m.json").path
     #expect(try runZerogap(["fit", "--data", data, "--patterns", "10", "--output", model, "--json"]).status == 0)
-    Self.expectError(try runZerogap(["certify", "--model", model, "--data", data, "--loss", "hinge"]), status: 64, "--loss applies to --w1/--w2")
+    Self.expectError(try runZerogap(["certify", "--model", model, "--data", data, "--loss", "hinge"]), status: 64, "--loss applies to --weights and --w1/--w2")
     Self.expectError(try runZerogap(["linear", "--case", "diag31", "--depth", "2,,3"]), status: 64, "is not an integer")
     // --force keeps the permissions of the file it replaces.
     #expect(chmod(model, 0o600) == 0)

@@ -34,6 +34,12 @@ public struct DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncatedData
     /// A built-in dataset name that does not exist.
     case unknownDataset
+    /// A weight file (.safetensors, .npz) that is corrupt: bad header, offsets outside the file, a broken archive.
+    case invalidWeightFile
+    /// A weight file feature this reader does not handle (an 8-bit float dtype, an encrypted or bzip2 archive member).
+    case unsupportedWeightFile
+    /// A tensor the network layout needs is not in the weight file, or has the wrong shape.
+    case missingTensor
     /// An argument outside its domain (split fraction, sample counts, noise level, shapes that do not match).
     case invalidArgument
   }

@@ -55,6 +55,11 @@ public enum OutputFile {
   /// Writes `text` to `path` atomically after `check(path, overwrite:, inputs:)`.
   /// - Throws: `OutputFileError` from the check, or naming the system error of a failed write.
   public static func write(_ text: String, to path: String, overwrite: Bool, inputs: [(option: String, path: String)] = []) throws(OutputFileError) {
+    try write(bytes: Array(text.utf8), to: path, overwrite: overwrite, inputs: inputs)
+  }
+
+  /// Writes `bytes` to `path` atomically after `check(path, overwrite:, inputs:)` (a binary file: safetensors).
+  public static func write(bytes: [UInt8], to path: String, overwrite: Bool, inputs: [(option: String, path: String)] = []) throws(OutputFileError) {
     try check(path, overwrite: overwrite, inputs: inputs)
     let directory = parentDirectory(of: path)
     let name = (path as NSString).lastPathComponent
@@ -72,7 +77,6 @@ public enum OutputFile {
     }
     let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String? = nil
-    let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
       let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

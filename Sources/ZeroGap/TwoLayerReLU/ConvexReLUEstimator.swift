@@ -285,14 +285,16 @@ public struct ConvexReLUEstimator: Sendable {
   }
 
   /// A certificate of the fitted network on (x, y) for the full nonconvex problem (§3.5): exact for d' = 2,
-  /// through all patterns when `enumerate` is true (small data only), crude otherwise. Classification labels are
+  /// through all patterns when `enumerate` is true (small data only), by `dualNormBudget` seconds of branch and
+  /// bound on c(v) when positive, crude otherwise. Classification labels are
   /// in the fitted classes.
-  public func certificate(_ x: Matrix, _ y: [Double], enumerate: Bool = false) throws -> ReLUCertificate {
+  public func certificate(_ x: Matrix, _ y: [Double], enumerate: Bool = false, dualNormBudget: Double = 0) throws -> ReLUCertificate {
     let f = try requireFitted()
     let z = try preprocessed(x)
     let patterns = enumerate ? try ActivationPatterns.enumerate(data: z) : nil
     return try ReLUCertificate.certify(
-      network: f.network, data: z, targets: try encodedLabels(y), beta: configuration.beta, loss: configuration.loss, patterns: patterns)
+      network: f.network, data: z, targets: try encodedLabels(y), beta: configuration.beta, loss: configuration.loss, patterns: patterns,
+      dualNormBudget: dualNormBudget)
   }
 
   // MARK: - Save / load

@@ -8,9 +8,17 @@ extension ZeroGapCommand {
     static let configuration = CommandConfiguration(
       abstract: "Certify how far a two-layer (or parallel three-layer) ReLU network is from the global optimum (MATH.md §3.5, §4.3).",
       discussion: """
-        The network is a model file (--model) or two .npy files: --w1 (d×m first layer) and --w2 (m×1 output \
-        weights), acting on the raw features. Reports the network's objective (upper bound), a valid dual lower \
-        bound and what it covers: global (exact for d = 2, or all patterns with --enumerate) or crude. A parallel \
+        The network is a model file (--model), a PyTorch/NumPy weight file (--weights: .safetensors or .npz of \
+        nn.Sequential(Linear(d, m), ReLU(), Linear(m, k)), keys 0.weight, 0.bias, 2.weight, 2.bias; --keys for \
+        other names), or two .npy files: --w1 (d×m first layer) and --w2 (m×1 output weights), on the raw \
+        features. Convention for weight files: the first-layer bias is the weight of an appended ones column \
+        (regularised like any input weight), the output bias is unregularised (the dual residual is centred). \
+        Reports the objective (balanced: ℓ + β Σ_j ‖u_j‖‖α_j‖, which rescaling neurons reaches for free), the \
+        weight-decay objective of the weights as given, a valid dual lower bound and what it covers: global (every \
+        two-layer ReLU network of any width: the exact arc sweep for d = 2, all patterns with --enumerate, or the \
+        branch and bound on c(v) for up to --bound-seconds — if that budget runs out the bound stays valid, only \
+        looser, and dual_norm_exact is false), sampled (a gated network: every network with its gates), or crude \
+        (‖X‖₂‖v‖₂, with --bound-seconds 0 or k > 1 outputs without enumeration). A parallel \
         model file (fit --model parallel-relu) is certified against every parallel three-layer ReLU network: crude \
         (‖X‖₂‖v‖) by default, global with --enumerate (n ≤ 16: the Lagrangian bound of the program over all \
         patterns of both layers, with polished multipliers — valid, tight only as far as the polish gets).
@@ -19,6 +27,10 @@ extension ZeroGapCommand {
     @Option(help: "A model file written by `zerogap fit`.") var model: String?
     @Option(help: "First-layer weights W1 (.npy, d×m).") var w1: String?
     @Option(help: "Output weights W2 (.npy, m×1).") var w2: String?
+    @Option(help: "A two-layer network saved by PyTorch (.safetensors) or NumPy (.npz).") var weights: String?
+    @Option(help: "Tensor names W1,b1,W2,b2 in --weights (\"-\" for a missing bias; default 0.weight,0.bias,2.weight,2.bias).") var keys: String?
+    @Option(help: "Tensor name of the gates (m×d) of a gated network in --weights.") var gatesKey: String?
+    @Option(help: "Seconds of branch and bound on c(v) for a global bound when d > 2 (0: the crude bound).") var boundSeconds: Double = 10
     @OptionGroup var source: ReLUDataOptions
     @Option(parsing: .unconditional, help: "Regularisation β (default: the model file's).") var beta: Double?
     @Option(name: .customLong("loss"), help: "Loss for --w1/--w2 networks: squared (default), logistic or hinge (a model file records its own).") var lossOption: ConvexLoss?
@@ -27,11 +39,14 @@ extension ZeroGapCommand {
     @Flag(help: "Print machine-readable JSON.") var json = false
 
     func validate() throws {
-      guard (model != nil) != (w1 != nil || w2 != nil) else { throw ValidationError("give either --model FILE or both --w1 W1.npy and --w2 W2.npy") }
-      if model == nil { guard w1 != nil && w2 != nil else { throw ValidationError("--w1 and --w2 go together") } }
-      if model == nil { guard beta != nil else { throw ValidationError("--beta is required with --w1/--w2") } }
+      let sources = [model != nil, w1 != nil || w2 != nil, weights != nil].filter { $0 }.count
+      guard sources == 1 else { throw ValidationError("give one network: --model FILE, --weights FILE.safetensors|.npz, or both --w1 W1.npy and --w2 W2.npy") }
+      if w1 != nil || w2 != nil { guard w1 != nil && w2 != nil else { throw ValidationError("--w1 and --w2 go together") } }
+      if model == nil { guard beta != nil else { throw ValidationError("--beta is required with --weights and --w1/--w2") } }
+      if weights == nil && (keys != nil || gatesKey != nil) { throw ValidationError("--keys and --gates-key apply to --weights files") }
+      guard boundSeconds >= 0, boundSeconds.isFinite else { throw ValidationError("--bound-seconds must be ≥ 0 (got \(boundSeconds))") }
       if let b = beta { guard b > 0, b.isFinite else { throw ValidationError("--beta must be > 0 (got \(b))") } }
-      if model != nil && lossOption != nil { throw ValidationError("--loss applies to --w1/--w2 networks; a model file records the loss it was fitted with") }
+      if model != nil && lossOption != nil { throw ValidationError("--loss applies to --weights and --w1/--w2 networks; a model file records the loss it was fitted with") }
     }
 
     func run() throws {
@@ -52,13 +67,16 @@ extension ZeroGapCommand {
         guard let yl = yRaw else { throw CommandFailure("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
         var e = est
         if let b = beta { e.configuration.beta = b }
-        cert = try e.certificate(x, yl, enumerate: enumerate)
+        cert = try e.certificate(x, yl, enumerate: enumerate, dualNormBudget: boundSeconds)
+      } else if let file = weights, let b = beta {
+        cert = try certifyWeights(file, beta: b)
       } else if let p1 = w1, let p2 = w2, let b = beta {
         let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
         let (x, yRaw) = try source.load(featureCount: net.inputDimension, quiet: json)
         guard let yl = yRaw else { throw CommandFailure("certify needs targets (--target / --targets)") }
         let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
-        cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: loss, quiet: json), beta: b, loss: loss, patterns: pats)
+        cert = try ReLUCertificate.certify(network: net, data: x, targets: try classificationLabels(yl, loss: loss, quiet: json), beta: b, loss: loss, patterns: pats,
+          dualNormBudget: boundSeconds)
       } else {
         return
       }
@@ -67,20 +85,52 @@ extension ZeroGapCommand {
       }
       if json {
         print(JSON.object([
-          ("objective", .number(cert.objective)), ("lower_bound", .number(cert.lowerBound)), ("gap", .number(cert.gap)),
+          ("objective", .number(cert.objective)), ("objective_as_given", .number(cert.objectiveAsGiven)),
+          ("lower_bound", .number(cert.lowerBound)), ("gap", .number(cert.gap)),
           ("relative_gap", .number(cert.relativeGap)), ("bound_scope", .string(cert.scope.rawValue)),
-          ("dual_norm_bound", .number(cert.dualNormBound)), ("dual_scale", .number(cert.dualScale)),
+          ("dual_norm_bound", .number(cert.dualNormBound)), ("dual_norm_method", .string(cert.dualNormMethod)),
+          ("dual_norm_exact", .bool(cert.dualNormExact)), ("dual_scale", .number(cert.dualScale)),
         ]).serialized())
       } else {
-        print("objective    \(formatNumber(cert.objective))   (the network's value: an upper bound)")
-        print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on every two-layer ReLU network of any width)")
-        if cert.scope == .crude {
-          print("             (crude: ‖X‖₂‖v‖₂ of MATH.md §3.5.3, valid but loose; --enumerate gives the exact global bound on small data)")
+        print("objective    \(formatNumber(cert.objective))   (balanced: an upper bound, reached by rescaling the neurons)")
+        if cert.objectiveAsGiven > cert.objective * (1 + 1e-12) {
+          print("as given     \(formatNumber(cert.objectiveAsGiven))   (the weight-decay value of the weights as stored)")
+        }
+        let covered = cert.scope == .sampled ? "every two-layer network with this network's gates" : "every two-layer ReLU network of any width"
+        print("lower bound  \(formatNumber(cert.lowerBound))   (\(cert.scope.rawValue) bound on \(covered))")
+        switch (cert.scope, cert.dualNormMethod) {
+        case (.crude, _):
+          print("             (crude: ‖X‖₂‖v‖₂ of MATH.md §3.5.3, valid but loose; --enumerate or --bound-seconds give a global bound)")
+        case (_, "branch-and-bound") where !cert.dualNormExact:
+          print("             (the --bound-seconds budget ran out before c(v) was found: the bound uses its best upper bound — valid, looser)")
+        default: break
         }
         print("gap          \(formatScientific(cert.gap))   relative \(formatScientific(cert.relativeGap))")
       }
     }
   
+    /// A PyTorch/NumPy weight file on raw features (plus a ones column when the first layer has a bias).
+    func certifyWeights(_ file: String, beta b: Double) throws -> ReLUCertificate {
+      let layout = try keys.map { k throws(DataError) in try TorchTwoLayerLayout(keys: k, gates: gatesKey) } ?? {
+        var l = TorchTwoLayerLayout()
+        l.gates = gatesKey
+        return l
+      }()
+      let imported = try layout.read(try WeightFiles.open(path: file))
+      let d = imported.network.inputDimension - (imported.inputBias ? 1 : 0)
+      let loaded = try source.loadMatrix(featureCount: d, quiet: json)
+      guard let y = loaded.y else { throw CommandFailure("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
+      guard loaded.x.columns == d else {
+        throw CommandFailure("\(file) has a first layer for d = \(d) features but --data \(source.data) has \(loaded.x.columns); give the raw features the network was trained on")
+      }
+      let k = imported.network.outputDimension
+      guard y.columns == k else { throw CommandFailure("\(file) has k = \(k) output\(k == 1 ? "" : "s") but the targets have \(y.columns) column\(y.columns == 1 ? "" : "s") (choose them with --target a,b)") }
+      let targets = k == 1 ? Matrix(column: try classificationLabels(y.column(0), loss: loss, quiet: json)) : y
+      let x = imported.features(loaded.x)
+      let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
+      return try ReLUCertificate.certify(network: imported.network, data: x, targets: targets, beta: b, loss: loss, patterns: pats, dualNormBudget: boundSeconds)
+    }
+
     /// A parallel model file on data: its objective and a dual bound over every parallel network of its depth.
     func certifyParallel(_ path: String) throws {
       let est = try ParallelReLUEstimator.load(from: path)

@@ -67,7 +67,7 @@ extension ZeroGapCommand.Fit {
 extension ZeroGapCommand.Predict {
   /// Predictions of a parallel-network model file: one value per line, or JSON (with R² or accuracy when the data
   /// has targets).
-  func predictParallel() throws {
+  func predictParallel(_ model: String) throws {
     let est = try ParallelReLUEstimator.load(from: model)
     guard let f = est.fitted else { return }
     let (x, yRaw) = try source.load(featureCount: f.means.count, columns: f.columns.map { .init(features: $0.features, targets: $0.targets) }, quiet: json)

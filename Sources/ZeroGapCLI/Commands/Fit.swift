@@ -57,7 +57,8 @@ extension ZeroGapCommand {
     @Flag(help: "Add an unpenalised output bias b to ŷ (squared loss only; minimised exactly, dual gains 1ᵀv = 0).") var unregularizedBias = false
     @Flag(help: "Do not standardise the features.") var noStandardize = false
     @Option(help: "Where to write the model file (JSON). An existing file is kept unless --force is given.") var output: String?
-    @Flag(help: "Replace the --output file if it already exists.") var force = false
+    @Option(help: "Also write the network as a PyTorch safetensors file (nn.Sequential(Linear(d, m), ReLU(), Linear(m, k)) on raw features: the standardisation is folded into the first layer). --force replaces it too.") var export: String?
+    @Flag(help: "Replace the --output (and --export) file if it already exists.") var force = false
     @Flag(help: "Print machine-readable JSON (and no progress lines).") var json = false
     @OptionGroup var solver: SolverOptions
 
@@ -68,6 +69,11 @@ extension ZeroGapCommand {
       if let output {
         // Before any work: the model file must be writable and must not replace an input or a non-regular file.
         try OutputFile.check(output, overwrite: force, inputs: inputFiles)
+      }
+      if let export {
+        try OutputFile.check(export, overwrite: force, inputs: inputFiles)
+        guard export != output else { throw ValidationError("--export and --output must be different files") }
+        guard model == .relu else { throw ValidationError("--export writes Linear–ReLU–Linear networks: --model relu (a gated network is not one; a parallel one has more layers)") }
       }
       guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
       let chosen = [patterns != nil, gates != nil, enumerate].filter { $0 }.count
@@ -106,6 +112,15 @@ extension ZeroGapCommand {
       if let names { try est.recordColumns(names) }
       if let out = output { try est.save(to: out, overwrite: force, inputs: inputFiles) }
       guard let f = est.fitted else { return }
+      if let path = export {
+        let raw = try est.rawFeatureNetwork()
+        let layout = TorchTwoLayerLayout()
+        let metadata = ["format": "pt", "producer": "zerogap \(ZeroGapVersion.string)", "beta": String(describing: beta),
+          "objective": String(describing: f.report.objective), "lower_bound": String(describing: f.report.lowerBound),
+          "bound_scope": f.boundScope.rawValue, "loss": loss.rawValue]
+        try OutputFile.write(bytes: SafeTensors.encode(layout.tensors(raw.network, inputBias: true), metadata: metadata),
+          to: path, overwrite: force, inputs: inputFiles)
+      }
       guard f.report.objective.isFinite && f.report.lowerBound.isFinite else {
         throw CommandFailure("the solve did not reach a finite objective and bound (stop reason \(f.report.stopReason.rawValue)); try a larger --beta, standardised features or another loss")
       }
@@ -137,6 +152,7 @@ extension ZeroGapCommand {
         print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
         let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
         print("train score  \(formatNumber(trainScore)) (\(loss == .squared ? "R²" : "accuracy"))")
+        if let path = export { print("export       \(path) (PyTorch safetensors, raw features)") }
         if let out = output {
           print("model        written to \(out)")
         } else {

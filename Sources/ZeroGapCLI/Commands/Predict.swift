@@ -6,7 +6,7 @@ extension ZeroGapCommand {
   /// `zerogap predict`: predictions of a saved model.
   struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Predict with a model file written by `zerogap fit` (two-layer or parallel networks).",
+      abstract: "Predict with a model file written by `zerogap fit` (two-layer or parallel networks) or a PyTorch/NumPy weight file.",
       discussion: """
         Output on stdout: one line per sample of --data, in order, no header.
 
@@ -22,14 +22,25 @@ extension ZeroGapCommand {
 
         --json prints one object instead: "predictions" (ŷ, or the labels for classification), "scores" (ŷ) and \
         "classes" ([negative, positive]) for classification, and "r2" or "accuracy" when targets are present.
+
+        --weights FILE (.safetensors or .npz: nn.Sequential(Linear(d, m), ReLU(), Linear(m, k)), e.g. written by \
+        `fit --export`; --keys for other tensor names) predicts ŷ on the raw features, k values per line.
         """)
-    @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String
+    @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String?
+    @Option(help: "A two-layer network saved by PyTorch (.safetensors) or NumPy (.npz), e.g. by `fit --export`.") var weights: String?
+    @Option(help: "Tensor names W1,b1,W2,b2 in --weights (\"-\" for a missing bias).") var keys: String?
     @OptionGroup var source: ReLUDataOptions
     @Flag(help: "Print machine-readable JSON (see the description above).") var json = false
 
+    func validate() throws {
+      guard (model == nil) != (weights == nil) else { throw ValidationError("give one network: --model FILE (from fit --output) or --weights FILE.safetensors|.npz") }
+      if keys != nil && weights == nil { throw ValidationError("--keys applies to --weights files") }
+    }
+
     func run() throws {
+      guard let model else { return try predictWeights() }
       if let data = FileManager.default.contents(atPath: model), ParallelModelFile.format(of: data) == ParallelModelFile.formatName {
-        return try predictParallel()
+        return try predictParallel(model)
       }
       let est = try ConvexReLUEstimator.load(from: model)
       guard let f = est.fitted else { return }
@@ -71,6 +82,36 @@ extension ZeroGapCommand {
 }
 
 extension ZeroGapCommand.Predict {
+  /// Predictions ŷ (n×k) of a weight file's network on the raw features.
+  func predictWeights() throws {
+    guard let file = weights else { return }
+    let layout = try keys.map { k throws(DataError) in try TorchTwoLayerLayout(keys: k) } ?? TorchTwoLayerLayout()
+    let imported = try layout.read(try WeightFiles.open(path: file))
+    let d = imported.network.inputDimension - (imported.inputBias ? 1 : 0)
+    let (x, yRaw, _) = try source.loadMatrix(featureCount: d, quiet: json)
+    guard x.columns == d else {
+      throw CommandFailure("\(file) has a first layer for d = \(d) features but --data \(source.data) has \(x.columns) feature columns")
+    }
+    let yhat = imported.network.predict(imported.features(x))
+    guard yhat.isFinite else { throw CommandFailure("some predictions overflow (the weights or the data are too large for double precision)") }
+    var score: Double? = nil
+    if let y = yRaw, y.columns == yhat.columns {
+      var ss = 0.0, tot = 0.0
+      for c in 0..<y.columns {
+        let mean = y.column(c).reduce(0, +) / Double(y.rows)
+        for i in 0..<y.rows { ss += (y[i, c] - yhat[i, c]) * (y[i, c] - yhat[i, c]); tot += (y[i, c] - mean) * (y[i, c] - mean) }
+      }
+      score = tot > 0 ? finiteScore(1 - ss / tot) : nil
+    }
+    if json {
+      let rows: JSON = yhat.columns == 1 ? .numbers(yhat.column(0)) : .array(yhat.rowArrays.map { JSON.numbers($0) })
+      print(JSON.object([("predictions", rows)] + (score.map { [("r2", JSON.number($0))] } ?? [])).serialized())
+    } else {
+      for row in yhat.rowArrays { print(row.map { String(describing: $0) }.joined(separator: ",")) }
+      if let s = score { FileHandle.standardError.write(Data("R² \(formatNumber(s))\n".utf8)) }
+    }
+  }
+
   /// Predictions of a k-output model: one row per sample (comma-separated), or JSON rows.
   func predictVector(_ est: ConvexReLUEstimator) throws {
     guard let f = est.fitted else { return }

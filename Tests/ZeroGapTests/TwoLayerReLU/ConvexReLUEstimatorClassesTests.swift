@@ -46,7 +46,9 @@ import Testing
     let e = #expect(throws: ConvexReLUError.self) { try b.score(x, bad) }
     #expect(e?.description.contains("3") == true && e?.description.contains("classes") == true)
     // Certificates see the ±1 encoding: the same certificate from either fit.
-    #expect(throws: ConvexReLUError.self) { try b.certificate(x, labels) }  // gated networks are certified by their program
+    // A gated network is certified over its own gates (the gated program restricted to them: scope sampled).
+    let gated = try b.certificate(x, labels)
+    #expect(gated.scope == .sampled && gated.lowerBound <= gated.objective)
     // Save/load keeps the classes.
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-classes-\(UInt64.random(in: 0..<UInt64.max))")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
