@@ -32,7 +32,8 @@ struct LinearCommandTests {
     #expect(results.count == 8)
     let expected: [Int: (Double, Double)] = [2: (4, 4), 3: (4.6201257346, 3.7797631497), 4: (5.4641016151, 4), 5: (6.3796139348, 4.3527528165)]
     for row in results {
-      #expect(Set(row.keys) == ["depth", "architecture", "primal", "dual", "gap", "trained"])
+      let parallelTForm = (row["architecture"] as? String) == "parallel" && (row["depth"] as? Int ?? 0) >= 3
+      #expect(Set(row.keys) == Set(["depth", "architecture", "primal", "dual", "gap", "trained"] + (parallelTForm ? ["t_form"] : [])))
       #expect(row["trained"] is NSNull)
       let L = try #require(row["depth"] as? Int)
       let p = try #require(row["primal"] as? Double), d = try #require(row["dual"] as? Double)
@@ -44,6 +45,24 @@ struct LinearCommandTests {
         #expect(abs(p - 4) < 1e-12 && abs(d - 4) < 1e-12)
       }
       #expect(abs(g - (p - d)) < 1e-12)
+    }
+  }
+
+  /// The parallel network under R3 (the t-form, §2) is trained and reaches (L/2)‖M‖_*^{2/L}, the standard dual:
+  /// 3.7797631497 at L = 3 and 4 at L = 4 on diag(3, 1).
+  @Test func tFormTrained() throws {
+    let r = try runZerogap(["linear", "--case", "diag31", "--depth", "3,4", "--train", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let results = try #require(try jsonObject(r.stdout)["results"] as? [[String: Any]])
+    let parallel = results.filter { $0["architecture"] as? String == "parallel" }
+    #expect(parallel.count == 2)
+    for row in parallel {
+      let L = try #require(row["depth"] as? Int)
+      let expected = L == 3 ? 3.7797631497 : 4.0
+      let standardDual = try #require(results.first { $0["architecture"] as? String == "standard" && $0["depth"] as? Int == L }?["dual"] as? Double)
+      #expect(abs((row["t_form"] as? Double ?? 0) - expected) <= 1e-9)
+      #expect(abs(standardDual - expected) <= 1e-9)
+      #expect(abs((row["t_form_trained"] as? Double ?? 0) - expected) <= 1e-7, "L = \(L): \(String(describing: row["t_form_trained"]))")
     }
   }
 
@@ -159,7 +178,16 @@ struct LinearCommandTests {
       if arch == "parallel" || certifiedStandard { #expect(t >= p - 1e-9, "\(label)") }
       #expect(t >= d - 1e-9, "\(label) below the dual \(d)")
       #expect(row["trained_converged"] as? Bool == true, "\(label) not converged")
-      #expect(Set(row.keys) == ["depth", "architecture", "primal", "dual", "gap", "trained", "trained_converged"])
+      let tForm = arch == "parallel" && L >= 3
+      #expect(Set(row.keys) == Set(["depth", "architecture", "primal", "dual", "gap", "trained", "trained_converged"]
+        + (tForm ? ["t_form_trained"] : []) + (tForm && beta == nil ? ["t_form"] : [])))
+      // Min-norm: the network trained under R3 reaches the t-form value (L/2)‖M‖_*^{2/L}, the standard dual.
+      if tForm, beta == nil, let v = row["t_form"] as? Double {
+        let trainedR3 = try #require(row["t_form_trained"] as? Double)
+        #expect(abs(trainedR3 - v) <= 1e-5 * v, "\(label): R3 trained \(trainedR3) vs t-form \(v)")
+        let standardDual = results.first { $0["architecture"] as? String == "standard" && $0["depth"] as? Int == L }?["dual"] as? Double
+        #expect(abs((standardDual ?? 0) - v) <= 1e-9 * v)
+      }
     }
   }
 

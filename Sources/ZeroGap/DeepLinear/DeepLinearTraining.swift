@@ -78,6 +78,32 @@ public struct DeepLinearTraining: Sendable {
             converged: r.best?.stopReason == .converged)
   }
 
+  /// Trains the parallel network under the t-form regulariser R3 (§2, `ParallelLinearTFormObjective`; depth ≥ 3):
+  /// t trained with the weights; inner widths min(d, k) (regularised) or r.
+  ///
+  /// Min-norm: the value depends on σ(X⁺Y) only, and (as in `MinimumNormReduction`) every interpolating network
+  /// maps, with the same layer norms, to one of the reduced problem X̂ = I_r, Ŷ = diag(σ₁, …, σ_r), r = rank X⁺Y
+  /// (W_1 → U_Mᵀ-rotated, w_L → V_M-rotated) and back. It is trained there with r branches, so the branch features
+  /// form a square invertible matrix and the solved output rows interpolate exactly (with rank X > r branches
+  /// the extra ones would have to vanish, where that solve degenerates). Regularised: min(d, k) branches on X, Y.
+  public func trainTForm(using generator: inout SeededGenerator) throws(DeepLinearError) -> Outcome {
+    let d = data.x.columns, k = data.y.columns, L = depth
+    var x = data.x, y = data.y
+    var branches = Swift.min(d, k), width = Swift.min(d, k)
+    if beta == nil {
+      let sigma = data.singularValues.filter { $0 > 0 }
+      guard !sigma.isEmpty else { return Outcome(best: 0, runValues: [0], interpolationResidual: data.y.frobeniusNorm, converged: true) }
+      (x, y) = (Matrix.identity(sigma.count), Matrix.diagonal(sigma))
+      (branches, width) = (sigma.count, sigma.count)
+    }
+    let obj = try ParallelLinearTFormObjective(
+      x: x, y: y, depth: L, hiddenWidths: Array(repeating: width, count: L - 2), branches: branches, beta: beta,
+      initScale: Double.pow(scale, 1 / Double(L)))
+    let r = trainer().train(obj, using: &generator)
+    let residual = beta == nil ? r.best.flatMap { obj.network($0.parameters) }.map { ($0.predict(x) - y).frobeniusNorm } : nil
+    return Self.outcome(r, residual: residual)
+  }
+
   /// Trains from seeded restarts.
   public func train(using generator: inout SeededGenerator) throws(DeepLinearError) -> Outcome {
     let d = data.x.columns, k = data.y.columns, L = depth

@@ -24,6 +24,11 @@ public struct LinearDualityTable: Sendable {
     public var trainedConverged: Bool? = nil
     /// Whether `primal` is a closed form or certified convex value (false: best value found).
     public var primalCertified: Bool
+    /// Parallel rows, L ≥ 3, min-norm: the value under the t-form regulariser R3 optimised over t,
+    /// (L/2)‖M‖_*^{2/L} (§2) — D_lin of the standard network.
+    public var tForm: Double? = nil
+    /// Parallel rows, L ≥ 3: the best value of training the network under R3 (t trained too), when training.
+    public var tFormTrained: Double? = nil
   }
 
   public var rows: [Row]
@@ -68,8 +73,10 @@ public struct LinearDualityTable: Sendable {
           row = Row(depth: L, architecture: arch, primal: primal.value, dual: dual, gap: primal.value - dual,
                     trained: nil, primalCertified: primal.closedForm || L <= 2)
         case (.parallel, let b):
-          let s = try ParallelDeepLinearProgram(data: data, depth: L, beta: b).solve()
+          let program = try ParallelDeepLinearProgram(data: data, depth: L, beta: b)
+          let s = try program.solve()
           row = Row(depth: L, architecture: arch, primal: s.primal, dual: s.dual, gap: s.gap, trained: nil, primalCertified: true)
+          if b == nil && L >= 3 { row.tForm = program.tFormValue }
         }
         if trainRestarts > 0 {
           var g = SeededGenerator(seed: seed &+ UInt64(L) &* 1_000_003 &+ (arch == .parallel ? 7 : 0))
@@ -77,6 +84,7 @@ public struct LinearDualityTable: Sendable {
           let out = try t.train(using: &g)
           row.trained = out.best
           row.trainedConverged = out.best == nil ? nil : out.converged
+          if arch == .parallel && L >= 3 { row.tFormTrained = try t.trainTForm(using: &g).best }
         }
         if beta != nil {
           // The loss's rounding at Y's scale, ≈ (n + d)·ε·½‖Y‖²: an objective below it is noise, not a value.
@@ -97,8 +105,9 @@ public struct LinearDualityTable: Sendable {
       shapeY: (data.y.rows, data.y.columns))
   }
 
-  /// `{"results": [{"depth", "architecture", "primal", "dual", "gap", "trained"[, "trained_converged"]}],
-  /// "singular_values": [σ(X⁺Y)]}`; `trained_converged` (bool) is present only for rows that were trained.
+  /// `{"results": [{"depth", "architecture", "primal", "dual", "gap", "trained"[, "trained_converged", "t_form",
+  /// "t_form_trained"]}], "singular_values": [σ(X⁺Y)]}`; `trained_converged` (bool) is present only for rows that
+  /// were trained; `t_form` (min-norm) and `t_form_trained` (when training) only on parallel rows with L ≥ 3.
   public var json: JSON {
     .object([
       "results": .array(rows.map { r in
@@ -107,6 +116,8 @@ public struct LinearDualityTable: Sendable {
           ("primal", .number(r.primal)), ("dual", .number(r.dual)), ("gap", .number(r.gap)), ("trained", .number(r.trained)),
         ]
         if let c = r.trainedConverged { fields.append(("trained_converged", .bool(c))) }
+        if let t = r.tForm { fields.append(("t_form", .number(t))) }
+        if let t = r.tFormTrained { fields.append(("t_form_trained", .number(t))) }
         return .object(fields)
       }),
       "singular_values": .numbers(singularValues),
@@ -144,8 +155,17 @@ public struct LinearDualityTable: Sendable {
     }
     out += "standard: weight decay (β/2)Σ‖W_l‖²; parallel: R1/R2 regularisation, convex nuclear-norm equivalent.\n"
     out += "(The two penalties differ in scale; with the t-form regulariser R3 the parallel value equals the standard dual, MATH.md §2.)\n"
+    for r in rows where r.tForm != nil || r.tFormTrained != nil {
+      out += "parallel L = \(r.depth) under R3 (t-form, t optimised): "
+      out += (r.tForm.map { "(L/2)‖M‖_*^{2/L} = \(tableCell($0, width: 15).trimmingLeadingSpaces)" } ?? "")
+      out += (r.tForm != nil && r.tFormTrained != nil ? ", " : "") + (r.tFormTrained.map { "trained \(tableCell($0, width: 15).trimmingLeadingSpaces)" } ?? "") + "\n"
+    }
     return out
   }
+}
+
+extension String {
+  var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }
 }
 
 /// `x` in at most `width` characters (width ≥ 12): fixed point with `decimals` decimals, fewer decimals

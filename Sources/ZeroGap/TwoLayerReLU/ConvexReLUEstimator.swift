@@ -148,6 +148,13 @@ public struct ConvexReLUEstimator: Sendable {
   /// values, mapped to ±1 and recorded in `Fitted.classes` (see `ClassLabels.encoding`).
   /// - Throws: `ConvexReLUError` / `DataError` naming the problem (shapes, labels, β, patterns, …).
   public mutating func fit(data x: Matrix, targets labels: [Double]) throws {
+    _ = try fit(data: x, targets: labels, warmStart: nil)
+  }
+
+  /// `fit`, warm-started from the solution of another fit on the same data and patterns (a neighbouring β on a
+  /// regularisation path); returns this fit's solution, the next warm start.
+  @discardableResult
+  public mutating func fit(data x: Matrix, targets labels: [Double], warmStart: ConvexReLUSolution?) throws -> ConvexReLUSolution {
     let c = configuration
     guard x.rows == labels.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(labels.count) entries") }
     guard x.rows >= 1, x.columns >= 1 else { throw ConvexReLUError.shapeMismatch("X is \(x.rows)×\(x.columns); need samples and features") }
@@ -158,7 +165,7 @@ public struct ConvexReLUEstimator: Sendable {
     let (means, scales, z, patterns) = try prepare(x)
     let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,
       unregularizedBias: c.unregularizedBias)
-    let solution = try program.solve(options: c.solver)
+    let solution = try program.solve(options: c.solver, warmStart: warmStart)
     let network = solution.network(gates: patterns.gates)
     var global: ReLUCertificate? = nil
     if !patterns.isComplete && c.model == .relu {
@@ -168,6 +175,7 @@ public struct ConvexReLUEstimator: Sendable {
       means: means, scales: scales, gates: patterns.gates, patternOrigin: patterns.origin, network: network,
       report: solution.report, boundScope: patterns.isComplete ? .global : .sampled, globalCertificate: global,
       classes: classes)
+    return solution
   }
 
   /// The preprocessing fitted on the training features x (standardisation when configured), the preprocessed data
