@@ -99,13 +99,29 @@ public struct ReLUCertificate: Sendable, Equatable {
     var v = k == 1 ? loss.dualPoint(yhat, targets) : zip(targets, yhat).map { $0 - $1 }
     let n = x.rows
     if network.outputBias != nil {
-      // Unpenalised output bias (squared loss): the dual gains 1ᵀV = 0, so centre each residual column (SolverLoss).
-      guard loss == .squared else {
-        throw .invalidParameter("networks with an unpenalised output bias are certified for the squared loss only (got \(loss.rawValue))")
-      }
-      for c in 0..<k {
-        let mean = v[(c * n)..<((c + 1) * n)].reduce(0, +) / Double(max(1, n))
-        for i in 0..<n { v[c * n + i] -= mean }
+      // Unpenalised output bias: the dual gains 1ᵀV = 0. Squared loss: centre each residual column (SolverLoss).
+      // Logistic: v = −∇ℓ(ŷ + δ1) at the bias shift δ that makes 1ᵀv = 0 (ℓ(ŷ + δ1) is convex in δ, its
+      // derivative −1ᵀv increasing; bisection to rounding), which keeps every 0 ≤ y_i v_i ≤ 1.
+      switch loss {
+      case .squared:
+        for c in 0..<k {
+          let mean = v[(c * n)..<((c + 1) * n)].reduce(0, +) / Double(max(1, n))
+          for i in 0..<n { v[c * n + i] -= mean }
+        }
+      case .logistic:
+        func slope(_ delta: Double) -> Double { -loss.dualPoint(yhat.map { $0 + delta }, targets).reduce(0, +) }
+        var lo = -1.0, hi = 1.0
+        while slope(lo) > 0 && lo > -1e300 { lo *= 2 }
+        while slope(hi) < 0 && hi < 1e300 { hi *= 2 }
+        for _ in 0..<200 where hi - lo > 0 {
+          let mid = 0.5 * (lo + hi)
+          guard mid > lo && mid < hi else { break }
+          if slope(mid) < 0 { lo = mid } else { hi = mid }
+        }
+        let shifted = yhat.map { $0 + 0.5 * (lo + hi) }
+        v = loss.dualPoint(shifted, targets)
+      case .hinge:
+        throw .invalidParameter("networks with an unpenalised output bias are certified for the squared and logistic losses (got hinge): save the network without an output bias or certify it with --loss logistic")
       }
     }
     var cbar: Double

@@ -33,7 +33,7 @@ extension ZeroGapCommand {
     @Option(help: "Seconds of branch and bound on c(v) for a global bound when d > 2 (0: the crude bound).") var boundSeconds: Double = 10
     @OptionGroup var source: ReLUDataOptions
     @Option(parsing: .unconditional, help: "Regularisation β (default: the model file's).") var beta: Double?
-    @Option(name: .customLong("loss"), help: "Loss for --w1/--w2 networks: squared (default), logistic or hinge (a model file records its own).") var lossOption: ConvexLoss?
+    @Option(name: .customLong("loss"), help: "Loss for --weights and --w1/--w2 networks: squared (default), logistic or hinge; two-class labels (e.g. 0/1) become ±1 (a model file records its own).") var lossOption: ConvexLoss?
     var loss: ConvexLoss { lossOption ?? .squared }
     @Flag(help: "Enumerate all patterns for a global bound (small data only).") var enumerate = false
     @Flag(help: "Print machine-readable JSON.") var json = false

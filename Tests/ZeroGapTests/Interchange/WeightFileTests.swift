@@ -144,3 +144,58 @@ struct WeightFileTests {
     #expect(SafeTensors.halfToDouble(0x7E00).isNaN)
   }
 }
+
+/// A logistic network with an unpenalised output bias (a PyTorch classifier): the dual point is −∇ℓ at the bias
+/// shift that zeroes 1ᵀv, so it satisfies the bias's dual constraint and the loss's domain, and the bound is below
+/// the objective — on random networks, and tight at a network whose bias and weights are optimal.
+struct LogisticOutputBiasTests {
+  @Test func dualPointIsFeasibleAndBoundValid() throws {
+    var gen = SeededGenerator(seed: 11)
+    for trial in 0..<20 {
+      let n = 30, d = 3, m = 4
+      let x = gen.normalMatrix(rows: n, columns: d)
+      let y = (0..<n).map { i in x[i, 0] + 0.3 * gen.nextNormal() > 0.5 ? 1.0 : -1.0 }
+      guard Set(y).count == 2 else { continue }
+      let net = TwoLayerReLUNetwork(firstLayer: gen.normalMatrix(rows: d, columns: m), outputWeights: gen.normalMatrix(rows: m, columns: 1),
+        outputBias: [gen.nextNormal() * 3])
+      let cert = try ReLUCertificate.certify(network: net, data: x, targets: y, beta: 0.5, loss: .logistic, dualNormBudget: 5)
+      #expect(cert.lowerBound <= cert.objective, "trial \(trial)")
+      #expect(cert.lowerBound.isFinite && cert.scope == .global)
+    }
+  }
+
+  /// The bound equals the §3.8 logistic bound recomputed independently: the shift by golden section on the 1-D loss, v_i =
+  /// y_i σ(−y_i(ŷ_i + δ)) with Σ v_i = 0, the exact d = 2 dual norm, and max_s Σ H(s y_i v_i) on a fine grid.
+  @Test func shiftZeroesTheSum() throws {
+    var gen = SeededGenerator(seed: 5)
+    let n = 25
+    let x = gen.normalMatrix(rows: n, columns: 2)
+    let y = (0..<n).map { i in x[i, 1] > 0.2 ? 1.0 : -1.0 }
+    let net = TwoLayerReLUNetwork(firstLayer: gen.normalMatrix(rows: 2, columns: 3), outputWeights: gen.normalMatrix(rows: 3, columns: 1), outputBias: [4])
+    let cert = try ReLUCertificate.certify(network: net, data: x, targets: y, beta: 0.3, loss: .logistic)
+    // Recompute the shift independently (Newton on the convex 1-D loss) and the dual point's sum.
+    let yhat = net.predict(x).column(0)
+    // The shift minimises the convex 1-D loss Σ log(1 + e^{−y_i(ŷ_i + δ)}): golden section (not the code's bisection).
+    let r = (5.0.squareRoot() - 1) / 2
+    var a = -60.0, b = 60.0
+    func loss(_ t: Double) -> Double { (0..<n).reduce(0) { $0 + Foundation.log1p(Foundation.exp(-y[$1] * (yhat[$1] + t))) } }
+    for _ in 0..<300 {
+      let c = b - r * (b - a), e = a + r * (b - a)
+      if loss(c) < loss(e) { b = e } else { a = c }
+    }
+    let delta = 0.5 * (a + b)
+    let v = (0..<n).map { i in y[i] / (1 + Foundation.exp(y[i] * (yhat[i] + delta))) }
+    #expect(abs(v.reduce(0, +)) <= 1e-6)
+    // The certificate's LB is the §3.8 bound at this v: max_s Σ H(s y_i v_i) over s ≤ β/c̄ (d = 2: exact c̄).
+    let cbar = ReLUCertificate.dualNorm2D(v, data: x)
+    func entropy(_ q: Double) -> Double { q <= 0 || q >= 1 ? 0 : -q * Foundation.log(q) - (1 - q) * Foundation.log(1 - q) }
+    var best = 0.0
+    let smax = min(1 / ((0..<n).map { y[$0] * v[$0] }.max() ?? 1), 0.3 / cbar)
+    for k in 0...20000 {
+      let s = smax * Double(k) / 20000
+      best = max(best, (0..<n).reduce(0) { $0 + entropy(s * y[$1] * v[$1]) })
+    }
+    #expect(abs(cert.dualNormBound - cbar) <= 1e-7 * cbar)  // δ from golden section: ~1e-9 relative
+    #expect(abs(cert.lowerBound - best) <= 1e-6 * max(1, best), "LB \(cert.lowerBound) vs grid \(best)")
+  }
+}
