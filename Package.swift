@@ -6,6 +6,13 @@ let package = Package(
   products: [
     .library(name: "ZeroGap", targets: ["ZeroGap"]),
     .executable(name: "zerogap", targets: ["ZeroGapCLI"]),
+    .library(name: "ZeroGapMPI", targets: ["ZeroGapMPI"]),
+  ],
+  // MPI (Open MPI from Debian, libopenmpi-dev) is on by default for `mpirun -np K zerogap …`; build without it with
+  // `swift build --disable-default-traits` (the library never depends on MPI; the CLI then runs one process).
+  traits: [
+    .trait(name: "MPI", description: "Data-parallel solves over Open MPI (libopenmpi-dev, openmpi-bin)."),
+    .default(enabledTraits: ["MPI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +27,12 @@ let package = Package(
       name: "CZeroGapLAPACK",
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+    ),
+    // Open MPI from Debian: the collectives of data-parallel solves (the ZeroGapMPI target), only with the MPI trait.
+    .systemLibrary(
+      name: "CZeroGapMPI",
+      pkgConfig: "ompi",
+      providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
     ),
     // zlib from Debian: inflates the deflate-compressed members of NumPy .npz archives.
     .systemLibrary(
@@ -39,12 +52,20 @@ let package = Package(
       ],
       resources: [.copy("Data/Resources")]
     ),
+    // `Communicator` over MPI; its sources compile only with the MPI trait.
+    .target(
+      name: "ZeroGapMPI",
+      dependencies: ["ZeroGap", .target(name: "CZeroGapMPI", condition: .when(traits: ["MPI"]))],
+      swiftSettings: [.define("ZEROGAP_MPI", .when(traits: ["MPI"]))]
+    ),
     .executableTarget(
       name: "ZeroGapCLI",
       dependencies: [
         "ZeroGap",
+        "ZeroGapMPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      swiftSettings: [.define("ZEROGAP_MPI", .when(traits: ["MPI"]))]
     ),
 
     // MARK: - Tests

@@ -6,7 +6,7 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "bootstrap: 'swift' is not on PATH. Install Swift 6.1 or newer (https://swift.org/install) first." >&2
   exit 1
 fi
-pkgs=(libopenblas-dev liblapacke-dev zlib1g-dev pkg-config)
+pkgs=(libopenblas-dev liblapacke-dev zlib1g-dev libopenmpi-dev openmpi-bin pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,7 +25,7 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-pkg-config --exists openblas lapacke zlib || {
-  echo "bootstrap: the pkg-config files for openblas/lapacke/zlib are missing; reinstall libopenblas-dev liblapacke-dev zlib1g-dev" >&2
+pkg-config --exists openblas lapacke zlib ompi || {
+  echo "bootstrap: the pkg-config files for openblas/lapacke/zlib/ompi are missing; reinstall libopenblas-dev liblapacke-dev zlib1g-dev libopenmpi-dev (or build without MPI: swift build --disable-default-traits)" >&2
   exit 1
 }

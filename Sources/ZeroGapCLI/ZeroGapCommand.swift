@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ZeroGap
 
 @main
@@ -13,6 +14,16 @@ struct ZeroGapCommand: ParsableCommand {
   /// Picks the fast OpenBLAS kernel (re-executing once if needed) before parsing anything.
   static func main() {
     BLASRuntime.ensureOptimizedKernel()
+    if Processes.launchedInParallel {
+      // Under mpirun with several processes only the data-parallel paths may run; anything else would run K copies.
+      let args = CommandLine.arguments.dropFirst()
+      guard args.first == "doctor" else {
+        if Processes.launcherRank == 0 {
+          printError("Error: zerogap \(args.first ?? "") runs as one process: data-parallel solves under mpirun are not implemented yet (issue \"beyond one machine\"); run it without mpirun, or use `mpirun -np K zerogap doctor --mpi` to check the MPI setup")
+        }
+        Foundation.exit(1)
+      }
+    }
     main(nil)
   }
 }

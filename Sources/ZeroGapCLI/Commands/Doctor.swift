@@ -6,8 +6,10 @@ extension ZeroGapCommand {
   struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the BLAS kernel, threads and configuration in use.")
     @Flag(help: "Print machine-readable JSON.") var json = false
+    @Flag(help: "Check the MPI layer: under `mpirun -np K`, every rank runs allreduce (sum, max), broadcast and barrier and checks the results; rank 0 reports (exit 1 if any rank's check fails).") var mpi = false
 
     func run() throws {
+      if mpi { return try checkMPI() }
       let core = BLASRuntime.coreName
       if json {
         print(JSON.object([
@@ -24,5 +26,45 @@ extension ZeroGapCommand {
         if BLASRuntime.kernelGuardReexecuted { print("(re-executed once to select the \(core) kernel)") }
       }
     }
+  }
+}
+
+extension ZeroGapCommand.Doctor {
+  /// The collectives on every rank, with known answers: Σ(rank + 1) = K(K + 1)/2, max rank = K − 1, rank 0's
+  /// numbers and bytes broadcast, the row blocks of 10 rows partitioning them.
+  func checkMPI() throws {
+    let world = try Processes.world()
+    let k = Double(world.size), r = Double(world.rank)
+    var sums = [r + 1, 1, r * r]
+    try world.allreduceSum(&sums)
+    var maxima = [r, -r]
+    try world.allreduceMax(&maxima)
+    var numbers = world.isRoot ? [42, Double.pi] : [0, 0]
+    try world.broadcast(&numbers, root: 0)
+    var bytes = world.isRoot ? Array("zerogap".utf8) : []
+    try world.broadcast(bytes: &bytes, root: 0)
+    try world.barrier()
+    let squares = (0..<world.size).reduce(0.0) { $0 + Double($1 * $1) }
+    let ok = sums == [k * (k + 1) / 2, k, squares] && maxima == [k - 1, 0] && numbers == [42, Double.pi] && bytes == Array("zerogap".utf8)
+    // Every rank's verdict: the run passes only if all do.
+    let failures = try world.sum(ok ? 0 : 1)
+    let blocks = (0..<world.size).map { RowBlocks.block($0, of: 10, parts: world.size) }
+    defer { Processes.finish() }
+    guard world.isRoot else {
+      if failures > 0 { throw ExitCode(1) }
+      return
+    }
+    if json {
+      print(JSON.object([
+        ("mpi_built", .bool(Processes.mpiAvailable)), ("processes", .number(k)), ("collectives_ok", .bool(failures == 0)),
+        ("failed_ranks", .number(failures)), ("row_blocks_of_10", .array(blocks.map { JSON.numbers([Double($0.lowerBound), Double($0.upperBound)]) })),
+      ]).serialized())
+    } else {
+      print("MPI:        \(Processes.mpiAvailable ? "built in (Open MPI)" : "not built (swift build --disable-default-traits)")")
+      print("processes:  \(world.size)")
+      print("collectives \(failures == 0 ? "ok" : "FAILED on \(Int(failures)) rank(s)") (allreduce sum/max, broadcast, barrier)")
+      print("row blocks of 10 rows: \(blocks.map { "\($0.lowerBound)..<\($0.upperBound)" }.joined(separator: ", "))")
+    }
+    if failures > 0 { throw ExitCode(1) }
   }
 }

@@ -1,0 +1,700 @@
+#!/usr/bin/env python3
+"""Prototype: a structure-exploiting primal-dual interior-point method for the three-layer parallel ReLU
+program of MATH.md §4.3 (squared loss, unnormalised), with a certified lower bound (§4.3 / §3.5 dual).
+
+    min  ½‖ Σ_b s_b D2_b G u_b − y ‖² + β Σ_{b,k} ‖u_{bk}‖
+    s.t. R_k u_{bk} ≥ 0            (first-layer cones, R_k = (2D1_i − I) X, n rows)
+         S2_b G u_b ≥ 0            (second-layer cone, S2_b = 2D2_b − I, n rows)
+
+with branches b = (l, s) (B = 2·P2; b = 2l for s = +1, 2l+1 for s = −1, the order of
+bench/reference_parallel.py), K = 2·P1 vectors u_{bk} ∈ R^d per branch (k < P1: v_{k}, k ≥ P1: w_{k−P1}),
+G = [σ_k D1_{i(k)} X]_k (n × K·d, the same matrix for every branch, σ = +1 for v, −1 for w).
+
+Algorithm (bench/PARALLEL_SOLVER.md has the equations): Mehrotra predictor–corrector with Nesterov–Todd
+scaling on  min ½xᵀPx + qᵀx  s.t.  A x = s ∈ 𝒦,  x = (u, t),  𝒦 = Π SOC(d+1) × R_+^{first} × R_+^{second}
+(P = FᵀF, F = [s_b D2_b G]_b).  The normal matrix  P + AᵀW⁻²A  is
+    blockdiag_{b,k}(C_bk)  [(d+1)×(d+1)]  +  Σ_b Ĝ_bᵀ Ω_b Ĝ_b  [rank n per branch]  +  FᵀF  [rank n],
+solved by two nested Woodbury identities: per branch an n×n Cholesky, then one global n×n Cholesky.
+Cost per iteration ≈ B·(2·K·d·n² + 2n³) flops (see the .md), against Clarabel's sparse LDLᵀ of a KKT matrix with
+B·K·n first-layer rows.
+
+Certificate: λ = y − ŷ; per branch and vector, a_{bk} = σ_k Xᵀ D1 (s_b D2_b λ + S2_b μ_b) projected on the
+first-layer cone K_k (exact for d = 2, otherwise with the IPM multipliers π ≥ 0); c̄ = max ‖·‖ ≥ c(λ), any μ ≥ 0
+(the IPM's second-layer multipliers).  LB = max_{0≤θ≤β/c̄} θ yᵀλ − ½θ²‖λ‖², a valid lower bound for the program
+over the given patterns.  UB = objective of the recovered network of §4.3 (ReLUs evaluated, as the Swift report).
+Stops at (UB − LB)/|UB| ≤ tol.
+
+Usage:
+  .venv-reference/bin/python bench/prototype_parallel_ipm.py                       # bench cases + n = 20, 24, 32
+  .venv-reference/bin/python bench/prototype_parallel_ipm.py --cases n4-p2all n8-p2s128 --no-clarabel
+  .venv-reference/bin/python bench/prototype_parallel_ipm.py --x X.npy --y y.npy --d1 D1.npy --d2 D2.npy --beta 0.1
+
+Instances: regenerated deterministically by a port of the Swift SeededGenerator (xoshiro256**-style +
+Box–Muller) with the recipe of Benchmarks/Sources/ZeroGapBench/ParallelSection.swift (X = [a, 1], a and y
+standard normal from seed 100 + n, β = 0.1, all 2n first-layer cells, D2 all 2^n or sampled from random branches);
+if .build/bench-parallel/<case>/ exists the regenerated instance is checked against it.
+Only numpy/scipy in the algorithm; cvxpy + Clarabel (bench/reference_parallel.solve_parallel, the benchmark's
+reference) only for timing and the objective check.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if __name__ == "__main__":
+    import _refenv
+
+    _refenv.ensure()
+
+import numpy as np  # noqa: E402
+
+# ----------------------------------------------------------------------------------------------------------
+# Instances (port of the Swift SeededGenerator and of the bench recipe)
+# ----------------------------------------------------------------------------------------------------------
+
+M64 = (1 << 64) - 1
+
+
+class SeededGenerator:
+    """Port of Sources/ZeroGap/Data/SeededGenerator.swift (same stream for the same seed)."""
+
+    def __init__(self, seed):
+        x = seed & M64
+        s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & M64
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+            s.append(z ^ (z >> 31))
+        self.s = s
+        self.spare = None
+
+    def next(self):
+        s = self.s
+        m = (s[1] * 5) & M64
+        result = ((((m << 7) | (m >> 57)) & M64) * 9) & M64
+        t = (s[1] << 17) & M64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = ((s[3] << 45) | (s[3] >> 19)) & M64
+        return result
+
+    def uniform(self):
+        return float(self.next() >> 11) * 2.0 ** -53
+
+    def normal(self):
+        if self.spare is not None:
+            z, self.spare = self.spare, None
+            return z
+        u1 = self.uniform()
+        while u1 <= 0:
+            u1 = self.uniform()
+        u2 = self.uniform()
+        r = math.sqrt(-2.0 * math.log(u1))
+        self.spare = r * math.sin(2 * math.pi * u2)
+        return r * math.cos(2 * math.pi * u2)
+
+    def normals(self, count):
+        return np.array([self.normal() for _ in range(count)])
+
+    def normal_matrix(self, rows, cols):  # column-major storage, as Matrix
+        return self.normals(rows * cols).reshape(cols, rows).T
+
+
+def cells_d2(X):
+    """All first-layer patterns of the open cells of the arrangement {x_jᵀg = 0} in R² (1[Xg ≥ 0] at the
+    midpoint of every arc between consecutive critical angles)."""
+    ang = []
+    for x in X:
+        a = math.atan2(x[0], -x[1])  # g ⟂ x
+        ang += [a % (2 * math.pi), (a + math.pi) % (2 * math.pi)]
+    ang = np.unique(np.round(np.array(ang), 15))
+    mids = [(ang[k] + (ang[k + 1] if k + 1 < len(ang) else ang[0] + 2 * math.pi)) / 2 for k in range(len(ang))]
+    G = np.array([[math.cos(t), math.sin(t)] for t in mids]).T
+    M = (X @ G >= 0).astype(float)
+    _, keep = np.unique(M, axis=1, return_index=True)
+    return M[:, np.sort(keep)]
+
+
+def hidden_sample(count, X, g, width=8):
+    """Port of HiddenPatterns.sample at level 2: distinct 1[(X W1)_+ w2 ≥ 0] plus all-ones."""
+    n = X.shape[0]
+    seen, cols = set(), []
+
+    def add(bits):
+        key = bits.tobytes()
+        if key not in seen:
+            seen.add(key)
+            cols.append(bits.astype(float))
+
+    add(np.ones(n, bool))
+    attempts = 0
+    while len(cols) < count and attempts < 20 * count:
+        attempts += 1
+        w1 = g.normal_matrix(X.shape[1], width)
+        w2 = g.normals(width)
+        add(np.maximum(X @ w1, 0.0) @ w2 >= 0)
+    return np.array(cols).T
+
+
+def bench_instance(n, p2sampled):
+    """The instance of `zerogap-bench parallel` case n<n>-p2all / n<n>-p2s<count>."""
+    g = SeededGenerator(100 + n)
+    a = g.normals(n)
+    X = np.column_stack([a, np.ones(n)])
+    y = g.normals(n)
+    D1 = cells_d2(X)
+    if p2sampled is None:
+        D2 = np.array([[(l >> j) & 1 for l in range(1 << n)] for j in range(n)], float)
+    else:
+        D2 = hidden_sample(p2sampled, X, g)
+    return X, y, 0.1, D1, D2
+
+
+def same_columns(A, B):
+    return {c.tobytes() for c in np.asarray(A, np.float64).T} == {c.tobytes() for c in np.asarray(B, np.float64).T}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Second-order-cone helpers (vectorised over leading axes; last axis = cone coordinates (x0, x1))
+# ----------------------------------------------------------------------------------------------------------
+
+def soc_det(x):
+    return x[..., 0] ** 2 - np.sum(x[..., 1:] ** 2, axis=-1)
+
+
+def soc_prod(a, b):
+    """Jordan product a∘b = (aᵀb, a0 b1 + b0 a1)."""
+    out = np.empty(np.broadcast(a, b).shape)
+    out[..., 0] = np.sum(a * b, axis=-1)
+    out[..., 1:] = a[..., :1] * b[..., 1:] + b[..., :1] * a[..., 1:]
+    return out
+
+
+def soc_div(lam, r):
+    """x with lam∘x = r."""
+    l0, l1 = lam[..., 0], lam[..., 1:]
+    r0, r1 = r[..., 0], r[..., 1:]
+    l1r1 = np.sum(l1 * r1, axis=-1)
+    x0 = (l0 * r0 - l1r1) / soc_det(lam)
+    out = np.empty_like(r)
+    out[..., 0] = x0
+    out[..., 1:] = (r1 - x0[..., None] * l1) / l0[..., None]
+    return out
+
+
+def soc_step(x, dx):
+    """Largest α ≥ 0 with x + α dx ∈ SOC (x interior), per cone (inf if unbounded)."""
+    a = soc_det(dx)
+    b = dx[..., 0] * x[..., 0] - np.sum(dx[..., 1:] * x[..., 1:], axis=-1)
+    c = soc_det(x)
+    disc = b * b - a * c
+    sq = np.sqrt(np.maximum(disc, 0.0))
+    den = -b + sq
+    alpha = np.full(a.shape, np.inf)
+    ok = (disc >= 0) & (den > 0)
+    alpha[ok] = c[ok] / den[ok]
+    # a line leaving through x0 < 0 must cross det = 0 first; guard anyway
+    neg = dx[..., 0] < 0
+    alpha = np.where(neg, np.minimum(alpha, -x[..., 0] / np.where(neg, dx[..., 0], -1.0)), alpha)
+    return alpha
+
+
+def nt_soc(s, z):
+    """Nesterov–Todd scaling of SOC pairs: returns (eta, wbar) with W = η W̄, W̄ = [[w0, w1ᵀ], [w1, I + w1w1ᵀ/(1+w0)]],
+    W z = W⁻¹ s = λ."""
+    ds, dz = np.sqrt(soc_det(s)), np.sqrt(soc_det(z))
+    sb, zb = s / ds[..., None], z / dz[..., None]
+    gamma = np.sqrt((1.0 + np.sum(sb * zb, axis=-1)) / 2.0)
+    Jz = zb.copy()
+    Jz[..., 1:] *= -1
+    wb = (sb + Jz) / (2 * gamma[..., None])
+    eta = np.sqrt(ds / dz)
+    return eta, wb
+
+
+def nt_apply(eta, wb, x, inverse=False):
+    """W x (or W⁻¹ x) for the NT scaling (η, w̄)."""
+    w0, w1 = wb[..., 0], wb[..., 1:]
+    x0, x1 = x[..., 0], x[..., 1:]
+    if inverse:
+        w1 = -w1
+    w1x1 = np.sum(w1 * x1, axis=-1)
+    out = np.empty_like(x)
+    out[..., 0] = w0 * x0 + w1x1
+    out[..., 1:] = x1 + w1 * (x0 + w1x1 / (1.0 + w0))[..., None]
+    f = 1.0 / eta if inverse else eta
+    return out * f[..., None]
+
+
+def nt_inv_sq_matrix(eta, wb):
+    """W⁻² = η⁻² (2 Jw̄ w̄ᵀJ − J) as explicit (m×m) matrices."""
+    m = wb.shape[-1]
+    Jw = wb.copy()
+    Jw[..., 1:] *= -1
+    M = 2.0 * Jw[..., :, None] * Jw[..., None, :]
+    J = -np.eye(m)
+    J[0, 0] = 1.0
+    M = M - J
+    return M / (eta ** 2)[..., None, None]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The structured program
+# ----------------------------------------------------------------------------------------------------------
+
+class ParallelProgram:
+    def __init__(self, X, y, beta, D1, D2):
+        X = np.asarray(X, float)
+        y = np.asarray(y, float).reshape(-1)
+        D1 = np.asarray(D1, float)
+        D2 = np.asarray(D2, float)
+        n, d = X.shape
+        if np.any(np.all(X == 0, axis=1)):
+            raise ValueError("X has a zero row (its cone rows are identically 0): drop it first")
+        P1, P2 = D1.shape[1], D2.shape[1]
+        K, B = 2 * P1, 2 * P2
+        self.X, self.y, self.beta, self.D1, self.D2 = X, y, float(beta), D1, D2
+        self.n, self.d, self.P1, self.P2, self.K, self.B = n, d, P1, P2, K, B
+        idx = np.r_[np.arange(P1), np.arange(P1)]
+        self.sigma = np.r_[np.ones(P1), -np.ones(P1)]
+        self.idx = idx
+        # G_k = σ_k D1_{i(k)} X : (n, K, d)
+        self.Gk = self.sigma[None, :, None] * D1[:, idx][:, :, None] * X[:, None, :]
+        self.Gm = self.Gk.reshape(n, K * d)
+        if np.any(np.all(self.Gm == 0, axis=1)):
+            raise ValueError("some sample is inactive in every first-layer pattern (second-layer row ≡ 0)")
+        # R_k = (2D1_{i(k)} − I) X : (K, n, d)
+        self.Rk = ((2 * D1 - 1)[:, idx].T)[:, :, None] * X[None, :, :]
+        self.sb = np.tile([1.0, -1.0], P2)  # branch signs
+        self.D2b = np.repeat(D2, 2, axis=1).T  # (B, n)
+        self.S2b = 2 * self.D2b - 1
+        self.E = self.sb[:, None] * self.D2b  # F_b = diag(E_b) G
+        self.nu = B * K * (n + 1) + B * n  # barrier degree: SOCs count 1 each, LP rows 1 each
+        self.rays = self._wedge_rays() if d == 2 else None
+
+    # ---- operators ------------------------------------------------------------------------------------
+    def h(self, u):  # (B,K,d) -> (B,n): G u_b
+        return u.reshape(self.B, -1) @ self.Gm.T
+
+    def A(self, u, t):
+        sq = np.concatenate([t[..., None], u], axis=-1)
+        s1 = np.einsum("bkd,knd->bkn", u, self.Rk, optimize=True)
+        s2 = self.S2b * self.h(u)
+        return sq, s1, s2
+
+    def AT(self, zq, z1, z2):
+        gu = zq[..., 1:] + np.einsum("bkn,knd->bkd", z1, self.Rk, optimize=True)
+        gu += ((self.S2b * z2) @ self.Gm).reshape(gu.shape)
+        return gu, zq[..., 0].copy()
+
+    def F(self, u):
+        return np.sum(self.E * self.h(u), axis=0)
+
+    def FT(self, w):
+        return ((self.E * w[None, :]) @ self.Gm).reshape(self.B, self.K, self.d)
+
+    # ---- objective, network, certificate --------------------------------------------------------------
+    def convex_objective(self, u):
+        r = self.F(u) - self.y
+        return 0.5 * r @ r + self.beta * np.sum(np.linalg.norm(u, axis=-1))
+
+    def network_objective(self, u):
+        """§4.3 recovered network: branch b outputs s_b (Σ_k σ_k (X u_bk)_+)_+, penalty β Σ‖u‖."""
+        XU = np.maximum(np.einsum("nd,bkd->bkn", self.X, u, optimize=True), 0.0)
+        hb = np.maximum(np.einsum("k,bkn->bn", self.sigma, XU), 0.0)
+        pred = self.sb @ hb
+        r = pred - self.y
+        return 0.5 * r @ r + self.beta * np.sum(np.linalg.norm(u, axis=-1)), pred
+
+    def violation(self, u):
+        _, s1, s2 = self.A(u, np.zeros(u.shape[:2]))
+        return max(0.0, -float(s1.min()), -float(s2.min()))
+
+    def _wedge_rays(self):
+        """d = 2: unit extreme rays (e1, e2) of each first-layer cone {u : R_i u ≥ 0} (None if not a proper wedge)."""
+        rays = []
+        for i in range(self.P1):
+            R = self.Rk[i]
+            cand = np.concatenate([np.stack([-R[:, 1], R[:, 0]], 1), np.stack([R[:, 1], -R[:, 0]], 1)])
+            cand /= np.linalg.norm(cand, axis=1, keepdims=True)
+            feas = cand[np.all(cand @ R.T >= -1e-12 * np.linalg.norm(R, axis=1), axis=1)]
+            if len(feas) == 0:
+                rays.append(None)
+                continue
+            m = feas.sum(0)
+            if np.linalg.norm(m) < 1e-9:
+                rays.append(None)
+                continue
+            m /= np.linalg.norm(m)
+            cross = m[0] * feas[:, 1] - m[1] * feas[:, 0]
+            e1, e2 = feas[np.argmin(cross)], feas[np.argmax(cross)]
+            if e1[0] * e2[1] - e1[1] * e2[0] <= 0:  # wedge angle ≥ π: not a pointed wedge
+                rays.append(None)
+                continue
+            rays.append((e1, e2))
+        return rays
+
+    def dual_norm_bound(self, lam, mu, pi):
+        """c̄ ≥ max_b max_{u ∈ block b's set, Σ‖u‖ ≤ 1} s_b λᵀ D2_b G u_b, from multipliers μ ≥ 0 (second layer) and,
+        where no exact cone projection is available, π ≥ 0 (first layer)."""
+        mu = np.maximum(mu, 0.0)
+        vb = self.E * lam[None, :] + self.S2b * mu  # (B, n)
+        g = (vb @ self.Gm).reshape(self.B, self.K, self.d)  # G_kᵀ v_b
+        if self.rays is not None and all(r is not None for r in self.rays):
+            val = np.empty((self.B, self.K))
+            for k in range(self.K):
+                i = self.idx[k]
+                e1, e2 = self.rays[i]
+                gk = g[:, k, :]
+                inside = np.all(gk @ self.Rk[i].T >= -1e-14 * np.linalg.norm(gk, axis=1, keepdims=True), axis=1)
+                proj = np.maximum(0.0, np.maximum(gk @ e1, gk @ e2))
+                val[:, k] = np.where(inside, np.linalg.norm(gk, axis=1), proj)
+            return float(val.max())
+        a = g + np.einsum("bkn,knd->bkd", np.maximum(pi, 0.0), self.Rk, optimize=True)
+        return float(np.linalg.norm(a, axis=-1).max())
+
+    def lower_bound(self, u, mu, pi):
+        lam = self.y - self.F(u)
+        c = self.dual_norm_bound(lam, mu, pi)
+        ll = lam @ lam
+        if ll == 0:
+            return 0.0, c
+        th = min(self.beta / c if c > 0 else np.inf, max(0.0, (self.y @ lam) / ll))
+        return th * (self.y @ lam) - 0.5 * th * th * ll, c
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Interior-point method
+# ----------------------------------------------------------------------------------------------------------
+
+class NormalSolver:
+    """Factorises  H = FᵀF + AᵀW⁻²A  =  blockdiag(C_bk) + Σ_b Ĝ_bᵀ Ω_b Ĝ_b + FᵀF  and solves H Δx = r."""
+
+    def __init__(self, prog, Wq2, om1, om2):
+        p = prog
+        B, K, d, n = p.B, p.K, p.d, p.n
+        self.p = p
+        C = Wq2.copy()
+        C[..., 1:, 1:] += np.einsum("knd,bkn,kne->bkde", p.Rk, om1, p.Rk, optimize=True)
+        self.Cinv = np.linalg.inv(C)  # (B,K,d+1,d+1)
+        Cuu = self.Cinv[..., 1:, 1:]
+        T1 = np.einsum("jkd,bkde->bjke", p.Gk, Cuu, optimize=True).reshape(B, n, K * d)
+        N = T1 @ p.Gm.T  # (B,n,n) = G Cuu⁻¹ Gᵀ per branch
+        N = 0.5 * (N + N.transpose(0, 2, 1))
+        w = p.S2b * np.sqrt(om2)  # (B,n)
+        self.w = w
+        M = np.eye(n)[None] + w[:, :, None] * N * w[:, None, :]
+        self.M = M
+        WN = w[:, :, None] * N
+        Y = np.linalg.solve(M, WN)
+        Q = N - WN.transpose(0, 2, 1) @ Y  # G A_b⁻¹ Gᵀ
+        S = np.eye(n) + np.einsum("bj,bjk,bk->jk", p.D2b, Q, p.D2b, optimize=True)
+        self.LS = np.linalg.cholesky(0.5 * (S + S.T))
+        self.Wq2, self.om1, self.om2 = Wq2, om1, om2
+
+    def _ainv(self, ru, rt):
+        p = self.p
+        r = np.concatenate([rt[..., None], ru], axis=-1)
+        y0 = np.einsum("bkij,bkj->bki", self.Cinv, r)
+        g = self.w * p.h(y0[..., 1:])
+        c = np.linalg.solve(self.M, g[..., None])[..., 0]
+        v = ((self.w * c) @ p.Gm).reshape(p.B, p.K, p.d)
+        y0 -= np.einsum("bkij,bkj->bki", self.Cinv[..., :, 1:], v)
+        return y0
+
+    def _solve_once(self, ru, rt):
+        p = self.p
+        y1 = self._ainv(ru, rt)
+        f = p.F(y1[..., 1:])
+        import scipy.linalg as sla
+        wv = sla.cho_solve((self.LS, True), f)
+        y2 = self._ainv(p.FT(wv), np.zeros_like(rt))
+        dx = y1 - y2
+        return dx[..., 1:], dx[..., 0]
+
+    def apply(self, du, dt):
+        p = self.p
+        sq, s1, s2 = p.A(du, dt)
+        zq = np.einsum("bkij,bkj->bki", self.Wq2, sq)
+        gu, gt = p.AT(zq, self.om1 * s1, self.om2 * s2)
+        gu += p.FT(p.F(du))
+        return gu, gt
+
+    def solve(self, ru, rt, refine=1):
+        du, dt = self._solve_once(ru, rt)
+        for _ in range(refine):
+            au, at = self.apply(du, dt)
+            eu, et = self._solve_once(ru - au, rt - at)
+            du += eu
+            dt += et
+        return du, dt
+
+
+def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certificate=True):
+    p = prog
+    B, K, d, n = p.B, p.K, p.d, p.n
+    t0 = time.perf_counter()
+    # ---- start: x = 0-ish, s = z = e (scaled) ------------------------------------------------------
+    u = np.zeros((B, K, d))
+    t = np.ones((B, K))
+    sq = np.zeros((B, K, d + 1))
+    sq[..., 0] = 1.0
+    zq = np.zeros((B, K, d + 1))
+    zq[..., 0] = 1.0
+    s1 = np.ones((B, K, n))
+    z1 = np.ones((B, K, n))
+    s2 = np.ones((B, n))
+    z2 = np.ones((B, n))
+    q_t = p.beta * np.ones((B, K))
+    Fty = p.FT(p.y)
+    hist = []
+    best = {"ub": np.inf, "lb": -np.inf}
+    status = "max_iter"
+    for it in range(max_iter + 1):
+        # residuals
+        Aq, A1, A2 = p.A(u, t)
+        rpq, rp1, rp2 = Aq - sq, A1 - s1, A2 - s2
+        gu, gt = p.AT(zq, z1, z2)
+        rdu = p.FT(p.F(u)) - Fty - gu
+        rdt = q_t - gt
+        gap_sz = float(np.sum(sq * zq) + np.sum(s1 * z1) + np.sum(s2 * z2))
+        mu = gap_sz / p.nu
+        # certificate
+        ub, _ = p.network_objective(u)
+        lb, cbar = p.lower_bound(u, z2, z1)
+        best["ub"] = min(best["ub"], ub)
+        if lb > best["lb"]:
+            best["lb"] = lb
+        rel = (best["ub"] - best["lb"]) / max(abs(best["ub"]), 1e-300)
+        pres = max(float(np.abs(rpq).max()), float(np.abs(rp1).max()), float(np.abs(rp2).max()))
+        dres = max(float(np.abs(rdu).max()), float(np.abs(rdt).max()))
+        hist.append(dict(it=it, ub=ub, lb=lb, rel=rel, mu=mu, pres=pres, dres=dres, c=cbar,
+                         viol=p.violation(u), t=time.perf_counter() - t0))
+        if verbose:
+            print(f"{it:3d} ub {ub:.10f} lb {lb:.10f} rel {rel:9.2e} mu {mu:9.2e} pres {pres:8.1e} "
+                  f"dres {dres:8.1e} c/β {cbar / p.beta:.8f}")
+        if stop_on_certificate and rel <= tol:
+            status = "certified"
+            break
+        if it == max_iter:
+            break
+        # scaling
+        eta, wb = nt_soc(sq, zq)
+        lamq = nt_apply(eta, wb, zq)
+        Wq2 = nt_inv_sq_matrix(eta, wb)
+        d1, d2 = np.sqrt(s1 / z1), np.sqrt(s2 / z2)  # LP scalings W
+        lam1, lam2 = np.sqrt(s1 * z1), np.sqrt(s2 * z2)
+        try:
+            ns = NormalSolver(p, Wq2, z1 / s1, z2 / s2)
+        except np.linalg.LinAlgError:
+            status = "factorisation_failed"
+            break
+
+        def direction(rcq, rc1, rc2):
+            xq = soc_div(lamq, rcq)
+            x1, x2 = rc1 / lam1, rc2 / lam2
+            # rhs = −r_d + Aᵀ(W⁻²(−r_p) + W⁻¹ξ)
+            vq = -np.einsum("bkij,bkj->bki", Wq2, rpq) + nt_apply(eta, wb, xq, inverse=True)
+            v1 = -(z1 / s1) * rp1 + x1 / d1
+            v2 = -(z2 / s2) * rp2 + x2 / d2
+            au, at = p.AT(vq, v1, v2)
+            du, dt = ns.solve(-rdu + au, -rdt + at, refine=refine)
+            Aq_, A1_, A2_ = p.A(du, dt)
+            # Δz = W⁻²(−r_p − AΔx + Wξ) ; Δs = W(ξ − WΔz)
+            dzq = np.einsum("bkij,bkj->bki", Wq2, -rpq - Aq_) + nt_apply(eta, wb, xq, inverse=True)
+            dz1 = (z1 / s1) * (-rp1 - A1_) + x1 / d1
+            dz2 = (z2 / s2) * (-rp2 - A2_) + x2 / d2
+            dsq = nt_apply(eta, wb, xq - nt_apply(eta, wb, dzq))
+            ds1 = d1 * (x1 - d1 * dz1)
+            ds2 = d2 * (x2 - d2 * dz2)
+            return du, dt, (dsq, ds1, ds2), (dzq, dz1, dz2)
+
+        def max_step(ds, dz):
+            a = np.inf
+            a = min(a, float(soc_step(sq, ds[0]).min()), float(soc_step(zq, dz[0]).min()))
+            for s_, ds_ in ((s1, ds[1]), (s2, ds[2]), (z1, dz[1]), (z2, dz[2])):
+                neg = ds_ < 0
+                if np.any(neg):
+                    a = min(a, float(np.min(-s_[neg] / ds_[neg])))
+            return a
+
+        # predictor
+        du_a, dt_a, ds_a, dz_a = direction(-soc_prod(lamq, lamq), -lam1 * lam1, -lam2 * lam2)
+        a_aff = min(1.0, max_step(ds_a, dz_a))
+        gap_aff = (np.sum((sq + a_aff * ds_a[0]) * (zq + a_aff * dz_a[0]))
+                   + np.sum((s1 + a_aff * ds_a[1]) * (z1 + a_aff * dz_a[1]))
+                   + np.sum((s2 + a_aff * ds_a[2]) * (z2 + a_aff * dz_a[2])))
+        sigma = min(1.0, max(0.0, gap_aff / gap_sz)) ** 3
+        # corrector
+        eq = np.zeros_like(lamq)
+        eq[..., 0] = 1.0
+        corq = soc_prod(nt_apply(eta, wb, ds_a[0], inverse=True), nt_apply(eta, wb, dz_a[0]))
+        cor1 = (ds_a[1] / d1) * (dz_a[1] * d1)
+        cor2 = (ds_a[2] / d2) * (dz_a[2] * d2)
+        du, dt, ds, dz = direction(-soc_prod(lamq, lamq) + sigma * mu * eq - corq,
+                                   -lam1 * lam1 + sigma * mu - cor1,
+                                   -lam2 * lam2 + sigma * mu - cor2)
+        alpha = min(1.0, 0.99 * max_step(ds, dz))
+        u = u + alpha * du
+        t = t + alpha * dt
+        sq, s1, s2 = sq + alpha * ds[0], s1 + alpha * ds[1], s2 + alpha * ds[2]
+        zq, z1, z2 = zq + alpha * dz[0], z1 + alpha * dz[1], z2 + alpha * dz[2]
+        hist[-1].update(alpha=alpha, sigma=sigma)
+    seconds = time.perf_counter() - t0
+    return dict(u=u, status=status, iterations=len(hist) - 1, seconds=seconds, ub=best["ub"], lb=best["lb"],
+                rel=(best["ub"] - best["lb"]) / abs(best["ub"]), history=hist,
+                convex_objective=p.convex_objective(u), violation=p.violation(u))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Driver
+# ----------------------------------------------------------------------------------------------------------
+
+CASES = {  # name: (n, sampled P2 or None)
+    "n4-p2all": (4, None), "n5-p2all": (5, None), "n6-p2all": (6, None), "n8-p2s32": (8, 32),
+    "n8-p2s128": (8, 128), "n12-p2s32": (12, 32), "n16-p2s32": (16, 32), "n16-p2s128": (16, 128),
+    "n20-p2s32": (20, 32), "n20-p2s128": (20, 128), "n24-p2s128": (24, 128), "n32-p2s128": (32, 128),
+}
+
+
+def load_case(name, bench_dir):
+    n, p2 = CASES[name]
+    X, y, beta, D1, D2 = bench_instance(n, p2)
+    check = "regenerated"
+    d = os.path.join(bench_dir, name)
+    if os.path.isfile(os.path.join(d, "X.npy")):
+        Xs, ys = np.load(os.path.join(d, "X.npy")), np.load(os.path.join(d, "y.npy")).reshape(-1)
+        D1s, D2s = np.load(os.path.join(d, "D1.npy")), np.load(os.path.join(d, "D2.npy"))
+        ok = (np.array_equal(Xs, X) and np.array_equal(ys, y) and same_columns(D1s, D1) and same_columns(D2s, D2))
+        check = "== " + d if ok else "MISMATCH with " + d
+        if not ok:
+            X, y, D1, D2 = Xs, ys, D1s, D2s  # the Swift bench's instance wins
+    return X, y, beta, D1, D2, check
+
+
+def clarabel_reference(X, y, beta, D1, D2):
+    import reference_parallel as RP
+
+    t0 = time.perf_counter()
+    out = RP.solve_parallel(X, y, beta, D1, D2)
+    wall = time.perf_counter() - t0
+    solve = sum(a.get("seconds") or 0.0 for a in out["attempts"])
+    return dict(objective=out["objective"], status=out["status"], tol=out["tolerance"], wall=wall,
+                solve=solve, iterations=out["iterations"], rungs=len(out["attempts"]))
+
+
+def clarabel_single(X, y, beta, D1, D2, tol=1e-8):
+    """One Clarabel solve at `tol` (no ladder): time of the solver itself and of the whole call."""
+    import cvxpy as cp
+    import reference as R
+    import reference_parallel as RP
+    import warnings
+
+    t0 = time.perf_counter()
+    # build exactly as solve_parallel does, but solve once
+    n, d = X.shape
+    P1, P2 = D1.shape[1], D2.shape[1]
+    Bn = 2 * P2
+    signs = np.array([1.0 if b % 2 == 0 else -1.0 for b in range(Bn)])
+    D1t = np.tile(D1, (1, Bn))
+    S1t = 2.0 * D1t - 1.0
+    D2b = np.repeat(D2, 2, axis=1)
+    S2b = 2.0 * D2b - 1.0
+    Sum = np.kron(np.eye(Bn), np.ones((P1, 1)))
+    V = cp.Variable((d, P1 * Bn))
+    W = cp.Variable((d, P1 * Bn))
+    XV, XW = X @ V, X @ W
+    H = cp.multiply(D1t, XV - XW) @ Sum
+    yhat = cp.multiply(D2b, H) @ signs
+    pen = cp.sum(cp.norm(V, 2, axis=0)) + cp.sum(cp.norm(W, 2, axis=0))
+    cons = [cp.multiply(S1t, XV) >= 0, cp.multiply(S1t, XW) >= 0, cp.multiply(S2b, H) >= 0]
+    prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(yhat - y) + beta * pen), cons)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prob.solve(solver=cp.CLARABEL, **R._clarabel_opts(tol))
+    wall = time.perf_counter() - t0
+    del RP
+    return dict(status=prob.status, wall=wall, solve=prob.solver_stats.solve_time,
+                iterations=prob.solver_stats.num_iters, value=float(prob.value))
+
+
+def flops_per_iteration(n, d, P1, P2):
+    B, K = 2 * P2, 2 * P1
+    m = d + 1
+    f_block = B * K * (2 * n * d * d + m ** 3)           # C_bk = W⁻² + R_kᵀΩR_k, inverse
+    f_N = B * (2 * n * K * d * d + 2 * n * n * K * d)    # T1 = G C⁻¹ and N_b = T1 Gᵀ (GEMM)
+    f_M = B * (n ** 3 / 3 + 2 * n ** 3)                  # Cholesky of M_b and Q_b = N − (WN)ᵀM⁻¹(WN)
+    f_S = B * n * n + n ** 3 / 3
+    f_solve = 6 * B * (2 * K * m * m + 4 * n * K * d + 2 * n * n)  # 2 directions × (1 + refine) × 2 Ainv
+    f_ops = 12 * B * (2 * K * n * d)                     # A, Aᵀ applications (first-layer rows)
+    return f_block + f_N + f_M + f_S + f_solve + f_ops
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", nargs="*", default=None)
+    ap.add_argument("--bench-dir", default=".build/bench-parallel")
+    ap.add_argument("--x"), ap.add_argument("--y"), ap.add_argument("--d1"), ap.add_argument("--d2")
+    ap.add_argument("--beta", type=float)
+    ap.add_argument("--tol", type=float, default=1e-6)
+    ap.add_argument("--no-clarabel", action="store_true")
+    ap.add_argument("--clarabel-max-blocks", type=int, default=40000,
+                    help="skip Clarabel when 4·P1·P2 exceeds this (memory/time)")
+    ap.add_argument("--repeat", type=int, default=3, help="IPM timing: best of this many runs")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--json", help="write the results to this file")
+    a = ap.parse_args(argv)
+
+    runs = []
+    if a.x:
+        X, y = np.load(a.x), np.load(a.y).reshape(-1)
+        runs.append(("custom", X, y, a.beta, np.load(a.d1), np.load(a.d2), "files"))
+    else:
+        names = a.cases or list(CASES)
+        for nm in names:
+            runs.append((nm, *load_case(nm, a.bench_dir)))
+    rows = []
+    hdr = (f"{'case':12s} {'P1':>4s} {'P2':>4s} {'it':>3s} {'ipm s':>8s} {'objective':>16s} {'rel.gap':>8s} "
+           f"{'viol':>8s} {'Mflop/it':>8s} {'clar wall':>9s} {'clar slv':>9s} {'clar@1e-8':>9s} {'|Δobj|/obj':>10s}")
+    print(hdr)
+    for name, X, y, beta, D1, D2, check in runs:
+        prog = ParallelProgram(X, y, beta, D1, D2)
+        best = None
+        for _ in range(max(1, a.repeat)):
+            r = ipm(prog, tol=a.tol, verbose=a.verbose and best is None)
+            if best is None or r["seconds"] < best["seconds"]:
+                best = r
+        r = best
+        row = dict(case=name, n=prog.n, P1=prog.P1, P2=prog.P2, iterations=r["iterations"], seconds=r["seconds"],
+                   status=r["status"], ub=r["ub"], lb=r["lb"], rel_gap=r["rel"], convex_objective=r["convex_objective"],
+                   violation=r["violation"], mflop_per_iter=flops_per_iteration(prog.n, prog.d, prog.P1, prog.P2) / 1e6,
+                   instance=check)
+        if not a.no_clarabel and 4 * prog.P1 * prog.P2 <= a.clarabel_max_blocks:
+            c = clarabel_reference(X, y, beta, D1, D2)
+            c1 = clarabel_single(X, y, beta, D1, D2)
+            row.update(clarabel_wall=c["wall"], clarabel_solve=c["solve"], clarabel_objective=c["objective"],
+                       clarabel_status=c["status"], clarabel_tol=c["tol"], clarabel_iterations=c["iterations"],
+                       clarabel8_wall=c1["wall"], clarabel8_solve=c1["solve"], clarabel8_iterations=c1["iterations"],
+                       rel_diff=abs(r["ub"] - c["objective"]) / abs(c["objective"]))
+        rows.append(row)
+        f = lambda k, fmt: (format(row[k], fmt) if k in row and row[k] is not None else "-")  # noqa: E731
+        print(f"{name:12s} {prog.P1:4d} {prog.P2:4d} {r['iterations']:3d} {r['seconds']:8.3f} {r['ub']:16.10f} "
+              f"{r['rel']:8.1e} {r['violation']:8.1e} {row['mflop_per_iter']:8.2f} {f('clarabel_wall', '9.3f')} "
+              f"{f('clarabel_solve', '9.3f')} {f('clarabel8_wall', '9.3f')} {f('rel_diff', '10.1e')}  {r['status']} [{check}]")
+        sys.stdout.flush()
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
