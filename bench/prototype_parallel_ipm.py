@@ -44,12 +44,17 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Single-threaded BLAS: the GEMMs here are small (n×n, n×K·d), where OpenBLAS threads only add synchronisation
+# (measured 0.06 ms vs 11 ms for a 256×128·128×16 product on a loaded 2-core machine).  Set before numpy loads.
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 if __name__ == "__main__":
     import _refenv
 
     _refenv.ensure()
 
 import numpy as np  # noqa: E402
+import scipy.linalg as sla  # noqa: E402
 
 # ----------------------------------------------------------------------------------------------------------
 # Instances (port of the Swift SeededGenerator and of the bench recipe)
@@ -234,6 +239,15 @@ def nt_apply(eta, wb, x, inverse=False):
     return out * f[..., None]
 
 
+def nt_inv_sq_apply(eta, wb, x):
+    """W⁻² x = η⁻² (2 Jw̄ (Jw̄)ᵀx − Jx)."""
+    Jw = wb.copy()
+    Jw[..., 1:] *= -1
+    Jx = x.copy()
+    Jx[..., 1:] *= -1
+    return (2.0 * Jw * np.sum(Jw * x, axis=-1)[..., None] - Jx) / (eta ** 2)[..., None]
+
+
 def nt_inv_sq_matrix(eta, wb):
     """W⁻² = η⁻² (2 Jw̄ w̄ᵀJ − J) as explicit (m×m) matrices."""
     m = wb.shape[-1]
@@ -251,7 +265,7 @@ def nt_inv_sq_matrix(eta, wb):
 # ----------------------------------------------------------------------------------------------------------
 
 class ParallelProgram:
-    def __init__(self, X, y, beta, D1, D2):
+    def __init__(self, X, y, beta, D1, D2, reduce_rows=True):
         X = np.asarray(X, float)
         y = np.asarray(y, float).reshape(-1)
         D1 = np.asarray(D1, float)
@@ -277,12 +291,17 @@ class ParallelProgram:
         self.D2b = np.repeat(D2, 2, axis=1).T  # (B, n)
         self.S2b = 2 * self.D2b - 1
         self.E = self.sb[:, None] * self.D2b  # F_b = diag(E_b) G
-        self.nu = B * K * (n + 1) + B * n  # barrier degree: SOCs count 1 each, LP rows 1 each
+        self.Rk_full = self.Rk
+        self.xscale = float(np.mean(np.sum(X * X, axis=1)))  # regularisation scale (mean ‖x_j‖²)
         self.rays = self._wedge_rays() if d == 2 else None
+        if reduce_rows and self.rays is not None and all(r is not None for r in self.rays):
+            self.Rk = self._irredundant_rows_d2()
+        self.r1 = self.Rk.shape[1]  # first-layer rows per vector
+        self.nu = B * K * (self.r1 + 1) + B * n  # barrier degree: SOCs count 1 each, LP rows 1 each
 
     # ---- operators ------------------------------------------------------------------------------------
-    def h(self, u):  # (B,K,d) -> (B,n): G u_b
-        return u.reshape(self.B, -1) @ self.Gm.T
+    def h(self, u):  # (…,B,K,d) -> (…,B,n): G u_b
+        return u.reshape(*u.shape[:-3], self.B, -1) @ self.Gm.T
 
     def A(self, u, t):
         sq = np.concatenate([t[..., None], u], axis=-1)
@@ -295,11 +314,11 @@ class ParallelProgram:
         gu += ((self.S2b * z2) @ self.Gm).reshape(gu.shape)
         return gu, zq[..., 0].copy()
 
-    def F(self, u):
-        return np.sum(self.E * self.h(u), axis=0)
+    def F(self, u):  # (…,B,K,d) -> (…,n)
+        return np.sum(self.E * self.h(u), axis=-2)
 
-    def FT(self, w):
-        return ((self.E * w[None, :]) @ self.Gm).reshape(self.B, self.K, self.d)
+    def FT(self, w):  # (…,n) -> (…,B,K,d)
+        return ((self.E * w[..., None, :]) @ self.Gm).reshape(*w.shape[:-1], self.B, self.K, self.d)
 
     # ---- objective, network, certificate --------------------------------------------------------------
     def convex_objective(self, u):
@@ -315,8 +334,38 @@ class ParallelProgram:
         return 0.5 * r @ r + self.beta * np.sum(np.linalg.norm(u, axis=-1)), pred
 
     def violation(self, u):
-        _, s1, s2 = self.A(u, np.zeros(u.shape[:2]))
+        s1 = np.einsum("bkd,knd->bkn", u, self.Rk_full, optimize=True)
+        s2 = self.S2b * self.h(u)
         return max(0.0, -float(s1.min()), -float(s2.min()))
+
+    def cleaned_upper_bound(self, u, viol_tol, taus=(1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3)):
+        """Best network objective over 'dust-free' copies of u: vectors with ‖u_bk‖ < τ·max‖u‖ are set to 0 (an
+        interior-point iterate spreads O(μ) mass over every block, which costs β·Σ‖dust‖ in the objective).  Zero is
+        in every first-layer cone; a branch whose second-layer rows would then be violated keeps its vectors.
+        Returns (objective, u', violation) of the best copy with violation ≤ viol_tol (or the input itself)."""
+        norms = np.linalg.norm(u, axis=-1)
+        top = float(norms.max())
+        best = None
+        base_obj, _ = self.network_objective(u)
+        base_viol = self.violation(u)
+        if base_viol <= viol_tol:
+            best = (base_obj, u, base_viol)
+        if top == 0:
+            return best
+        h0 = self.S2b * self.h(u)
+        for tau in taus:
+            keep = norms >= tau * top
+            uc = u * keep[..., None]
+            hc = self.S2b * self.h(uc)
+            bad = np.any(hc < np.minimum(h0, 0.0) - viol_tol, axis=1)  # branches made (more) infeasible
+            uc[bad] = u[bad]
+            v = self.violation(uc)
+            if v > viol_tol:
+                continue
+            obj, _ = self.network_objective(uc)
+            if best is None or obj < best[0]:
+                best = (obj, uc, v)
+        return best
 
     def _wedge_rays(self):
         """d = 2: unit extreme rays (e1, e2) of each first-layer cone {u : R_i u ≥ 0} (None if not a proper wedge)."""
@@ -342,6 +391,25 @@ class ParallelProgram:
             rays.append((e1, e2))
         return rays
 
+    def _irredundant_rows_d2(self):
+        """d = 2: the two facet rows of each wedge {u : R_i u ≥ 0} (unit normals of the rows that vanish on its
+        extreme rays), the same cone with 2 rows instead of n."""
+        out = np.empty((self.K, 2, 2))
+        for i in range(self.P1):
+            R = self.Rk_full[i]
+            Rn = R / np.linalg.norm(R, axis=1, keepdims=True)
+            e1, e2 = self.rays[i]
+            rows = []
+            for ea, eb in ((e1, e2), (e2, e1)):
+                ok = Rn @ eb > 0
+                j = np.flatnonzero(ok)[np.argmin(np.abs(Rn[ok] @ ea))]
+                rows.append(Rn[j])
+            Ri = np.array(rows)
+            # same cone: both rays satisfy every original row, and the two rows vanish on the rays
+            assert np.all(R @ e1 >= -1e-12 * np.linalg.norm(R, axis=1)) and np.all(R @ e2 >= -1e-12 * np.linalg.norm(R, axis=1))
+            out[self.idx == i] = Ri
+        return out
+
     def dual_norm_bound(self, lam, mu, pi):
         """c̄ ≥ max_b max_{u ∈ block b's set, Σ‖u‖ ≤ 1} s_b λᵀ D2_b G u_b, from multipliers μ ≥ 0 (second layer) and,
         where no exact cone projection is available, π ≥ 0 (first layer)."""
@@ -354,7 +422,7 @@ class ParallelProgram:
                 i = self.idx[k]
                 e1, e2 = self.rays[i]
                 gk = g[:, k, :]
-                inside = np.all(gk @ self.Rk[i].T >= -1e-14 * np.linalg.norm(gk, axis=1, keepdims=True), axis=1)
+                inside = np.all(gk @ self.Rk_full[i].T >= -1e-14 * np.linalg.norm(gk, axis=1, keepdims=True), axis=1)
                 proj = np.maximum(0.0, np.maximum(gk @ e1, gk @ e2))
                 val[:, k] = np.where(inside, np.linalg.norm(gk, axis=1), proj)
             return float(val.max())
@@ -376,87 +444,224 @@ class ParallelProgram:
 # ----------------------------------------------------------------------------------------------------------
 
 class NormalSolver:
-    """Factorises  H = FᵀF + AᵀW⁻²A  =  blockdiag(C_bk) + Σ_b Ĝ_bᵀ Ω_b Ĝ_b + FᵀF  and solves H Δx = r."""
+    """Factorises  H = FᵀF + AᵀW⁻²A  and solves H Δx = r.
 
-    def __init__(self, prog, Wq2, om1, om2):
+    H = blockdiag(C_bk) + Σ_b Ĝ_bᵀ Ω_b Ĝ_b + FᵀF with C_bk = W_bk⁻² + [0 0; 0 R_kᵀΩ1 R_k] ((d+1)×(d+1)).
+    1. t_bk is eliminated exactly: with W⁻² = η⁻²(2Jw̄w̄ᵀJ − J) the Schur complement onto u is
+       C'_bk = η⁻²(I − ŵŵᵀ) + κ ŵŵᵀ + R_kᵀΩ1R_k,  κ = η⁻²/(2w̄0² − 1)  (a sum of PSD terms: no cancellation),
+       kept as a square-root factor (closed form for d = 2, QR otherwise).
+    2. Radial shift: for an active neuron κ → 0 (the SOC barrier is flat along the ray (t, u) → (1+ε)(t, u); only the
+       loss fixes the magnitude), so C'⁻¹ blows up and the nested eliminations below cancel catastrophically.  The
+       m_a blocks with κ < θγ get C̃' = C' + γ ŵŵᵀ, and the shift is removed exactly at the end by a rank-m_a
+       Woodbury correction H⁻¹ = H̃⁻¹ + H̃⁻¹E (Γ⁻¹ − EᵀH̃⁻¹E)⁻¹ EᵀH̃⁻¹ (capacitance matrix PD since H ≻ 0).
+    3. Per branch (Woodbury on the rank-n second-layer term, written without subtraction):
+       N_b = G C̃'⁻¹ Gᵀ,  Ñ_b = S2 N_b S2,  M_b = Ñ_b + Ω2_b⁻¹ (n×n, equilibrated),
+       G A_b⁻¹ Gᵀ = S2 Ñ_b M_b⁻¹ Ω2_b⁻¹ S2   (= N − N S2 M⁻¹ S2 N without forming the difference).
+    4. Global (Woodbury on the rank-n loss): S = I + Σ_b D2_b (G A_b⁻¹ Gᵀ) D2_b (n×n Cholesky, equilibrated),
+       Δx = A⁻¹r − A⁻¹Fᵀ S⁻¹ F A⁻¹ r.
+    """
+
+    def __init__(self, prog, eta, wb, om1, om2, reg=0.0, shift=True, shift_threshold=1e-2, max_shift=None):
         p = prog
         B, K, d, n = p.B, p.K, p.d, p.n
         self.p = p
-        C = Wq2.copy()
-        C[..., 1:, 1:] += np.einsum("knd,bkn,kne->bkde", p.Rk, om1, p.Rk, optimize=True)
-        self.Cinv = np.linalg.inv(C)  # (B,K,d+1,d+1)
-        Cuu = self.Cinv[..., 1:, 1:]
-        T1 = np.einsum("jkd,bkde->bjke", p.Gk, Cuu, optimize=True).reshape(B, n, K * d)
-        N = T1 @ p.Gm.T  # (B,n,n) = G Cuu⁻¹ Gᵀ per branch
-        N = 0.5 * (N + N.transpose(0, 2, 1))
-        w = p.S2b * np.sqrt(om2)  # (B,n)
-        self.w = w
-        M = np.eye(n)[None] + w[:, :, None] * N * w[:, None, :]
-        self.M = M
-        WN = w[:, :, None] * N
-        Y = np.linalg.solve(M, WN)
-        Q = N - WN.transpose(0, 2, 1) @ Y  # G A_b⁻¹ Gᵀ
+        ie2 = 1.0 / eta ** 2
+        w0, w1 = wb[..., 0], wb[..., 1:]
+        nw = np.linalg.norm(w1, axis=-1)
+        what = w1 / np.where(nw > 0, nw, 1.0)[..., None]
+        what[nw == 0, 0] = 1.0  # w̄ = e: C' = η⁻² I, any unit ŵ represents it
+        den = 2.0 * w0 * w0 - 1.0
+        self.ctt = ie2 * den
+        self.ctu = -2.0 * (ie2 * w0)[..., None] * w1
+        kappa = ie2 / den
+        # radial shift set
+        gamma = p.xscale
+        if max_shift is None:
+            max_shift = 4 * n + 16
+        sel = np.zeros(0, dtype=int)
+        if shift:
+            cand = np.flatnonzero(kappa.reshape(-1) < shift_threshold * gamma)
+            if len(cand) > max_shift:
+                cand = cand[np.argsort(kappa.reshape(-1)[cand])[:max_shift]]
+            sel = np.sort(cand)
+        gshift = np.zeros(B * K)
+        gshift[sel] = gamma
+        gshift = gshift.reshape(B, K)
+        self.sel, self.gamma = sel, gamma
+        # square-root factor  C̃' + ρI = V Vᵀ,  V = [√α (I − ŵŵᵀ), √(κ + γ_k) ŵ, R_kᵀ √Ω1, √ρ I]: every term is PSD,
+        # and working with V keeps the conditioning of V (√cond C') instead of forming C' and factorising it.
+        reg = reg * p.xscale
+        rq = np.sqrt(kappa + gshift)[..., None] * what
+        RO = np.einsum("krd,bkr->bkdr", p.Rk, np.sqrt(om1))
+        if d == 2:
+            # closed form: C̃' = [[a, b], [b, c]], det = Σ_{i<j} (V0i V1j − V0j V1i)² (Cauchy–Binet, no cancellation),
+            # C̃'⁻¹ = LiᵀLi with Li = [[√(c/det), −b/√(c·det)], [0, 1/√c]].
+            perp = np.stack([-what[..., 1], what[..., 0]], axis=-1) * np.sqrt(ie2)[..., None]
+            V = np.concatenate([perp[..., :, None], rq[..., :, None], RO,
+                                np.broadcast_to(np.sqrt(reg) * np.eye(2), (B, K, 2, 2))], axis=-1)
+            v0, v1 = V[..., 0, :], V[..., 1, :]
+            a, c, b = np.sum(v0 * v0, -1), np.sum(v1 * v1, -1), np.sum(v0 * v1, -1)
+            minors = v0[..., :, None] * v1[..., None, :] - v0[..., None, :] * v1[..., :, None]
+            det = 0.5 * np.sum(minors * minors, axis=(-1, -2))
+            Li = np.zeros((B, K, 2, 2))
+            Li[..., 0, 0] = np.sqrt(c / det)
+            Li[..., 0, 1] = -b / np.sqrt(c * det)
+            Li[..., 1, 1] = 1.0 / np.sqrt(c)
+        else:
+            Pp = np.eye(d) - what[..., :, None] * what[..., None, :]
+            V = np.concatenate([np.sqrt(ie2)[..., None, None] * Pp, rq[..., :, None], RO,
+                                np.broadcast_to(np.sqrt(reg) * np.eye(d), (B, K, d, d))], axis=-1)
+            Rr = np.linalg.qr(np.swapaxes(V, -1, -2), mode="r")  # (B,K,d,d) upper, C' = RrᵀRr
+            Li = np.swapaxes(np.linalg.inv(Rr), -1, -2)  # Rr⁻ᵀ (lower);  C'⁻¹ = Liᵀ Li
+        self.Li = Li
+        GY = np.einsum("jkd,bked->bjke", p.Gk, Li, optimize=True).reshape(B, n, K * d)
+        N = GY @ GY.transpose(0, 2, 1)
+        Nt = p.S2b[:, :, None] * N * p.S2b[:, None, :]
+        Dg = 1.0 / om2
+        M = Nt + Dg[:, :, None] * np.eye(n)[None]
+        # symmetric diagonal equilibration: M's ill-conditioning near the optimum is mostly row scaling
+        # (entries ~1/μ and ~μ); the scaled matrix stays well conditioned
+        self.Md = np.sqrt(np.einsum("bii->bi", M))
+        self.Mh = M / self.Md[:, :, None] / self.Md[:, None, :]
+        T = self._msolve(Dg[:, :, None] * np.eye(n)[None])  # M⁻¹ Ω2⁻¹
+        Qt = Nt @ T
+        Qt = 0.5 * (Qt + Qt.transpose(0, 2, 1))
+        Q = p.S2b[:, :, None] * Qt * p.S2b[:, None, :]
         S = np.eye(n) + np.einsum("bj,bjk,bk->jk", p.D2b, Q, p.D2b, optimize=True)
-        self.LS = np.linalg.cholesky(0.5 * (S + S.T))
-        self.Wq2, self.om1, self.om2 = Wq2, om1, om2
+        S = 0.5 * (S + S.T)
+        self.Sd = np.sqrt(np.diag(S))
+        self.LS = np.linalg.cholesky(S / self.Sd[:, None] / self.Sd[None, :])
+        self.eta, self.wb, self.om1, self.om2 = eta, wb, om1, om2
+        # capacitance of the radial shift
+        m = len(sel)
+        self.m_shift = m
+        if m:
+            bi, ki = np.unravel_index(sel, (B, K))
+            self.bi, self.ki = bi, ki
+            self.wsel = what[bi, ki]  # (m, d)
+            Eu = np.zeros((m, B, K, d))
+            Eu[np.arange(m), bi, ki] = self.wsel
+            Yu, Yt = self._solve_tilde(Eu, np.zeros((m, B, K)))
+            self.Yu, self.Yt = Yu, Yt
+            EtY = np.einsum("jid,id->ij", Yu[:, bi, ki, :], self.wsel)  # [i, j] = e_iᵀ H̃⁻¹ e_j
+            Cc = np.eye(m) / gamma - 0.5 * (EtY + EtY.T)
+            cd = np.sqrt(np.abs(np.diag(Cc)))
+            self.cap = (np.linalg.cholesky(Cc / cd[:, None] / cd[None, :]), cd)
+
+    def _msolve(self, g):  # M_b⁻¹ g, g (…,B,n,m)
+        return np.linalg.solve(self.Mh, g / self.Md[:, :, None]) / self.Md[:, :, None]
+
+    def _ssolve(self, f):  # S⁻¹ f, f (…,n)
+        f2 = (f / self.Sd).reshape(-1, self.p.n).T
+        return (sla.cho_solve((self.LS, True), f2).T.reshape(f.shape)) / self.Sd
+
+    def _cinv(self, r):  # C̃'⁻¹ r, r (…,B,K,d)
+        v = np.einsum("bkij,...bkj->...bki", self.Li, r)
+        return np.einsum("bkji,...bkj->...bki", self.Li, v)
 
     def _ainv(self, ru, rt):
         p = self.p
-        r = np.concatenate([rt[..., None], ru], axis=-1)
-        y0 = np.einsum("bkij,bkj->bki", self.Cinv, r)
-        g = self.w * p.h(y0[..., 1:])
-        c = np.linalg.solve(self.M, g[..., None])[..., 0]
-        v = ((self.w * c) @ p.Gm).reshape(p.B, p.K, p.d)
-        y0 -= np.einsum("bkij,bkj->bki", self.Cinv[..., :, 1:], v)
-        return y0
+        ru = ru - self.ctu * (rt / self.ctt)[..., None]
+        y0 = self._cinv(ru)
+        g = p.S2b * p.h(y0)
+        c = self._msolve(g[..., None])[..., 0]
+        y0 = y0 - self._cinv(((p.S2b * c) @ p.Gm).reshape(y0.shape))
+        dt = (rt - np.sum(self.ctu * y0, axis=-1)) / self.ctt
+        return y0, dt
 
-    def _solve_once(self, ru, rt):
+    def _solve_tilde(self, ru, rt):  # H̃⁻¹ r (shifted matrix)
         p = self.p
-        y1 = self._ainv(ru, rt)
-        f = p.F(y1[..., 1:])
-        import scipy.linalg as sla
-        wv = sla.cho_solve((self.LS, True), f)
-        y2 = self._ainv(p.FT(wv), np.zeros_like(rt))
-        dx = y1 - y2
-        return dx[..., 1:], dx[..., 0]
+        y1u, y1t = self._ainv(ru, rt)
+        wv = self._ssolve(p.F(y1u))
+        y2u, y2t = self._ainv(p.FT(wv), np.zeros_like(rt))
+        return y1u - y2u, y1t - y2t
+
+    def _solve_once(self, ru, rt):  # H⁻¹ r: H̃⁻¹ r + H̃⁻¹E C⁻¹ EᵀH̃⁻¹ r
+        xu, xt = self._solve_tilde(ru, rt)
+        if self.m_shift:
+            e = np.sum(xu[self.bi, self.ki] * self.wsel, axis=-1)
+            L, cd = self.cap
+            c = sla.cho_solve((L, True), e / cd) / cd
+            xu = xu + np.einsum("j,j...->...", c, self.Yu)
+            xt = xt + np.einsum("j,j...->...", c, self.Yt)
+        return xu, xt
 
     def apply(self, du, dt):
         p = self.p
         sq, s1, s2 = p.A(du, dt)
-        zq = np.einsum("bkij,bkj->bki", self.Wq2, sq)
+        zq = nt_inv_sq_apply(self.eta, self.wb, sq)
         gu, gt = p.AT(zq, self.om1 * s1, self.om2 * s2)
         gu += p.FT(p.F(du))
         return gu, gt
 
-    def solve(self, ru, rt, refine=1):
+    def solve(self, ru, rt, refine=3, rtol=1e-14):
+        """Solve with the factorisation of the regularised matrix H + ρI, then iterative refinement against the
+        exact operator H (a correction that does not reduce the residual is discarded).  (Preconditioned CG with
+        the same factorisation was tried and is less robust near the optimum: see PARALLEL_SOLVER.md.)"""
         du, dt = self._solve_once(ru, rt)
+        scale = max(float(np.abs(ru).max()), float(np.abs(rt).max()), 1e-300)
+        au, at = self.apply(du, dt)
+        eu, et = ru - au, rt - at
+        res = max(float(np.abs(eu).max()), float(np.abs(et).max())) / scale
+        self.solves = 1
         for _ in range(refine):
-            au, at = self.apply(du, dt)
-            eu, et = self._solve_once(ru - au, rt - at)
-            du += eu
-            dt += et
+            if res <= rtol:
+                break
+            cu, ct = self._solve_once(eu, et)
+            self.solves += 1
+            au, at = self.apply(du + cu, dt + ct)
+            eu2, et2 = ru - au, rt - at
+            res2 = max(float(np.abs(eu2).max()), float(np.abs(et2).max())) / scale
+            if not res2 < res:
+                break
+            du, dt, eu, et, res = du + cu, dt + ct, eu2, et2, res2
+        self.last_residual = res
         return du, dt
 
 
-def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certificate=True):
+def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="unit", viol_tol=1e-9, cleanup=True, shift=False,
+        stop_on_certificate=True):
     p = prog
     B, K, d, n = p.B, p.K, p.d, p.n
     t0 = time.perf_counter()
-    # ---- start: x = 0-ish, s = z = e (scaled) ------------------------------------------------------
-    u = np.zeros((B, K, d))
-    t = np.ones((B, K))
-    sq = np.zeros((B, K, d + 1))
-    sq[..., 0] = 1.0
-    zq = np.zeros((B, K, d + 1))
-    zq[..., 0] = 1.0
-    s1 = np.ones((B, K, n))
-    z1 = np.ones((B, K, n))
-    s2 = np.ones((B, n))
-    z2 = np.ones((B, n))
     q_t = p.beta * np.ones((B, K))
     Fty = p.FT(p.y)
+    if init == "lsq":
+        # CVXOPT-style start: x = argmin ½xᵀPx + qᵀx + ½‖Ax‖²  (the normal matrix with W = I), s = Ax, z = −Ax,
+        # each then shifted into its cone by (1 + max(0, −λ_min)) e.
+        eta0 = np.ones((B, K))
+        wb0 = np.zeros((B, K, d + 1))
+        wb0[..., 0] = 1.0
+        ns0 = NormalSolver(p, eta0, wb0, np.ones((B, K, p.r1)), np.ones((B, n)), reg=0.0)
+        u, t = ns0.solve(Fty, -q_t)
+        sq, s1, s2 = p.A(u, t)
+        zq, z1, z2 = -sq, -s1, -s2
+
+        def shift(xq, x1, x2):
+            lmin = min(float((xq[..., 0] - np.linalg.norm(xq[..., 1:], axis=-1)).min()), float(x1.min()), float(x2.min()))
+            a = 1.0 + max(0.0, -lmin)
+            xq = xq.copy()
+            xq[..., 0] += a
+            return xq, x1 + a, x2 + a
+
+        sq, s1, s2 = shift(sq, s1, s2)
+        zq, z1, z2 = shift(zq, z1, z2)
+    else:
+        # u = 0, t = s0, s = s0·e, z = z0·e  (init = (s0, z0); (1, 1) by default)
+        s0, z0 = (1.0, 1.0) if init == "unit" else init
+        u = np.zeros((B, K, d))
+        t = s0 * np.ones((B, K))
+        sq = np.zeros((B, K, d + 1))
+        sq[..., 0] = s0
+        zq = np.zeros((B, K, d + 1))
+        zq[..., 0] = z0
+        s1 = s0 * np.ones((B, K, p.r1))
+        z1 = z0 * np.ones((B, K, p.r1))
+        s2 = s0 * np.ones((B, n))
+        z2 = z0 * np.ones((B, n))
     hist = []
-    best = {"ub": np.inf, "lb": -np.inf}
+    best = {"ub": np.inf, "lb": -np.inf, "u": u.copy(), "viol": np.inf}
+    small_steps = 0
     status = "max_iter"
     for it in range(max_iter + 1):
         # residuals
@@ -470,14 +675,21 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certifica
         # certificate
         ub, _ = p.network_objective(u)
         lb, cbar = p.lower_bound(u, z2, z1)
-        best["ub"] = min(best["ub"], ub)
+        viol = p.violation(u)
+        cand = p.cleaned_upper_bound(u, viol_tol) if cleanup else (
+            (ub, u, viol) if viol <= viol_tol else None)
+        if cand is not None and cand[0] < best["ub"]:  # an upper bound only from a point of the program
+            best.update(ub=cand[0], u=cand[1].copy(), viol=cand[2])
+            if cleanup:  # the dust-free point's residual may give a better dual point too
+                lb2, _ = p.lower_bound(cand[1], z2, z1)
+                lb = max(lb, lb2)
         if lb > best["lb"]:
             best["lb"] = lb
         rel = (best["ub"] - best["lb"]) / max(abs(best["ub"]), 1e-300)
         pres = max(float(np.abs(rpq).max()), float(np.abs(rp1).max()), float(np.abs(rp2).max()))
         dres = max(float(np.abs(rdu).max()), float(np.abs(rdt).max()))
         hist.append(dict(it=it, ub=ub, lb=lb, rel=rel, mu=mu, pres=pres, dres=dres, c=cbar,
-                         viol=p.violation(u), t=time.perf_counter() - t0))
+                         viol=viol, t=time.perf_counter() - t0))
         if verbose:
             print(f"{it:3d} ub {ub:.10f} lb {lb:.10f} rel {rel:9.2e} mu {mu:9.2e} pres {pres:8.1e} "
                   f"dres {dres:8.1e} c/β {cbar / p.beta:.8f}")
@@ -487,14 +699,22 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certifica
         if it == max_iter:
             break
         # scaling
-        eta, wb = nt_soc(sq, zq)
+        with np.errstate(all="ignore"):
+            eta, wb = nt_soc(sq, zq)
+        if not (np.all(np.isfinite(eta)) and np.all(np.isfinite(wb))):
+            status = "stalled"  # the iterate left the interior numerically: keep the best certificate
+            break
         lamq = nt_apply(eta, wb, zq)
-        Wq2 = nt_inv_sq_matrix(eta, wb)
         d1, d2 = np.sqrt(s1 / z1), np.sqrt(s2 / z2)  # LP scalings W
         lam1, lam2 = np.sqrt(s1 * z1), np.sqrt(s2 * z2)
-        try:
-            ns = NormalSolver(p, Wq2, z1 / s1, z2 / s2)
-        except np.linalg.LinAlgError:
+        ns = None
+        for boost in (1.0, 1e2, 1e4):  # escalate the regularisation if a factorisation breaks down
+            try:
+                ns = NormalSolver(p, eta, wb, z1 / s1, z2 / s2, reg=reg * boost, shift=shift)
+                break
+            except (np.linalg.LinAlgError, ValueError):
+                continue
+        if ns is None:
             status = "factorisation_failed"
             break
 
@@ -502,14 +722,14 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certifica
             xq = soc_div(lamq, rcq)
             x1, x2 = rc1 / lam1, rc2 / lam2
             # rhs = −r_d + Aᵀ(W⁻²(−r_p) + W⁻¹ξ)
-            vq = -np.einsum("bkij,bkj->bki", Wq2, rpq) + nt_apply(eta, wb, xq, inverse=True)
+            vq = -nt_inv_sq_apply(eta, wb, rpq) + nt_apply(eta, wb, xq, inverse=True)
             v1 = -(z1 / s1) * rp1 + x1 / d1
             v2 = -(z2 / s2) * rp2 + x2 / d2
             au, at = p.AT(vq, v1, v2)
             du, dt = ns.solve(-rdu + au, -rdt + at, refine=refine)
             Aq_, A1_, A2_ = p.A(du, dt)
             # Δz = W⁻²(−r_p − AΔx + Wξ) ; Δs = W(ξ − WΔz)
-            dzq = np.einsum("bkij,bkj->bki", Wq2, -rpq - Aq_) + nt_apply(eta, wb, xq, inverse=True)
+            dzq = nt_inv_sq_apply(eta, wb, -rpq - Aq_) + nt_apply(eta, wb, xq, inverse=True)
             dz1 = (z1 / s1) * (-rp1 - A1_) + x1 / d1
             dz2 = (z2 / s2) * (-rp2 - A2_) + x2 / d2
             dsq = nt_apply(eta, wb, xq - nt_apply(eta, wb, dzq))
@@ -528,6 +748,7 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certifica
 
         # predictor
         du_a, dt_a, ds_a, dz_a = direction(-soc_prod(lamq, lamq), -lam1 * lam1, -lam2 * lam2)
+        nsolves = ns.solves
         a_aff = min(1.0, max_step(ds_a, dz_a))
         gap_aff = (np.sum((sq + a_aff * ds_a[0]) * (zq + a_aff * dz_a[0]))
                    + np.sum((s1 + a_aff * ds_a[1]) * (z1 + a_aff * dz_a[1]))
@@ -547,11 +768,19 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, stop_on_certifica
         t = t + alpha * dt
         sq, s1, s2 = sq + alpha * ds[0], s1 + alpha * ds[1], s2 + alpha * ds[2]
         zq, z1, z2 = zq + alpha * dz[0], z1 + alpha * dz[1], z2 + alpha * dz[2]
-        hist[-1].update(alpha=alpha, sigma=sigma)
+        hist[-1].update(alpha=alpha, sigma=sigma, kkt_residual=ns.last_residual, solves=nsolves + ns.solves)
+        small_steps = small_steps + 1 if alpha < 1e-4 else 0
+        if small_steps >= 3 or not np.isfinite(alpha):
+            status = "stalled"
+            break
+        if verbose:
+            print(f"      step α {alpha:.3f} σ {sigma:.2e} newton residual {ns.last_residual:.1e}")
     seconds = time.perf_counter() - t0
-    return dict(u=u, status=status, iterations=len(hist) - 1, seconds=seconds, ub=best["ub"], lb=best["lb"],
+    ub_u = best["u"]
+    return dict(u=ub_u, status=status, iterations=len(hist) - 1, seconds=seconds, ub=best["ub"], lb=best["lb"],
                 rel=(best["ub"] - best["lb"]) / abs(best["ub"]), history=hist,
-                convex_objective=p.convex_objective(u), violation=p.violation(u))
+                convex_objective=p.convex_objective(ub_u), violation=p.violation(ub_u),
+                solves=sum(h.get("solves", 0) for h in hist))
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -20,10 +20,17 @@ public struct NPZ: WeightArchive {
     }
     let bytes = try archive.contents(of: member)
     let array: NPY.Array2D
-    do {
+    do throws(DataError) {
+      // Decoding allocates 8 bytes per element (and a row-major copy): refuse arrays above 2²⁷ elements (1 GiB of
+      // doubles) before allocating — a two-layer network's weights are far smaller.
+      let header = try NPY.parseHeader(bytes, file: "\(file)[\(name)]")
+      let count = header.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? .max : $0 * $1 }
+      guard count <= 1 << 27 else {
+        throw DataError(.unsupportedWeightFile, file: "\(file)[\(name)]", "the array has shape \(header.shape), more than the 2²⁷ elements a weight tensor may have here")
+      }
       array = try NPY.decode(bytes, file: "\(file)[\(name)]")
     } catch {
-      throw DataError(error.kind == .unsupportedNPY ? .unsupportedWeightFile : .invalidWeightFile, file: error.file, error.message)
+      throw DataError([.unsupportedNPY, .unsupportedWeightFile].contains(error.kind) ? .unsupportedWeightFile : .invalidWeightFile, file: error.file, error.message)
     }
     // NPY.Array2D keeps (rows, columns); return row-major values with the stored shape.
     let m = array.matrix

@@ -133,6 +133,9 @@ public struct SafeTensors: WeightArchive {
       throw DataError(.unsupportedWeightFile, file: file, "tensor \"\(name)\" is stored as \(e.dtype.rawValue), which is not decoded; save it as float32 or float64")
     }
     let count = e.range.count / e.dtype.size
+    guard count <= 1 << 27 else {
+      throw DataError(.unsupportedWeightFile, file: file, "tensor \"\(name)\" has shape \(e.shape), more than the 2²⁷ elements a weight tensor may have here")
+    }
     var values = [Double](repeating: 0, count: count)
     bytes.withUnsafeBytes { raw in
       for k in 0..<count { values[k] = Self.element(raw, at: e.range.lowerBound + k * e.dtype.size, dtype: e.dtype) }

@@ -104,8 +104,15 @@ public struct TorchTwoLayerLayout: Sendable, Equatable {
 
   /// The tensors of `network` in this layout, for a network on raw features whose first layer carries its bias as
   /// the last input row when `inputBias` (`Imported.network`'s orientation).
+  ///
+  /// A network without neurons (β ≥ β_max) is written with one zero neuron, the same function (torch and this reader
+  /// need m ≥ 1).
   public func tensors(_ network: TwoLayerReLUNetwork, inputBias: Bool) -> [WeightTensor] {
-    let u = network.firstLayer, a = network.outputWeights
+    var u = network.firstLayer, a = network.outputWeights
+    if u.columns == 0 {
+      u = Matrix(rows: u.rows, columns: 1)
+      a = Matrix(rows: 1, columns: a.columns)
+    }
     let d = u.rows - (inputBias ? 1 : 0), m = u.columns, k = a.columns
     var w1 = [Double](repeating: 0, count: m * d)
     for j in 0..<m { for i in 0..<d { w1[j * d + i] = u[i, j] } }

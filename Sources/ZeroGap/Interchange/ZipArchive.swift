@@ -13,8 +13,9 @@ struct ZipArchive {
     var localHeaderOffset: Int
   }
 
-  /// The largest member this reader inflates (4 GiB): above it the archive is refused rather than allocated.
-  static let maximumMemberSize = 1 << 32
+  /// The largest member this reader inflates (1 GiB, below zlib's 32-bit counts): above it the archive is refused
+  /// rather than allocated.
+  static let maximumMemberSize = 1 << 30
 
   let bytes: [UInt8]
   let file: String
@@ -149,8 +150,8 @@ struct ZipArchive {
         }
         e += 4 + length
       }
-      guard size <= UInt64(maximumMemberSize) else {
-        throw DataError(.unsupportedWeightFile, file: file, "member \"\(name)\" would expand to \(size) bytes, above the \(maximumMemberSize >> 30) GiB this reader accepts")
+      guard size <= UInt64(maximumMemberSize), compressed <= UInt64(maximumMemberSize) else {
+        throw DataError(.unsupportedWeightFile, file: file, "member \"\(name)\" holds \(max(size, compressed)) bytes, above the \(maximumMemberSize >> 30) GiB this reader accepts")
       }
       guard compressed <= UInt64(bytes.count), local <= UInt64(bytes.count) else {
         throw corrupt("member \"\(name)\" points past the end of the \(bytes.count)-byte file; it is truncated")

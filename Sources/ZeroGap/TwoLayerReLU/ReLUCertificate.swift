@@ -93,6 +93,9 @@ public struct ReLUCertificate: Sendable, Equatable {
     let targets = y.storage  // column-major: output c is targets[c*n ..< (c+1)*n]
     if k == 1 { try loss.validate(targets: targets) }
     let yhat = network.predict(x).storage
+    guard yhat.allSatisfy(\.isFinite) else {
+      throw .nonFinite("the network's predictions overflow double precision (finite weights, but their products are too large); rescale the weights or the data")
+    }
     let fit = k == 1 ? loss.value(yhat, targets) : 0.5 * zip(yhat, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
     let objective = fit + beta * network.pathNorm
     let objectiveAsGiven = fit + beta * network.weightDecay

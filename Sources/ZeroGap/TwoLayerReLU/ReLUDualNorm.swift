@@ -1,5 +1,6 @@
 import Foundation
 import HeapModule
+import RealModule
 
 /// The ReLU dual norm `c(v) = max_{‖u‖≤1} |vᵀ(Xu)_+|` of MATH.md §3.5 (way 1), computed exactly or bounded above
 /// within a time budget.
@@ -35,6 +36,8 @@ public enum ReLUDualNorm {
 
   /// Relative rounding allowance added to every returned upper bound.
   static let roundingAllowance = 64 * Double.ulpOfOne
+  /// Boxes of up to this many free coordinates are bounded through their 2^{d−1} corners; above, per coordinate.
+  static let cornerDimensionLimit = 10
 
   /// The maximum of `σ vᵀ DXu` over the cell of `mask` and the unit ball (an upper bound for any NNLS accuracy).
   static func cellMaximum(_ mask: [Bool], sign: Double, v: [Double], data x: Matrix) -> Double {
@@ -121,20 +124,27 @@ public enum ReLUDualNorm {
     var memo: [[Bool]: Double] = [:]
     var solved = 0
     var best = 0.0
+    var budgetHit = false
+    let deadline = start.addingTimeInterval(timeBudget)
+    func expired() -> Bool {
+      if !budgetHit && Date() > deadline { budgetHit = true }
+      return budgetHit
+    }
     func cell(_ mask: [Bool], _ sign: Double) -> Double {
       var key = mask
       key.append(sign > 0)
       if let c = memo[key] { return c }
       let bound = patternNorm(mask, v: v, data: x)
-      // A cell whose §3.5.2 value cannot beat the incumbent is not solved (its maximum is ≤ that value).
-      let value = bound <= best ? bound : min(bound, cellMaximum(mask, sign: sign, v: v, data: x))
+      // A cell whose §3.5.2 value cannot beat the incumbent is not solved (its maximum is ≤ that value); past the
+      // deadline no cell is solved and that value stands in (an upper bound, so `best` stays a valid one too).
+      let value = bound <= best || expired() ? bound : min(bound, cellMaximum(mask, sign: sign, v: v, data: x))
       if bound > best { solved += 1 }
       memo[key] = value
       best = max(best, value)
       return value
     }
 
-    /// Corners of the box, as directions z with z_axis = side.
+    /// Corners of the box, as directions z with z_axis = side (used only for d ≤ `cornerDimensionLimit`).
     func corners(_ r: Region) -> [[Double]] {
       let m = d - 1
       return (0..<(1 << m)).map { bits in
@@ -163,14 +173,39 @@ public enum ReLUDualNorm {
     /// the ambiguous hyperplanes are few.
     func evaluate(_ r: inout Region) -> Bool {
       let c = center(r)
-      // cos θ: the smallest cosine between the center and a corner; the box lies in that cap (a convex cone).
-      var cosTheta = 1.0
-      for z in corners(r) { cosTheta = min(cosTheta, c.dot(z) / z.norm2) }
-      cosTheta = max(0, cosTheta - 1e-12)
-      let sinTheta = (1 - cosTheta * cosTheta).squareRoot()
+      // The half-angle θ of a cap around c containing the box's directions. Small d: the largest angle to a corner
+      // (the cone {z : ∠(z, c) ≤ θ} is convex for θ < 90°, so the box lies in it when its corners do), from the
+      // chord ‖ẑ − c‖ (accurate for tiny boxes). Larger d (2^{d−1} corners would not fit): cos θ ≥ min_box cᵀz /
+      // max_box ‖z‖, both separable per coordinate. If the box is not inside a cap below 90°, the cap is the whole
+      // sphere (θ = π). A small relative margin covers rounding.
+      var theta: Double
+      if d - 1 <= Self.cornerDimensionLimit {
+        var chord = 0.0
+        for z in corners(r) {
+          let nz = z.norm2
+          var s = 0.0
+          for i in 0..<d { s += (z[i] / nz - c[i]) * (z[i] / nz - c[i]) }
+          chord = max(chord, s.squareRoot())
+        }
+        theta = chord >= 2 ? .pi : 2 * Double.asin(chord / 2)
+      } else {
+        var minDot = c[r.axis] * r.side, maxNorm2 = 1.0
+        var q = 0
+        for i in 0..<d where i != r.axis {
+          minDot += min(c[i] * r.lo[q], c[i] * r.hi[q])
+          maxNorm2 += max(r.lo[q] * r.lo[q], r.hi[q] * r.hi[q])
+          q += 1
+        }
+        let cosine = minDot / maxNorm2.squareRoot()
+        theta = cosine <= 0 ? .pi : Double.acos(min(1, cosine))
+      }
+      theta = theta * (1 + 1e-12) + 1e-15
+      if theta >= .pi / 2 { theta = .pi }
+      let cosTheta = Double.cos(theta), sinTheta = Double.sin(theta)
       /// max of hᵀu over the cap ∩ unit ball, for ‖h‖ = hn and hᵀc = hc.
       func capMax(_ hn: Double, _ hc: Double) -> Double {
         guard hn > 0 else { return 0 }
+        guard theta < .pi else { return hn }
         let cosPhi = max(-1, min(1, hc / hn))
         if cosPhi >= cosTheta { return hn }
         let sinPhi = (1 - cosPhi * cosPhi).squareRoot()
@@ -200,7 +235,7 @@ public enum ReLUDualNorm {
           if r.sign * v[j] > 0 { ambiguousBound += r.sign * v[j] * capMax(norms[j], rows[j].dot(c)) }
         }
       }
-      if ambiguousGroups.count <= exactAmbiguity {
+      if ambiguousGroups.count <= exactAmbiguity && !expired() {
         // Exact: every cell meeting the region has the fixed signs plus one sign per ambiguous hyperplane.
         let groups = Array(ambiguousGroups)
         var value = 0.0
@@ -217,9 +252,11 @@ public enum ReLUDualNorm {
         return true
       }
       // Incumbent from the cell at the region's center.
-      var mask = [Bool](repeating: false, count: n)
-      for j in live { mask[j] = rows[j].dot(c) >= 0 }
-      _ = cell(mask, r.sign)
+      if !expired() {
+        var mask = [Bool](repeating: false, count: n)
+        for j in live { mask[j] = rows[j].dot(c) >= 0 }
+        _ = cell(mask, r.sign)
+      }
       r.bound = capMax(g.norm2, g.dot(c)) + ambiguousBound
       return false
     }
@@ -227,7 +264,6 @@ public enum ReLUDualNorm {
     var heap = Heap<Region>()
     var upper = 0.0  // the largest bound of a region closed exactly or dropped
     var regions = 0
-    var budgetHit = false
     if !live.isEmpty && v.contains(where: { $0 != 0 }) {
       for sign in [1.0, -1.0] {
         for axis in 0..<d {
@@ -239,7 +275,7 @@ public enum ReLUDualNorm {
         }
       }
       while let top = heap.max, top.bound > best + tolerance * max(best, .leastNormalMagnitude) {
-        if regions % 64 == 0, Date().timeIntervalSince(start) > timeBudget || heap.count > maxRegions {
+        if expired() || heap.count > maxRegions {
           budgetHit = true
           break
         }
@@ -260,7 +296,9 @@ public enum ReLUDualNorm {
     }
     // Open regions bound what is left; closed regions are ≤ best (their cells were solved) or recorded in `upper`.
     let open = heap.max?.bound ?? 0
-    let ub = max(best, upper, open) * (1 + roundingAllowance)
+    // Rounding: relative to the bound, and absolute at the scale of the sums Σ_j |v_j|‖x_j‖ the bounds are made of.
+    let scale = live.reduce(0.0) { $0 + abs(v[$1]) * norms[$1] }
+    let ub = max(best, upper, open) * (1 + roundingAllowance) + roundingAllowance * Double(n + d) * scale
     return Result(
       upperBound: ub, best: best, isExact: !budgetHit, cellsSolved: solved, regions: regions,
       seconds: Date().timeIntervalSince(start))

@@ -72,7 +72,8 @@ extension ZeroGapCommand {
       }
       if let export {
         try OutputFile.check(export, overwrite: force, inputs: inputFiles)
-        guard export != output else { throw ValidationError("--export and --output must be different files") }
+        let same = output.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path == URL(fileURLWithPath: export).standardizedFileURL.resolvingSymlinksInPath().path } ?? false
+        guard !same else { throw ValidationError("--export and --output must be different files") }
         guard model == .relu else { throw ValidationError("--export writes Linear–ReLU–Linear networks: --model relu (a gated network is not one; a parallel one has more layers)") }
       }
       guard beta > 0, beta.isFinite else { throw ValidationError("--beta must be a number > 0 (got \(beta))") }
@@ -112,17 +113,18 @@ extension ZeroGapCommand {
       if let names { try est.recordColumns(names) }
       if let out = output { try est.save(to: out, overwrite: force, inputs: inputFiles) }
       guard let f = est.fitted else { return }
-      if let path = export {
-        let raw = try est.rawFeatureNetwork()
-        let layout = TorchTwoLayerLayout()
-        let metadata = ["format": "pt", "producer": "zerogap \(ZeroGapVersion.string)", "beta": String(describing: beta),
-          "objective": String(describing: f.report.objective), "lower_bound": String(describing: f.report.lowerBound),
-          "bound_scope": f.boundScope.rawValue, "loss": loss.rawValue]
-        try OutputFile.write(bytes: SafeTensors.encode(layout.tensors(raw.network, inputBias: true), metadata: metadata),
-          to: path, overwrite: force, inputs: inputFiles)
-      }
       guard f.report.objective.isFinite && f.report.lowerBound.isFinite else {
         throw CommandFailure("the solve did not reach a finite objective and bound (stop reason \(f.report.stopReason.rawValue)); try a larger --beta, standardised features or another loss")
+      }
+      if let path = export {
+        // The certificate numbers are those of the fit (on standardised features); the file is on raw features.
+        let raw = try est.rawFeatureNetwork()
+        var metadata = ["format": "pt", "producer": "zerogap \(ZeroGapVersion.string)", "features": "raw (standardisation folded into the first layer)",
+          "beta": String(describing: beta), "loss": loss.rawValue, "fit_objective_standardized": String(describing: f.report.objective),
+          "fit_lower_bound_standardized": String(describing: f.report.lowerBound), "fit_bound_scope": f.boundScope.rawValue]
+        if let c = f.classes { metadata["classes"] = "negative \(c.negative), positive \(c.positive) (score ≥ 0)" }
+        try OutputFile.write(bytes: SafeTensors.encode(TorchTwoLayerLayout().tensors(raw.network, inputBias: true), metadata: metadata),
+          to: path, overwrite: force, inputs: inputFiles)
       }
       if json {
         print(try est.summaryJSON().serialized())

@@ -58,6 +58,9 @@ extension ZeroGapCommand {
       guard patterns >= 1 else { throw ValidationError("--patterns must be ≥ 1") }
       if unregularizedBias && loss != .squared { throw ValidationError("--unregularized-bias is implemented for --loss squared only") }
       if exportChosen && (outputDir == nil || model != .relu) { throw ValidationError("--export-chosen needs --output-dir and --model relu") }
+      if outputDir != nil && validation == 0 {
+        throw ValidationError("--output-dir saves the β chosen by validation error: give --validation > 0 (the default is 0.2)")
+      }
       if let dir = outputDir {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -87,7 +90,7 @@ extension ZeroGapCommand {
         try path.estimators[c].save(to: dir + "/model.json", overwrite: force, inputs: source.inputFiles)
         if exportChosen {
           let raw = try path.estimators[c].rawFeatureNetwork()
-          try OutputFile.write(bytes: SafeTensors.encode(TorchTwoLayerLayout().tensors(raw.network, inputBias: true), metadata: ["format": "pt", "beta": String(describing: path.rows[c].beta)]),
+          try OutputFile.write(bytes: SafeTensors.encode(TorchTwoLayerLayout().tensors(raw.network, inputBias: true), metadata: ["format": "pt", "producer": "zerogap path", "beta": String(describing: path.rows[c].beta), "features": "raw (standardisation folded into the first layer)"]),
             to: dir + "/model.safetensors", overwrite: force, inputs: source.inputFiles)
         }
       }

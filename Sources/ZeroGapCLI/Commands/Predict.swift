@@ -24,17 +24,19 @@ extension ZeroGapCommand {
         "classes" ([negative, positive]) for classification, and "r2" or "accuracy" when targets are present.
 
         --weights FILE (.safetensors or .npz: nn.Sequential(Linear(d, m), ReLU(), Linear(m, k)), e.g. written by \
-        `fit --export`; --keys for other tensor names) predicts ŷ on the raw features, k values per line.
+        `fit --export`; --keys for other tensor names, --gates-key for a gated network) predicts the network output ŷ \
+        on the raw features, k values per line (scores for a classifier; R² on stderr when targets are given).
         """)
     @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String?
     @Option(help: "A two-layer network saved by PyTorch (.safetensors) or NumPy (.npz), e.g. by `fit --export`.") var weights: String?
     @Option(help: "Tensor names W1,b1,W2,b2 in --weights (\"-\" for a missing bias).") var keys: String?
+    @Option(help: "Tensor name of the gates (m×d) of a gated network in --weights.") var gatesKey: String?
     @OptionGroup var source: ReLUDataOptions
     @Flag(help: "Print machine-readable JSON (see the description above).") var json = false
 
     func validate() throws {
       guard (model == nil) != (weights == nil) else { throw ValidationError("give one network: --model FILE (from fit --output) or --weights FILE.safetensors|.npz") }
-      if keys != nil && weights == nil { throw ValidationError("--keys applies to --weights files") }
+      if (keys != nil || gatesKey != nil) && weights == nil { throw ValidationError("--keys and --gates-key apply to --weights files") }
     }
 
     func run() throws {
@@ -85,7 +87,8 @@ extension ZeroGapCommand.Predict {
   /// Predictions ŷ (n×k) of a weight file's network on the raw features.
   func predictWeights() throws {
     guard let file = weights else { return }
-    let layout = try keys.map { k throws(DataError) in try TorchTwoLayerLayout(keys: k) } ?? TorchTwoLayerLayout()
+    var layout = try keys.map { k throws(DataError) in try TorchTwoLayerLayout(keys: k) } ?? TorchTwoLayerLayout()
+    layout.gates = gatesKey
     let imported = try layout.read(try WeightFiles.open(path: file))
     let d = imported.network.inputDimension - (imported.inputBias ? 1 : 0)
     let (x, yRaw, _) = try source.loadMatrix(featureCount: d, quiet: json)

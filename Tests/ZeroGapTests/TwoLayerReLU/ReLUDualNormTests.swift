@@ -61,3 +61,38 @@ struct ReLUDualNormTests {
     #expect(crude.lowerBound < exact.lowerBound && exact.lowerBound <= exact.objective)
   }
 }
+
+/// Beyond the fixtures' dimensions: the bound stays above every value of vᵀ(Xu)₊ found by sampling and ascent, when
+/// boxes are bounded per coordinate (d − 1 > 10) and where 2^{d−1} corners could not even be listed (d = 70).
+struct ReLUDualNormHighDimensionTests {
+  @Test(arguments: [12, 70]) func boundStaysAboveAttainedValues(_ d: Int) throws {
+    var gen = SeededGenerator(seed: UInt64(d))
+    let n = 40
+    let x = gen.normalMatrix(rows: n, columns: d)
+    let v = (0..<n).map { _ in gen.nextNormal() }
+    let r = ReLUDualNorm.branchAndBound(v, data: x, timeBudget: 1)
+    // Attained values: random directions, each improved by fixed-point ascent u ← ±XᵀD(u)v/‖·‖ (monotone on a cell).
+    var attained = 0.0
+    for _ in 0..<200 {
+      var u = (0..<d).map { _ in gen.nextNormal() }
+      for _ in 0..<50 {
+        let nu = u.norm2
+        u = u.map { $0 / nu }
+        let xu = x.multiply(u)
+        let value = zip(v, xu).reduce(0) { $0 + $1.0 * max(0, $1.1) }
+        attained = max(attained, abs(value))
+        var g = [Double](repeating: 0, count: d)
+        for j in 0..<n where xu[j] >= 0 { for i in 0..<d { g[i] += v[j] * x[j, i] } }
+        guard g.norm2 > 0 else { break }
+        u = g.map { (value >= 0 ? 1 : -1) * $0 }
+      }
+    }
+    #expect(r.upperBound >= attained, "d = \(d): bound \(r.upperBound) below an attained value \(attained)")
+    // The certificate never uses more than the crude bound, and never less than what is attained.
+    let crude = try x.spectralNorm() * v.norm2
+    let cert = try ReLUCertificate.certify(
+      network: TwoLayerReLUNetwork(firstLayer: Matrix(rows: d, columns: 1), outputWeights: Matrix(rows: 1, columns: 1)),
+      data: x, targets: v, beta: 1, dualNormBudget: 1)
+    #expect(cert.dualNormBound >= attained && cert.dualNormBound <= crude * (1 + 1e-12))
+  }
+}
