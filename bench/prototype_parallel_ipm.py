@@ -619,7 +619,7 @@ class NormalSolver:
         return du, dt
 
 
-def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="unit", viol_tol=1e-9, cleanup=True, shift=False,
+def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="unit", viol_tol=1e-9, cleanup=True, shift=False, ir_tol=1e-14,
         stop_on_certificate=True):
     p = prog
     B, K, d, n = p.B, p.K, p.d, p.n
@@ -726,7 +726,7 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="u
             v1 = -(z1 / s1) * rp1 + x1 / d1
             v2 = -(z2 / s2) * rp2 + x2 / d2
             au, at = p.AT(vq, v1, v2)
-            du, dt = ns.solve(-rdu + au, -rdt + at, refine=refine)
+            du, dt = ns.solve(-rdu + au, -rdt + at, refine=refine, rtol=ir_tol)
             Aq_, A1_, A2_ = p.A(du, dt)
             # Δz = W⁻²(−r_p − AΔx + Wξ) ; Δs = W(ξ − WΔz)
             dzq = nt_inv_sq_apply(eta, wb, -rpq - Aq_) + nt_apply(eta, wb, xq, inverse=True)

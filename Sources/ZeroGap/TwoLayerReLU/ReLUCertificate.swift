@@ -94,7 +94,7 @@ public struct ReLUCertificate: Sendable, Equatable {
     if k == 1 { try loss.validate(targets: targets) }
     let yhat = network.predict(x).storage
     guard yhat.allSatisfy(\.isFinite) else {
-      throw .nonFinite("the network's predictions overflow double precision (finite weights, but their products are too large); rescale the weights or the data")
+      throw .nonFinite("the network's output overflows double precision (finite weights, but their products are too large); rescale the weights or the data")
     }
     let fit = k == 1 ? loss.value(yhat, targets) : 0.5 * zip(yhat, targets).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
     let objective = fit + beta * network.pathNorm
