@@ -27,9 +27,7 @@ extension ZeroGapCommand {
     @Option(help: "A model file written by `zerogap fit`.") var model: String?
     @Option(help: "First-layer weights W1 (.npy, d×m).") var w1: String?
     @Option(help: "Output weights W2 (.npy, m×1).") var w2: String?
-    @Option(help: "A two-layer network saved by PyTorch (.safetensors) or NumPy (.npz).") var weights: String?
-    @Option(help: "Tensor names W1,b1,W2,b2 in --weights (\"-\" for a missing bias; default 0.weight,0.bias,2.weight,2.bias).") var keys: String?
-    @Option(help: "Tensor name of the gates (m×d) of a gated network in --weights.") var gatesKey: String?
+    @OptionGroup var weightFile: WeightFileOptions
     @Option(help: "Seconds of branch and bound on c(v) for a global bound when d > 2 (0: the crude bound).") var boundSeconds: Double = 10
     @OptionGroup var source: ReLUDataOptions
     @Option(parsing: .unconditional, help: "Regularisation β (default: the model file's).") var beta: Double?
@@ -39,11 +37,10 @@ extension ZeroGapCommand {
     @Flag(help: "Print machine-readable JSON.") var json = false
 
     func validate() throws {
-      let sources = [model != nil, w1 != nil || w2 != nil, weights != nil].filter { $0 }.count
+      let sources = [model != nil, w1 != nil || w2 != nil, weightFile.weights != nil].filter { $0 }.count
       guard sources == 1 else { throw ValidationError("give one network: --model FILE, --weights FILE.safetensors|.npz, or both --w1 W1.npy and --w2 W2.npy") }
       if w1 != nil || w2 != nil { guard w1 != nil && w2 != nil else { throw ValidationError("--w1 and --w2 go together") } }
       if model == nil { guard beta != nil else { throw ValidationError("--beta is required with --weights and --w1/--w2") } }
-      if weights == nil && (keys != nil || gatesKey != nil) { throw ValidationError("--keys and --gates-key apply to --weights files") }
       guard boundSeconds >= 0, boundSeconds.isFinite else { throw ValidationError("--bound-seconds must be ≥ 0 (got \(boundSeconds))") }
       if let b = beta { guard b > 0, b.isFinite else { throw ValidationError("--beta must be > 0 (got \(b))") } }
       if model != nil && lossOption != nil { throw ValidationError("--loss applies to --weights and --w1/--w2 networks; a model file records the loss it was fitted with") }
@@ -68,8 +65,8 @@ extension ZeroGapCommand {
         var e = est
         if let b = beta { e.configuration.beta = b }
         cert = try e.certificate(x, yl, enumerate: enumerate, dualNormBudget: boundSeconds)
-      } else if let file = weights, let b = beta {
-        cert = try certifyWeights(file, beta: b)
+      } else if let b = beta, weightFile.weights != nil {
+        cert = try certifyWeights(beta: b)
       } else if let p1 = w1, let p2 = w2, let b = beta {
         let net = try TwoLayerReLUNetwork.validated(firstLayer: try NPY.read(path: p1).matrix, outputWeights: try NPY.read(path: p2).matrix)
         let (x, yRaw) = try source.load(featureCount: net.inputDimension, quiet: json)
@@ -110,23 +107,14 @@ extension ZeroGapCommand {
     }
   
     /// A PyTorch/NumPy weight file on raw features (plus a ones column when the first layer has a bias).
-    func certifyWeights(_ file: String, beta b: Double) throws -> ReLUCertificate {
-      let layout = try keys.map { k throws(DataError) in try TorchTwoLayerLayout(keys: k, gates: gatesKey) } ?? {
-        var l = TorchTwoLayerLayout()
-        l.gates = gatesKey
-        return l
-      }()
-      let imported = try layout.read(try WeightFiles.open(path: file))
-      let d = imported.network.inputDimension - (imported.inputBias ? 1 : 0)
-      let loaded = try source.loadMatrix(featureCount: d, quiet: json)
-      guard let y = loaded.y else { throw CommandFailure("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
-      guard loaded.x.columns == d else {
-        throw CommandFailure("\(file) has a first layer for d = \(d) features but --data \(source.data) has \(loaded.x.columns); give the raw features the network was trained on")
-      }
+    func certifyWeights(beta b: Double) throws -> ReLUCertificate {
+      let (imported, raw, yLoaded) = try weightFile.load(source, quiet: json)
+      guard let y = yLoaded else { throw CommandFailure("certify needs targets: a CSV with a target column (--target) or --targets Y.npy") }
+      let file = weightFile.weights ?? ""
       let k = imported.network.outputDimension
       guard y.columns == k else { throw CommandFailure("\(file) has k = \(k) output\(k == 1 ? "" : "s") but the targets have \(y.columns) column\(y.columns == 1 ? "" : "s") (choose them with --target a,b)") }
       let targets = k == 1 ? Matrix(column: try classificationLabels(y.column(0), loss: loss, quiet: json)) : y
-      let x = imported.features(loaded.x)
+      let x = imported.features(raw)
       let pats = enumerate ? try ActivationPatterns.enumerate(data: x) : nil
       return try ReLUCertificate.certify(network: imported.network, data: x, targets: targets, beta: b, loss: loss, patterns: pats, dualNormBudget: boundSeconds)
     }

@@ -28,15 +28,12 @@ extension ZeroGapCommand {
         on the raw features, k values per line (scores for a classifier; R² on stderr when targets are given).
         """)
     @Option(help: "The model file (JSON) written by `zerogap fit --output`.") var model: String?
-    @Option(help: "A two-layer network saved by PyTorch (.safetensors) or NumPy (.npz), e.g. by `fit --export`.") var weights: String?
-    @Option(help: "Tensor names W1,b1,W2,b2 in --weights (\"-\" for a missing bias).") var keys: String?
-    @Option(help: "Tensor name of the gates (m×d) of a gated network in --weights.") var gatesKey: String?
+    @OptionGroup var weightFile: WeightFileOptions
     @OptionGroup var source: ReLUDataOptions
     @Flag(help: "Print machine-readable JSON (see the description above).") var json = false
 
     func validate() throws {
-      guard (model == nil) != (weights == nil) else { throw ValidationError("give one network: --model FILE (from fit --output) or --weights FILE.safetensors|.npz") }
-      if (keys != nil || gatesKey != nil) && weights == nil { throw ValidationError("--keys and --gates-key apply to --weights files") }
+      guard (model == nil) != (weightFile.weights == nil) else { throw ValidationError("give one network: --model FILE (from fit --output) or --weights FILE.safetensors|.npz") }
     }
 
     func run() throws {
@@ -86,15 +83,7 @@ extension ZeroGapCommand {
 extension ZeroGapCommand.Predict {
   /// Predictions ŷ (n×k) of a weight file's network on the raw features.
   func predictWeights() throws {
-    guard let file = weights else { return }
-    var layout = try keys.map { k throws(DataError) in try TorchTwoLayerLayout(keys: k) } ?? TorchTwoLayerLayout()
-    layout.gates = gatesKey
-    let imported = try layout.read(try WeightFiles.open(path: file))
-    let d = imported.network.inputDimension - (imported.inputBias ? 1 : 0)
-    let (x, yRaw, _) = try source.loadMatrix(featureCount: d, quiet: json)
-    guard x.columns == d else {
-      throw CommandFailure("\(file) has a first layer for d = \(d) features but --data \(source.data) has \(x.columns) feature columns")
-    }
+    let (imported, x, yRaw) = try weightFile.load(source, quiet: json)
     let yhat = imported.network.predict(imported.features(x))
     guard yhat.isFinite else { throw CommandFailure("some predictions overflow (the weights or the data are too large for double precision)") }
     var score: Double? = nil
