@@ -16,7 +16,8 @@ import RealModule
 ///   a box on one face. On a region each row is surely active, surely inactive or ambiguous (its sign at the box's
 ///   corners); with few ambiguous hyperplanes the region is solved exactly over the cells it meets, otherwise it is
 ///   bounded above through a spherical cap containing it — the linear part of the active rows by
-///   ‖g‖cos(max(0, ∠(g, c) − θ)), each ambiguous row with σv_i > 0 by σv_i‖x_i‖cos(max(0, ∠(x_i, c) − θ)) — and split.
+///   ‖g‖cos(max(0, ∠(g, c) − θ)) plus each ambiguous row with σv_i > 0 by its largest value on the cap, or (the
+///   smaller of the two) every ambiguous row replaced by its chord over the cap, a linear majorant — and split.
 ///   Every region's bound is valid, so stopping early (time budget) still gives a valid upper bound on c(v).
 public enum ReLUDualNorm {
   /// An upper bound on c(v) and how it was obtained.
@@ -216,6 +217,11 @@ public enum ReLUDualNorm {
       var ambiguousRows: [Int] = []
       var g = [Double](repeating: 0, count: d)
       var ambiguousBound = 0.0
+      // The chord bound: on the cap, t = x_jᵀu lies in [lo, hi] ∋ 0 and (t)_+ ≤ hi(t − lo)/(hi − lo), a linear
+      // function; with σv_j > 0 these add σv_j·hi/(hi − lo)·x_j to the linear part and σv_j·(−hi·lo)/(hi − lo) to
+      // a constant (σv_j < 0 rows contribute ≤ 0 and are dropped). Both bounds are valid: the smaller is used.
+      var chordLinear = [Double](repeating: 0, count: d)
+      var chordConstant = 0.0
       for j in live {
         // min and max of x_jᵀz over the box (linear in z: attained at corners, separable per coordinate).
         var lo = r.side * rows[j][r.axis], hi = lo
@@ -232,7 +238,19 @@ public enum ReLUDualNorm {
         } else if hi >= 0 {
           ambiguousGroups.insert(groupOf[j])
           ambiguousRows.append(j)
-          if r.sign * v[j] > 0 { ambiguousBound += r.sign * v[j] * capMax(norms[j], rows[j].dot(c)) }
+          if r.sign * v[j] > 0 {
+            let xc = rows[j].dot(c)
+            let hi = capMax(norms[j], xc), lo = -capMax(norms[j], -xc)
+            let weight = r.sign * v[j]
+            ambiguousBound += weight * hi
+            if hi - lo > 0 {
+              let slope = hi / (hi - lo)
+              for i in 0..<d { chordLinear[i] += weight * slope * rows[j][i] }
+              chordConstant += weight * (-hi * lo / (hi - lo))
+            } else {
+              chordConstant += weight * hi
+            }
+          }
         }
       }
       if ambiguousGroups.count <= exactAmbiguity && !expired() {
@@ -257,7 +275,10 @@ public enum ReLUDualNorm {
         for j in live { mask[j] = rows[j].dot(c) >= 0 }
         _ = cell(mask, r.sign)
       }
-      r.bound = capMax(g.norm2, g.dot(c)) + ambiguousBound
+      let separate = capMax(g.norm2, g.dot(c)) + ambiguousBound
+      for i in 0..<d { chordLinear[i] += g[i] }
+      let chord = capMax(chordLinear.norm2, chordLinear.dot(c)) + chordConstant
+      r.bound = min(separate, chord)
       return false
     }
 
