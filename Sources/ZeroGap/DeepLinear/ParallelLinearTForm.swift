@@ -52,10 +52,13 @@ public struct ParallelLinearTFormObjective: DifferentiableObjective {
     var g = [Double](repeating: 0, count: base.parameterCount)
     let weight = base.beta ?? 1
     let inner = Double(depth - 2)
-    let m = Double(base.branchCount)
     // Base value holds weight·m(L−2)t²/2 for the inner layers; the t-form counts (L−2)t²/2 once.
-    let value = base.valueAndGradient(w, gradient: &g) - weight * m * inner * t * t / 2 + weight * inner * t * t / 2
-    var ds = -weight * m * inner * t * t + weight * inner * t * t
+    // Inner blocks on the sphere each hold t²/2 in the base value; an exactly zero V (never from a random start)
+    // holds 0, so only the blocks on the sphere are swapped out.
+    var onSphere = 0.0
+    for b in 0..<base.layout.shapes.count where isInner(b) && base.layout.block(b, of: w).frobeniusNorm > 0 { onSphere += 1 }
+    let value = base.valueAndGradient(w, gradient: &g) - weight * onSphere * t * t / 2 + weight * inner * t * t / 2
+    var ds = -weight * onSphere * t * t + weight * inner * t * t
     for b in 0..<base.layout.shapes.count {
       var gb = base.layout.block(b, of: g)
       if isInner(b) {
