@@ -10,19 +10,20 @@ with branches b = (l, s) (B = 2·P2; b = 2l for s = +1, 2l+1 for s = −1, the o
 bench/reference_parallel.py), K = 2·P1 vectors u_{bk} ∈ R^d per branch (k < P1: v_{k}, k ≥ P1: w_{k−P1}),
 G = [σ_k D1_{i(k)} X]_k (n × K·d, the same matrix for every branch, σ = +1 for v, −1 for w).
 
-Algorithm (bench/PARALLEL_SOLVER.md has the equations): Mehrotra predictor–corrector with Nesterov–Todd
-scaling on  min ½xᵀPx + qᵀx  s.t.  A x = s ∈ 𝒦,  x = (u, t),  𝒦 = Π SOC(d+1) × R_+^{first} × R_+^{second}
-(P = FᵀF, F = [s_b D2_b G]_b).  The normal matrix  P + AᵀW⁻²A  is
-    blockdiag_{b,k}(C_bk)  [(d+1)×(d+1)]  +  Σ_b Ĝ_bᵀ Ω_b Ĝ_b  [rank n per branch]  +  FᵀF  [rank n],
-solved by two nested Woodbury identities: per branch an n×n Cholesky, then one global n×n Cholesky.
-Cost per iteration ≈ B·(2·K·d·n² + 2n³) flops (see the .md), against Clarabel's sparse LDLᵀ of a KKT matrix with
-B·K·n first-layer rows.
+Algorithm (bench/PARALLEL_SOLVER.md has the equations and the measurements): Mehrotra predictor–corrector with
+Nesterov–Todd scaling on  min ½xᵀPx + qᵀx  s.t.  A x = s ∈ 𝒦,  x = (u, t),
+𝒦 = Π SOC(d+1) × R_+^{first layer} × R_+^{second layer},  P = FᵀF,  F = [s_b D2_b G]_b.
+* d = 2: each first-layer cone (a wedge) keeps its 2 facet rows instead of n (same cone, barrier degree ÷ ~n/2).
+* Newton system = normal equations  H = P + AᵀW⁻²A = blockdiag_{b,k}(C_bk) + Σ_b Ĝ_bᵀΩ_bĜ_b (rank n per branch)
+  + FᵀF (rank n), solved exactly in O(B·(n²Kd + n³)): t eliminated per block in closed form, Woodbury per branch
+  (n×n), Woodbury for the loss (n×n), and a "radial shift" with a small exact low-rank correction for the blocks
+  of active neurons (the only near-singular directions).  No dense matrix larger than n×n or m_a×m_a.
 
-Certificate: λ = y − ŷ; per branch and vector, a_{bk} = σ_k Xᵀ D1 (s_b D2_b λ + S2_b μ_b) projected on the
-first-layer cone K_k (exact for d = 2, otherwise with the IPM multipliers π ≥ 0); c̄ = max ‖·‖ ≥ c(λ), any μ ≥ 0
-(the IPM's second-layer multipliers).  LB = max_{0≤θ≤β/c̄} θ yᵀλ − ½θ²‖λ‖², a valid lower bound for the program
-over the given patterns.  UB = objective of the recovered network of §4.3 (ReLUs evaluated, as the Swift report).
-Stops at (UB − LB)/|UB| ≤ tol.
+Certificate: λ = y − ŷ; per branch and vector, g_{bk} = σ_k Xᵀ D1 (s_b D2_b λ + S2_b μ_b) projected on the
+first-layer cone K_k (exact for d = 2, otherwise relaxed with the IPM multipliers π ≥ 0); c̄ = max ‖·‖ ≥ c(λ) for any
+μ ≥ 0 (the IPM's second-layer multipliers).  LB = max_{0≤θ≤β/c̄} θ yᵀλ − ½θ²‖λ‖², a valid lower bound for the program
+over the given patterns.  UB = objective of the recovered network of §4.3 (ReLUs evaluated, as the Swift report)
+at a point whose cone violation is ≤ 1e-9.  Stops at (UB − LB)/|UB| ≤ tol (1e-6).
 
 Usage:
   .venv-reference/bin/python bench/prototype_parallel_ipm.py                       # bench cases + n = 20, 24, 32
@@ -248,18 +249,6 @@ def nt_inv_sq_apply(eta, wb, x):
     return (2.0 * Jw * np.sum(Jw * x, axis=-1)[..., None] - Jx) / (eta ** 2)[..., None]
 
 
-def nt_inv_sq_matrix(eta, wb):
-    """W⁻² = η⁻² (2 Jw̄ w̄ᵀJ − J) as explicit (m×m) matrices."""
-    m = wb.shape[-1]
-    Jw = wb.copy()
-    Jw[..., 1:] *= -1
-    M = 2.0 * Jw[..., :, None] * Jw[..., None, :]
-    J = -np.eye(m)
-    J[0, 0] = 1.0
-    M = M - J
-    return M / (eta ** 2)[..., None, None]
-
-
 # ----------------------------------------------------------------------------------------------------------
 # The structured program
 # ----------------------------------------------------------------------------------------------------------
@@ -477,7 +466,7 @@ class NormalSolver:
         # radial shift set
         gamma = p.xscale
         if max_shift is None:
-            max_shift = 4 * n + 16
+            max_shift = B * K
         sel = np.zeros(0, dtype=int)
         if shift:
             cand = np.flatnonzero(kappa.reshape(-1) < shift_threshold * gamma)
@@ -532,21 +521,36 @@ class NormalSolver:
         self.Sd = np.sqrt(np.diag(S))
         self.LS = np.linalg.cholesky(S / self.Sd[:, None] / self.Sd[None, :])
         self.eta, self.wb, self.om1, self.om2 = eta, wb, om1, om2
-        # capacitance of the radial shift
+        # capacitance of the radial shift, from n-vectors only (no full-length solves):
+        #   a_j = C̃_j⁻¹ŵ_j,  g_j = S2 G_j a_j,  φ_j = F Ã⁻¹ e_j = E_b ⊙ (G_j a_j − N_b S2 M_b⁻¹ g_j),
+        #   e_iᵀH̃⁻¹e_j = [same branch] (δ_ij ŵ_i·a_j − g_iᵀM_b⁻¹g_j) − φ_iᵀ S⁻¹ φ_j,
+        #   Cap = Γ⁻¹ − EᵀH̃⁻¹E   (m_a × m_a, PD because H ≻ 0).
         m = len(sel)
         self.m_shift = m
         if m:
             bi, ki = np.unravel_index(sel, (B, K))
             self.bi, self.ki = bi, ki
-            self.wsel = what[bi, ki]  # (m, d)
-            Eu = np.zeros((m, B, K, d))
-            Eu[np.arange(m), bi, ki] = self.wsel
-            Yu, Yt = self._solve_tilde(Eu, np.zeros((m, B, K)))
-            self.Yu, self.Yt = Yu, Yt
-            EtY = np.einsum("jid,id->ij", Yu[:, bi, ki, :], self.wsel)  # [i, j] = e_iᵀ H̃⁻¹ e_j
-            Cc = np.eye(m) / gamma - 0.5 * (EtY + EtY.T)
+            ws = what[bi, ki]  # (m, d)
+            self.wsel = ws
+            Lis = Li[bi, ki]  # (m, d, d)
+            a = np.einsum("mji,mj->mi", Lis, np.einsum("mij,mj->mi", Lis, ws))
+            Ga = np.einsum("jmd,md->mj", p.Gk[:, ki, :], a)  # (m, n): G_j a_j
+            g = p.S2b[bi] * Ga
+            Mg = self._msolve_sel(bi, g)
+            phi = p.E[bi] * (Ga - np.einsum("mjk,mk->mj", N[bi], p.S2b[bi] * Mg))
+            same = (bi[:, None] == bi[None, :])
+            EtHE = same * (-(g @ Mg.T)) + np.diag(np.sum(ws * a, axis=1))
+            EtHE -= phi @ self._ssolve(phi).T
+            Cc = np.eye(m) / gamma - 0.5 * (EtHE + EtHE.T)
             cd = np.sqrt(np.abs(np.diag(Cc)))
             self.cap = (np.linalg.cholesky(Cc / cd[:, None] / cd[None, :]), cd)
+
+    def _msolve_sel(self, bi, g):  # M_{b_i}⁻¹ g_i for selected rows (grouped by branch)
+        out = np.empty_like(g)
+        for b in np.unique(bi):
+            rows = np.flatnonzero(bi == b)
+            out[rows] = (np.linalg.solve(self.Mh[b], (g[rows] / self.Md[b]).T) / self.Md[b][:, None]).T
+        return out
 
     def _msolve(self, g):  # M_b⁻¹ g, g (…,B,n,m)
         return np.linalg.solve(self.Mh, g / self.Md[:, :, None]) / self.Md[:, :, None]
@@ -571,23 +575,27 @@ class NormalSolver:
 
     def _solve_tilde(self, ru, rt):  # H̃⁻¹ r (shifted matrix)
         p = self.p
+        self.n_tilde = getattr(self, "n_tilde", 0) + 1
         y1u, y1t = self._ainv(ru, rt)
         wv = self._ssolve(p.F(y1u))
         y2u, y2t = self._ainv(p.FT(wv), np.zeros_like(rt))
         return y1u - y2u, y1t - y2t
 
-    def _solve_once(self, ru, rt):  # H⁻¹ r: H̃⁻¹ r + H̃⁻¹E C⁻¹ EᵀH̃⁻¹ r
+    def _solve_once(self, ru, rt):  # H⁻¹ r = H̃⁻¹ (r + E c),  c = Cap⁻¹ EᵀH̃⁻¹ r
         xu, xt = self._solve_tilde(ru, rt)
         if self.m_shift:
             e = np.sum(xu[self.bi, self.ki] * self.wsel, axis=-1)
             L, cd = self.cap
             c = sla.cho_solve((L, True), e / cd) / cd
-            xu = xu + np.einsum("j,j...->...", c, self.Yu)
-            xt = xt + np.einsum("j,j...->...", c, self.Yt)
+            Ec = np.zeros_like(ru)
+            np.add.at(Ec, (self.bi, self.ki), c[:, None] * self.wsel)
+            yu, yt = self._solve_tilde(Ec, np.zeros_like(rt))
+            xu, xt = xu + yu, xt + yt
         return xu, xt
 
     def apply(self, du, dt):
         p = self.p
+        self.n_apply = getattr(self, "n_apply", 0) + 1
         sq, s1, s2 = p.A(du, dt)
         zq = nt_inv_sq_apply(self.eta, self.wb, sq)
         gu, gt = p.AT(zq, self.om1 * s1, self.om2 * s2)
@@ -619,46 +627,28 @@ class NormalSolver:
         return du, dt
 
 
-def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="unit", viol_tol=1e-9, cleanup=True, shift=False, ir_tol=1e-14,
-        stop_on_certificate=True):
+def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, reg=0.0, init="unit", viol_tol=1e-9, cleanup=True,
+        shift=True, ir_tol=1e-11, step_fraction=0.99, stop_on_certificate=True):
+    """Mehrotra predictor–corrector with NT scaling on the structured program; stops when the certified relative gap
+    (UB − LB)/|UB| ≤ tol.  Returns the best point and bounds seen (UB only from points with violation ≤ viol_tol)."""
     p = prog
     B, K, d, n = p.B, p.K, p.d, p.n
     t0 = time.perf_counter()
     q_t = p.beta * np.ones((B, K))
     Fty = p.FT(p.y)
-    if init == "lsq":
-        # CVXOPT-style start: x = argmin ½xᵀPx + qᵀx + ½‖Ax‖²  (the normal matrix with W = I), s = Ax, z = −Ax,
-        # each then shifted into its cone by (1 + max(0, −λ_min)) e.
-        eta0 = np.ones((B, K))
-        wb0 = np.zeros((B, K, d + 1))
-        wb0[..., 0] = 1.0
-        ns0 = NormalSolver(p, eta0, wb0, np.ones((B, K, p.r1)), np.ones((B, n)), reg=0.0)
-        u, t = ns0.solve(Fty, -q_t)
-        sq, s1, s2 = p.A(u, t)
-        zq, z1, z2 = -sq, -s1, -s2
-
-        def shift(xq, x1, x2):
-            lmin = min(float((xq[..., 0] - np.linalg.norm(xq[..., 1:], axis=-1)).min()), float(x1.min()), float(x2.min()))
-            a = 1.0 + max(0.0, -lmin)
-            xq = xq.copy()
-            xq[..., 0] += a
-            return xq, x1 + a, x2 + a
-
-        sq, s1, s2 = shift(sq, s1, s2)
-        zq, z1, z2 = shift(zq, z1, z2)
-    else:
-        # u = 0, t = s0, s = s0·e, z = z0·e  (init = (s0, z0); (1, 1) by default)
-        s0, z0 = (1.0, 1.0) if init == "unit" else init
-        u = np.zeros((B, K, d))
-        t = s0 * np.ones((B, K))
-        sq = np.zeros((B, K, d + 1))
-        sq[..., 0] = s0
-        zq = np.zeros((B, K, d + 1))
-        zq[..., 0] = z0
-        s1 = s0 * np.ones((B, K, p.r1))
-        z1 = z0 * np.ones((B, K, p.r1))
-        s2 = s0 * np.ones((B, n))
-        z2 = z0 * np.ones((B, n))
+    # start: u = 0, t = s0, s = s0·e, z = z0·e  (init = (s0, z0); (1, 1) by default; a CVXOPT-style least-squares
+    # start and other scalings were tried and were no better)
+    s0, z0 = (1.0, 1.0) if init == "unit" else init
+    u = np.zeros((B, K, d))
+    t = s0 * np.ones((B, K))
+    sq = np.zeros((B, K, d + 1))
+    sq[..., 0] = s0
+    zq = np.zeros((B, K, d + 1))
+    zq[..., 0] = z0
+    s1 = s0 * np.ones((B, K, p.r1))
+    z1 = z0 * np.ones((B, K, p.r1))
+    s2 = s0 * np.ones((B, n))
+    z2 = z0 * np.ones((B, n))
     hist = []
     best = {"ub": np.inf, "lb": -np.inf, "u": u.copy(), "viol": np.inf}
     small_steps = 0
@@ -708,9 +698,11 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="u
         d1, d2 = np.sqrt(s1 / z1), np.sqrt(s2 / z2)  # LP scalings W
         lam1, lam2 = np.sqrt(s1 * z1), np.sqrt(s2 * z2)
         ns = None
-        for boost in (1.0, 1e2, 1e4):  # escalate the regularisation if a factorisation breaks down
+        for rg in (reg, 1e-8, 1e-6, 1e-4):  # escalate the regularisation if a factorisation breaks down
+            if rg < reg:
+                continue
             try:
-                ns = NormalSolver(p, eta, wb, z1 / s1, z2 / s2, reg=reg * boost, shift=shift)
+                ns = NormalSolver(p, eta, wb, z1 / s1, z2 / s2, reg=rg, shift=shift)
                 break
             except (np.linalg.LinAlgError, ValueError):
                 continue
@@ -763,12 +755,13 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=3, reg=1e-4, init="u
         du, dt, ds, dz = direction(-soc_prod(lamq, lamq) + sigma * mu * eq - corq,
                                    -lam1 * lam1 + sigma * mu - cor1,
                                    -lam2 * lam2 + sigma * mu - cor2)
-        alpha = min(1.0, 0.99 * max_step(ds, dz))
+        alpha = min(1.0, step_fraction * max_step(ds, dz))
         u = u + alpha * du
         t = t + alpha * dt
         sq, s1, s2 = sq + alpha * ds[0], s1 + alpha * ds[1], s2 + alpha * ds[2]
         zq, z1, z2 = zq + alpha * dz[0], z1 + alpha * dz[1], z2 + alpha * dz[2]
-        hist[-1].update(alpha=alpha, sigma=sigma, kkt_residual=ns.last_residual, solves=nsolves + ns.solves)
+        hist[-1].update(alpha=alpha, sigma=sigma, kkt_residual=ns.last_residual, solves=nsolves + ns.solves,
+                        tilde=ns.n_tilde, applies=ns.n_apply, m_shift=ns.m_shift)
         small_steps = small_steps + 1 if alpha < 1e-4 else 0
         if small_steps >= 3 or not np.isfinite(alpha):
             status = "stalled"
@@ -907,16 +900,62 @@ def clarabel_reduced(prog, tol=1e-8):
                 objective=p.convex_objective(u), value=sol.obj_val)
 
 
-def flops_per_iteration(n, d, P1, P2, r1=2, solves=8):
-    """Flops of one IPM iteration as implemented (dense kernels, no sparsity of D1/D2 exploited):
-    factorisation  B·(2nKd² + n²Kd + 4.3n³) + n³/3   (G·Li, SYRK N_b, M_b factor + Q_b, S);
-    each Newton solve + operator application (iterative refinement)  ≈ B·(20nKd + 6n²) + B·K·(…)·const
-    (G or Gᵀ applied to all branches at once are GEMMs (B × Kd)·(Kd × n)); `solves` per iteration
-    (2 directions × (1 + refinement steps), 8 measured with 3 refinement steps)."""
+def flops_per_iteration(n, d, P1, P2, r1=2, tilde=4.0, applies=2.0, m_shift=0.0):
+    """Flops of one IPM iteration as implemented (dense kernels; the 0/1 structure of D1, D2 not exploited):
+      factorisation  B·(2nKd² + 2n²Kd + 4.33n³ + 2n²) + n³/3 + m_a·(4n² + 2m_a n)
+        (G·Li, N_b = GY GYᵀ, M_b Cholesky + M⁻¹Ω2⁻¹ + Ñ·T, S; capacitance of the radial shift);
+      one shifted solve H̃⁻¹r  ≈ B·(12nKd + 4n² + 16Kd²)   (G or Gᵀ on all branches = a (B × Kd)·(Kd × n) GEMM);
+      one operator application (refinement residual)  ≈ B·(8nKd + 4Kr₁d + 20K);
+      right-hand sides, residuals, certificate  ≈ B·20nKd.
+    `tilde` and `applies` per iteration are measured (2 directions × (1 + 1 if m_a > 0) × (1 + refinement))."""
     B, K = 2 * P2, 2 * P1
-    fact = B * (2 * n * K * d * d + n * n * K * d + 4.3 * n ** 3 + n * n) + n ** 3 / 3 + B * K * (d + 3 + r1) * d * d * 2
-    solve = B * (20 * n * K * d + 6 * n * n) + B * K * 60
-    return fact + solves * solve, fact, solve
+    fact = B * (2 * n * K * d * d + 2 * n * n * K * d + 4.33 * n ** 3 + 2 * n * n) + n ** 3 / 3 \
+        + m_shift * (4 * n * n + 2 * m_shift * n)
+    solve = B * (12 * n * K * d + 4 * n * n + 16 * K * d * d)
+    app = B * (8 * n * K * d + 4 * K * r1 * d + 20 * K)
+    misc = B * 20 * n * K * d
+    return fact + tilde * solve + applies * app + misc, fact, solve
+
+
+def kernel_estimate(n, d, P1, P2, iterations, tilde, applies, reps=7):
+    """Per-iteration time of a compiled implementation, from the kernels it would call, timed here with numpy on
+    single-threaded OpenBLAS (best of `reps`):
+      N_b for all branches as d(d+1)/2 GEMMs (B × K)·(K × n²) (Khatri–Rao form of Σ_k G_k C_bk⁻¹ G_kᵀ);
+      the B small n×n factorisations (Cholesky + solve with n right-hand sides + one n×n product, batched LAPACK);
+      G / Gᵀ applied to all branches, (B × Kd)·(Kd × n) GEMMs: 6 per shifted solve, 4 per application, 20 fixed;
+      elementwise passes over B·K·(d+1) doubles: ~140 per iteration + 10 per solve or application
+      (certificate and dust clean-up included: +12 G-applications, +40 passes).
+    Returns (seconds per iteration, seconds total, dict of kernel times)."""
+    B, K = 2 * P2, 2 * P1
+    Kd = K * d
+    rng = np.random.default_rng(0)
+
+    def best(f):
+        f()
+        ts = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+        return min(ts)
+
+    Pm = rng.random((B, K))
+    Z = rng.random((K, n * n))
+    t_N = best(lambda: Pm @ Z) * (d * (d + 1) // 2)
+    Mb = rng.random((B, n, n))
+    Mb = Mb @ Mb.transpose(0, 2, 1) + n * np.eye(n)
+    t_M = best(lambda: (np.linalg.cholesky(Mb), np.linalg.solve(Mb, Mb), Mb @ Mb))
+    U = rng.random((B, Kd))
+    Gm = rng.random((n, Kd))
+    C = rng.random((B, n))
+    t_G = 0.5 * (best(lambda: U @ Gm.T) + best(lambda: C @ Gm))
+    x = rng.random(B * K * (d + 1))
+    y = rng.random(B * K * (d + 1))
+    out = np.empty_like(x)
+    t_pass = best(lambda: np.multiply(x, y, out=out))
+    # + certificate and dust clean-up: ~12 G-applications and ~40 passes
+    per_it = t_N + t_M + (6 * tilde + 4 * applies + 20) * t_G + (140 + 10 * (tilde + applies)) * t_pass
+    return per_it, per_it * iterations, dict(N=t_N, M=t_M, G=t_G, pass_=t_pass)
 
 
 def main(argv=None):
@@ -925,6 +964,8 @@ def main(argv=None):
     ap.add_argument("--bench-dir", default=".build/bench-parallel")
     ap.add_argument("--x"), ap.add_argument("--y"), ap.add_argument("--d1"), ap.add_argument("--d2")
     ap.add_argument("--beta", type=float)
+    ap.add_argument("--fixture", nargs="*", help="Tests/.../parallel-relu/<case> directories (X.npy, y.npy, "
+                    "expected.json): D1 = the 2n cells (d = 2), D2 = all 2^n; compared with expected.json")
     ap.add_argument("--tol", type=float, default=1e-6)
     ap.add_argument("--no-clarabel", action="store_true")
     ap.add_argument("--clarabel-max-blocks", type=int, default=40000,
@@ -935,6 +976,22 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     runs = []
+    if a.fixture:
+        for fx in a.fixture:
+            X, y = np.load(os.path.join(fx, "X.npy")), np.load(os.path.join(fx, "y.npy")).reshape(-1)
+            with open(os.path.join(fx, "expected.json")) as fh:
+                exp = json.load(fh)
+            D1 = cells_d2(X)
+            assert D1.shape[1] == exp["p1"], (D1.shape, exp["p1"])
+            n = X.shape[0]
+            D2 = np.array([[(l >> j) & 1 for l in range(1 << n)] for j in range(n)], float)
+            prog = ParallelProgram(X, y, exp["beta"], D1, D2)
+            r = ipm(prog, tol=a.tol)
+            print(f"{os.path.basename(fx):10s} it {r['iterations']:3d}  UB {r['ub']:.12f}  LB {r['lb']:.12f}  "
+                  f"expected {exp['objective']:.12f} (± {exp['tolerance']:.0e})  "
+                  f"UB−p* {(r['ub'] - exp['objective']) / exp['objective']:+.1e}  "
+                  f"p*−LB {(exp['objective'] - r['lb']) / exp['objective']:+.1e}  {r['status']}")
+        return 0
     if a.x:
         X, y = np.load(a.x), np.load(a.y).reshape(-1)
         runs.append(("custom", X, y, a.beta, np.load(a.d1), np.load(a.d2), "files"))
@@ -942,8 +999,12 @@ def main(argv=None):
         for nm in a.cases or list(CASES):
             runs.append((nm, *load_case(nm, a.bench_dir)))
     rows = []
-    print(f"{'case':11s} {'P1':>3s} {'P2':>4s} {'blocks':>6s} {'it':>3s} {'ipm s':>7s} {'objective':>14s} {'rel.gap':>8s} "
-          f"{'viol':>7s} {'Mflop/it':>8s} | {'cvx ladder':>10s} {'cvx@1e-8':>8s} {'(solve)':>8s} {'it':>3s} "
+    if not a.no_clarabel:  # pay cvxpy's import and first-compile cost outside the timings
+        X0, y0, b0, D10, D20 = bench_instance(4, None)
+        clarabel_single(X0, y0, b0, D10, D20)
+        clarabel_reduced(ParallelProgram(X0, y0, b0, D10, D20))
+    print(f"{'case':11s} {'P1':>3s} {'P2':>4s} {'blocks':>6s} {'it':>3s} {'ipm s':>7s} {'est s':>7s} {'objective':>14s} "
+          f"{'rel.gap':>8s} {'viol':>7s} {'Mflop/it':>8s} | {'cvx ladder':>10s} {'cvx@1e-8':>8s} {'(solve)':>8s} {'it':>3s} "
           f"{'red.@1e-8':>9s} {'it':>3s} | {'Δobj/obj':>8s}")
     for name, X, y, beta, D1, D2, check in runs:
         prog = ParallelProgram(X, y, beta, D1, D2)
@@ -953,13 +1014,18 @@ def main(argv=None):
             if best is None or r["seconds"] < best["seconds"]:
                 best = r
         r = best
-        solves = sum(h.get("solves", 0) for h in r["history"]) / max(1, r["iterations"])
-        fl, fact, solve = flops_per_iteration(prog.n, prog.d, prog.P1, prog.P2, prog.r1, solves)
+        its = max(1, r["iterations"])
+        tilde = sum(h.get("tilde", 0) for h in r["history"]) / its
+        applies = sum(h.get("applies", 0) for h in r["history"]) / its
+        m_shift = sum(h.get("m_shift", 0) for h in r["history"]) / its
+        fl, fact, solve = flops_per_iteration(prog.n, prog.d, prog.P1, prog.P2, prog.r1, tilde, applies, m_shift)
+        est_it, est_total, kern = kernel_estimate(prog.n, prog.d, prog.P1, prog.P2, r["iterations"], tilde, applies)
         row = dict(case=name, n=prog.n, d=prog.d, P1=prog.P1, P2=prog.P2, blocks=4 * prog.P1 * prog.P2,
                    iterations=r["iterations"], seconds=r["seconds"], status=r["status"], ub=r["ub"], lb=r["lb"],
                    rel_gap=r["rel"], convex_objective=r["convex_objective"], violation=r["violation"],
-                   solves_per_iter=solves, mflop_per_iter=fl / 1e6, mflop_factor=fact / 1e6, mflop_solve=solve / 1e6,
-                   instance=check)
+                   tilde_solves_per_iter=tilde, applies_per_iter=applies, mean_shifted_blocks=m_shift,
+                   mflop_per_iter=fl / 1e6, mflop_factor=fact / 1e6, mflop_solve=solve / 1e6,
+                   compiled_estimate_per_iter=est_it, compiled_estimate=est_total, kernel_times=kern, instance=check)
         if not a.no_clarabel and 4 * prog.P1 * prog.P2 <= a.clarabel_max_blocks:
             c = clarabel_reference(X, y, beta, D1, D2)
             c1 = clarabel_single(X, y, beta, D1, D2)
@@ -974,7 +1040,7 @@ def main(argv=None):
         rows.append(row)
         f = lambda k, fmt: (format(row[k], fmt) if row.get(k) is not None else "-")  # noqa: E731
         print(f"{name:11s} {prog.P1:3d} {prog.P2:4d} {row['blocks']:6d} {r['iterations']:3d} {r['seconds']:7.3f} "
-              f"{r['ub']:14.10f} {r['rel']:8.1e} {r['violation']:7.0e} {row['mflop_per_iter']:8.1f} | "
+              f"{est_total:7.3f} {r['ub']:14.10f} {r['rel']:8.1e} {r['violation']:7.0e} {row['mflop_per_iter']:8.1f} | "
               f"{f('clarabel_wall', '10.3f')} {f('clarabel8_wall', '8.3f')} {f('clarabel8_solve', '8.3f')} "
               f"{f('clarabel8_iterations', '3d')} {f('clarabel_reduced_solve', '9.3f')} "
               f"{f('clarabel_reduced_iterations', '3d')} | {f('rel_diff', '8.1e')}  {r['status']} [{check}]")

@@ -55,7 +55,7 @@ extension ZeroGapCommand {
         let est = try ConvexReLUEstimator.load(from: m)
         guard let f = est.fitted else { return }
         if f.network.gates != nil {
-          throw CommandFailure("\(m) is a gated-ReLU model: its certificate is the one `fit` reported (objective \(formatNumber(f.report.objective)), lower bound \(formatNumber(f.report.lowerBound)), scope \(f.boundScope.rawValue), in the model file's \"solver\" entry); certify applies to ReLU models (fit --model relu) and to --w1/--w2 networks")
+          throw CommandFailure("\(m) is a gated-ReLU model: its certificate is the one `fit` reported (objective \(formatNumber(f.report.objective)), lower bound \(formatNumber(f.report.lowerBound)), scope \(f.boundScope.rawValue), in the model file's \"solver\" entry); certify applies to ReLU models (fit --model relu), to --weights files (a gated one with --gates-key) and to --w1/--w2 networks")
         }
         if f.network.outputDimension > 1 {
           throw CommandFailure("\(m) has \(f.network.outputDimension) outputs; certificates are implemented for one output (MATH.md §3.5) — fit and certify one target column at a time")
