@@ -603,9 +603,10 @@ class NormalSolver:
         return gu, gt
 
     def solve(self, ru, rt, refine=3, rtol=1e-14):
-        """Solve with the factorisation of the regularised matrix H + ρI, then iterative refinement against the
-        exact operator H (a correction that does not reduce the residual is discarded).  (Preconditioned CG with
-        the same factorisation was tried and is less robust near the optimum: see PARALLEL_SOLVER.md.)"""
+        """Solve with the factorisation (exact up to rounding with the radial shift; H + ρI if a regularisation ρ is
+        set), then at most `refine` steps of iterative refinement against the exact operator H, only while the
+        relative residual exceeds rtol (a correction that does not reduce it is discarded).  (Preconditioned CG with
+        the same factorisation was tried with ρ > 0 and was less robust near the optimum: PARALLEL_SOLVER.md §7.)"""
         du, dt = self._solve_once(ru, rt)
         scale = max(float(np.abs(ru).max()), float(np.abs(rt).max()), 1e-300)
         au, at = self.apply(du, dt)
@@ -773,7 +774,7 @@ def ipm(prog, tol=1e-6, max_iter=100, verbose=False, refine=1, reg=0.0, init="un
     return dict(u=ub_u, status=status, iterations=len(hist) - 1, seconds=seconds, ub=best["ub"], lb=best["lb"],
                 rel=(best["ub"] - best["lb"]) / abs(best["ub"]), history=hist,
                 convex_objective=p.convex_objective(ub_u), violation=p.violation(ub_u),
-                solves=sum(h.get("solves", 0) for h in hist))
+                solves=sum(h.get("solves", 0) for h in hist), last=dict(u=u, z1=z1, z2=z2))
 
 
 # ----------------------------------------------------------------------------------------------------------
