@@ -817,35 +817,13 @@ def clarabel_reference(X, y, beta, D1, D2):
 def clarabel_single(X, y, beta, D1, D2, tol=1e-8):
     """One cvxpy + Clarabel solve of the benchmark's formulation (bench/reference_parallel.solve_parallel's model,
     all n first-layer rows per vector) at `tol`, no tolerance ladder: wall time and Clarabel's own solve time."""
-    import warnings
-
-    import cvxpy as cp
-    import reference as R
+    import reference_parallel as RP
 
     t0 = time.perf_counter()
-    n, d = X.shape
-    P1, P2 = D1.shape[1], D2.shape[1]
-    Bn = 2 * P2
-    signs = np.array([1.0 if b % 2 == 0 else -1.0 for b in range(Bn)])
-    D1t = np.tile(D1, (1, Bn))
-    S1t = 2.0 * D1t - 1.0
-    D2b = np.repeat(D2, 2, axis=1)
-    S2b = 2.0 * D2b - 1.0
-    Sum = np.kron(np.eye(Bn), np.ones((P1, 1)))
-    V = cp.Variable((d, P1 * Bn))
-    W = cp.Variable((d, P1 * Bn))
-    XV, XW = X @ V, X @ W
-    H = cp.multiply(D1t, XV - XW) @ Sum
-    yhat = cp.multiply(D2b, H) @ signs
-    pen = cp.sum(cp.norm(V, 2, axis=0)) + cp.sum(cp.norm(W, 2, axis=0))
-    cons = [cp.multiply(S1t, XV) >= 0, cp.multiply(S1t, XW) >= 0, cp.multiply(S2b, H) >= 0]
-    prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(yhat - y) + beta * pen), cons)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        prob.solve(solver=cp.CLARABEL, **R._clarabel_opts(tol))
+    out = RP.solve_parallel(X, y, beta, D1, D2, tolerance=tol)
     wall = time.perf_counter() - t0
-    return dict(status=prob.status, wall=wall, solve=prob.solver_stats.solve_time,
-                iterations=prob.solver_stats.num_iters, value=float(prob.value))
+    return dict(status=out["status"], wall=wall, solve=out["attempts"][-1]["seconds"],
+                iterations=out["iterations"], value=out["solver_objective"])
 
 
 def clarabel_reduced(prog, tol=1e-8):

@@ -213,8 +213,9 @@ def _ladder(prob, cp, verbose, attempts):
     return prob.status, tol
 
 
-def solve_parallel(X, y, beta, D1, D2, verbose=False):
-    """Solve the §4.3 program over the given patterns.
+def solve_parallel(X, y, beta, D1, D2, verbose=False, tolerance=None):
+    """Solve the §4.3 program over the given patterns (down the tolerance ladder, or one Clarabel solve at
+    `tolerance` when it is given).
 
     Blocks b = (l, s) with l = b // 2 and s = +1 for even b, −1 for odd b; each block has P1 pairs
     (v_i, w_i).  Variables V, W are d × (P1·B), column b·P1 + i is v_{i,l,s}.
@@ -243,7 +244,13 @@ def solve_parallel(X, y, beta, D1, D2, verbose=False):
     cons = [cp.multiply(S1t, XV) >= 0, cp.multiply(S1t, XW) >= 0, cp.multiply(S2b, H) >= 0]
     prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(yhat - y) + beta * penalty), cons)
     attempts = []
-    status, tol = _ladder(prob, cp, verbose, attempts)
+    if tolerance is None:
+        status, tol = _ladder(prob, cp, verbose, attempts)
+    else:
+        prob.solve(solver=cp.CLARABEL, verbose=verbose, **R._clarabel_opts(tolerance))
+        status, tol = prob.status, tolerance
+        attempts.append({"tol": tol, "status": status, "iterations": getattr(prob.solver_stats, "num_iters", None),
+                         "seconds": getattr(prob.solver_stats, "solve_time", None)})
     seconds = time.perf_counter() - t0
     out = {"status": status, "tolerance": tol, "seconds": seconds, "attempts": attempts,
            "solver_objective": float(prob.value) if prob.value is not None else None,

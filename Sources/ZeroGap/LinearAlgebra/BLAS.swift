@@ -187,3 +187,35 @@ enum BLAS {
   static var threadCount: Int { Int(openblas_get_num_threads()) }
   static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 }
+
+/// Raw-pointer BLAS for solvers that keep many small column-major matrices in one buffer (a batch of n×n blocks):
+/// the same CBLAS calls as the `Matrix` methods, without a `Matrix` per block. Shapes are the caller's contract.
+enum RawBLAS {
+  /// `C ← α·op(A)·op(B) + β·C` (`dgemm`), op(A) m×k, op(B) k×n, C m×n, leading dimensions given.
+  static func gemm(
+    _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Double,
+    _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int, beta: Double,
+    _ c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    if m == 0 || n == 0 { return }
+    cblas_dgemm(
+      CblasColMajor, transA.cblas, transB.cblas, i32(m), i32(n), i32(k), alpha, a, i32(Swift.max(1, lda)), b,
+      i32(Swift.max(1, ldb)), beta, c, i32(Swift.max(1, ldc)))
+  }
+
+  /// `y ← α·op(A)·x + β·y` (`dgemv`), A m×n with leading dimension lda.
+  static func gemv(
+    _ trans: Transpose, m: Int, n: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int,
+    _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>
+  ) {
+    if m == 0 || n == 0 { return }
+    cblas_dgemv(CblasColMajor, trans.cblas, i32(m), i32(n), alpha, a, i32(Swift.max(1, lda)), x, 1, beta, y, 1)
+  }
+
+  /// Solves `L·Lᵀ·x = b` in place for the lower Cholesky factor at `l` (n×n): two triangular solves (`dtrsv`).
+  static func choleskySolve(_ l: UnsafePointer<Double>, order n: Int, _ x: UnsafeMutablePointer<Double>) {
+    if n == 0 { return }
+    cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, i32(n), l, i32(n), x, 1)
+    cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, i32(n), l, i32(n), x, 1)
+  }
+}

@@ -203,6 +203,33 @@ enum LAPACK {
     return x
   }
 
+  /// In-place Cholesky of the n×n block at `a` (lower triangle read and overwritten; `dpotrf`); false when the
+  /// matrix is not positive definite. For batches of small matrices kept in one buffer.
+  static func potrfInPlace(_ a: UnsafeMutablePointer<Double>, order n: Int) -> Bool {
+    if n == 0 { return true }
+    return LAPACKE_dpotrf(LAPACK_COL_MAJOR, char("L"), Int32(n), a, Int32(n)) == 0
+  }
+
+  /// Solves `L·Lᵀ·X = B` in place for the lower factor at `l` (n×n) and B at `b` (n×nrhs, `dpotrs`).
+  static func potrsInPlace(_ l: UnsafePointer<Double>, order n: Int, _ b: UnsafeMutablePointer<Double>, rightHandSides nrhs: Int) {
+    if n == 0 || nrhs == 0 { return }
+    _ = LAPACKE_dpotrs(LAPACK_COL_MAJOR, char("L"), Int32(n), Int32(nrhs), l, Int32(n), b, Int32(n))
+  }
+
+  /// The upper-triangular factor R (k×n, k = min(m, n)) of a Householder QR of the m×n matrix at `a` (overwritten;
+  /// `dgeqrf`), written column-major into `r`; `tau` needs min(m, n) entries. False on a LAPACK error.
+  static func qrFactorR(
+    _ a: UnsafeMutablePointer<Double>, rows m: Int, columns n: Int, tau: UnsafeMutablePointer<Double>,
+    into r: UnsafeMutablePointer<Double>
+  ) -> Bool {
+    let k = Swift.min(m, n)
+    guard LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau) == 0 else { return false }
+    for j in 0..<n {
+      for i in 0..<k { r[i + j * k] = i <= j ? a[i + j * m] : 0 }
+    }
+    return true
+  }
+
   /// Minimum-norm least squares `argmin ‖A·X − B‖_F` with the smallest ‖X‖_F (`dgelsd`, SVD based).
   /// Singular values `≤ rcond·σ₁` are treated as zero. Returns X (n×k), the effective rank, and σ(A).
   static func gelsd(_ a: Matrix, _ b: Matrix, rcond: Double) throws(LinearAlgebraError)

@@ -11,9 +11,10 @@
 /// that of parallel networks under the path-norm regulariser of §4.4 (at most the Frobenius product). When every
 /// level's patterns are complete the certified bound covers every such network of any width and any number of
 /// branches (`BoundScope.global`); with sampled patterns it is an upper-bound program (`sampled`).
-/// Solved by the augmented Lagrangian with FISTA inner solves (`ProximalGradientSolver` over `ParallelReLUBlocks`),
-/// stopping on a certified relative gap; the certificate is the Lagrangian dual bound of `GroupSparseProgram` with
-/// the multipliers of every level's cones.
+/// Solved, at depth 3 with the squared loss, by a structured interior-point method (`ParallelReLUInteriorPoint`);
+/// otherwise by the augmented Lagrangian with FISTA inner solves (`ProximalGradientSolver` over `ParallelReLUBlocks`)
+/// (`ConvexSolverOptions.parallelAlgorithm` chooses). Both stop on a certified relative gap; the certificate is the
+/// Lagrangian dual bound of §3.5 with the multipliers of every level's cones.
 public struct ParallelReLUProgram: Sendable {
   public let data: Matrix
   public let targets: [Double]
@@ -107,6 +108,17 @@ public struct ParallelReLUProgram: Sendable {
     let n = data.rows, d = data.columns
     try Self.requireMemory(n: n, d: d, firstLayer: firstLayer.count, hiddenLayers: hiddenLayers.map(\.count), budget: options.memoryBudget)
     let program = blocks
+    if options.parallelAlgorithm != .augmentedLagrangian, let ipm = ParallelReLUInteriorPoint(program: program),
+      options.parallelAlgorithm == .interiorPoint || options.memoryBudget.allows(ipm.memoryBytes)
+    {
+      try options.memoryBudget.require(
+        ipm.memoryBytes, for: "the interior-point method over \(blockCount) blocks (n = \(n))", hint: "use fewer patterns in some layer")
+      let result = ipm.solve(options: options)
+      return ParallelReLUSolution(blocks: result.blocks, report: result.report, boundScope: boundScope, program: program)
+    }
+    if options.parallelAlgorithm == .interiorPoint {
+      throw .invalidParameter("the interior-point method applies to the depth-3 program with the squared loss and no zero row of X (and no sample inactive in every first-layer pattern); use the augmented Lagrangian")
+    }
     let result = ProximalGradientSolver(program: program).solve(start: nil, multipliers: nil, penalty: nil, options: options)
     var u = result.u
     var report = result.report

@@ -8,6 +8,17 @@ public enum ExactReLUAlgorithm: String, Sendable, Codable, CaseIterable {
   case columnGeneration = "column-generation"
 }
 
+/// Algorithm for the parallel ReLU program (`ParallelReLUProgram`).
+public enum ParallelReLUAlgorithm: String, Sendable, Codable, CaseIterable {
+  /// The interior-point method where it applies (depth 3, squared loss, no zero row of X, its memory within the
+  /// budget), else the augmented Lagrangian.
+  case automatic
+  /// The structured interior-point method (`ParallelReLUInteriorPoint`); depth 3 and the squared loss only.
+  case interiorPoint = "interior-point"
+  /// Augmented Lagrangian with restarted-FISTA inner solves (every depth and loss).
+  case augmentedLagrangian = "augmented-lagrangian"
+}
+
 /// Settings of the convex ReLU solvers (restarted FISTA for C-GReLU, augmented Lagrangian + FISTA for C-ReLU).
 public struct ConvexSolverOptions: Sendable {
   /// Stop when the certified relative gap `(UB − LB)/|UB|` is at most this (default 1e-6).
@@ -29,6 +40,9 @@ public struct ConvexSolverOptions: Sendable {
   /// Column generation (the default) applies to the squared and logistic losses; the unregularised bias and the
   /// hinge loss use the augmented Lagrangian whatever is chosen here.
   public var exactAlgorithm: ExactReLUAlgorithm = .columnGeneration
+  /// Algorithm for the parallel ReLU program. For the interior-point method `maxIterations` is also a cap on its
+  /// iterations (which never exceed 100).
+  public var parallelAlgorithm: ParallelReLUAlgorithm = .automatic
   /// Memory the solve may use (workspaces, column generation's atoms); checked before allocating.
   public var memoryBudget: MemoryBudget = .default
 

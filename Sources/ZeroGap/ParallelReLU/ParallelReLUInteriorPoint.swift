@@ -1,0 +1,392 @@
+import Dispatch
+
+/// A structured primal–dual interior-point method for the three-layer parallel ReLU program of MATH.md §4.3 with the
+/// squared loss (the design, measurements and pitfalls are in `bench/PARALLEL_SOLVER.md`; the numpy prototype is
+/// `bench/prototype_parallel_ipm.py`).
+///
+/// **Program in conic form.** Branches b = (l, s) (B = 2P₂, b = 2l + s′), each with K = 2P₁ vectors u_bk ∈ R^d
+/// (k = i + P₁σ′), which is `ParallelReLUBlocks`' block order `b·K + k`. With G = [σ_k D_{1i(k)} X]_k (n × Kd, the same
+/// for every branch), E_b = s D_{2l} and S2_b = 2D_{2l} − I,
+///
+///     min  ½‖Σ_b E_b G u_b − y‖² + β Σ_bk t_bk
+///     s.t. (t_bk, u_bk) ∈ SOC(d + 1),   R_i u_bk ≥ 0 (first-layer cone),   S2_b G u_b ≥ 0 (second-layer cone).
+///
+/// R_i is (2D_{1i} − I)X, or for d = 2 the two facet rows of the wedge it defines (the same cone, a barrier degree
+/// about n/2 times smaller).
+///
+/// **Algorithm.** Mehrotra predictor–corrector with Nesterov–Todd scaling. The Newton system
+/// H = FᵀF + AᵀW⁻²A = blockdiag(C_bk) + Σ_b (S2_b G)ᵀΩ2_b(S2_b G) + FᵀF is solved exactly through its structure: t
+/// eliminated per block in closed form; each block's u-part C' kept as a square-root factor; a *radial shift* of the
+/// blocks of active neurons (whose radial curvature vanishes like μ) removed at the end by an exact rank-m_a
+/// correction; Woodbury per branch on the second-layer term (B Cholesky factorisations of n×n matrices) and once on the
+/// loss (one n×n Cholesky). No matrix larger than n×n or m_a×m_a is formed. The per-branch factorisations run on all
+/// cores (`DispatchQueue.concurrentPerform`).
+///
+/// **Certificate.** The upper bound is the objective of the recovered network (`ParallelReLUBlocks.networkObjective`)
+/// at a point of the program (`isFeasible`), taken also at copies of the iterate with its O(μ) "dust" blocks removed.
+/// The lower bound is §3.5's dual bound at v = y − ŷ with
+/// `c̄ = max_bk ‖G_kᵀ(E_b v + S2_b μ_b) + R_iᵀπ_bk‖ ≥ c(v)` for the iterate's multipliers μ, π ≥ 0 (weak duality per
+/// block), through `CertifiedLoop.offerDual`. The solve stops at the certified relative gap of the options.
+struct ParallelReLUInteriorPoint {
+  let program: ParallelReLUBlocks
+  let n: Int, d: Int, p1: Int
+  /// K = 2P₁ vectors per branch, B = 2P₂ branches, r₁ first-layer rows per vector.
+  let vectorsPerBranch: Int, branches: Int, coneRows: Int
+  /// G (n × Kd), column k·d + c.
+  let g: Matrix
+  /// The first-layer rows per pattern i, row-major: `rows[(i·r₁ + r)·d + c]`.
+  let rows: [Double]
+  /// E_b, S2_b and D2_b per branch (b·n + j).
+  let lossWeights: [Double], secondSigns: [Double], secondMasks: [Double]
+  /// γ = mean ‖x_j‖² (the scale of the radial shift).
+  let scale: Double
+
+  var blockCount: Int { branches * vectorsPerBranch }
+
+  /// Bytes the solve keeps (saturating): two n×n matrices per branch (N_b and M_b's factor), per worker an n × Kd
+  /// and four n×n workspaces, and about forty vectors over the blocks' cone and row coordinates.
+  var memoryBytes: Int {
+    let P = MemoryBudget.product, nn = P(n, n)
+    let perBranch = P(P(2, branches), nn)
+    let perWorker = P(Self.workerCount, P(n, vectorsPerBranch * d) &+ P(5, nn))
+    let vectors = P(40, P(blockCount, d + 1 + coneRows) &+ P(branches, n))
+    return MemoryBudget.doubles(perBranch &+ perWorker &+ vectors)
+  }
+  var barrierDegree: Double { Double(blockCount * (coneRows + 1) + branches * n) }
+
+  /// The solver for `program`, or nil where it does not apply: not depth 3, not the plain squared loss, a zero row
+  /// of X or a sample inactive in every first-layer pattern (a constraint row identically 0 has no interior).
+  init?(program: ParallelReLUBlocks) {
+    guard program.levels == 2, program.loss.kind == .squared, !program.loss.centered else { return nil }
+    let x = program.x, n = x.rows, d = x.columns, p1 = program.p1
+    let masks1 = program.masks1, d2 = program.hidden[0]
+    for j in 0..<n {
+      var norm = 0.0, active = false
+      for c in 0..<d { norm += x[j, c] * x[j, c] }
+      for i in 0..<p1 where masks1[j, i] != 0 { active = true }
+      guard norm > 0, active else { return nil }
+    }
+    self.program = program
+    self.n = n
+    self.d = d
+    self.p1 = p1
+    let K = 2 * p1, B = 2 * d2.columns
+    vectorsPerBranch = K
+    branches = B
+    var gm = Matrix(rows: n, columns: K * d)
+    for k in 0..<K {
+      let i = k % p1, sg: Double = k < p1 ? 1 : -1
+      for c in 0..<d { for j in 0..<n { gm[j, k * d + c] = sg * masks1[j, i] * x[j, c] } }
+    }
+    g = gm
+    var e = [Double](repeating: 0, count: B * n), s2 = e, m2 = e
+    for b in 0..<B {
+      let l = b / 2, s: Double = b % 2 == 0 ? 1 : -1
+      for j in 0..<n {
+        m2[b * n + j] = d2[j, l]
+        s2[b * n + j] = 2 * d2[j, l] - 1
+        e[b * n + j] = s * d2[j, l]
+      }
+    }
+    lossWeights = e
+    secondSigns = s2
+    secondMasks = m2
+    var total = 0.0
+    for j in 0..<n { for c in 0..<d { total += x[j, c] * x[j, c] } }
+    scale = total / Double(n)
+    if d == 2, let facets = Self.wedgeFacets(x: x, masks: masks1) {
+      rows = facets
+      coneRows = 2
+    } else {
+      var r = [Double](repeating: 0, count: p1 * n * d)
+      for i in 0..<p1 {
+        for j in 0..<n { for c in 0..<d { r[(i * n + j) * d + c] = (2 * masks1[j, i] - 1) * x[j, c] } }
+      }
+      rows = r
+      coneRows = n
+    }
+  }
+
+  /// d = 2: the two facet rows (unit normals) of every first-layer cone {u : (2D_{1i} − I)Xu ≥ 0}, when each is a
+  /// pointed wedge (else nil: the solver keeps all n rows). A facet is the row that vanishes on an extreme ray.
+  static func wedgeFacets(x: Matrix, masks: Matrix) -> [Double]? {
+    let n = x.rows, p1 = masks.columns
+    var out = [Double](repeating: 0, count: p1 * 4)
+    for i in 0..<p1 {
+      var r = [(Double, Double)]()
+      for j in 0..<n {
+        let s = 2 * masks[j, i] - 1, a = s * x[j, 0], b = s * x[j, 1], norm = (a * a + b * b).squareRoot()
+        r.append((a / norm, b / norm))
+      }
+      // Candidate rays: ± the perpendiculars of the rows; feasible ones lie in the cone.
+      var feasible = [(Double, Double)]()
+      for (a, b) in r {
+        for cand in [(-b, a), (b, -a)] where r.allSatisfy({ $0.0 * cand.0 + $0.1 * cand.1 >= -1e-12 }) { feasible.append(cand) }
+      }
+      guard !feasible.isEmpty else { return nil }
+      var mx = feasible.reduce(0.0) { $0 + $1.0 }, my = feasible.reduce(0.0) { $0 + $1.1 }
+      let mn = (mx * mx + my * my).squareRoot()
+      guard mn > 1e-9 else { return nil }
+      mx /= mn
+      my /= mn
+      let cross = feasible.map { mx * $0.1 - my * $0.0 }
+      let e1 = feasible[cross.indices.min { cross[$0] < cross[$1] }!], e2 = feasible[cross.indices.max { cross[$0] < cross[$1] }!]
+      guard e1.0 * e2.1 - e1.1 * e2.0 > 1e-12 else { return nil }  // angle ≥ π: not pointed
+      for (slot, (ea, eb)) in [(e1, e2), (e2, e1)].enumerated() {
+        var best = -1, bestValue = Double.infinity
+        for (j, row) in r.enumerated() where row.0 * eb.0 + row.1 * eb.1 > 0 {
+          let v = abs(row.0 * ea.0 + row.1 * ea.1)
+          if v < bestValue { (best, bestValue) = (j, v) }
+        }
+        guard best >= 0 else { return nil }
+        out[i * 4 + slot * 2] = r[best].0
+        out[i * 4 + slot * 2 + 1] = r[best].1
+      }
+    }
+    return out
+  }
+}
+
+// MARK: - Operators
+
+extension ParallelReLUInteriorPoint {
+  /// h_b = G u_b for every branch (n×B, column-major), u of length B·K·d.
+  func hidden(_ u: [Double]) -> [Double] {
+    var h = [Double](repeating: 0, count: branches * n)
+    let kd = vectorsPerBranch * d, n = self.n
+    g.withUnsafeBufferPointer { gp in
+      u.withUnsafeBufferPointer { up in
+        h.withUnsafeMutableBufferPointer { hp in
+          let gb = SharedPointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), ub = SharedPointer(UnsafeMutablePointer(mutating: up.baseAddress!)), hb = SharedPointer(hp.baseAddress!)
+          overBranches { lo, hi in
+            RawBLAS.gemm(.none, .none, m: n, n: hi - lo, k: kd, alpha: 1, gb.base, lda: n, ub.base + lo * kd, ldb: kd, beta: 0, hb.base + lo * n, ldc: n)
+          }
+        }
+      }
+    }
+    return h
+  }
+
+  /// Gᵀc_b for every branch (B·K·d), c n×B.
+  func hiddenAdjoint(_ c: [Double]) -> [Double] {
+    let kd = vectorsPerBranch * d, n = self.n
+    var out = [Double](repeating: 0, count: branches * kd)
+    g.withUnsafeBufferPointer { gp in
+      c.withUnsafeBufferPointer { cp in
+        out.withUnsafeMutableBufferPointer { op in
+          let gb = SharedPointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), cb = SharedPointer(UnsafeMutablePointer(mutating: cp.baseAddress!)), ob = SharedPointer(op.baseAddress!)
+          overBranches { lo, hi in
+            RawBLAS.gemm(.transpose, .none, m: kd, n: hi - lo, k: n, alpha: 1, gb.base, lda: n, cb.base + lo * n, ldb: n, beta: 0, ob.base + lo * kd, ldc: kd)
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// Runs `body(lo, hi)` over ranges of branches: on all cores when one product with G over every branch is large
+  /// enough to pay for the threads (BLAS itself runs single-threaded inside the solve), else in one call.
+  private func overBranches(_ body: @Sendable (Int, Int) -> Void) {
+    let flops = 2.0 * Double(n) * Double(vectorsPerBranch * d) * Double(branches)
+    let workers = flops < 1e6 ? 1 : Swift.min(Self.workerCount, branches)
+    if workers == 1 { return body(0, branches) }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in body(w * branches / workers, (w + 1) * branches / workers) }
+  }
+
+  /// F u = Σ_b E_b G u_b (the convex prediction).
+  func predict(_ u: [Double]) -> [Double] {
+    let h = hidden(u)
+    var out = [Double](repeating: 0, count: n)
+    for b in 0..<branches { for j in 0..<n { out[j] += lossWeights[b * n + j] * h[b * n + j] } }
+    return out
+  }
+
+  /// Fᵀw.
+  func predictAdjoint(_ w: [Double]) -> [Double] {
+    var c = [Double](repeating: 0, count: branches * n)
+    for b in 0..<branches { for j in 0..<n { c[b * n + j] = lossWeights[b * n + j] * w[j] } }
+    return hiddenAdjoint(c)
+  }
+
+  /// The first-layer rows R_i u_bk of every block (B·K·r₁).
+  func firstLayer(_ u: [Double]) -> [Double] {
+    let K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
+    var out = [Double](repeating: 0, count: blockCount * r1)
+    rows.withUnsafeBufferPointer { rp in
+      u.withUnsafeBufferPointer { up in
+        out.withUnsafeMutableBufferPointer { op in
+          for blk in 0..<blockCount {
+            let base = ((blk % K) % p1) * r1 * d, ub = blk * d
+            for r in 0..<r1 {
+              var s = 0.0
+              for c in 0..<d { s += rp[base + r * d + c] * up[ub + c] }
+              op[blk * r1 + r] = s
+            }
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// A(u, t) = ((t, u) per block, R u, S2 ⊙ G u).
+  func constraintMap(_ u: [Double], _ t: [Double]) -> Slacks {
+    let q = d + 1
+    var sq = [Double](repeating: 0, count: blockCount * q)
+    for blk in 0..<blockCount {
+      sq[blk * q] = t[blk]
+      for c in 0..<d { sq[blk * q + 1 + c] = u[blk * d + c] }
+    }
+    var s2 = hidden(u)
+    for e in s2.indices { s2[e] *= secondSigns[e] }
+    return Slacks(cone: sq, first: firstLayer(u), second: s2)
+  }
+
+  /// Aᵀ(z_q, z₁, z₂) as (u-part, t-part).
+  func constraintAdjoint(_ z: Slacks) -> (u: [Double], t: [Double]) {
+    let q = d + 1, K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
+    var c = z.second
+    for e in c.indices { c[e] *= secondSigns[e] }
+    var gu = hiddenAdjoint(c)
+    var gt = [Double](repeating: 0, count: blockCount)
+    rows.withUnsafeBufferPointer { rp in
+      z.cone.withUnsafeBufferPointer { zq in
+        z.first.withUnsafeBufferPointer { z1 in
+          gu.withUnsafeMutableBufferPointer { gp in
+            gt.withUnsafeMutableBufferPointer { tp in
+              for blk in 0..<blockCount {
+                let base = ((blk % K) % p1) * r1 * d
+                tp[blk] = zq[blk * q]
+                for c in 0..<d {
+                  var s = zq[blk * q + 1 + c]
+                  for r in 0..<r1 { s += z1[blk * r1 + r] * rp[base + r * d + c] }
+                  gp[blk * d + c] += s
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return (gu, gt)
+  }
+
+  /// The slack (or multiplier) vectors of the three cone families.
+  struct Slacks {
+    /// (d + 1) per block: the second-order cones.
+    var cone: [Double]
+    /// r₁ per block: the first-layer rows.
+    var first: [Double]
+    /// n per branch: the second-layer rows.
+    var second: [Double]
+
+    static func - (a: Slacks, b: Slacks) -> Slacks {
+      Slacks(cone: zip(a.cone, b.cone).map { $0 - $1 }, first: zip(a.first, b.first).map { $0 - $1 }, second: zip(a.second, b.second).map { $0 - $1 })
+    }
+
+    mutating func add(_ b: Slacks, scaledBy a: Double) {
+      for e in cone.indices { cone[e] += a * b.cone[e] }
+      for e in first.indices { first[e] += a * b.first[e] }
+      for e in second.indices { second[e] += a * b.second[e] }
+    }
+
+    func dot(_ b: Slacks) -> Double {
+      var s = 0.0
+      for e in cone.indices { s += cone[e] * b.cone[e] }
+      for e in first.indices { s += first[e] * b.first[e] }
+      for e in second.indices { s += second[e] * b.second[e] }
+      return s
+    }
+
+    var maxAbs: Double {
+      var m = 0.0
+      for v in cone { m = Swift.max(m, abs(v)) }
+      for v in first { m = Swift.max(m, abs(v)) }
+      for v in second { m = Swift.max(m, abs(v)) }
+      return m
+    }
+  }
+}
+
+// MARK: - Second-order cone algebra (one cone of dimension q = d + 1 at offset o)
+
+/// Nesterov–Todd scaling of second-order-cone pairs and the Jordan algebra the predictor–corrector needs
+/// (`bench/PARALLEL_SOLVER.md` §2). `W = η W̄`, `W̄ = [[w̄₀, w̄₁ᵀ], [w̄₁, I + w̄₁w̄₁ᵀ/(1 + w̄₀)]]`, `Wz = W⁻¹s = λ`.
+enum SecondOrderCone {
+  /// det(x) = x₀² − ‖x₁‖², as (x₀ − ‖x₁‖)(x₀ + ‖x₁‖).
+  static func det(_ x: UnsafePointer<Double>, _ q: Int) -> Double {
+    var s = 0.0
+    for c in 1..<q { s += x[c] * x[c] }
+    let r = s.squareRoot()
+    return (x[0] - r) * (x[0] + r)
+  }
+
+  /// (η, w̄) of the pair (s, z); w̄ written to `w` (q entries). nil when either is not interior.
+  static func scaling(_ s: UnsafePointer<Double>, _ z: UnsafePointer<Double>, _ q: Int, into w: UnsafeMutablePointer<Double>) -> Double? {
+    let ds = det(s, q), dz = det(z, q)
+    guard ds > 0, dz > 0 else { return nil }
+    let rs = ds.squareRoot(), rz = dz.squareRoot()
+    var dot = 0.0
+    for c in 0..<q { dot += (s[c] / rs) * (z[c] / rz) }
+    let gamma = ((1 + dot) / 2).squareRoot()
+    w[0] = (s[0] / rs + z[0] / rz) / (2 * gamma)
+    for c in 1..<q { w[c] = (s[c] / rs - z[c] / rz) / (2 * gamma) }
+    let eta = (rs / rz).squareRoot()
+    return eta.isFinite && gamma.isFinite ? eta : nil
+  }
+
+  /// out = W x (or W⁻¹x).
+  static func apply(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, inverse: Bool, into out: UnsafeMutablePointer<Double>) {
+    let sg: Double = inverse ? -1 : 1
+    var w1x1 = 0.0
+    for c in 1..<q { w1x1 += sg * w[c] * x[c] }
+    let f = inverse ? 1 / eta : eta
+    let x0 = x[0]
+    let coef = x0 + w1x1 / (1 + w[0])
+    out[0] = f * (w[0] * x0 + w1x1)
+    for c in 1..<q { out[c] = f * (x[c] + sg * w[c] * coef) }
+  }
+
+  /// out = W⁻² x = η⁻²(2Jw̄(Jw̄)ᵀx − Jx).
+  static func applyInverseSquare(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+    var jwx = w[0] * x[0]
+    for c in 1..<q { jwx -= w[c] * x[c] }
+    let f = 1 / (eta * eta)
+    out[0] = f * (2 * w[0] * jwx - x[0])
+    for c in 1..<q { out[c] = f * (-2 * w[c] * jwx + x[c]) }
+  }
+
+  /// out = a∘b = (aᵀb, a₀b₁ + b₀a₁).
+  static func product(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+    var s = 0.0
+    for c in 0..<q { s += a[c] * b[c] }
+    let a0 = a[0], b0 = b[0]
+    for c in 1..<q { out[c] = a0 * b[c] + b0 * a[c] }
+    out[0] = s
+  }
+
+  /// out = x with λ∘x = r.
+  static func divide(_ l: UnsafePointer<Double>, _ r: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+    var l1r1 = 0.0
+    for c in 1..<q { l1r1 += l[c] * r[c] }
+    let x0 = (l[0] * r[0] - l1r1) / det(l, q)
+    for c in 1..<q { out[c] = (r[c] - x0 * l[c]) / l[0] }
+    out[0] = x0
+  }
+
+  /// The largest α ≥ 0 with x + α dx in the cone (x interior; +∞ when unbounded).
+  static func step(_ x: UnsafePointer<Double>, _ dx: UnsafePointer<Double>, _ q: Int) -> Double {
+    var a = dx[0] * dx[0], b = dx[0] * x[0]
+    for c in 1..<q {
+      a -= dx[c] * dx[c]
+      b -= dx[c] * x[c]
+    }
+    let cc = det(x, q)
+    let disc = b * b - a * cc
+    var alpha = Double.infinity
+    let den = -b + Swift.max(disc, 0).squareRoot()
+    if disc >= 0, den > 0 { alpha = cc / den }
+    if dx[0] < 0 { alpha = Swift.min(alpha, -x[0] / dx[0]) }
+    return alpha
+  }
+}
