@@ -17,9 +17,9 @@ struct ZeroGapCommand: ParsableCommand {
     if Processes.launchedInParallel {
       // Under mpirun with several processes only the data-parallel paths may run; anything else would run K copies.
       let args = CommandLine.arguments.dropFirst()
-      guard args.first == "doctor" else {
+      guard args.first == "doctor" || args.first == "fit" else {
         if Processes.launcherRank == 0 {
-          printError("Error: zerogap \(args.first ?? "") runs as one process: data-parallel solves under mpirun are not implemented yet (issue \"beyond one machine\"); run it without mpirun, or use `mpirun -np K zerogap doctor --mpi` to check the MPI setup")
+          printError("Error: zerogap \(args.first ?? "") runs as one process; under mpirun only `zerogap fit --model gated-relu` (data-parallel) and `zerogap doctor --mpi` run; run it without mpirun")
         }
         Foundation.exit(1)
       }

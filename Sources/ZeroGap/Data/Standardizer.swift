@@ -54,6 +54,54 @@ public struct Standardizer: Sendable, Equatable {
     self.scales = scales
   }
 
+  /// Fits μ and s on the rows of a data-parallel run: each process passes its own block of rows; the sums (and the
+  /// two passes) are reduced over the processes, so every process gets the standardiser of the whole data.
+  /// - Throws: as `init(fitting:)`; `.emptyData` when the run has no rows at all.
+  public init(fitting x: Matrix, rows: RowReduction) throws(DataError) {
+    guard rows.isDistributed else {
+      try self.init(fitting: x)
+      return
+    }
+    if let k = x.storage.firstIndex(where: { !$0.isFinite }) {
+      throw DataError(
+        .nonFinite, column: k / max(1, x.rows) + 1,
+        "value in row \(k % max(1, x.rows) + 1) of this process's block is \(x.storage[k]); a standardiser needs finite data")
+    }
+    let n = x.rows, d = x.columns
+    let total = rows.sum(Double(n))
+    guard total >= 1 else { throw DataError(.emptyData, "cannot fit a standardiser on 0 samples; the training set is empty") }
+    var sums = [Double](repeating: 0, count: d), maxAbs = [Double](repeating: 0, count: d)
+    for j in 0..<d {
+      for i in 0..<n {
+        sums[j] += x[i, j]
+        maxAbs[j] = max(maxAbs[j], abs(x[i, j]))
+      }
+    }
+    rows.sum(&sums)
+    for j in 0..<d { maxAbs[j] = rows.max(maxAbs[j]) }
+    var means = sums.map { $0 / total }
+    var ss = [Double](repeating: 0, count: d)
+    for j in 0..<d { for i in 0..<n { ss[j] += (x[i, j] - means[j]) * (x[i, j] - means[j]) } }
+    rows.sum(&ss)
+    var scales = [Double](repeating: 1, count: d)
+    for j in 0..<d {
+      var sd = (ss[j] / total).squareRoot()
+      if !(means[j].isFinite && sd.isFinite) && maxAbs[j].isFinite && maxAbs[j] > 0 {
+        // Sums that overflow: the same two passes on x/max|x|.
+        var m = 0.0
+        for i in 0..<n { m += x[i, j] / maxAbs[j] }
+        m = rows.sum(m) / total
+        var q = 0.0
+        for i in 0..<n { q += (x[i, j] / maxAbs[j] - m) * (x[i, j] / maxAbs[j] - m) }
+        q = rows.sum(q)
+        means[j] = m * maxAbs[j]
+        sd = (q / total).squareRoot() * maxAbs[j]
+      }
+      scales[j] = (sd == 0 || sd <= 1e-12 * maxAbs[j]) ? 1 : sd
+    }
+    try self.init(means: means, scales: scales)
+  }
+
   /// A standardiser with given means and scales (scales must be positive and finite).
   public init(means: [Double], scales: [Double]) throws(DataError) {
     guard means.count == scales.count else {

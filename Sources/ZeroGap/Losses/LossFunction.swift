@@ -24,9 +24,14 @@ protocol LossFunction: Sendable {
   func dualValue(_ v: [Double], _ y: [Double]) -> Double
   /// The best `s ∈ [0, maxScale]` for the dual point `s·v` and its dual value `−ℓ*(−s v)`.
   func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double)
+  /// Where the rows are (sums over samples are reduced with it).
+  var rows: RowReduction { get }
 }
 
 extension LossFunction {
+  /// Where the rows are (sums over samples are reduced with it); one process unless a `SolverLoss` says otherwise.
+  var rows: RowReduction { .local }
+
   /// ℓ(ŷ, y) for arrays.
   func value(_ yhat: [Double], _ y: [Double]) -> Double {
     precondition(yhat.count == y.count)

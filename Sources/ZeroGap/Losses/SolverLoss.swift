@@ -16,8 +16,11 @@ struct SolverLoss: Sendable {
   let smoothing: Double
   /// Unpenalised output bias (squared loss only).
   let centered: Bool
+  /// Where the rows are: every sum over samples (values, dual values, the bias mean) is reduced with it.
+  var rows: RowReduction = .local
 
-  init(_ kind: ConvexLoss, smoothing: Double = 0, centered: Bool = false) {
+  init(_ kind: ConvexLoss, smoothing: Double = 0, centered: Bool = false, rows: RowReduction = .local) {
+    self.rows = rows
     precondition(smoothing == 0 || kind == .hinge, "smoothing applies to the hinge loss")
     precondition(!centered || kind == .squared, "the exactly-minimised bias is implemented for the squared loss")
     self.kind = kind
@@ -32,10 +35,11 @@ struct SolverLoss: Sendable {
 
   /// The optimal unpenalised bias `mean(y − ŷ)` (0 when not centred).
   func bias(_ yhat: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
-    guard centered, y.count > 0 else { return 0 }
+    guard centered else { return 0 }
     var s = 0.0
     for j in 0..<y.count { s += y[j] - yhat[j] }
-    return s / Double(y.count)
+    let count = rows.sum(Double(y.count))
+    return count > 0 ? rows.sum(s) / count : 0
   }
 
   /// The plain loss's curvature; nil when centred (∇²ℓ = I − 11ᵀ/n is not diagonal) or smoothed.
@@ -44,6 +48,11 @@ struct SolverLoss: Sendable {
   }
 
   func value(_ yhat: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
+    rows.sum(localValue(yhat, y))
+  }
+
+  /// This process's share of `value`.
+  private func localValue(_ yhat: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
     if centered {
       let b = bias(yhat, y)
       var s = 0.0
@@ -60,6 +69,12 @@ struct SolverLoss: Sendable {
   }
 
   func valueAndGradient(
+    _ yhat: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>
+  ) -> Double {
+    rows.sum(localValueAndGradient(yhat, y, gradient: gradient))
+  }
+
+  private func localValueAndGradient(
     _ yhat: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>
   ) -> Double {
     if centered {
@@ -85,11 +100,15 @@ struct SolverLoss: Sendable {
 
   /// `ℓ(a) − ℓ(b) − ⟨∇ℓ(b), a − b⟩ ≥ 0`, entrywise.
   func bregman(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
+    rows.sum(localBregman(a, b, y))
+  }
+
+  private func localBregman(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
     if centered {
       // (1/2)‖C(a − b)‖².
       var mean = 0.0
       for j in 0..<y.count { mean += a[j] - b[j] }
-      mean /= Double(Swift.max(1, y.count))
+      mean = rows.sum(mean) / Swift.max(1, rows.sum(Double(y.count)))
       var s = 0.0
       for j in 0..<y.count {
         let r = a[j] - b[j] - mean
@@ -120,11 +139,15 @@ struct SolverLoss: Sendable {
   /// `−ℓ*(−v)` of the solved loss (−∞ outside its domain).
   func dualValue(_ v: [Double], _ y: [Double]) -> Double {
     if centered {
-      let s = v.reduce(0, +)
-      let scale = v.reduce(0) { Swift.max($0, abs($1)) }
-      if abs(s) > 1e-9 * Swift.max(1, scale) * Double(v.count) { return -.infinity }
-      return kind.dualValue(v, y)
+      let s = rows.sum(v.reduce(0, +))
+      let scale = rows.max(v.reduce(0) { Swift.max($0, abs($1)) })
+      if abs(s) > 1e-9 * Swift.max(1, scale) * rows.sum(Double(v.count)) { return -.infinity }
+      return rows.sum(kind.dualValue(v, y))
     }
+    return rows.sum(localDualValue(v, y))
+  }
+
+  private func localDualValue(_ v: [Double], _ y: [Double]) -> Double {
     guard isHuber else { return kind.dualValue(v, y) }
     var s = 0.0
     for j in 0..<y.count {
@@ -138,7 +161,9 @@ struct SolverLoss: Sendable {
   /// Best `s ∈ [0, maxScale]` for the dual point `s·v` and its dual value.
   func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
     // Centred squared loss: v = C(y − ŷ) has 1ᵀv = 0, and so has every s·v; the squared dual applies.
-    guard isHuber else { return kind.bestDualScaling(v, y, maxScale: maxScale) }
+    guard isHuber else {
+      return rows.isDistributed ? distributedDualScaling(v, y, maxScale: maxScale) : kind.bestDualScaling(v, y, maxScale: maxScale)
+    }
     var qmax = 0.0, sq = 0.0, sqq = 0.0
     for j in 0..<y.count {
       let q = y[j] * v[j]
@@ -146,10 +171,47 @@ struct SolverLoss: Sendable {
       sq += q
       sqq += q * q
     }
+    qmax = rows.max(qmax)
+    sq = rows.sum(sq)
+    sqq = rows.sum(sqq)
     let hi = Swift.min(maxScale, qmax > 0 ? 1 / qmax : maxScale)
     guard hi.isFinite, hi > 0, sqq > 0 else { return (0, 0) }
     let s = Swift.min(hi, Swift.max(0, sq / (smoothing * sqq)))
     return (s, dualValue(v.map { $0 * s }, y))
+  }
+
+  /// `ConvexLoss.bestDualScaling` with its sums and maxima over the rows reduced across the processes (the same
+  /// candidates, so the same scale as on one process up to the order of the additions).
+  private func distributedDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
+    let sMath = Swift.min(1, maxScale)
+    var best = (scale: sMath, value: dualValue(v.map { $0 * sMath }, y))
+    func consider(_ s: Double) {
+      guard s.isFinite, s >= 0, s <= maxScale else { return }
+      let val = dualValue(v.map { $0 * s }, y)
+      if val > best.value { best = (s, val) }
+    }
+    switch kind {
+    case .squared:
+      let vv = rows.sum(v.dot(v))
+      if vv > 0 { consider(Swift.min(Swift.max(rows.sum(y.dot(v)) / vv, 0), maxScale)) }
+    case .hinge, .logistic:
+      var qmax = 0.0
+      for j in 0..<y.count { qmax = Swift.max(qmax, y[j] * v[j]) }
+      qmax = rows.max(qmax)
+      let hi = Swift.min(maxScale, qmax > 0 ? 1 / qmax : maxScale)
+      if kind == .hinge {
+        consider(hi)
+      } else if hi > 0 && hi.isFinite {
+        var a = 0.0, b = hi
+        let phi = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<80 {
+          let c = b - phi * (b - a), d = a + phi * (b - a)
+          if dualValue(v.map { $0 * c }, y) < dualValue(v.map { $0 * d }, y) { a = c } else { b = d }
+        }
+        consider((a + b) / 2)
+      }
+    }
+    return best
   }
 
   @inline(__always) private func huber(_ m: Double) -> Double {

@@ -75,7 +75,7 @@ struct CertifiedLoop {
     v: [Double], y: [Double], loss: some LossFunction, dualNormBound cbar: Double, beta: Double
   ) -> (scale: Double, bound: Double) {
     let scaled = loss.bestDualScaling(v, y, maxScale: cbar > 0 ? beta / cbar : .infinity)
-    return (scaled.scale, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale))
+    return (scaled.scale, ReLUCertificate.roundedDown(scaled.value, v: v, y: y, scale: scaled.scale, rows: loss.rows))
   }
 
   /// A progress call (at most every `options.progressInterval` seconds), then the stop test: true, with

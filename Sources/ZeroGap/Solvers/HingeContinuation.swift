@@ -25,7 +25,7 @@ extension ConvexReLUProgram {
       stage.tolerance = Swift.max(options.tolerance * 0.25, 0.05 * mu, 1e-14)
       stage.maxIterations = Swift.max(1, options.maxIterations - iterations)
       stage.maxOuterIterations = Swift.max(1, options.maxOuterIterations - outer)
-      let smooth = SolverLoss(.hinge, smoothing: mu)
+      let smooth = SolverLoss(.hinge, smoothing: mu, rows: rows)
       let sol = solveStage(loss: smooth, options: stage, warmStart: current)
       iterations += sol.report.iterations
       outer += sol.report.outerIterations
@@ -62,7 +62,7 @@ extension ConvexReLUProgram {
       if iterations >= options.maxIterations || (model == .relu && outer >= options.maxOuterIterations) || mu < 1e-13 { break }
       mu *= 0.1
     }
-    var out = best ?? current ?? solveStage(loss: SolverLoss(.hinge, smoothing: mu), options: options, warmStart: nil)
+    var out = best ?? current ?? solveStage(loss: SolverLoss(.hinge, smoothing: mu, rows: rows), options: options, warmStart: nil)
     out.report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation)
     return out
   }

@@ -342,15 +342,16 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var g = Matrix(rows: program.blockShape.rows, columns: program.blockShape.columns)
     var xg = t
     var lambda = 0.0
+    let rows = program.loss.rows
     for _ in 0..<30 {
-      let nr = r.norm2
+      let nr = rows.sum(r.dot(r)).squareRoot()
       if nr == 0 { return 1 }
       r.scal(1 / nr)
       program.adjoint(r, scale: 1, multipliers: nil, into: &t)
       program.liftAdjoint(t, into: &g)
       program.lift(g, into: &xg)
       program.predict(xg, into: &r)
-      lambda = r.norm2
+      lambda = rows.sum(r.dot(r)).squareRoot()
     }
     var base = lambda
     if program.isConstrained { base += program.constraintNormSquared }

@@ -52,7 +52,7 @@ public struct ActivationPatterns: Sendable, Equatable {
   /// One GEMM `X·G` (n×P'), then a hash of each column's sign vector.
   /// - Throws: `.shapeMismatch` if G has not d rows, `.nonFinite` for NaN/∞ in X or G.
   public static func fromGates(
-    _ gates: Matrix, data x: Matrix, origin: Origin = .gates
+    _ gates: Matrix, data x: Matrix, origin: Origin = .gates, rows: RowReduction = .local
   ) throws(ConvexReLUError) -> ActivationPatterns {
     guard gates.rows == x.columns else {
       throw .shapeMismatch("gates are \(gates.rows)×\(gates.columns) but the data has d = \(x.columns) features; the gate matrix must be d×P (one gate per column)")
@@ -61,16 +61,34 @@ public struct ActivationPatterns: Sendable, Equatable {
     guard gates.isFinite else { throw .nonFinite("the gate matrix contains NaN or infinite values") }
     let n = x.rows
     let xg = Matrix.product(x, gates)
-    var seen = Set<[UInt64]>()
     var keep: [Int] = []
     let words = (n + 63) / 64
     var key = [UInt64](repeating: 0, count: words)
+    var localKeys: [[UInt64]] = []
     for i in 0..<gates.columns {
       for w in 0..<words { key[w] = 0 }
       xg.withUnsafeBufferPointer { p in
         for j in 0..<n where p[j + i * n] >= 0 { key[j >> 6] |= 1 << UInt64(j & 63) }
       }
-      if seen.insert(key).inserted { keep.append(i) }
+      localKeys.append(key)
+    }
+    if let comm = rows.communicator {
+      // A pattern is a mask over all rows: two gates are the same pattern when their masks agree on every process's
+      // block. Each process contributes a 64-bit digest of its block's mask per gate (two exact 32-bit halves), all
+      // digests are gathered by one allreduce, and a gate's key is its digests on every process.
+      let k = comm.size, r = comm.rank, p = gates.columns
+      var table = [Double](repeating: 0, count: 2 * k * p)
+      for i in 0..<p {
+        let h = Self.digest(localKeys[i], count: n)
+        table[(i * k + r) * 2] = Double(h >> 32)
+        table[(i * k + r) * 2 + 1] = Double(h & 0xFFFF_FFFF)
+      }
+      rows.sum(&table)
+      var seen = Set<[Double]>()
+      for i in 0..<p where seen.insert(Array(table[(i * k * 2)..<((i + 1) * k * 2)])).inserted { keep.append(i) }
+    } else {
+      var seen = Set<[UInt64]>()
+      for i in 0..<gates.columns where seen.insert(localKeys[i]).inserted { keep.append(i) }
     }
     var masks = Matrix(rows: n, columns: keep.count)
     for (c, i) in keep.enumerated() {
@@ -84,11 +102,23 @@ public struct ActivationPatterns: Sendable, Equatable {
   /// At most `count` patterns result (fewer when gates repeat a pattern).
   /// - Throws: `.invalidParameter` if count < 1, `.nonFinite` for NaN/∞ in X.
   public static func sample(
-    data x: Matrix, count: Int, using generator: inout SeededGenerator
+    data x: Matrix, count: Int, using generator: inout SeededGenerator, rows: RowReduction = .local
   ) throws(ConvexReLUError) -> ActivationPatterns {
     guard count >= 1 else { throw .invalidParameter("the number of sampled gates must be ≥ 1 (got \(count))") }
     let g = generator.normalMatrix(rows: x.columns, columns: count)
-    return try fromGates(g, data: x, origin: .sampled)
+    return try fromGates(g, data: x, origin: .sampled, rows: rows)
+  }
+
+  /// FNV-1a over a mask's words and its length (the per-process digest of a data-parallel de-duplication).
+  static func digest(_ words: [UInt64], count: Int) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for w in words + [UInt64(count)] {
+      for b in 0..<8 {
+        h ^= (w >> UInt64(8 * b)) & 0xFF
+        h = h &* 0x100_0000_01b3
+      }
+    }
+    return h
   }
 
   /// Default budget for `enumerate`: refuse when the number of candidate vertex rays exceeds this.

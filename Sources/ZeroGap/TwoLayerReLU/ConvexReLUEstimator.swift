@@ -139,6 +139,12 @@ public struct ConvexReLUEstimator: Sendable {
 
   public var configuration: Configuration
   public internal(set) var fitted: Fitted?
+  /// Where the training rows are: `.local`, or this process's block of a data-parallel run
+  /// (`RowReduction.over(communicator)`): `fit` then takes the process's rows and reduces every sum over samples —
+  /// the standardisation, the de-duplication of sampled patterns, the solve and its certificate — across the
+  /// processes, so every process ends with the same fitted model as one process on all the rows. Implemented for the
+  /// gated program with the squared loss and sampled or given gates.
+  public var rows: RowReduction = .local
 
   public init(configuration: Configuration = Configuration()) {
     self.configuration = configuration
@@ -158,13 +164,22 @@ public struct ConvexReLUEstimator: Sendable {
     let c = configuration
     guard x.rows == labels.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(labels.count) entries") }
     guard x.rows >= 1, x.columns >= 1 else { throw ConvexReLUError.shapeMismatch("X is \(x.rows)×\(x.columns); need samples and features") }
+    if rows.isDistributed {
+      guard c.model == .gatedReLU, c.loss == .squared else {
+        throw ConvexReLUError.invalidParameter("a data-parallel fit is implemented for --model gated-relu with the squared loss so far (got \(c.model.rawValue), \(c.loss.rawValue)); run other fits on one process")
+      }
+      if case .enumerate = c.patterns {
+        throw ConvexReLUError.invalidParameter("enumerating every pattern needs all the rows on one process; sample them (--patterns N) or give gates (--gates) for a data-parallel fit")
+      }
+    }
     var y = labels
     var classes: ClassLabels? = nil
     if c.loss != .squared { (classes, y) = try ClassLabels.encoding(labels, loss: c.loss) }
     try c.loss.validate(targets: y)
     let (means, scales, z, patterns) = try prepare(x)
-    let program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,
+    var program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,
       unregularizedBias: c.unregularizedBias)
+    program.rows = rows
     let solution = try program.solve(options: c.solver, warmStart: warmStart)
     let network = solution.network(gates: patterns.gates)
     var global: ReLUCertificate? = nil
@@ -184,7 +199,7 @@ public struct ConvexReLUEstimator: Sendable {
     var means = [Double](repeating: 0, count: x.columns)
     var scales = [Double](repeating: 1, count: x.columns)
     if configuration.standardize {
-      let s = try Standardizer(fitting: x)
+      let s = try Standardizer(fitting: x, rows: rows)
       means = s.means
       scales = s.scales
     }
@@ -194,26 +209,28 @@ public struct ConvexReLUEstimator: Sendable {
 
   /// The activation patterns of the configuration on preprocessed data z (n×d').
   func makePatterns(preprocessed z: Matrix, featureCount: Int) throws -> ActivationPatterns {
-    try Self.patterns(configuration.patterns, preprocessed: z, featureCount: featureCount, bias: configuration.bias, budget: configuration.solver.memoryBudget)
+    try Self.patterns(configuration.patterns, preprocessed: z, featureCount: featureCount, bias: configuration.bias, budget: configuration.solver.memoryBudget, rows: rows)
   }
 
   /// First-layer activation patterns from a `PatternSource` on preprocessed data z (n×d'; d' = d + 1 with the bias),
   /// checked against the memory budget.
-  static func patterns(_ source: PatternSource, preprocessed z: Matrix, featureCount: Int, bias: Bool, budget: MemoryBudget) throws -> ActivationPatterns {
+  static func patterns(
+    _ source: PatternSource, preprocessed z: Matrix, featureCount: Int, bias: Bool, budget: MemoryBudget, rows: RowReduction = .local
+  ) throws -> ActivationPatterns {
     switch source {
     case .sampled(let count, let seed):
       // The gates (d×count), X·G and the masks (n×count each) exist before de-duplication.
       let bytes = MemoryBudget.doubles(MemoryBudget.product(count, z.columns + 2 * z.rows))
       try budget.require(bytes, for: "sampling \(count) gates", hint: "sample fewer patterns (--patterns)")
       var gen = SeededGenerator(seed: seed)
-      return try ActivationPatterns.sample(data: z, count: count, using: &gen)
+      return try ActivationPatterns.sample(data: z, count: count, using: &gen, rows: rows)
     case .gates(let g):
       var gates = g
       if bias && g.rows == featureCount { gates = g.appendingRows(Matrix(rows: 1, columns: g.columns)) }
       guard gates.rows == z.columns else {
         throw ConvexReLUError.shapeMismatch("the gate matrix is \(g.rows)×\(g.columns) but the data has d = \(featureCount) features\(bias ? " (d + 1 = \(z.columns) with the bias)" : ""); give a d×P matrix, one gate per column")
       }
-      return try ActivationPatterns.fromGates(gates, data: z)
+      return try ActivationPatterns.fromGates(gates, data: z, rows: rows)
     case .enumerate:
       // Per pattern: its mask and gate, and the solver's dozen n- and d-length buffers for each of its (up to two) blocks.
       let perPattern = MemoryBudget.doubles(MemoryBudget.product(25, z.rows + z.columns))

@@ -24,6 +24,10 @@ public struct ConvexReLUProgram: Sendable {
   /// An unpenalised output bias b added to ŷ (squared loss only), minimised exactly: b = mean(y − ŷ); the dual
   /// gains the constraint 1ᵀv = 0. Off by default (MATH.md §0 regularises the bias through a ones column).
   public let unregularizedBias: Bool
+  /// Where the rows of X are: `.local`, or this process's block of a data-parallel run (`RowReduction.over`), whose
+  /// every sum over samples is reduced across the processes — the same iterates and the same certified bound as one
+  /// process on all the rows. Data-parallel solves cover the gated program (C-GReLU) so far.
+  public var rows: RowReduction = .local
 
   /// - Throws: `.shapeMismatch` (X, y, patterns disagree), `.nonFinite`, `.invalidParameter` (β ≤ 0 or
   ///   non-finite), `.invalidLabels` (logistic/hinge need ±1).
@@ -72,7 +76,7 @@ public struct ConvexReLUProgram: Sendable {
   }
 
   /// The loss the solver minimises for smooth losses (centred when the output bias is unregularised).
-  var solverLoss: SolverLoss { SolverLoss(loss, centered: unregularizedBias) }
+  var solverLoss: SolverLoss { SolverLoss(loss, centered: unregularizedBias, rows: rows) }
 
   /// The optimal unpenalised output bias `mean(y − ŷ)` for a convex prediction ŷ (0 without the bias).
   public func outputBias(prediction yhat: [Double]) -> Double {
@@ -106,6 +110,9 @@ public struct ConvexReLUProgram: Sendable {
   /// - Throws: `.invalidParameter` for a non-positive tolerance.
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions(), warmStart: ConvexReLUSolution? = nil) throws(ConvexReLUError) -> ConvexReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
+    guard !rows.isDistributed || (model == .gatedReLU && loss != .hinge) else {
+      throw .invalidParameter("data-parallel solves are implemented for the gated program (gated-relu) with the squared and logistic losses so far; solve \(model == .relu ? "the exact ReLU program" : "the hinge loss") on one process")
+    }
     // The solvers keep about a dozen n×B and d×B buffers (B blocks), plus the patterns' masks.
     let n = data.rows, d = data.columns
     let perBlock = MemoryBudget.doubles(MemoryBudget.product(12, n + d))

@@ -33,7 +33,10 @@ struct ReLUBlockProgram: PricedProgram {
     self.beta = beta
     self.loss = loss
     self.cones = cones
-    if constrained {
+    if loss.rows.isDistributed {
+      // ‖X‖₂² ≤ ‖X‖_F², a sum over the rows.
+      liftNormSquared = Swift.max(loss.rows.sum(x.frobeniusNorm * x.frobeniusNorm), 1e-300)
+    } else if constrained {
       let s = (try? x.spectralNorm()) ?? x.frobeniusNorm
       liftNormSquared = Swift.max(s * s, 1e-300)
     } else {
@@ -58,7 +61,12 @@ struct ReLUBlockProgram: PricedProgram {
   func lift(_ u: Matrix, into p: inout Matrix) { p.gemm(x, u) }
 
   func liftAdjoint(_ t: Matrix, into g: inout Matrix, alpha: Double, accumulate: Bool) {
-    g.gemm(x, t, transA: .transpose, alpha: alpha, beta: accumulate ? 1 : 0)
+    guard loss.rows.isDistributed else { return g.gemm(x, t, transA: .transpose, alpha: alpha, beta: accumulate ? 1 : 0) }
+    // Xᵀ(·) is a sum over the rows: this process's share, summed over the processes (one allreduce of d×B).
+    var share = Matrix(rows: g.rows, columns: g.columns)
+    share.gemm(x, t, transA: .transpose, alpha: alpha)
+    loss.rows.sum(&share)
+    if accumulate { g.add(share) } else { g = share }
   }
 
   /// ŷ = rowsum(σ ⊙ M ⊙ P).

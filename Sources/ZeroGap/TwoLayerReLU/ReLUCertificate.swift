@@ -174,11 +174,13 @@ public struct ReLUCertificate: Sendable, Equatable {
 
   /// A dual value computed in floating point, lowered by a bound on its rounding error so that it stays a valid
   /// lower bound: `ε·(n + 8)·max(|LB|, Σ_i |y_i s v_i| + ½(s v_i)²)` (the error of an n-term sum).
-  static func roundedDown(_ lb: Double, v: [Double], y: [Double], scale s: Double) -> Double {
+  static func roundedDown(_ lb: Double, v: [Double], y: [Double], scale s: Double, rows: RowReduction = .local) -> Double {
     guard lb.isFinite else { return lb }
     var mag = 0.0
     for i in 0..<v.count { mag += abs(y[i] * s * v[i]) + 0.5 * (s * v[i]) * (s * v[i]) }
-    return lb - Double.ulpOfOne * Double(v.count + 8) * Swift.max(abs(lb), mag)
+    mag = rows.sum(mag)
+    let count = rows.sum(Double(v.count))
+    return lb - Double.ulpOfOne * (count + 8) * Swift.max(abs(lb), mag)
   }
 
   /// `max_i ‖Xᵀ D_i v‖₂` over the given patterns (§3.5.2; §3.6's finite dual constraint). One GEMM `Xᵀ(M ⊙ v1ᵀ)`.

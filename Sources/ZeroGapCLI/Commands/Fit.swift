@@ -37,6 +37,12 @@ extension ZeroGapCommand {
         three levels are enumerated (n ≤ 5 in practice), else "sampled" (an upper-bound program); it writes no model \
         file.
 
+        Under `mpirun -np K` (built with the MPI trait), fit runs data-parallel for --model gated-relu with the \
+        squared loss and sampled patterns or --gates: each process reads its block of rows (.npy: only those rows; a \
+        CSV file or built-in dataset is parsed whole and sliced), every sum over samples is reduced across the \
+        processes, so the certified optimum is that of one process on all the rows; process 0 prints and writes \
+        the model.
+
         Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
         (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \
         is still written, with its gap; 1 — an error (bad data, an unwritable --output, a diverged solve: no model \
@@ -98,6 +104,7 @@ extension ZeroGapCommand {
     }
 
     func run() throws {
+      if Processes.launchedInParallel { return try runDataParallel() }
       guard let model = model.twoLayer else { return try runParallel() }
       let (x, yMatrix, names) = try source.loadMatrix(quiet: json)
       guard let yAll = yMatrix else { throw CommandFailure("--data has no target column; give --target (CSV) or --targets (npy)") }

@@ -29,6 +29,27 @@ struct ReLUDataOptions: ParsableArguments {
   /// Features, targets (n×k; several CSV columns with `--target a,b`) and the column names when known. Targets
   /// are nil when the file has only feature columns (`featureCount`). With `columns` (a model's), a CSV file's
   /// columns are chosen by those names unless `--target` is given.
+  /// This process's block of rows of a data-parallel run (`block(n)` gives it from the total n): `.npy` features and
+  /// targets read only those rows (`NPY.readRows`); a CSV file or a built-in dataset is parsed whole and sliced (a
+  /// CSV has no row index to seek to).
+  func loadRowBlock(_ block: (Int) -> Range<Int>, quiet: Bool = false) throws
+    -> (x: Matrix, y: Matrix?, columns: ConvexReLUEstimator.DataColumns?, totalRows: Int)
+  {
+    if data.lowercased().hasSuffix(".npy") && FileManager.default.fileExists(atPath: data) {
+      if let t = target { throw CommandFailure("--target \(t) names a CSV column; with .npy features give the targets as a file: --targets Y.npy") }
+      let n = try NPY.header(path: data).shape.first ?? 0
+      let rows = block(n)
+      let x = try NPY.readRows(path: data, rows: rows).matrix
+      guard let t = targets else { return (x, nil, nil, n) }
+      let ny = try NPY.header(path: t).shape.first ?? 0
+      guard ny == n else { throw CommandFailure("--targets \(t) has \(ny) rows but --data \(data) has \(n)") }
+      return (x, try NPY.readRows(path: t, rows: rows).matrix, nil, n)
+    }
+    let all = try loadMatrix(quiet: quiet)
+    let rows = block(all.x.rows)
+    return (all.x.rows(rows), all.y.map { $0.rows(rows) }, all.columns, all.x.rows)
+  }
+
   func loadMatrix(featureCount: Int? = nil, columns: ConvexReLUEstimator.DataColumns? = nil, quiet: Bool = false) throws
     -> (x: Matrix, y: Matrix?, columns: ConvexReLUEstimator.DataColumns?)
   {
