@@ -17,9 +17,11 @@ struct ZeroGapCommand: ParsableCommand {
     if Processes.launchedInParallel {
       // Under mpirun with several processes only the data-parallel paths may run; anything else would run K copies.
       let args = CommandLine.arguments.dropFirst()
-      guard args.first == "doctor" || args.first == "fit" else {
+      guard args.first == "doctor" || (args.first == "fit" && Processes.mpiAvailable) else {
         if Processes.launcherRank == 0 {
-          printError("Error: zerogap \(args.first ?? "") runs as one process; under mpirun only `zerogap fit --model gated-relu` (data-parallel) and `zerogap doctor --mpi` run; run it without mpirun")
+          printError(args.first == "fit"
+            ? "Error: this zerogap was built without MPI (swift build --disable-default-traits), so under mpirun every process would fit all the rows; rebuild with the default MPI trait, or run it without mpirun"
+            : "Error: zerogap \(args.first ?? "") runs as one process; under mpirun only `zerogap fit --model gated-relu` (data-parallel) and `zerogap doctor --mpi` run; run it without mpirun")
         }
         Foundation.exit(1)
       }

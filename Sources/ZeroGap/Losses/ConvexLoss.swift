@@ -182,20 +182,29 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
   /// hinge: the largest feasible s; logistic: a golden-section search of the concave 1-D dual. Each is at least
   /// as good as MATH.md's `s = min(1, β/c̄)`, which is always evaluated too.
   public func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
+    bestDualScaling(v, y, maxScale: maxScale, rows: .local) { dualValue($0, y) }
+  }
+
+  /// `bestDualScaling` with its sums and maxima over the rows reduced by `rows` and the (total) dual value given,
+  /// so that the processes of a data-parallel run pick the same scale as one process.
+  func bestDualScaling(
+    _ v: [Double], _ y: [Double], maxScale: Double, rows: RowReduction, dual: ([Double]) -> Double
+  ) -> (scale: Double, value: Double) {
     let sMath = Swift.min(1, maxScale)
-    var best = (scale: sMath, value: dualValue(v.map { $0 * sMath }, y))
+    var best = (scale: sMath, value: dual(v.map { $0 * sMath }))
     func consider(_ s: Double) {
       guard s.isFinite, s >= 0, s <= maxScale else { return }
-      let val = dualValue(v.map { $0 * s }, y)
+      let val = dual(v.map { $0 * s })
       if val > best.value { best = (s, val) }
     }
     switch self {
     case .squared:
-      let vv = v.dot(v)
-      if vv > 0 { consider(Swift.min(Swift.max(y.dot(v) / vv, 0), maxScale)) }
+      let vv = rows.sum(v.dot(v))
+      if vv > 0 { consider(Swift.min(Swift.max(rows.sum(y.dot(v)) / vv, 0), maxScale)) }
     case .hinge, .logistic:
       var qmax = 0.0
       for j in 0..<y.count { qmax = Swift.max(qmax, y[j] * v[j]) }
+      qmax = rows.max(qmax)
       let hi = Swift.min(maxScale, qmax > 0 ? 1 / qmax : maxScale)
       if self == .hinge {
         consider(hi)
@@ -204,7 +213,7 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
         let phi = (5.0.squareRoot() - 1) / 2
         for _ in 0..<80 {
           let c = b - phi * (b - a), d = a + phi * (b - a)
-          if dualValue(v.map { $0 * c }, y) < dualValue(v.map { $0 * d }, y) { a = c } else { b = d }
+          if dual(v.map { $0 * c }) < dual(v.map { $0 * d }) { a = c } else { b = d }
         }
         consider((a + b) / 2)
       }

@@ -162,7 +162,7 @@ struct SolverLoss: Sendable {
   func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
     // Centred squared loss: v = C(y − ŷ) has 1ᵀv = 0, and so has every s·v; the squared dual applies.
     guard isHuber else {
-      return rows.isDistributed ? distributedDualScaling(v, y, maxScale: maxScale) : kind.bestDualScaling(v, y, maxScale: maxScale)
+      return kind.bestDualScaling(v, y, maxScale: maxScale, rows: rows) { dualValue($0, y) }
     }
     var qmax = 0.0, sq = 0.0, sqq = 0.0
     for j in 0..<y.count {
@@ -178,40 +178,6 @@ struct SolverLoss: Sendable {
     guard hi.isFinite, hi > 0, sqq > 0 else { return (0, 0) }
     let s = Swift.min(hi, Swift.max(0, sq / (smoothing * sqq)))
     return (s, dualValue(v.map { $0 * s }, y))
-  }
-
-  /// `ConvexLoss.bestDualScaling` with its sums and maxima over the rows reduced across the processes (the same
-  /// candidates, so the same scale as on one process up to the order of the additions).
-  private func distributedDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
-    let sMath = Swift.min(1, maxScale)
-    var best = (scale: sMath, value: dualValue(v.map { $0 * sMath }, y))
-    func consider(_ s: Double) {
-      guard s.isFinite, s >= 0, s <= maxScale else { return }
-      let val = dualValue(v.map { $0 * s }, y)
-      if val > best.value { best = (s, val) }
-    }
-    switch kind {
-    case .squared:
-      let vv = rows.sum(v.dot(v))
-      if vv > 0 { consider(Swift.min(Swift.max(rows.sum(y.dot(v)) / vv, 0), maxScale)) }
-    case .hinge, .logistic:
-      var qmax = 0.0
-      for j in 0..<y.count { qmax = Swift.max(qmax, y[j] * v[j]) }
-      qmax = rows.max(qmax)
-      let hi = Swift.min(maxScale, qmax > 0 ? 1 / qmax : maxScale)
-      if kind == .hinge {
-        consider(hi)
-      } else if hi > 0 && hi.isFinite {
-        var a = 0.0, b = hi
-        let phi = (5.0.squareRoot() - 1) / 2
-        for _ in 0..<80 {
-          let c = b - phi * (b - a), d = a + phi * (b - a)
-          if dualValue(v.map { $0 * c }, y) < dualValue(v.map { $0 * d }, y) { a = c } else { b = d }
-        }
-        consider((a + b) / 2)
-      }
-    }
-    return best
   }
 
   @inline(__always) private func huber(_ m: Double) -> Double {

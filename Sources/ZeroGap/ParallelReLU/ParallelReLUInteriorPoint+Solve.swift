@@ -257,12 +257,7 @@ extension ParallelReLUInteriorPoint {
   /// residuals with the iterate's multipliers.
   func certify(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix) {
     let nBlocks = blockCount
-    var norms = [Double](repeating: 0, count: nBlocks)
-    for blk in 0..<nBlocks {
-      var s = 0.0
-      for c in 0..<d { s += u[blk * d + c] * u[blk * d + c] }
-      norms[blk] = s.squareRoot()
-    }
+    let norms = vectorNorms(u)
     let top = norms.max() ?? 0
     var candidates: [[Double]] = [u]
     if top > 0 {
@@ -288,13 +283,7 @@ extension ParallelReLUInteriorPoint {
     var ranked: [(value: Double, point: [Double])] = []
     for c in candidates where quickViolation(c) <= 1e-7 * Swift.max(1, top) {
       let r = zip(predict(c), y).map { $0 - $1 }
-      var pen = 0.0
-      for blk in 0..<nBlocks {
-        var s = 0.0
-        for e in 0..<d { s += c[blk * d + e] * c[blk * d + e] }
-        pen += s.squareRoot()
-      }
-      ranked.append((0.5 * r.reduce(0) { $0 + $1 * $1 } + program.beta * pen, c))
+      ranked.append((0.5 * r.reduce(0) { $0 + $1 * $1 } + program.beta * vectorNorms(c).reduce(0, +), c))
     }
     ranked.sort { $0.value < $1.value }
     for candidate in ranked.prefix(2) where candidate.value < loop.upper {
@@ -316,12 +305,7 @@ extension ParallelReLUInteriorPoint {
   /// is still certified by `lower` to `tolerance`; nil when no copy is.
   func sparsest(_ blocks: Matrix, lower: Double, tolerance: Double) -> (Matrix, Double)? {
     let u = blocks.storage, nBlocks = blockCount, y = program.targets
-    var norms = [Double](repeating: 0, count: nBlocks)
-    for blk in 0..<nBlocks {
-      var s = 0.0
-      for c in 0..<d { s += u[blk * d + c] * u[blk * d + c] }
-      norms[blk] = s.squareRoot()
-    }
+    let norms = vectorNorms(u)
     let top = norms.max() ?? 0
     guard top > 0 else { return nil }
     var h0 = hidden(u)
@@ -362,6 +346,15 @@ extension ParallelReLUInteriorPoint {
       let allowance = 1e-13 * umax * xmax
       guard (0..<n).contains(where: { secondSigns[b * n + $0] * hc[b * n + $0] < Swift.min(h0[b * n + $0], 0) - allowance }) else { continue }
       for e in (b * K * d)..<((b + 1) * K * d) { c[e] = u[e] }
+    }
+  }
+
+  /// ‖u_bk‖ for every block.
+  func vectorNorms(_ u: [Double]) -> [Double] {
+    (0..<blockCount).map { blk in
+      var s = 0.0
+      for c in 0..<d { s += u[blk * d + c] * u[blk * d + c] }
+      return s.squareRoot()
     }
   }
 

@@ -74,6 +74,21 @@ public struct ConvexReLUEstimator: Sendable {
       return (c, y.map { $0 == c.positive ? 1 : -1 })
     }
 
+    /// `encoding` over the rows of a data-parallel run: the classes are the smallest and largest label of all the
+    /// processes (one max-reduction each), and every process throws the same error when the run holds other values.
+    public static func encoding(_ y: [Double], loss: ConvexLoss, rows: RowReduction) throws(ConvexReLUError) -> (classes: ClassLabels, labels: [Double]) {
+      guard rows.isDistributed else { return try encoding(y, loss: loss) }
+      let finite = rows.all(y.allSatisfy(\.isFinite))
+      guard finite else { throw .nonFinite("a target of the data-parallel run is NaN or infinite") }
+      let lo = -rows.max(-(y.min() ?? .infinity)), hi = rows.max(y.max() ?? -.infinity)
+      let two = lo < hi && rows.all(y.allSatisfy { $0 == lo || $0 == hi })
+      guard two else {
+        throw .invalidLabels("the \(loss.rawValue) loss needs two classes — labels in {−1, +1}, or any two values (the smaller becomes −1) — but the targets of the run hold \(lo == hi ? "one value" : "more than two values"); for regression use the squared loss")
+      }
+      let c = lo == -1 && hi == 1 ? ClassLabels.signs : ClassLabels(negative: lo, positive: hi)
+      return (c, y.map { $0 == c.positive ? 1 : -1 })
+    }
+
     /// Labels in these classes mapped to ±1.
     /// - Throws: `.invalidLabels` naming the first label that is neither class.
     public func encode(_ y: [Double]) throws(ConvexReLUError) -> [Double] {
@@ -143,7 +158,7 @@ public struct ConvexReLUEstimator: Sendable {
   /// (`RowReduction.over(communicator)`): `fit` then takes the process's rows and reduces every sum over samples —
   /// the standardisation, the de-duplication of sampled patterns, the solve and its certificate — across the
   /// processes, so every process ends with the same fitted model as one process on all the rows. Implemented for the
-  /// gated program with the squared loss and sampled or given gates.
+  /// gated program with the squared and logistic losses and sampled or given gates.
   public var rows: RowReduction = .local
 
   public init(configuration: Configuration = Configuration()) {
@@ -165,8 +180,8 @@ public struct ConvexReLUEstimator: Sendable {
     guard x.rows == labels.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(labels.count) entries") }
     guard x.rows >= 1, x.columns >= 1 else { throw ConvexReLUError.shapeMismatch("X is \(x.rows)×\(x.columns); need samples and features") }
     if rows.isDistributed {
-      guard c.model == .gatedReLU, c.loss == .squared else {
-        throw ConvexReLUError.invalidParameter("a data-parallel fit is implemented for --model gated-relu with the squared loss so far (got \(c.model.rawValue), \(c.loss.rawValue)); run other fits on one process")
+      guard c.model == .gatedReLU, c.loss != .hinge else {
+        throw ConvexReLUError.invalidParameter("a data-parallel fit is implemented for --model gated-relu with the squared and logistic losses so far (got \(c.model.rawValue), \(c.loss.rawValue)); run other fits on one process")
       }
       if case .enumerate = c.patterns {
         throw ConvexReLUError.invalidParameter("enumerating every pattern needs all the rows on one process; sample them (--patterns N) or give gates (--gates) for a data-parallel fit")
@@ -174,7 +189,7 @@ public struct ConvexReLUEstimator: Sendable {
     }
     var y = labels
     var classes: ClassLabels? = nil
-    if c.loss != .squared { (classes, y) = try ClassLabels.encoding(labels, loss: c.loss) }
+    if c.loss != .squared { (classes, y) = try ClassLabels.encoding(labels, loss: c.loss, rows: rows) }
     try c.loss.validate(targets: y)
     let (means, scales, z, patterns) = try prepare(x)
     var program = try ConvexReLUProgram(data: z, targets: y, patterns: patterns, beta: c.beta, loss: c.loss, model: c.model,

@@ -16,8 +16,8 @@ extension ZeroGapCommand.Fit {
     var local: (x: Matrix, y: [Double], columns: ConvexReLUEstimator.DataColumns?, totalRows: Int)? = nil
     var failure: String? = nil
     do {
-      guard model == .gatedReLU, loss == .squared else {
-        throw CommandFailure("under mpirun, fit runs the gated program with the squared loss (--model gated-relu --loss squared) so far; run other fits on one process")
+      guard model == .gatedReLU, loss != .hinge else {
+        throw CommandFailure("under mpirun, fit runs the gated program (--model gated-relu) with the squared or logistic loss so far; run other fits on one process")
       }
       guard !enumerate else { throw CommandFailure("--enumerate needs all the rows on one process; sample the patterns (--patterns N) or give --gates") }
       guard !unregularizedBias else { throw CommandFailure("--unregularized-bias is not implemented for data-parallel fits; use the default bias column") }
@@ -41,7 +41,7 @@ extension ZeroGapCommand.Fit {
     if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
     let quiet = json || !world.isRoot
     var est = ConvexReLUEstimator(configuration: .init(
-      model: .gatedReLU, loss: .squared, beta: beta, patterns: patternSource, standardize: !noStandardize, bias: !noBias,
+      model: .gatedReLU, loss: loss, beta: beta, patterns: patternSource, standardize: !noStandardize, bias: !noBias,
       solver: solver.convexSolverOptions(quiet: quiet)))
     est.rows = rows
     try est.fit(data: x, targets: y)
@@ -69,6 +69,7 @@ extension ZeroGapCommand.Fit {
         print("lower bound  \(formatNumber(f.report.lowerBound))   (sampled: no gated-ReLU network with these gates does better)")
         print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
         print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
+        if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }
         print("processes    \(world.size), each with its block of the \(total) rows (every sum over samples reduced across them)")
         print(output.map { "model        written to \($0)" } ?? "model        not saved (give --output FILE to use it with predict and certify)")
       }

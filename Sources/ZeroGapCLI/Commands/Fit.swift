@@ -38,7 +38,7 @@ extension ZeroGapCommand {
         file.
 
         Under `mpirun -np K` (built with the MPI trait), fit runs data-parallel for --model gated-relu with the \
-        squared loss and sampled patterns or --gates: each process reads its block of rows (.npy: only those rows; a \
+        squared or logistic loss and sampled patterns or --gates: each process reads its block of rows (.npy: only those rows; a \
         CSV file or built-in dataset is parsed whole and sliced), every sum over samples is reduced across the \
         processes, so the certified optimum is that of one process on all the rows; process 0 prints and writes \
         the model.

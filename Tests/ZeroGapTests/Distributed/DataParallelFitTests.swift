@@ -83,14 +83,16 @@ final class ThreadRing: @unchecked Sendable {
     return (x, y)
   }
 
-  static func configuration() -> ConvexReLUEstimator.Configuration {
-    .init(model: .gatedReLU, loss: .squared, beta: 2, patterns: .sampled(count: 60, seed: 7), solver: ConvexSolverOptions(tolerance: 1e-8))
+  static func configuration(_ loss: ConvexLoss) -> ConvexReLUEstimator.Configuration {
+    .init(model: .gatedReLU, loss: loss, beta: 2, patterns: .sampled(count: 60, seed: 7), solver: ConvexSolverOptions(tolerance: 1e-8))
   }
 
-  @Test(arguments: [2, 3])
-  func sameCertifiedOptimumAsOneProcess(processes k: Int) throws {
-    let (x, y) = Self.data()
-    var single = ConvexReLUEstimator(configuration: Self.configuration())
+  /// Squared loss at K = 2 and 3; logistic loss with 0/1 labels at K = 2 (the classes found over all processes).
+  @Test(arguments: [(2, ConvexLoss.squared), (3, .squared), (2, .logistic)])
+  func sameCertifiedOptimumAsOneProcess(processes k: Int, loss: ConvexLoss) throws {
+    let (x, raw) = Self.data()
+    let y = loss == .logistic ? raw.map { $0 > 0.5 ? 1.0 : 0 } : raw
+    var single = ConvexReLUEstimator(configuration: Self.configuration(loss))
     try single.fit(data: x, targets: y)
     let reference = try #require(single.fitted)
     #expect(reference.report.isCertified(tolerance: 1e-8))
@@ -100,7 +102,7 @@ final class ThreadRing: @unchecked Sendable {
     ThreadRing.run(k) { r in
       let member = ThreadRing.Member(ring: ring, rank: r)
       let rows = member.rowBlock(of: x.rows)
-      var est = ConvexReLUEstimator(configuration: Self.configuration())
+      var est = ConvexReLUEstimator(configuration: Self.configuration(loss))
       est.rows = .over(member)
       try? est.fit(data: x.rows(rows), targets: Array(y[rows]))
       if let f = est.fitted { results.update { $0[r] = f } }
@@ -110,6 +112,7 @@ final class ThreadRing: @unchecked Sendable {
     for (_, f) in fits {
       #expect(f.report.isCertified(tolerance: 1e-8))
       #expect(f.gates == reference.gates)
+      #expect(f.classes == reference.classes)
       #expect(zip(f.means, reference.means).allSatisfy { abs($0 - $1) <= 1e-12 })
       #expect(zip(f.scales, reference.scales).allSatisfy { abs($0 - $1) <= 1e-12 })
       // Both are certified to 1e-8 of the same optimum.
