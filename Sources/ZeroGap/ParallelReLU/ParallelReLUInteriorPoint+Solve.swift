@@ -256,23 +256,13 @@ extension ParallelReLUInteriorPoint {
   /// with ‖u_bk‖ < τ·max‖u‖ set to 0) that are points of the program, and §3.5's dual bound at each of their
   /// residuals with the iterate's multipliers.
   func certify(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix) {
-    let nBlocks = blockCount
     let norms = vectorNorms(u)
     let top = norms.max() ?? 0
     var candidates: [[Double]] = [u]
     if top > 0 {
-      var h0 = hidden(u)
-      for e in h0.indices { h0[e] *= secondSigns[e] }
+      let h0 = signedHidden(u)
       for tau in [1e-8, 1e-6, 1e-4, 1e-3] {
-        var c = u
-        var changed = false
-        for blk in 0..<nBlocks where norms[blk] > 0 && norms[blk] < tau * top {
-          for e in 0..<d { c[blk * d + e] = 0 }
-          changed = true
-        }
-        guard changed else { continue }
-        restoreViolatedBranches(&c, original: u, signedHidden: h0)
-        candidates.append(c)
+        if let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0) { candidates.append(c) }
       }
     }
     let y = program.targets
@@ -287,13 +277,8 @@ extension ParallelReLUInteriorPoint {
     }
     ranked.sort { $0.value < $1.value }
     for candidate in ranked.prefix(2) where candidate.value < loop.upper {
-      let blocks = Matrix(rows: d, columns: nBlocks, columnMajor: candidate.point)
-      var p = program.products(blocks)
-      var point = blocks
-      if !program.isFeasible(p) && !program.repair(&point, products: &p) { continue }
-      var yhat = [Double](repeating: 0, count: n)
-      program.networkPrediction(p, into: &yhat)
-      if loop.offerUpper(program.loss.value(yhat, y) + program.beta * program.penalty(point)) { best = point }
+      guard let (point, value) = programPoint(candidate.point) else { continue }
+      if loop.offerUpper(value) { best = point }
       offerLowerBound(u: point.storage, multipliers: z, loop: &loop)
       break
     }
@@ -304,46 +289,51 @@ extension ParallelReLUInteriorPoint {
   /// second-layer rows that would violate keeps its vectors) that is a point of the program whose network objective
   /// is still certified by `lower` to `tolerance`; nil when no copy is.
   func sparsest(_ blocks: Matrix, lower: Double, tolerance: Double) -> (Matrix, Double)? {
-    let u = blocks.storage, nBlocks = blockCount, y = program.targets
-    let norms = vectorNorms(u)
+    let u = blocks.storage, norms = vectorNorms(u)
     let top = norms.max() ?? 0
     guard top > 0 else { return nil }
-    var h0 = hidden(u)
-    for e in h0.indices { h0[e] *= secondSigns[e] }
+    let h0 = signedHidden(u)
     for tau in [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9] {
-      var c = u
-      guard norms.contains(where: { $0 > 0 && $0 < tau * top }) else { continue }
-      for blk in 0..<nBlocks where norms[blk] < tau * top { for e in 0..<d { c[blk * d + e] = 0 } }
-      restoreViolatedBranches(&c, original: u, signedHidden: h0)
-      var point = Matrix(rows: d, columns: nBlocks, columnMajor: c)
-      var p = program.products(point)
-      guard program.isFeasible(p) || program.repair(&point, products: &p) else { continue }
-      var yhat = [Double](repeating: 0, count: n)
-      program.networkPrediction(p, into: &yhat)
-      let value = program.loss.value(yhat, y) + program.beta * program.penalty(point)
+      guard let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0), let (point, value) = programPoint(c) else { continue }
       if ConvexSolverReport.relative(value, lower) <= tolerance { return (point, value) }
     }
     return nil
   }
 
+  /// S2_b ⊙ G u_b for every branch (the second-layer rows at u).
+  func signedHidden(_ u: [Double]) -> [Double] {
+    var h = hidden(u)
+    for e in h.indices { h[e] *= secondSigns[e] }
+    return h
+  }
+
+  /// u with its vectors of norm below `threshold` set to 0 (nil when there are none), except in the branches whose
+  /// second-layer rows that would violate (`restoreViolatedBranches`).
+  func dustFree(_ u: [Double], norms: [Double], below threshold: Double, signedHidden h0: [Double]) -> [Double]? {
+    guard norms.contains(where: { $0 > 0 && $0 < threshold }) else { return nil }
+    var c = u
+    for blk in 0..<blockCount where norms[blk] < threshold { for e in 0..<d { c[blk * d + e] = 0 } }
+    restoreViolatedBranches(&c, original: u, norms: norms, signedHidden: h0)
+    return c
+  }
+
+  /// The blocks c as a point of the program — as they are when feasible to rounding, else repaired (cone
+  /// projection, node moves) — with the objective of its network; nil when the repair fails.
+  func programPoint(_ c: [Double]) -> (Matrix, Double)? {
+    var point = Matrix(rows: d, columns: blockCount, columnMajor: c)
+    var p = program.products(point)
+    guard program.isFeasible(p) || program.repair(&point, products: &p) else { return nil }
+    var yhat = [Double](repeating: 0, count: n)
+    program.networkPrediction(p, into: &yhat)
+    return (point, program.loss.value(yhat, program.targets) + program.beta * program.penalty(point))
+  }
+
   /// Gives back their vectors of `original` to the branches of a cleaned copy `c` whose second-layer rows the
   /// clean-up pushed below 0 (or further below) beyond rounding: 10⁻¹³ of the branch's max‖u_bk‖·max‖x_j‖.
-  func restoreViolatedBranches(_ c: inout [Double], original u: [Double], signedHidden h0: [Double]) {
+  func restoreViolatedBranches(_ c: inout [Double], original u: [Double], norms: [Double], signedHidden h0: [Double]) {
     let K = vectorsPerBranch, hc = hidden(c)
-    var xmax = 0.0
-    for j in 0..<n {
-      var s = 0.0
-      for col in 0..<d { s += program.x[j, col] * program.x[j, col] }
-      xmax = Swift.max(xmax, s.squareRoot())
-    }
     for b in 0..<branches {
-      var umax = 0.0
-      for k in 0..<K {
-        var s = 0.0
-        for e in 0..<d { s += u[(b * K + k) * d + e] * u[(b * K + k) * d + e] }
-        umax = Swift.max(umax, s.squareRoot())
-      }
-      let allowance = 1e-13 * umax * xmax
+      let allowance = 1e-13 * (norms[(b * K)..<((b + 1) * K)].max() ?? 0) * maxRowNorm
       guard (0..<n).contains(where: { secondSigns[b * n + $0] * hc[b * n + $0] < Swift.min(h0[b * n + $0], 0) - allowance }) else { continue }
       for e in (b * K * d)..<((b + 1) * K * d) { c[e] = u[e] }
     }

@@ -38,8 +38,8 @@ struct ParallelReLUInteriorPoint {
   let rows: [Double]
   /// E_b, S2_b and D2_b per branch (b·n + j).
   let lossWeights: [Double], secondSigns: [Double], secondMasks: [Double]
-  /// γ = mean ‖x_j‖² (the scale of the radial shift).
-  let scale: Double
+  /// γ = mean ‖x_j‖² (the scale of the radial shift), and max_j ‖x_j‖.
+  let scale: Double, maxRowNorm: Double
 
   var blockCount: Int { branches * vectorsPerBranch }
 
@@ -91,9 +91,15 @@ struct ParallelReLUInteriorPoint {
     lossWeights = e
     secondSigns = s2
     secondMasks = m2
-    var total = 0.0
-    for j in 0..<n { for c in 0..<d { total += x[j, c] * x[j, c] } }
+    var total = 0.0, largest = 0.0
+    for j in 0..<n {
+      var r = 0.0
+      for c in 0..<d { r += x[j, c] * x[j, c] }
+      total += r
+      largest = Swift.max(largest, r)
+    }
     scale = total / Double(n)
+    maxRowNorm = largest.squareRoot()
     if d == 2, let facets = Self.wedgeFacets(x: x, masks: masks1) {
       rows = facets
       coneRows = 2
