@@ -18,12 +18,14 @@ struct ParallelReLUNewtonSystem {
   let eta: [Double], w: [Double], omega1: [Double], omega2: [Double]
   /// Per block: c_tt, c_tu (d), ŵ (d), Lᵢ (d×d row-major, lower) with C̃'⁻¹ = LᵢᵀLᵢ.
   var ctt: [Double], ctu: [Double], what: [Double], li: [Double]
-  /// Per branch: N_b, the Cholesky factor of the equilibrated M_b (n×n each), and M_b's equilibration.
-  var nb: [Double], mFactor: [Double], mScale: [Double]
+  /// Per branch: the Cholesky factor of the equilibrated M_b (n×n each) and M_b's equilibration.
+  var mFactor: [Double], mScale: [Double]
   /// The factor of the equilibrated S and its equilibration.
   var sFactor: [Double], sScale: [Double]
-  /// The shifted blocks, and the factor of their equilibrated capacitance.
+  /// The shifted blocks, the factor of their equilibrated capacitance, and per shifted block j (n each) g_j = S2 G_j a_j,
+  /// φ_j = FÃ⁻¹e_j and S⁻¹φ_j (`factorCapacitance`).
   var shifted: [Int] = [], capFactor: [Double] = [], capScale: [Double] = []
+  var gv: [Double] = [], phi: [Double] = [], sphi: [Double] = []
   /// Solves and operator applications so far (for the measurements).
   var solves = 0, applications = 0
   /// The relative residual of the last solve.
@@ -146,94 +148,52 @@ struct ParallelReLUNewtonSystem {
 
     // Per branch (in parallel): N_b, M_b's factor, and its contribution to S.
     let kd = K * d
-    var nbArr = [Double](repeating: 0, count: B * n * n)
     var mfArr = [Double](repeating: 0, count: B * n * n)
     var msArr = [Double](repeating: 0, count: B * n)
     // Threads only where the per-branch work pays for them (small problems spend longer waking workers).
     let work = Double(B) * Double(n) * Double(n) * Double(kd + n)
-    let workers = work < 4e6 ? 1 : Swift.max(1, Swift.min(ParallelReLUInteriorPoint.workerCount, B))
-    var partialS = [[Double]](repeating: [Double](repeating: 0, count: n * n), count: workers)
+    let workers = work < 4e6 && B < 32 ? 1 : Swift.max(1, Swift.min(ParallelReLUInteriorPoint.workerCount, B))
+    var partialS = [Double](repeating: 0, count: workers * n * n)
     var branchFailed = [Bool](repeating: false, count: workers)
-    let liCopy = li, gCopy = ipm.g, ipmLocal = ipm, om2 = omega2
-    nbArr.withUnsafeMutableBufferPointer { nbp in
-      mfArr.withUnsafeMutableBufferPointer { mfp in
-        msArr.withUnsafeMutableBufferPointer { msp in
-          partialS.withUnsafeMutableBufferPointer { psp in
-            branchFailed.withUnsafeMutableBufferPointer { bfp in
-              let nbBase = SharedPointer(nbp.baseAddress!), mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
-              let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
-              DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var gy = [Double](repeating: 0, count: n * kd)
-                var nt = [Double](repeating: 0, count: n * n), t = nt, qt = nt
-                var sPart = [Double](repeating: 0, count: n * n)
-                let lo = worker * B / workers, hi = (worker + 1) * B / workers
-                gCopy.withUnsafeBufferPointer { gp in
-                  for b in lo..<hi {
-                    // GY_b[:, (k, e)] = Σ_c G[:, (k, c)] Lᵢ[e][c]; N_b = GY GYᵀ.
-                    for k in 0..<K {
-                      let blk = b * K + k
-                      for e in 0..<d {
-                        let col = (k * d + e) * n
-                        for j in 0..<n { gy[col + j] = 0 }
-                        for c in 0...e {
-                          let l = liCopy[blk * d * d + e * d + c]
-                          if l == 0 { continue }
-                          let src = (k * d + c) * n
-                          for j in 0..<n { gy[col + j] += l * gp[src + j] }
+    let gLocal = ipm.g, liLocal = li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2
+    mfArr.withUnsafeMutableBufferPointer { mfp in
+      msArr.withUnsafeMutableBufferPointer { msp in
+        partialS.withUnsafeMutableBufferPointer { psp in
+          branchFailed.withUnsafeMutableBufferPointer { bfp in
+            gLocal.withUnsafeBufferPointer { gp in
+              liLocal.withUnsafeBufferPointer { lp in
+                signs.withUnsafeBufferPointer { sp in
+                  masks.withUnsafeBufferPointer { mp in
+                    om2.withUnsafeBufferPointer { op in
+                      let branch = BranchFactor(
+                        n: n, d: d, vectorsPerBranch: K, g: SharedPointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), li: SharedPointer(UnsafeMutablePointer(mutating: lp.baseAddress!)),
+                        signs: SharedPointer(UnsafeMutablePointer(mutating: sp.baseAddress!)), masks: SharedPointer(UnsafeMutablePointer(mutating: mp.baseAddress!)), omega2: SharedPointer(UnsafeMutablePointer(mutating: op.baseAddress!)))
+                      let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
+                      let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
+                      DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: branch.workspaceSize) { ws in
+                          for b in (worker * B / workers)..<((worker + 1) * B / workers) {
+                            guard branch.factor(b, factor: mfBase.base + b * n * n, scale: msBase.base + b * n, s: psBase.base + worker * n * n, workspace: ws.baseAddress!) else {
+                              bfBase.base[worker] = true
+                              return
+                            }
+                          }
                         }
-                      }
-                    }
-                    let nbb = nbBase.base + b * n * n, mf = mfBase.base + b * n * n, ms = msBase.base + b * n
-                    gy.withUnsafeBufferPointer { gyp in
-                      RawBLAS.gemm(.none, .transpose, m: n, n: n, k: kd, alpha: 1, gyp.baseAddress!, lda: n, gyp.baseAddress!, ldb: n, beta: 0, nbb, ldc: n)
-                    }
-                    let s2 = b * n
-                    for c in 0..<n {
-                      for r in 0..<n { nt[r + c * n] = ipmLocal.secondSigns[s2 + r] * nbb[r + c * n] * ipmLocal.secondSigns[s2 + c] }
-                    }
-                    for j in 0..<n { ms[j] = (nt[j + j * n] + 1 / om2[s2 + j]).squareRoot() }
-                    for c in 0..<n {
-                      for r in 0..<n { mf[r + c * n] = (nt[r + c * n] + (r == c ? 1 / om2[s2 + r] : 0)) / (ms[r] * ms[c]) }
-                    }
-                    guard LAPACK.potrfInPlace(mf, order: n) else {
-                      bfBase.base[worker] = true
-                      return
-                    }
-                    // T = M⁻¹Ω2⁻¹, Q̃ = Ñ T (symmetrised), Q = S2 Q̃ S2, S += D2 Q D2.
-                    for e in t.indices { t[e] = 0 }
-                    for j in 0..<n { t[j + j * n] = (1 / om2[s2 + j]) / ms[j] }
-                    t.withUnsafeMutableBufferPointer { tp in LAPACK.potrsInPlace(UnsafePointer(mf), order: n, tp.baseAddress!, rightHandSides: n) }
-                    for c in 0..<n { for r in 0..<n { t[r + c * n] /= ms[r] } }
-                    nt.withUnsafeBufferPointer { ntp in
-                      t.withUnsafeBufferPointer { tp in
-                        qt.withUnsafeMutableBufferPointer { qp in
-                          RawBLAS.gemm(.none, .none, m: n, n: n, k: n, alpha: 1, ntp.baseAddress!, lda: n, tp.baseAddress!, ldb: n, beta: 0, qp.baseAddress!, ldc: n)
-                        }
-                      }
-                    }
-                    for c in 0..<n {
-                      let dc = ipmLocal.secondMasks[s2 + c]
-                      if dc == 0 { continue }
-                      for r in 0..<n where ipmLocal.secondMasks[s2 + r] != 0 {
-                        let qv = 0.5 * (qt[r + c * n] + qt[c + r * n]) * ipmLocal.secondSigns[s2 + r] * ipmLocal.secondSigns[s2 + c]
-                        sPart[r + c * n] += qv
                       }
                     }
                   }
                 }
-                psBase.base[worker] = sPart
               }
             }
           }
         }
       }
     }
-    nb = nbArr
     mFactor = mfArr
     mScale = msArr
     if branchFailed.contains(true) { throw .notPositiveDefinite }
     var s = [Double](repeating: 0, count: n * n)
-    for part in partialS { for e in s.indices { s[e] += part[e] } }
+    for worker in 0..<workers { for e in s.indices { s[e] += partialS[worker * n * n + e] } }
     for j in 0..<n { s[j + j * n] += 1 }
     let sd = (0..<n).map { s[$0 + $0 * n].squareRoot() }
     for c in 0..<n { for r in 0..<n { s[r + c * n] /= sd[r] * sd[c] } }
@@ -243,53 +203,104 @@ struct ParallelReLUNewtonSystem {
     if !shifted.isEmpty { try factorCapacitance(gamma: gamma) }
   }
 
-  /// The capacitance `Γ⁻¹ − EᵀH̃⁻¹E` of the radial shift, from n-vectors only:
-  /// a_j = C̃_j⁻¹ŵ_j, g_j = S2 G_j a_j, φ_j = FÃ⁻¹e_j = E_b(G_j a_j − N_b S2 M_b⁻¹ g_j),
-  /// e_iᵀH̃⁻¹e_j = [same branch](δ_ij ŵ_i·a_j − g_iᵀM_b⁻¹g_j) − φ_iᵀS⁻¹φ_j.
-  private mutating func factorCapacitance(gamma: Double) throws(Failure) {
-    let n = ipm.n, d = ipm.d, K = ipm.vectorsPerBranch, m = shifted.count
-    var gv = [Double](repeating: 0, count: m * n), mg = gv, phi = gv
-    var diag = [Double](repeating: 0, count: m)
-    for (idx, blk) in shifted.enumerated() {
-      let b = blk / K, k = blk % K
-      var wv = [Double](repeating: 0, count: d)
-      for c in 0..<d { wv[c] = what[blk * d + c] }
-      let a = applyCInverse(block: blk, wv)
-      var ga = [Double](repeating: 0, count: n)
-      for c in 0..<d where a[c] != 0 { for j in 0..<n { ga[j] += a[c] * ipm.g[j, k * d + c] } }
-      for c in 0..<d { diag[idx] += wv[c] * a[c] }
-      for j in 0..<n { gv[idx * n + j] = ipm.secondSigns[b * n + j] * ga[j] }
-      var sol = Array(gv[(idx * n)..<((idx + 1) * n)])
-      solveM(branch: b, &sol)
-      for j in 0..<n { mg[idx * n + j] = sol[j] }
-      // N_b (S2 ⊙ M⁻¹g)
-      var t = [Double](repeating: 0, count: n)
-      for j in 0..<n { t[j] = ipm.secondSigns[b * n + j] * sol[j] }
-      var nt = [Double](repeating: 0, count: n)
-      nb.withUnsafeBufferPointer { np in
-        t.withUnsafeBufferPointer { tp in
-          nt.withUnsafeMutableBufferPointer { op in
-            RawBLAS.gemv(.none, m: n, n: n, alpha: 1, np.baseAddress! + b * n * n, lda: n, tp.baseAddress!, beta: 0, op.baseAddress!)
+  /// One branch's part of the factorisation, on raw pointers (it runs on several threads at once):
+  /// N_b = (G Lᵀ)(G Lᵀ)ᵀ with C̃'⁻¹ = LᵀL per block, M_b = S2 N_b S2 + Ω2_b⁻¹ equilibrated and factorised, and the
+  /// branch's term of S, D2 (G Ã_b⁻¹ Gᵀ) D2 = D2 S2 Ñ_b M_b⁻¹Ω2_b⁻¹ S2 D2 (Ñ = S2 N S2), computed on the active rows a
+  /// of D2 only: T = M_b⁻¹ Ω2_b⁻¹ E_a, Q = (Ñ T)_a (symmetrised).
+  struct BranchFactor {
+    let n: Int, d: Int, vectorsPerBranch: Int
+    let g: SharedPointer<Double>, li: SharedPointer<Double>, signs: SharedPointer<Double>, masks: SharedPointer<Double>, omega2: SharedPointer<Double>
+
+    /// Doubles of scratch per thread: G Lᵀ (n × Kd), Ñ, T and Ñ T (n×n each), the active rows.
+    var workspaceSize: Int { n * vectorsPerBranch * d + 3 * n * n + n }
+
+    /// Factorises branch b into `factor` (n×n) and `scale` (n), adds its term to `s` (n×n); false when M_b is not
+    /// positive definite.
+    func factor(_ b: Int, factor mf: UnsafeMutablePointer<Double>, scale ms: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>, workspace: UnsafeMutablePointer<Double>) -> Bool {
+      let K = vectorsPerBranch, kd = K * d, g = g.base, li = li.base, o = b * n
+      let sg = signs.base + o, m2 = masks.base + o, om = omega2.base + o
+      let gy = workspace, nt = gy + n * kd, t = nt + n * n, qt = t + n * n
+      let active = qt + n * n
+      // GY[:, (k, e)] = Σ_{c ≤ e} G[:, (k, c)] Lᵢ[e][c]; N = GY GYᵀ, Ñ = S2 N S2.
+      for k in 0..<K {
+        let l = li + (b * K + k) * d * d
+        for e in 0..<d {
+          let col = gy + (k * d + e) * n
+          for j in 0..<n { col[j] = 0 }
+          for c in 0...e where l[e * d + c] != 0 {
+            let f = l[e * d + c], src = g + (k * d + c) * n
+            for j in 0..<n { col[j] += f * src[j] }
           }
         }
       }
-      for j in 0..<n { phi[idx * n + j] = ipm.lossWeights[b * n + j] * (ga[j] - nt[j]) }
+      RawBLAS.gemm(.none, .transpose, m: n, n: n, k: kd, alpha: 1, gy, lda: n, gy, ldb: n, beta: 0, nt, ldc: n)
+      for c in 0..<n { for r in 0..<n { nt[r + c * n] *= sg[r] * sg[c] } }
+      for j in 0..<n { ms[j] = (nt[j + j * n] + 1 / om[j]).squareRoot() }
+      for c in 0..<n {
+        for r in 0..<n { mf[r + c * n] = (nt[r + c * n] + (r == c ? 1 / om[r] : 0)) / (ms[r] * ms[c]) }
+      }
+      guard LAPACK.potrfInPlace(mf, order: n) else { return false }
+      var na = 0
+      for j in 0..<n where m2[j] != 0 {
+        active[na] = Double(j)
+        na += 1
+      }
+      guard na > 0 else { return true }
+      for e in 0..<(n * na) { t[e] = 0 }
+      for a in 0..<na {
+        let j = Int(active[a])
+        t[j + a * n] = (1 / om[j]) / ms[j]
+      }
+      LAPACK.potrsInPlace(UnsafePointer(mf), order: n, t, rightHandSides: na)
+      for a in 0..<na { for r in 0..<n { t[r + a * n] /= ms[r] } }
+      RawBLAS.gemm(.none, .none, m: n, n: na, k: n, alpha: 1, nt, lda: n, t, ldb: n, beta: 0, qt, ldc: n)
+      for a in 0..<na {
+        let c = Int(active[a])
+        for a2 in 0..<na {
+          let r = Int(active[a2])
+          s[r + c * n] += 0.5 * (qt[r + a * n] + qt[c + a2 * n]) * sg[r] * sg[c]
+        }
+      }
+      return true
+    }
+  }
+
+  /// The capacitance `Γ⁻¹ − EᵀH̃⁻¹E` of the radial shift, from n-vectors only:
+  /// a_j = C̃_j⁻¹ŵ_j, g_j = S2 G_j a_j, φ_j = FÃ⁻¹e_j = E_b Ω2_b⁻¹ M_b⁻¹g_j,
+  /// e_iᵀH̃⁻¹e_j = [same branch](δ_ij ŵ_i·a_j − g_iᵀM_b⁻¹g_j) − φ_iᵀS⁻¹φ_j.
+  private mutating func factorCapacitance(gamma: Double) throws(Failure) {
+    let n = ipm.n, d = ipm.d, K = ipm.vectorsPerBranch, m = shifted.count
+    var gvs = [Double](repeating: 0, count: m * n), mg = gvs, phis = gvs
+    var diag = [Double](repeating: 0, count: m)
+    var a = [Double](repeating: 0, count: d)
+    for (idx, blk) in shifted.enumerated() {
+      let b = blk / K, k = blk % K, o = idx * n
+      for c in 0..<d { a[c] = what[blk * d + c] }
+      a.withUnsafeMutableBufferPointer { applyCInverse($0.baseAddress! - blk * d, blocks: blk..<(blk + 1)) }
+      for c in 0..<d { diag[idx] += what[blk * d + c] * a[c] }
+      for c in 0..<d where a[c] != 0 { for j in 0..<n { gvs[o + j] += a[c] * ipm.g[j, k * d + c] } }
+      for j in 0..<n {
+        gvs[o + j] *= ipm.secondSigns[b * n + j]
+        mg[o + j] = gvs[o + j]
+      }
+      mg.withUnsafeMutableBufferPointer { solveM(branch: b, $0.baseAddress! + o) }
+      for j in 0..<n { phis[o + j] = ipm.lossWeights[b * n + j] * mg[o + j] / omega2[b * n + j] }
     }
     // S⁻¹φ for all shifted blocks at once.
-    var sphi = phi
-    solveS(&sphi, columns: m)
+    var sphis = phis
+    solveS(&sphis, columns: m)
     var cap = [Double](repeating: 0, count: m * m)
     // −gᵀM⁻¹g within a branch, −φᵀS⁻¹φ everywhere (GEMMs over the n-vectors).
     var gmg = [Double](repeating: 0, count: m * m), pp = gmg
-    gv.withUnsafeBufferPointer { gp in
+    gvs.withUnsafeBufferPointer { gp in
       mg.withUnsafeBufferPointer { mp in
         gmg.withUnsafeMutableBufferPointer { op in
           RawBLAS.gemm(.transpose, .none, m: m, n: m, k: n, alpha: 1, gp.baseAddress!, lda: n, mp.baseAddress!, ldb: n, beta: 0, op.baseAddress!, ldc: m)
         }
       }
     }
-    phi.withUnsafeBufferPointer { fp in
-      sphi.withUnsafeBufferPointer { sp in
+    phis.withUnsafeBufferPointer { fp in
+      sphis.withUnsafeBufferPointer { sp in
         pp.withUnsafeMutableBufferPointer { op in
           RawBLAS.gemm(.transpose, .none, m: m, n: m, k: n, alpha: 1, fp.baseAddress!, lda: n, sp.baseAddress!, ldb: n, beta: 0, op.baseAddress!, ldc: m)
         }
@@ -309,59 +320,57 @@ struct ParallelReLUNewtonSystem {
     for c in 0..<m { for r in 0..<m { cap[r + c * m] /= capScale[r] * capScale[c] } }
     guard cap.withUnsafeMutableBufferPointer({ LAPACK.potrfInPlace($0.baseAddress!, order: m) }) else { throw .notPositiveDefinite }
     capFactor = cap
+    gv = gvs
+    phi = phis
+    sphi = sphis
   }
 
   // MARK: Solves
 
-  /// C̃'⁻¹r for one block (d entries).
-  func applyCInverse(block blk: Int, _ r: [Double]) -> [Double] {
-    let d = ipm.d
-    var v = [Double](repeating: 0, count: d), out = v
-    for e in 0..<d { for c in 0...e { v[e] += li[blk * d * d + e * d + c] * r[c] } }
-    for c in 0..<d { for e in c..<d { out[c] += li[blk * d * d + e * d + c] * v[e] } }
-    return out
-  }
-
   /// C̃'⁻¹ applied to every block of r (B·K·d) in place.
   func applyCInverse(_ r: inout [Double]) {
-    let d = ipm.d, count = ipm.blockCount
+    r.withUnsafeMutableBufferPointer { applyCInverse($0.baseAddress!, blocks: 0..<ipm.blockCount) }
+  }
+
+  /// C̃'⁻¹ applied in place to the given blocks of the vector at `r` (d entries per block, block-major).
+  func applyCInverse(_ r: UnsafeMutablePointer<Double>, blocks: Range<Int>) {
+    let d = ipm.d
     li.withUnsafeBufferPointer { lp in
-      r.withUnsafeMutableBufferPointer { rp in
-        if d == 2 {
-          for blk in 0..<count {
-            let o = blk * 2, lo = blk * 4
-            let v0 = lp[lo] * rp[o], v1 = lp[lo + 2] * rp[o] + lp[lo + 3] * rp[o + 1]
-            rp[o] = lp[lo] * v0 + lp[lo + 2] * v1
-            rp[o + 1] = lp[lo + 3] * v1
-          }
-          return
+      if d == 2 {
+        for blk in blocks {
+          let o = blk * 2, lo = blk * 4
+          let v0 = lp[lo] * r[o], v1 = lp[lo + 2] * r[o] + lp[lo + 3] * r[o + 1]
+          r[o] = lp[lo] * v0 + lp[lo + 2] * v1
+          r[o + 1] = lp[lo + 3] * v1
         }
-        var v = [Double](repeating: 0, count: d)
-        for blk in 0..<count {
+        return
+      }
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: d) { v in
+        for blk in blocks {
           let o = blk * d, lo = blk * d * d
           for e in 0..<d {
             var s = 0.0
-            for c in 0...e { s += lp[lo + e * d + c] * rp[o + c] }
+            for c in 0...e { s += lp[lo + e * d + c] * r[o + c] }
             v[e] = s
           }
           for c in 0..<d {
             var s = 0.0
             for e in c..<d { s += lp[lo + e * d + c] * v[e] }
-            rp[o + c] = s
+            r[o + c] = s
           }
         }
       }
     }
   }
 
-  /// M_b⁻¹x in place (x of length n).
-  func solveM(branch b: Int, _ x: inout [Double]) {
+  /// M_b⁻¹x in place (x: n entries).
+  func solveM(branch b: Int, _ x: UnsafeMutablePointer<Double>) {
     let n = ipm.n
-    for j in 0..<n { x[j] /= mScale[b * n + j] }
-    mFactor.withUnsafeBufferPointer { mp in
-      x.withUnsafeMutableBufferPointer { xp in RawBLAS.choleskySolve(mp.baseAddress! + b * n * n, order: n, xp.baseAddress!) }
+    mScale.withUnsafeBufferPointer { sp in
+      for j in 0..<n { x[j] /= sp[b * n + j] }
+      mFactor.withUnsafeBufferPointer { mp in RawBLAS.choleskySolve(mp.baseAddress! + b * n * n, order: n, x) }
+      for j in 0..<n { x[j] /= sp[b * n + j] }
     }
-    for j in 0..<n { x[j] /= mScale[b * n + j] }
   }
 
   /// S⁻¹X in place (X n×columns).
@@ -374,85 +383,103 @@ struct ParallelReLUNewtonSystem {
     for c in 0..<columns { for j in 0..<n { x[j + c * n] /= sScale[j] } }
   }
 
-  /// Ã⁻¹(r_u, r_t): the block-diagonal and second-layer part (t eliminated, Woodbury per branch).
-  func solveA(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
-    let n = ipm.n, d = ipm.d
+  /// H⁻¹r in two passes over the branches (one product with G and two with Gᵀ in all). With Ã the block-diagonal and
+  /// second-layer part (t eliminated), y₁ = Ã⁻¹r, w₁ = S⁻¹Fy₁, the radial-shift coefficients
+  /// e = Cap⁻¹(Eᵀy₁ − Φᵀw₁) (Φ = FÃ⁻¹E) and w₂ = w₁ + S⁻¹Φe:
+  ///
+  ///     H⁻¹r = y₁ + Ã⁻¹(Ee − Fᵀw₂),
+  ///
+  /// where both Ã⁻¹ products use `I − N_b S2 M_b⁻¹ S2 = S2 Ω2_b⁻¹ M_b⁻¹ S2` (no cancelling difference): per branch,
+  /// with h_b = G C̃'⁻¹r′_b and m_b = M_b⁻¹S2 h_b, y₁ = C̃'⁻¹(r′ − Gᵀ(S2 m)) and Fy₁ = Σ_b E_b Ω2_b⁻¹ m_b; and
+  /// Ã⁻¹(Ee − Fᵀw₂) = C̃'⁻¹(Ee − Gᵀc) with c_b = S2 M_b⁻¹(Σ_{j∈b} e_j g_j + E_b Ω2_b⁻¹ w₂).
+  func solveOnce(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
+    let n = ipm.n, d = ipm.d, B = ipm.branches, nBlocks = ipm.blockCount, m = shifted.count, K = ipm.vectorsPerBranch
+    // r′ = r_u − c_tu r_t / c_tt (t eliminated), y = C̃'⁻¹r′.
     var y = ru
-    for blk in 0..<ipm.blockCount where rt[blk] != 0 {
+    for blk in 0..<nBlocks where rt[blk] != 0 {
       let f = rt[blk] / ctt[blk]
       for c in 0..<d { y[blk * d + c] -= ctu[blk * d + c] * f }
     }
     applyCInverse(&y)
-    var gg = ipm.hidden(y)
-    for e in gg.indices { gg[e] *= ipm.secondSigns[e] }
-    var x = [Double](repeating: 0, count: n)
-    for b in 0..<ipm.branches {
-      for j in 0..<n { x[j] = gg[b * n + j] }
-      solveM(branch: b, &x)
-      for j in 0..<n { gg[b * n + j] = ipm.secondSigns[b * n + j] * x[j] }
+    var h = ipm.hidden(y)
+    var fy = [Double](repeating: 0, count: n)
+    h.withUnsafeMutableBufferPointer { hp in
+      for b in 0..<B {
+        let o = b * n
+        for j in 0..<n { hp[o + j] *= ipm.secondSigns[o + j] }
+        solveM(branch: b, hp.baseAddress! + o)
+        for j in 0..<n {
+          fy[j] += ipm.lossWeights[o + j] * hp[o + j] / omega2[o + j]
+          hp[o + j] *= ipm.secondSigns[o + j]
+        }
+      }
     }
-    var corr = ipm.hiddenAdjoint(gg)
+    var corr = ipm.hiddenAdjoint(h)
     applyCInverse(&corr)
     for e in y.indices { y[e] -= corr[e] }
-    var t = [Double](repeating: 0, count: ipm.blockCount)
-    for blk in 0..<ipm.blockCount {
+    // w₁ = S⁻¹Fy₁, the shift coefficients, w₂.
+    solveS(&fy, columns: 1)
+    var coef = [Double](repeating: 0, count: m)
+    if m > 0 {
+      for (idx, blk) in shifted.enumerated() {
+        var s = 0.0
+        for c in 0..<d { s += y[blk * d + c] * what[blk * d + c] }
+        for j in 0..<n { s -= phi[idx * n + j] * fy[j] }
+        coef[idx] = s / capScale[idx]
+      }
+      capFactor.withUnsafeBufferPointer { cp in
+        coef.withUnsafeMutableBufferPointer { ep in LAPACK.potrsInPlace(cp.baseAddress!, order: m, ep.baseAddress!, rightHandSides: 1) }
+      }
+      for idx in 0..<m {
+        coef[idx] /= capScale[idx]
+        for j in 0..<n { fy[j] += coef[idx] * sphi[idx * n + j] }
+      }
+    }
+    // c_b = S2 M_b⁻¹(Σ_{j∈b} e_j g_j + E_b Ω2_b⁻¹ w₂).
+    var c = [Double](repeating: 0, count: B * n)
+    for b in 0..<B { for j in 0..<n { c[b * n + j] = ipm.lossWeights[b * n + j] * fy[j] / omega2[b * n + j] } }
+    for (idx, blk) in shifted.enumerated() {
+      let o = (blk / K) * n
+      for j in 0..<n { c[o + j] += coef[idx] * gv[idx * n + j] }
+    }
+    c.withUnsafeMutableBufferPointer { cp in
+      for b in 0..<B {
+        let o = b * n
+        solveM(branch: b, cp.baseAddress! + o)
+        for j in 0..<n { cp[o + j] *= -ipm.secondSigns[o + j] }
+      }
+    }
+    var y2 = ipm.hiddenAdjoint(c)
+    for (idx, blk) in shifted.enumerated() { for e in 0..<d { y2[blk * d + e] += coef[idx] * what[blk * d + e] } }
+    applyCInverse(&y2)
+    var t = [Double](repeating: 0, count: nBlocks)
+    for blk in 0..<nBlocks {
       var s = rt[blk]
-      for c in 0..<d { s -= ctu[blk * d + c] * y[blk * d + c] }
+      for e in 0..<d {
+        y[blk * d + e] += y2[blk * d + e]
+        s -= ctu[blk * d + e] * y[blk * d + e]
+      }
       t[blk] = s / ctt[blk]
     }
     return (y, t)
   }
 
-  /// H̃⁻¹r (the shifted matrix): Ã⁻¹r − Ã⁻¹FᵀS⁻¹FÃ⁻¹r.
-  mutating func solveShifted(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
-    let y1 = solveA(ru, rt)
-    var wv = ipm.predict(y1.u)
-    solveS(&wv, columns: 1)
-    let y2 = solveA(ipm.predictAdjoint(wv), [Double](repeating: 0, count: ipm.blockCount))
-    var out = y1
-    for e in out.u.indices { out.u[e] -= y2.u[e] }
-    for e in out.t.indices { out.t[e] -= y2.t[e] }
-    return out
-  }
-
-  /// H⁻¹r = H̃⁻¹(r + E Cap⁻¹ EᵀH̃⁻¹r).
-  mutating func solveOnce(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
-    var x = solveShifted(ru, rt)
-    let m = shifted.count, d = ipm.d
-    guard m > 0 else { return x }
-    var e = [Double](repeating: 0, count: m)
-    for (idx, blk) in shifted.enumerated() {
-      var s = 0.0
-      for c in 0..<d { s += x.u[blk * d + c] * what[blk * d + c] }
-      e[idx] = s / capScale[idx]
-    }
-    capFactor.withUnsafeBufferPointer { cp in
-      e.withUnsafeMutableBufferPointer { ep in LAPACK.potrsInPlace(cp.baseAddress!, order: m, ep.baseAddress!, rightHandSides: 1) }
-    }
-    var ec = [Double](repeating: 0, count: ipm.blockCount * d)
-    for (idx, blk) in shifted.enumerated() {
-      let c0 = e[idx] / capScale[idx]
-      for c in 0..<d { ec[blk * d + c] = c0 * what[blk * d + c] }
-    }
-    let y = solveShifted(ec, [Double](repeating: 0, count: ipm.blockCount))
-    for k in x.u.indices { x.u[k] += y.u[k] }
-    for k in x.t.indices { x.t[k] += y.t[k] }
-    return x
-  }
-
-  /// H(x) = FᵀFx_u + AᵀW⁻²Ax.
+  /// H(x) = FᵀFx_u + AᵀW⁻²Ax, with one product with G and one with Gᵀ (the second-layer and loss terms share them).
   mutating func apply(_ du: [Double], _ dt: [Double]) -> (u: [Double], t: [Double]) {
     applications += 1
-    var a = ipm.constraintMap(du, dt)
+    let n = ipm.n, B = ipm.branches
+    var a = ipm.constraintMap(du, dt, signed: false)
     var scaled = a.cone
     ipm.applyInverseSquare(eta, w, a.cone, into: &scaled)
     a.cone = scaled
     for e in a.first.indices { a.first[e] *= omega1[e] }
-    for e in a.second.indices { a.second[e] *= omega2[e] }
-    var (gu, gt) = ipm.constraintAdjoint(a)
-    let ff = ipm.predictAdjoint(ipm.predict(du))
-    for e in gu.indices { gu[e] += ff[e] }
-    return (gu, gt)
+    // a.second holds h = Gu (unsigned): S2ᵀΩ2S2 h + Eᵀ(Fu), F u = Σ_b E_b h_b.
+    var fu = [Double](repeating: 0, count: n)
+    for b in 0..<B { for j in 0..<n { fu[j] += ipm.lossWeights[b * n + j] * a.second[b * n + j] } }
+    for b in 0..<B {
+      for j in 0..<n { a.second[b * n + j] = omega2[b * n + j] * a.second[b * n + j] + ipm.lossWeights[b * n + j] * fu[j] }
+    }
+    return ipm.constraintAdjoint(a, signed: false)
   }
 
   /// Solves H Δx = r with the factorisation and at most `refine` steps of iterative refinement against H (only while

@@ -2,7 +2,7 @@ import Foundation
 
 extension ParallelReLUInteriorPoint {
   /// Threads for the per-branch work (the machine's cores).
-  static var workerCount: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  static let workerCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// The result of a solve: the best point of the program (d × B·K blocks, `ParallelReLUBlocks` order), its report,
   /// and measurements of the linear algebra.
@@ -23,64 +23,46 @@ extension ParallelReLUInteriorPoint {
     let blasThreads = BLAS.threadCount
     BLAS.setThreadCount(1)
     defer { BLAS.setThreadCount(blasThreads) }
-    let q = d + 1, nBlocks = blockCount, r1 = coneRows, nu = barrierDegree
-    let y = program.targets
+    let q = d + 1, nBlocks = blockCount, nu = barrierDegree
     var loop = CertifiedLoop(options: options)
     // Start: u = 0, t = 1, s = z = e (the cones' identities).
     var u = [Double](repeating: 0, count: nBlocks * d), t = [Double](repeating: 1, count: nBlocks)
-    var cone = [Double](repeating: 0, count: nBlocks * q)
-    for blk in 0..<nBlocks { cone[blk * q] = 1 }
-    var s = Slacks(cone: cone, first: [Double](repeating: 1, count: nBlocks * r1), second: [Double](repeating: 1, count: branches * n))
+    var s = Slacks(zeros: self)
+    for blk in 0..<nBlocks { s.cone[blk * q] = 1 }
+    for e in s.first.indices { s.first[e] = 1 }
+    for e in s.second.indices { s.second[e] = 1 }
     var z = s
-    let fty = predictAdjoint(y)
+    let fty = predictAdjoint(program.targets)
     var bestBlocks = Matrix(rows: d, columns: nBlocks)
     var iterations = 0, smallSteps = 0, lastResidual = 0.0, shiftedTotal = 0
     loop.stopReason = .maxIterations
+    // Buffers reused by every step: the scaling (η, w̄, λ, Ω and √Ω on the LP rows), the residuals, the two
+    // complementarity targets and the directions.
     var eta = [Double](repeating: 0, count: nBlocks), w = [Double](repeating: 0, count: nBlocks * q)
+    var lambda = Slacks(zeros: self), omega = lambda, rootOmega = lambda
+    var rp = lambda, rc = lambda, xi = lambda, v = lambda, trial = lambda
+    var rdu = u, rdt = t
+    var affine = Direction(zeros: self), step = affine
+
     while true {
-      // Residuals r_p = Ax − s, r_d = Px + q − Aᵀz.
-      let ax = constraintMap(u, t)
-      let rp = ax - s
-      let (gu, gt) = constraintAdjoint(z)
-      let ffu = predictAdjoint(predict(u))
-      var rdu = [Double](repeating: 0, count: nBlocks * d), rdt = [Double](repeating: 0, count: nBlocks)
-      for e in rdu.indices { rdu[e] = ffu[e] - fty[e] - gu[e] }
-      for blk in 0..<nBlocks { rdt[blk] = program.beta - gt[blk] }
+      // Residuals r_p = Ax − s, r_d = Px + q − Aᵀz (one product with G and one with Gᵀ).
+      residuals(u: u, t: t, s: s, z: z, fty: fty, rp: &rp, rdu: &rdu, rdt: &rdt)
       let gapSZ = s.dot(z)
       let mu = gapSZ / nu
 
-      certify(u: u, multipliers: z, loop: &loop, best: &bestBlocks)
+      // Dust-free copies can only certify once the iterate's own duality measure is near the tolerance.
+      certify(u: u, multipliers: z, loop: &loop, best: &bestBlocks, dust: gapSZ <= 100 * options.tolerance * Swift.max(abs(loop.upper), 1e-300) || !loop.upper.isFinite)
       if loop.checkpoint(iteration: iterations) { break }
       if iterations >= maxIterations || iterations >= options.maxIterations { break }
 
-      // NT scaling.
-      var interior = true
-      s.cone.withUnsafeBufferPointer { sp in
-        z.cone.withUnsafeBufferPointer { zp in
-          w.withUnsafeMutableBufferPointer { wp in
-            for blk in 0..<nBlocks {
-              guard let e = SecondOrderCone.scaling(sp.baseAddress! + blk * q, zp.baseAddress! + blk * q, q, into: wp.baseAddress! + blk * q) else {
-                interior = false
-                return
-              }
-              eta[blk] = e
-            }
-          }
-        }
-      }
-      guard interior, s.first.allSatisfy({ $0 > 0 }), s.second.allSatisfy({ $0 > 0 }),
-        z.first.allSatisfy({ $0 > 0 }), z.second.allSatisfy({ $0 > 0 })
-      else {
+      // NT scaling: λ = Wz, and Ω = z/s on the LP rows.
+      guard scale(s: s, z: z, eta: &eta, w: &w, lambda: &lambda, omega: &omega, rootOmega: &rootOmega) else {
         loop.stopReason = .stalled
         break
       }
-      var lambdaCone = [Double](repeating: 0, count: nBlocks * q)
-      applyScaling(eta, w, z.cone, inverse: false, into: &lambdaCone)
-      let lambda1 = zip(s.first, z.first).map { ($0 * $1).squareRoot() }, lambda2 = zip(s.second, z.second).map { ($0 * $1).squareRoot() }
-      let omega1 = zip(z.first, s.first).map { $0 / $1 }, omega2 = zip(z.second, s.second).map { $0 / $1 }
       var system: ParallelReLUNewtonSystem? = nil
       for reg in [0, 1e-8, 1e-6, 1e-4] {
-        if let f = try? ParallelReLUNewtonSystem(ipm: self, eta: eta, w: w, omega1: omega1, omega2: omega2, regularisation: reg) {
+        if let f = try? ParallelReLUNewtonSystem(ipm: self, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: reg) {
           system = f
           break
         }
@@ -91,105 +73,19 @@ extension ParallelReLUInteriorPoint {
       }
       shiftedTotal += newton.shifted.count
 
-      // One Newton direction for the complementarity target r_c (ξ = λ \ r_c).
-      func direction(_ rc: Slacks, refine: Int) -> (du: [Double], dt: [Double], ds: Slacks, dz: Slacks) {
-        var xq = [Double](repeating: 0, count: nBlocks * q)
-        lambdaCone.withUnsafeBufferPointer { lp in
-          rc.cone.withUnsafeBufferPointer { rp in
-            xq.withUnsafeMutableBufferPointer { xp in
-              for blk in 0..<nBlocks {
-                SecondOrderCone.divide(lp.baseAddress! + blk * q, rp.baseAddress! + blk * q, q, into: xp.baseAddress! + blk * q)
-              }
-            }
-          }
-        }
-        let x1 = zip(rc.first, lambda1).map { $0 / $1 }, x2 = zip(rc.second, lambda2).map { $0 / $1 }
-        // v = W⁻²(−r_p) + W⁻¹ξ, then rhs = −r_d + Aᵀv.
-        var wxq = [Double](repeating: 0, count: nBlocks * q), w2rp = wxq
-        applyScaling(eta, w, xq, inverse: true, into: &wxq)
-        applyInverseSquare(eta, w, rp.cone, into: &w2rp)
-        var v = Slacks(cone: zip(wxq, w2rp).map { $0 - $1 }, first: [], second: [])
-        v.first = (0..<(nBlocks * r1)).map { -omega1[$0] * rp.first[$0] + x1[$0] * (z.first[$0] / lambda1[$0]) }
-        v.second = (0..<(branches * n)).map { -omega2[$0] * rp.second[$0] + x2[$0] * (z.second[$0] / lambda2[$0]) }
-        let (au, at) = constraintAdjoint(v)
-        let (du, dt) = newton.solve(zip(au, rdu).map { $0 - $1 }, zip(at, rdt).map { $0 - $1 }, refine: refine)
-        // Δz = W⁻²(−r_p − AΔx) + W⁻¹ξ, Δs = W(ξ − WΔz).
-        let adx = constraintMap(du, dt)
-        var dz = Slacks(cone: [], first: [], second: [])
-        var tmp = [Double](repeating: 0, count: nBlocks * q)
-        applyInverseSquare(eta, w, zip(rp.cone, adx.cone).map { -$0 - $1 }, into: &tmp)
-        dz.cone = zip(tmp, wxq).map { $0 + $1 }
-        dz.first = (0..<(nBlocks * r1)).map { omega1[$0] * (-rp.first[$0] - adx.first[$0]) + x1[$0] * (z.first[$0] / lambda1[$0]) }
-        dz.second = (0..<(branches * n)).map { omega2[$0] * (-rp.second[$0] - adx.second[$0]) + x2[$0] * (z.second[$0] / lambda2[$0]) }
-        var wdz = [Double](repeating: 0, count: nBlocks * q), dsq = wdz
-        applyScaling(eta, w, dz.cone, inverse: false, into: &wdz)
-        applyScaling(eta, w, zip(xq, wdz).map { $0 - $1 }, inverse: false, into: &dsq)
-        // LP rows: W = √(s/z): Δs = W(ξ − WΔz) = √(s/z)·x − (s/z)Δz.
-        var ds = Slacks(cone: dsq, first: dz.first, second: dz.second)
-        for e in ds.first.indices {
-          let ratio: Double = s.first[e] / z.first[e], root: Double = s.first[e] / lambda1[e]
-          ds.first[e] = root * x1[e] - ratio * dz.first[e]
-        }
-        for e in ds.second.indices {
-          let ratio: Double = s.second[e] / z.second[e], root: Double = s.second[e] / lambda2[e]
-          ds.second[e] = root * x2[e] - ratio * dz.second[e]
-        }
-        return (du, dt, ds, dz)
-      }
-
-      func maxStep(_ ds: Slacks, _ dz: Slacks) -> Double {
-        var a = Double.infinity
-        s.cone.withUnsafeBufferPointer { sp in
-          z.cone.withUnsafeBufferPointer { zp in
-            ds.cone.withUnsafeBufferPointer { dsp in
-              dz.cone.withUnsafeBufferPointer { dzp in
-                for blk in 0..<nBlocks {
-                  a = Swift.min(a, SecondOrderCone.step(sp.baseAddress! + blk * q, dsp.baseAddress! + blk * q, q))
-                  a = Swift.min(a, SecondOrderCone.step(zp.baseAddress! + blk * q, dzp.baseAddress! + blk * q, q))
-                }
-              }
-            }
-          }
-        }
-        for (x, dx) in [(s.first, ds.first), (s.second, ds.second), (z.first, dz.first), (z.second, dz.second)] {
-          for e in x.indices where dx[e] < 0 { a = Swift.min(a, -x[e] / dx[e]) }
-        }
-        return a
-      }
-
-      // Predictor (affine scaling): r_c = −λ∘λ.
-      var lamlam = [Double](repeating: 0, count: nBlocks * q)
-      lambdaCone.withUnsafeBufferPointer { lp in
-        lamlam.withUnsafeMutableBufferPointer { op in
-          for blk in 0..<nBlocks { SecondOrderCone.product(lp.baseAddress! + blk * q, lp.baseAddress! + blk * q, q, into: op.baseAddress! + blk * q) }
-        }
-      }
-      // (The predictor only sets σ and the corrector's second-order term: no refinement.)
-      let affine = direction(Slacks(cone: lamlam.map { -$0 }, first: lambda1.map { -$0 * $0 }, second: lambda2.map { -$0 * $0 }), refine: 0)
-      let alphaAffine = Swift.min(1, maxStep(affine.ds, affine.dz))
-      var sa = s, za = z
-      sa.add(affine.ds, scaledBy: alphaAffine)
-      za.add(affine.dz, scaledBy: alphaAffine)
-      let sigma = Foundation.pow(Swift.min(1, Swift.max(0, sa.dot(za) / gapSZ)), 3)
+      // Predictor (affine scaling): r_c = −λ∘λ. (It only sets σ and the corrector's second-order term: no refinement.)
+      complementarity(lambda: lambda, sigmaMu: 0, affine: nil, eta: eta, w: w, into: &rc)
+      direction(&affine, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 0, xi: &xi, v: &v)
+      let alphaAffine = Swift.min(1, maxStep(s: s, z: z, affine))
+      trial = s
+      trial.add(affine.ds, scaledBy: alphaAffine)
+      var trialZ = z
+      trialZ.add(affine.dz, scaledBy: alphaAffine)
+      let sigma = Foundation.pow(Swift.min(1, Swift.max(0, trial.dot(trialZ) / gapSZ)), 3)
       // Corrector: r_c = −λ∘λ + σμe − (W⁻¹Δs_a)∘(WΔz_a).
-      var wds = [Double](repeating: 0, count: nBlocks * q), wdz = wds, cor = wds
-      applyScaling(eta, w, affine.ds.cone, inverse: true, into: &wds)
-      applyScaling(eta, w, affine.dz.cone, inverse: false, into: &wdz)
-      wds.withUnsafeBufferPointer { ap in
-        wdz.withUnsafeBufferPointer { bp in
-          cor.withUnsafeMutableBufferPointer { op in
-            for blk in 0..<nBlocks { SecondOrderCone.product(ap.baseAddress! + blk * q, bp.baseAddress! + blk * q, q, into: op.baseAddress! + blk * q) }
-          }
-        }
-      }
-      var rcCone = [Double](repeating: 0, count: nBlocks * q)
-      for e in rcCone.indices { rcCone[e] = -lamlam[e] - cor[e] + (e % q == 0 ? sigma * mu : 0) }
-      let rc = Slacks(
-        cone: rcCone,
-        first: (0..<(nBlocks * r1)).map { -lambda1[$0] * lambda1[$0] + sigma * mu - affine.ds.first[$0] * affine.dz.first[$0] },
-        second: (0..<(branches * n)).map { -lambda2[$0] * lambda2[$0] + sigma * mu - affine.ds.second[$0] * affine.dz.second[$0] })
-      let step = direction(rc, refine: 1)
-      let alpha = Swift.min(1, 0.99 * maxStep(step.ds, step.dz))
+      complementarity(lambda: lambda, sigmaMu: sigma * mu, affine: affine, eta: eta, w: w, into: &rc)
+      direction(&step, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 1, xi: &xi, v: &v)
+      let alpha = Swift.min(1, 0.99 * maxStep(s: s, z: z, step))
       guard alpha.isFinite else {
         loop.stopReason = .stalled
         break
@@ -222,6 +118,226 @@ extension ParallelReLUInteriorPoint {
     return Result(blocks: bestBlocks, report: report, lastNewtonResidual: lastResidual, meanShifted: Double(shiftedTotal) / Double(Swift.max(1, iterations)))
   }
 
+  /// A search direction: Δu, Δt, Δs, Δz.
+  struct Direction {
+    var du: [Double], dt: [Double], ds: Slacks, dz: Slacks
+
+    init(zeros ipm: ParallelReLUInteriorPoint) {
+      du = [Double](repeating: 0, count: ipm.blockCount * ipm.d)
+      dt = [Double](repeating: 0, count: ipm.blockCount)
+      ds = Slacks(zeros: ipm)
+      dz = ds
+    }
+  }
+
+  /// r_p = A(u, t) − s and r_d = (FᵀFu − Fᵀy − Aᵀz)_u, β − z_t, with Gu and Gᵀ(·) once each:
+  /// (Aᵀz)_u + Fᵀ(y − Fu) = Gᵀc + cone and first-layer terms with c_b = S2_b z₂_b − E_b(Fu − y).
+  func residuals(u: [Double], t: [Double], s: Slacks, z: Slacks, fty: [Double], rp: inout Slacks, rdu: inout [Double], rdt: inout [Double]) {
+    let q = d + 1, d = self.d
+    let h = hidden(u)
+    var fu = [Double](repeating: 0, count: n)
+    for b in 0..<branches { for j in 0..<n { fu[j] += lossWeights[b * n + j] * h[b * n + j] } }
+    for e in rp.second.indices { rp.second[e] = secondSigns[e] * h[e] - s.second[e] }
+    let first = firstLayer(u)
+    for e in rp.first.indices { rp.first[e] = first[e] - s.first[e] }
+    for blk in 0..<blockCount {
+      rp.cone[blk * q] = t[blk] - s.cone[blk * q]
+      for c in 0..<d { rp.cone[blk * q + 1 + c] = u[blk * d + c] - s.cone[blk * q + 1 + c] }
+    }
+    // Aᵀz with the loss folded into the second-layer part: Gᵀ(S2 z₂ − E Fu) = (Aᵀz)_G − FᵀFu.
+    var folded = z
+    for b in 0..<branches {
+      for j in 0..<n { folded.second[b * n + j] = secondSigns[b * n + j] * z.second[b * n + j] - lossWeights[b * n + j] * fu[j] }
+    }
+    let (gu, gt) = constraintAdjoint(folded, signed: false)
+    for e in rdu.indices { rdu[e] = -gu[e] - fty[e] }
+    for blk in 0..<blockCount { rdt[blk] = program.beta - gt[blk] }
+  }
+
+  /// The NT scaling of every cone (η, w̄), λ = Wz on the cones and √(sz) on the LP rows, Ω = z/s and √Ω; false when
+  /// a pair is not interior.
+  func scale(s: Slacks, z: Slacks, eta: inout [Double], w: inout [Double], lambda: inout Slacks, omega: inout Slacks, rootOmega: inout Slacks) -> Bool {
+    let q = d + 1
+    var interior = true
+    s.cone.withUnsafeBufferPointer { sp in
+      z.cone.withUnsafeBufferPointer { zp in
+        w.withUnsafeMutableBufferPointer { wp in
+          lambda.cone.withUnsafeMutableBufferPointer { lp in
+            for blk in 0..<blockCount {
+              let o = blk * q
+              guard let e = SecondOrderCone.scaling(sp.baseAddress! + o, zp.baseAddress! + o, q, into: wp.baseAddress! + o) else {
+                interior = false
+                return
+              }
+              eta[blk] = e
+              SecondOrderCone.apply(eta: e, wp.baseAddress! + o, zp.baseAddress! + o, q, inverse: false, into: lp.baseAddress! + o)
+            }
+          }
+        }
+      }
+    }
+    guard interior else { return false }
+    for (sv, zv, part) in [(s.first, z.first, 0), (s.second, z.second, 1)] {
+      for e in sv.indices {
+        guard sv[e] > 0, zv[e] > 0 else { return false }
+        let l = (sv[e] * zv[e]).squareRoot(), o = zv[e] / sv[e]
+        if part == 0 {
+          lambda.first[e] = l
+          omega.first[e] = o
+          rootOmega.first[e] = o.squareRoot()
+        } else {
+          lambda.second[e] = l
+          omega.second[e] = o
+          rootOmega.second[e] = o.squareRoot()
+        }
+      }
+    }
+    return true
+  }
+
+  /// The complementarity target r_c = −λ∘λ + σμe, minus (W⁻¹Δs_a)∘(WΔz_a) for the corrector.
+  func complementarity(lambda: Slacks, sigmaMu: Double, affine: Direction?, eta: [Double], w: [Double], into rc: inout Slacks) {
+    let q = d + 1, nq = blockCount * q
+    let none = [Double]()
+    let dsCone = affine?.ds.cone ?? none, dzCone = affine?.dz.cone ?? none
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * q) { tmp in
+      let a = tmp.baseAddress!, b = a + q, c = b + q
+      lambda.cone.withUnsafeBufferPointer { lp in
+        w.withUnsafeBufferPointer { wp in
+          dsCone.withUnsafeBufferPointer { dsp in
+            dzCone.withUnsafeBufferPointer { dzp in
+              rc.cone.withUnsafeMutableBufferPointer { rp in
+                let l = lp.baseAddress!, wb = wp.baseAddress!
+                for o in stride(from: 0, to: nq, by: q) {
+                  SecondOrderCone.product(l + o, l + o, q, into: c)
+                  for e in 0..<q { rp[o + e] = -c[e] }
+                  rp[o] += sigmaMu
+                  guard affine != nil else { continue }
+                  SecondOrderCone.apply(eta: eta[o / q], wb + o, dsp.baseAddress! + o, q, inverse: true, into: a)
+                  SecondOrderCone.apply(eta: eta[o / q], wb + o, dzp.baseAddress! + o, q, inverse: false, into: b)
+                  SecondOrderCone.product(a, b, q, into: c)
+                  for e in 0..<q { rp[o + e] -= c[e] }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for e in rc.first.indices { rc.first[e] = -lambda.first[e] * lambda.first[e] + sigmaMu }
+    for e in rc.second.indices { rc.second[e] = -lambda.second[e] * lambda.second[e] + sigmaMu }
+    if let affine {
+      for e in rc.first.indices { rc.first[e] -= affine.ds.first[e] * affine.dz.first[e] }
+      for e in rc.second.indices { rc.second[e] -= affine.ds.second[e] * affine.dz.second[e] }
+    }
+  }
+
+  /// One Newton direction for the complementarity target r_c: with ξ = λ \ r_c,
+  /// v = W⁻²(−r_p) + W⁻¹ξ, H Δx = Aᵀv − r_d, Δz = W⁻²(−r_p − AΔx) + W⁻¹ξ, Δs = W(ξ − WΔz)
+  /// (on the LP rows W = √(s/z): Δs = ξ/√Ω − Δz/Ω). `xi` and `v` are scratch.
+  func direction(
+    _ out: inout Direction, rc: Slacks, rp: Slacks, rdu: [Double], rdt: [Double], lambda: Slacks, omega: Slacks, rootOmega: Slacks,
+    eta: [Double], w: [Double], newton: inout ParallelReLUNewtonSystem, refine: Int, xi: inout Slacks, v: inout Slacks
+  ) {
+    let q = d + 1, nq = blockCount * q
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+      let a = tmp.baseAddress!, b = a + q
+      lambda.cone.withUnsafeBufferPointer { lp in
+        rc.cone.withUnsafeBufferPointer { rcp in
+          rp.cone.withUnsafeBufferPointer { rpp in
+            w.withUnsafeBufferPointer { wp in
+              xi.cone.withUnsafeMutableBufferPointer { xp in
+                v.cone.withUnsafeMutableBufferPointer { vp in
+                  let l = lp.baseAddress!, r = rcp.baseAddress!, p = rpp.baseAddress!, wb = wp.baseAddress!, x = xp.baseAddress!
+                  for o in stride(from: 0, to: nq, by: q) {
+                    let e = eta[o / q]
+                    SecondOrderCone.divide(l + o, r + o, q, into: x + o)
+                    SecondOrderCone.apply(eta: e, wb + o, x + o, q, inverse: true, into: a)
+                    SecondOrderCone.applyInverseSquare(eta: e, wb + o, p + o, q, into: b)
+                    for c in 0..<q { vp[o + c] = a[c] - b[c] }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for e in xi.first.indices {
+      xi.first[e] = rc.first[e] / lambda.first[e]
+      v.first[e] = -omega.first[e] * rp.first[e] + rootOmega.first[e] * xi.first[e]
+    }
+    for e in xi.second.indices {
+      xi.second[e] = rc.second[e] / lambda.second[e]
+      v.second[e] = -omega.second[e] * rp.second[e] + rootOmega.second[e] * xi.second[e]
+    }
+    var (au, at) = constraintAdjoint(v)
+    for e in au.indices { au[e] -= rdu[e] }
+    for e in at.indices { at[e] -= rdt[e] }
+    (out.du, out.dt) = newton.solve(au, at, refine: refine)
+    let adx = constraintMap(out.du, out.dt)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+      let a = tmp.baseAddress!, c = a + q
+      rp.cone.withUnsafeBufferPointer { rpp in
+        adx.cone.withUnsafeBufferPointer { ap in
+          w.withUnsafeBufferPointer { wp in
+            xi.cone.withUnsafeBufferPointer { xp in
+              out.ds.cone.withUnsafeMutableBufferPointer { dsp in
+                out.dz.cone.withUnsafeMutableBufferPointer { dzp in
+                  let wb = wp.baseAddress!, x = xp.baseAddress!, dz = dzp.baseAddress!, ds = dsp.baseAddress!
+                  for o in stride(from: 0, to: nq, by: q) {
+                    let e = eta[o / q]
+                    for k in 0..<q { a[k] = -rpp[o + k] - ap[o + k] }
+                    SecondOrderCone.applyInverseSquare(eta: e, wb + o, a, q, into: dz + o)
+                    SecondOrderCone.apply(eta: e, wb + o, x + o, q, inverse: true, into: c)
+                    for k in 0..<q { dz[o + k] += c[k] }
+                    SecondOrderCone.apply(eta: e, wb + o, dz + o, q, inverse: false, into: c)
+                    for k in 0..<q { c[k] = x[o + k] - c[k] }
+                    SecondOrderCone.apply(eta: e, wb + o, c, q, inverse: false, into: ds + o)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for e in xi.first.indices {
+      let dz = omega.first[e] * (-rp.first[e] - adx.first[e]) + rootOmega.first[e] * xi.first[e]
+      out.dz.first[e] = dz
+      out.ds.first[e] = xi.first[e] / rootOmega.first[e] - dz / omega.first[e]
+    }
+    for e in xi.second.indices {
+      let dz = omega.second[e] * (-rp.second[e] - adx.second[e]) + rootOmega.second[e] * xi.second[e]
+      out.dz.second[e] = dz
+      out.ds.second[e] = xi.second[e] / rootOmega.second[e] - dz / omega.second[e]
+    }
+  }
+
+  /// The largest α with (s, z) + α(Δs, Δz) in the cones (+∞ when unbounded).
+  func maxStep(s: Slacks, z: Slacks, _ dir: Direction) -> Double {
+    let q = d + 1
+    var a = Double.infinity
+    s.cone.withUnsafeBufferPointer { sp in
+      z.cone.withUnsafeBufferPointer { zp in
+        dir.ds.cone.withUnsafeBufferPointer { dsp in
+          dir.dz.cone.withUnsafeBufferPointer { dzp in
+            for blk in 0..<blockCount {
+              a = Swift.min(a, SecondOrderCone.step(sp.baseAddress! + blk * q, dsp.baseAddress! + blk * q, q))
+              a = Swift.min(a, SecondOrderCone.step(zp.baseAddress! + blk * q, dzp.baseAddress! + blk * q, q))
+            }
+          }
+        }
+      }
+    }
+    func rows(_ x: [Double], _ dx: [Double]) { for e in x.indices where dx[e] < 0 { a = Swift.min(a, -x[e] / dx[e]) } }
+    rows(s.first, dir.ds.first)
+    rows(s.second, dir.ds.second)
+    rows(z.first, dir.dz.first)
+    rows(z.second, dir.dz.second)
+    return a
+  }
+
   /// out = W x (or W⁻¹x) for every cone.
   func applyScaling(_ eta: [Double], _ w: [Double], _ x: [Double], inverse: Bool, into out: inout [Double]) {
     let q = d + 1
@@ -252,14 +368,14 @@ extension ParallelReLUInteriorPoint {
 
   // MARK: Certificate
 
-  /// Offers the iterate's bounds to the loop: the network objective of the iterate and of dust-free copies (vectors
-  /// with ‖u_bk‖ < τ·max‖u‖ set to 0) that are points of the program, and §3.5's dual bound at each of their
-  /// residuals with the iterate's multipliers.
-  func certify(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix) {
+  /// Offers the iterate's bounds to the loop: the network objective of the iterate and, with `dust`, of dust-free
+  /// copies (vectors with ‖u_bk‖ < τ·max‖u‖ set to 0) that are points of the program, and §3.5's dual bound at each
+  /// of their residuals with the iterate's multipliers.
+  func certify(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix, dust: Bool = true) {
     let norms = vectorNorms(u)
     let top = norms.max() ?? 0
     var candidates: [[Double]] = [u]
-    if top > 0 {
+    if top > 0, dust {
       let h0 = signedHidden(u)
       for tau in [1e-8, 1e-6, 1e-4, 1e-3] {
         if let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0) { candidates.append(c) }
@@ -276,13 +392,15 @@ extension ParallelReLUInteriorPoint {
       ranked.append((0.5 * r.reduce(0) { $0 + $1 * $1 } + program.beta * vectorNorms(c).reduce(0, +), c))
     }
     ranked.sort { $0.value < $1.value }
+    var boundAtIterate = false
     for candidate in ranked.prefix(2) where candidate.value < loop.upper {
       guard let (point, value) = programPoint(candidate.point) else { continue }
       if loop.offerUpper(value) { best = point }
       offerLowerBound(u: point.storage, multipliers: z, loop: &loop)
+      boundAtIterate = point.storage == u
       break
     }
-    offerLowerBound(u: u, multipliers: z, loop: &loop)
+    if !boundAtIterate { offerLowerBound(u: u, multipliers: z, loop: &loop) }
   }
 
   /// The copy of `blocks` with the most vectors ‖u_bk‖ < τ·max‖u‖ removed (τ from 10⁻³ down to 10⁻⁹; a branch whose

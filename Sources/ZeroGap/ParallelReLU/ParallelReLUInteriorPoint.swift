@@ -43,12 +43,12 @@ struct ParallelReLUInteriorPoint {
 
   var blockCount: Int { branches * vectorsPerBranch }
 
-  /// Bytes the solve keeps (saturating): two n×n matrices per branch (N_b and M_b's factor), per worker an n × Kd
-  /// and four n×n workspaces, and about forty vectors over the blocks' cone and row coordinates.
+  /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), per worker an n × Kd and four n×n
+  /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
   var memoryBytes: Int {
     let P = MemoryBudget.product, nn = P(n, n)
-    let perBranch = P(P(2, branches), nn)
-    let perWorker = P(Self.workerCount, P(n, vectorsPerBranch * d) &+ P(5, nn))
+    let perBranch = P(branches, nn)
+    let perWorker = P(Self.workerCount, P(n, vectorsPerBranch * d) &+ P(4, nn))
     let vectors = P(40, P(blockCount, d + 1 + coneRows) &+ P(branches, n))
     return MemoryBudget.doubles(perBranch &+ perWorker &+ vectors)
   }
@@ -235,8 +235,8 @@ extension ParallelReLUInteriorPoint {
     return out
   }
 
-  /// A(u, t) = ((t, u) per block, R u, S2 ⊙ G u).
-  func constraintMap(_ u: [Double], _ t: [Double]) -> Slacks {
+  /// A(u, t) = ((t, u) per block, R u, S2 ⊙ G u); with `signed: false` the last part is G u.
+  func constraintMap(_ u: [Double], _ t: [Double], signed: Bool = true) -> Slacks {
     let q = d + 1
     var sq = [Double](repeating: 0, count: blockCount * q)
     for blk in 0..<blockCount {
@@ -244,15 +244,15 @@ extension ParallelReLUInteriorPoint {
       for c in 0..<d { sq[blk * q + 1 + c] = u[blk * d + c] }
     }
     var s2 = hidden(u)
-    for e in s2.indices { s2[e] *= secondSigns[e] }
+    if signed { for e in s2.indices { s2[e] *= secondSigns[e] } }
     return Slacks(cone: sq, first: firstLayer(u), second: s2)
   }
 
-  /// Aᵀ(z_q, z₁, z₂) as (u-part, t-part).
-  func constraintAdjoint(_ z: Slacks) -> (u: [Double], t: [Double]) {
+  /// Aᵀ(z_q, z₁, z₂) as (u-part, t-part); with `signed: false` the last part enters as Gᵀz₂ (not Gᵀ(S2 ⊙ z₂)).
+  func constraintAdjoint(_ z: Slacks, signed: Bool = true) -> (u: [Double], t: [Double]) {
     let q = d + 1, K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
     var c = z.second
-    for e in c.indices { c[e] *= secondSigns[e] }
+    if signed { for e in c.indices { c[e] *= secondSigns[e] } }
     var gu = hiddenAdjoint(c)
     var gt = [Double](repeating: 0, count: blockCount)
     rows.withUnsafeBufferPointer { rp in
@@ -311,6 +311,15 @@ extension ParallelReLUInteriorPoint {
       for v in second { m = Swift.max(m, abs(v)) }
       return m
     }
+  }
+}
+
+extension ParallelReLUInteriorPoint.Slacks {
+  /// Zero vectors of the sizes of `ipm`'s cone families.
+  init(zeros ipm: ParallelReLUInteriorPoint) {
+    self.init(
+      cone: [Double](repeating: 0, count: ipm.blockCount * (ipm.d + 1)), first: [Double](repeating: 0, count: ipm.blockCount * ipm.coneRows),
+      second: [Double](repeating: 0, count: ipm.branches * ipm.n))
   }
 }
 
