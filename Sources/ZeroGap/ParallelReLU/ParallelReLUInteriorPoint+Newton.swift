@@ -43,74 +43,94 @@ struct ParallelReLUNewtonSystem {
     self.omega2 = omega2
     let n = ipm.n, d = ipm.d, q = d + 1, K = ipm.vectorsPerBranch, B = ipm.branches, r1 = ipm.coneRows, nBlocks = ipm.blockCount
     let gamma = ipm.scale, reg = regularisation * gamma
-    ctt = [Double](repeating: 0, count: nBlocks)
-    ctu = [Double](repeating: 0, count: nBlocks * d)
-    what = [Double](repeating: 0, count: nBlocks * d)
-    li = [Double](repeating: 0, count: nBlocks * d * d)
-    var kappaShift = [Double](repeating: 0, count: nBlocks)
-    for blk in 0..<nBlocks {
-      let ie2 = 1 / (eta[blk] * eta[blk]), w0 = w[blk * q]
-      var nw = 0.0
-      for c in 0..<d { nw += w[blk * q + 1 + c] * w[blk * q + 1 + c] }
-      nw = nw.squareRoot()
-      for c in 0..<d { what[blk * d + c] = nw > 0 ? w[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
-      let den = 2 * w0 * w0 - 1
-      ctt[blk] = ie2 * den
-      for c in 0..<d { ctu[blk * d + c] = -2 * ie2 * w0 * w[blk * q + 1 + c] }
-      let kappa = ie2 / den
-      if kappa < 1e-2 * gamma {
-        shifted.append(blk)
-        kappaShift[blk] = kappa + gamma
-      } else {
-        kappaShift[blk] = kappa
-      }
-    }
-    // Square-root factor per block: V = [√η⁻² (I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I] (d × m_v).
-    var failed = false
-    if d == 2 {
-      var v0 = [Double](repeating: 0, count: r1 + 4), v1 = v0
-      for blk in 0..<nBlocks {
-        let i = (blk % K) % ipm.p1, ie2 = 1 / (eta[blk] * eta[blk])
-        let w0 = what[blk * 2], w1 = what[blk * 2 + 1], rq = kappaShift[blk].squareRoot()
-        // Columns (v0_p, v1_p) of V: ŵ⊥, the radial column, the rows, and √ρ I; a, b, c are VVᵀ's entries and
-        // det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a sum of squares, no cancellation).
-        var m = 0
-        func add(_ x0: Double, _ x1: Double) {
-          v0[m] = x0
-          v1[m] = x1
-          m += 1
-        }
-        add(-w1 * ie2.squareRoot(), w0 * ie2.squareRoot())
-        add(rq * w0, rq * w1)
-        for r in 0..<r1 {
-          let o = omega1[blk * r1 + r].squareRoot()
-          add(ipm.rows[(i * r1 + r) * 2] * o, ipm.rows[(i * r1 + r) * 2 + 1] * o)
-        }
-        if reg > 0 {
-          add(reg.squareRoot(), 0)
-          add(0, reg.squareRoot())
-        }
-        var a = 0.0, b = 0.0, c = 0.0, det = 0.0
-        for p in 0..<m {
-          a += v0[p] * v0[p]
-          c += v1[p] * v1[p]
-          b += v0[p] * v1[p]
-          for q in (p + 1)..<Swift.max(p + 1, m) {
-            let minor = v0[p] * v1[q] - v0[q] * v1[p]
-            det += minor * minor
+    // Per block, on all cores: c_tt, c_tu, ŵ, κ (shifted when tiny) and, for d = 2, the closed-form factor Lᵢ. One
+    // buffer holds them all: c_tt (1), c_tu (d), ŵ (d), Lᵢ (d²), κ + shift (1), shifted (1) per block, then one
+    // failure flag per chunk.
+    let width = 3 + 2 * d + d * d, chunks = ParallelChunks.count(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain)
+    let perBlock = UnsafeMutableBufferPointer<Double>.allocate(capacity: nBlocks * width + chunks)
+    defer { perBlock.deallocate() }
+    perBlock.initialize(repeating: 0)
+    let out = SharedPointer(perBlock)
+    let oCtt = 0, oCtu = nBlocks, oWhat = nBlocks * (1 + d), oLi = nBlocks * (1 + 2 * d), oKappa = nBlocks * (1 + 2 * d + d * d)
+    let oShifted = oKappa + nBlocks, oFailed = nBlocks * width
+    let p1 = ipm.p1
+    eta.withUnsafeBufferPointer { ep in
+      w.withUnsafeBufferPointer { wp in
+        omega1.withUnsafeBufferPointer { op in
+          ipm.rows.withUnsafeBufferPointer { rp in
+            let etaP = SharedPointer(reading: ep), wP = SharedPointer(reading: wp), om1 = SharedPointer(reading: op), rowsP = SharedPointer(reading: rp)
+            ParallelChunks.forEach(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain) { chunk, range in
+              withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * (r1 + 4)) { columns in
+                let v0 = columns.baseAddress!, v1 = v0 + (r1 + 4)
+                for blk in range {
+                  let ie2 = 1 / (etaP[blk] * etaP[blk]), w0 = wP[blk * q]
+                  var nw = 0.0
+                  for c in 0..<d { nw += wP[blk * q + 1 + c] * wP[blk * q + 1 + c] }
+                  nw = nw.squareRoot()
+                  for c in 0..<d { out[oWhat + blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
+                  let den = 2 * w0 * w0 - 1
+                  out[oCtt + blk] = ie2 * den
+                  for c in 0..<d { out[oCtu + blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
+                  let kappa = ie2 / den
+                  let shift = kappa < 1e-2 * gamma
+                  out[oKappa + blk] = shift ? kappa + gamma : kappa
+                  out[oShifted + blk] = shift ? 1 : 0
+                  guard d == 2 else { continue }
+                  // Columns (v0_p, v1_p) of the square-root factor V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]:
+                  // ŵ⊥, the radial column, the rows, and √ρ I; a, b, c are VVᵀ's entries and
+                  // det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a sum of squares, no cancellation).
+                  let i = (blk % K) % p1
+                  let h0 = out[oWhat + blk * 2], h1 = out[oWhat + blk * 2 + 1], rq = out[oKappa + blk].squareRoot(), ie = ie2.squareRoot()
+                  var m = 0
+                  func add(_ x0: Double, _ x1: Double) {
+                    v0[m] = x0
+                    v1[m] = x1
+                    m += 1
+                  }
+                  add(-h1 * ie, h0 * ie)
+                  add(rq * h0, rq * h1)
+                  for r in 0..<r1 {
+                    let o = om1[blk * r1 + r].squareRoot()
+                    add(rowsP[(i * r1 + r) * 2] * o, rowsP[(i * r1 + r) * 2 + 1] * o)
+                  }
+                  if reg > 0 {
+                    add(reg.squareRoot(), 0)
+                    add(0, reg.squareRoot())
+                  }
+                  var a = 0.0, b = 0.0, c = 0.0, det = 0.0
+                  for p in 0..<m {
+                    a += v0[p] * v0[p]
+                    c += v1[p] * v1[p]
+                    b += v0[p] * v1[p]
+                    for q in (p + 1)..<Swift.max(p + 1, m) {
+                      let minor = v0[p] * v1[q] - v0[q] * v1[p]
+                      det += minor * minor
+                    }
+                  }
+                  guard det > 0, a > 0, det.isFinite else {
+                    out[oFailed + chunk] = 1
+                    return
+                  }
+                  // C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
+                  out[oLi + blk * 4] = 1 / a.squareRoot()
+                  out[oLi + blk * 4 + 1] = 0
+                  out[oLi + blk * 4 + 2] = -b / (a * det).squareRoot()
+                  out[oLi + blk * 4 + 3] = (a / det).squareRoot()
+                }
+              }
+            }
           }
         }
-        guard det > 0, a > 0, det.isFinite else {
-          failed = true
-          break
-        }
-        // C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
-        li[blk * 4] = 1 / a.squareRoot()
-        li[blk * 4 + 1] = 0
-        li[blk * 4 + 2] = -b / (a * det).squareRoot()
-        li[blk * 4 + 3] = (a / det).squareRoot()
       }
-    } else {
+    }
+    ctt = Array(perBlock[oCtt..<oCtu])
+    ctu = Array(perBlock[oCtu..<oWhat])
+    what = Array(perBlock[oWhat..<oLi])
+    li = Array(perBlock[oLi..<oKappa])
+    let kappaShift = Array(perBlock[oKappa..<oShifted])
+    shifted = (0..<nBlocks).filter { perBlock[oShifted + $0] != 0 }
+    var failed = perBlock[oFailed..<(oFailed + chunks)].contains(1)
+    if d != 2 && !failed {
       let mv = d + 1 + r1 + (reg > 0 ? d : 0)
       var vt = [Double](repeating: 0, count: mv * d), tau = [Double](repeating: 0, count: d), r = [Double](repeating: 0, count: d * d)
       for blk in 0..<nBlocks where !failed {
@@ -150,9 +170,8 @@ struct ParallelReLUNewtonSystem {
     let kd = K * d
     var mfArr = [Double](repeating: 0, count: B * n * n)
     var msArr = [Double](repeating: 0, count: B * n)
-    // Threads only where the per-branch work pays for them (small problems spend longer waking workers).
-    let work = Double(B) * Double(n) * Double(n) * Double(kd + n)
-    let workers = work < 4e6 && B < 32 ? 1 : Swift.max(1, Swift.min(ParallelReLUInteriorPoint.workerCount, B))
+    // Chunks of at least 16 branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.
+    let workers = ParallelChunks.count(B, grain: 16)
     var partialS = [Double](repeating: 0, count: workers * n * n)
     var branchFailed = [Bool](repeating: false, count: workers)
     let gLocal = ipm.g, liLocal = li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2
@@ -166,8 +185,8 @@ struct ParallelReLUNewtonSystem {
                   masks.withUnsafeBufferPointer { mp in
                     om2.withUnsafeBufferPointer { op in
                       let branch = BranchFactor(
-                        n: n, d: d, vectorsPerBranch: K, g: SharedPointer(UnsafeMutablePointer(mutating: gp.baseAddress!)), li: SharedPointer(UnsafeMutablePointer(mutating: lp.baseAddress!)),
-                        signs: SharedPointer(UnsafeMutablePointer(mutating: sp.baseAddress!)), masks: SharedPointer(UnsafeMutablePointer(mutating: mp.baseAddress!)), omega2: SharedPointer(UnsafeMutablePointer(mutating: op.baseAddress!)))
+                        n: n, d: d, vectorsPerBranch: K, g: SharedPointer(reading: gp), li: SharedPointer(reading: lp),
+                        signs: SharedPointer(reading: sp), masks: SharedPointer(reading: mp), omega2: SharedPointer(reading: op))
                       let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
                       let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
                       DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -327,9 +346,34 @@ struct ParallelReLUNewtonSystem {
 
   // MARK: Solves
 
-  /// C̃'⁻¹ applied to every block of r (B·K·d) in place.
+  /// C̃'⁻¹ applied to every block of r (B·K·d) in place, on all cores.
   func applyCInverse(_ r: inout [Double]) {
-    r.withUnsafeMutableBufferPointer { applyCInverse($0.baseAddress!, blocks: 0..<ipm.blockCount) }
+    r.withUnsafeMutableBufferPointer { rp in
+      let shared = SharedPointer(rp)
+      ParallelChunks.forEach(ipm.blockCount, grain: 8 * ParallelReLUInteriorPoint.blockGrain) { _, range in applyCInverse(shared.base, blocks: range) }
+    }
+  }
+
+  /// M_b⁻¹ applied to the n entries of every branch of x (n×B) in place, each branch's entries first multiplied by
+  /// `before` and then by `after` (n×B each, nil: 1), on all cores.
+  func solveM(branchesOf x: inout [Double], before: [Double]?, after: [Double]?) {
+    let n = ipm.n, none = [1.0]
+    (before ?? none).withUnsafeBufferPointer { bp in
+      (after ?? none).withUnsafeBufferPointer { ap in
+        x.withUnsafeMutableBufferPointer { xp in
+          let pre = SharedPointer(reading: bp), post = SharedPointer(reading: ap), shared = SharedPointer(xp)
+          let scaleBefore = before != nil, scaleAfter = after != nil
+          ParallelChunks.forEach(ipm.branches, grain: 32) { _, range in
+            for b in range {
+              let o = b * n
+              if scaleBefore { for j in 0..<n { shared[o + j] *= pre[o + j] } }
+              solveM(branch: b, shared.base + o)
+              if scaleAfter { for j in 0..<n { shared[o + j] *= post[o + j] } }
+            }
+          }
+        }
+      }
+    }
   }
 
   /// C̃'⁻¹ applied in place to the given blocks of the vector at `r` (d entries per block, block-major).
@@ -394,6 +438,7 @@ struct ParallelReLUNewtonSystem {
   /// Ã⁻¹(Ee − Fᵀw₂) = C̃'⁻¹(Ee − Gᵀc) with c_b = S2 M_b⁻¹(Σ_{j∈b} e_j g_j + E_b Ω2_b⁻¹ w₂).
   func solveOnce(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
     let n = ipm.n, d = ipm.d, B = ipm.branches, nBlocks = ipm.blockCount, m = shifted.count, K = ipm.vectorsPerBranch
+    let negatedSigns = ipm.secondSigns.map { -$0 }
     // r′ = r_u − c_tu r_t / c_tt (t eliminated), y = C̃'⁻¹r′.
     var y = ru
     for blk in 0..<nBlocks where rt[blk] != 0 {
@@ -403,15 +448,12 @@ struct ParallelReLUNewtonSystem {
     applyCInverse(&y)
     var h = ipm.hidden(y)
     var fy = [Double](repeating: 0, count: n)
-    h.withUnsafeMutableBufferPointer { hp in
-      for b in 0..<B {
-        let o = b * n
-        for j in 0..<n { hp[o + j] *= ipm.secondSigns[o + j] }
-        solveM(branch: b, hp.baseAddress! + o)
-        for j in 0..<n {
-          fy[j] += ipm.lossWeights[o + j] * hp[o + j] / omega2[o + j]
-          hp[o + j] *= ipm.secondSigns[o + j]
-        }
+    solveM(branchesOf: &h, before: ipm.secondSigns, after: nil)
+    for b in 0..<B {
+      let o = b * n
+      for j in 0..<n {
+        fy[j] += ipm.lossWeights[o + j] * h[o + j] / omega2[o + j]
+        h[o + j] *= ipm.secondSigns[o + j]
       }
     }
     var corr = ipm.hiddenAdjoint(h)
@@ -442,13 +484,7 @@ struct ParallelReLUNewtonSystem {
       let o = (blk / K) * n
       for j in 0..<n { c[o + j] += coef[idx] * gv[idx * n + j] }
     }
-    c.withUnsafeMutableBufferPointer { cp in
-      for b in 0..<B {
-        let o = b * n
-        solveM(branch: b, cp.baseAddress! + o)
-        for j in 0..<n { cp[o + j] *= -ipm.secondSigns[o + j] }
-      }
-    }
+    solveM(branchesOf: &c, before: nil, after: negatedSigns)
     var y2 = ipm.hiddenAdjoint(c)
     for (idx, blk) in shifted.enumerated() { for e in 0..<d { y2[blk * d + e] += coef[idx] * what[blk * d + e] } }
     applyCInverse(&y2)

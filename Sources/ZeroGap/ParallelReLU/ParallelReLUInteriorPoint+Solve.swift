@@ -1,8 +1,6 @@
 import Foundation
 
 extension ParallelReLUInteriorPoint {
-  /// Threads for the per-branch work (the machine's cores).
-  static let workerCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// The result of a solve: the best point of the program (d × B·K blocks, `ParallelReLUBlocks` order), its report,
   /// and measurements of the linear algebra.
@@ -157,25 +155,34 @@ extension ParallelReLUInteriorPoint {
   /// The NT scaling of every cone (η, w̄), λ = Wz on the cones and √(sz) on the LP rows, Ω = z/s and √Ω; false when
   /// a pair is not interior.
   func scale(s: Slacks, z: Slacks, eta: inout [Double], w: inout [Double], lambda: inout Slacks, omega: inout Slacks, rootOmega: inout Slacks) -> Bool {
-    let q = d + 1
-    var interior = true
+    let q = d + 1, chunks = ParallelChunks.count(blockCount, grain: Self.blockGrain)
+    var exterior = [Bool](repeating: false, count: chunks)
     s.cone.withUnsafeBufferPointer { sp in
       z.cone.withUnsafeBufferPointer { zp in
         w.withUnsafeMutableBufferPointer { wp in
           lambda.cone.withUnsafeMutableBufferPointer { lp in
-            for blk in 0..<blockCount {
-              let o = blk * q
-              guard let e = SecondOrderCone.scaling(sp.baseAddress! + o, zp.baseAddress! + o, q, into: wp.baseAddress! + o) else {
-                interior = false
-                return
+            eta.withUnsafeMutableBufferPointer { ep in
+              exterior.withUnsafeMutableBufferPointer { fp in
+                let sb = SharedPointer(reading: sp), zb = SharedPointer(reading: zp), wb = SharedPointer(wp), lb = SharedPointer(lp)
+                let eb = SharedPointer(ep), flags = SharedPointer(fp)
+                ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
+                  for blk in range {
+                    let o = blk * q
+                    guard let e = SecondOrderCone.scaling(sb.base + o, zb.base + o, q, into: wb.base + o) else {
+                      flags[chunk] = true
+                      return
+                    }
+                    eb[blk] = e
+                    SecondOrderCone.apply(eta: e, wb.base + o, zb.base + o, q, inverse: false, into: lb.base + o)
+                  }
+                }
               }
-              eta[blk] = e
-              SecondOrderCone.apply(eta: e, wp.baseAddress! + o, zp.baseAddress! + o, q, inverse: false, into: lp.baseAddress! + o)
             }
           }
         }
       }
     }
+    let interior = !exterior.contains(true)
     guard interior else { return false }
     for (sv, zv, part) in [(s.first, z.first, 0), (s.second, z.second, 1)] {
       for e in sv.indices {
@@ -197,26 +204,30 @@ extension ParallelReLUInteriorPoint {
 
   /// The complementarity target r_c = −λ∘λ + σμe, minus (W⁻¹Δs_a)∘(WΔz_a) for the corrector.
   func complementarity(lambda: Slacks, sigmaMu: Double, affine: Direction?, eta: [Double], w: [Double], into rc: inout Slacks) {
-    let q = d + 1, nq = blockCount * q
-    let none = [Double]()
-    let dsCone = affine?.ds.cone ?? none, dzCone = affine?.dz.cone ?? none
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * q) { tmp in
-      let a = tmp.baseAddress!, b = a + q, c = b + q
-      lambda.cone.withUnsafeBufferPointer { lp in
-        w.withUnsafeBufferPointer { wp in
-          dsCone.withUnsafeBufferPointer { dsp in
-            dzCone.withUnsafeBufferPointer { dzp in
-              rc.cone.withUnsafeMutableBufferPointer { rp in
-                let l = lp.baseAddress!, wb = wp.baseAddress!
-                for o in stride(from: 0, to: nq, by: q) {
-                  SecondOrderCone.product(l + o, l + o, q, into: c)
-                  for e in 0..<q { rp[o + e] = -c[e] }
-                  rp[o] += sigmaMu
-                  guard affine != nil else { continue }
-                  SecondOrderCone.apply(eta: eta[o / q], wb + o, dsp.baseAddress! + o, q, inverse: true, into: a)
-                  SecondOrderCone.apply(eta: eta[o / q], wb + o, dzp.baseAddress! + o, q, inverse: false, into: b)
-                  SecondOrderCone.product(a, b, q, into: c)
-                  for e in 0..<q { rp[o + e] -= c[e] }
+    let q = d + 1
+    let none = [Double](repeating: 0, count: 1)
+    let dsCone = affine?.ds.cone ?? none, dzCone = affine?.dz.cone ?? none, corrector = affine != nil
+    lambda.cone.withUnsafeBufferPointer { lp in
+      w.withUnsafeBufferPointer { wp in
+        dsCone.withUnsafeBufferPointer { dsp in
+          dzCone.withUnsafeBufferPointer { dzp in
+            rc.cone.withUnsafeMutableBufferPointer { rp in
+              let l = SharedPointer(reading: lp), wb = SharedPointer(reading: wp), ds = SharedPointer(reading: dsp), dz = SharedPointer(reading: dzp)
+              let out = SharedPointer(rp)
+              ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * q) { tmp in
+                  let a = tmp.baseAddress!, b = a + q, c = b + q
+                  for blk in range {
+                    let o = blk * q
+                    SecondOrderCone.product(l.base + o, l.base + o, q, into: c)
+                    for e in 0..<q { out[o + e] = -c[e] }
+                    out[o] += sigmaMu
+                    guard corrector else { continue }
+                    SecondOrderCone.apply(eta: eta[blk], wb.base + o, ds.base + o, q, inverse: true, into: a)
+                    SecondOrderCone.apply(eta: eta[blk], wb.base + o, dz.base + o, q, inverse: false, into: b)
+                    SecondOrderCone.product(a, b, q, into: c)
+                    for e in 0..<q { out[o + e] -= c[e] }
+                  }
                 }
               }
             }
@@ -239,22 +250,25 @@ extension ParallelReLUInteriorPoint {
     _ out: inout Direction, rc: Slacks, rp: Slacks, rdu: [Double], rdt: [Double], lambda: Slacks, omega: Slacks, rootOmega: Slacks,
     eta: [Double], w: [Double], newton: inout ParallelReLUNewtonSystem, refine: Int, xi: inout Slacks, v: inout Slacks
   ) {
-    let q = d + 1, nq = blockCount * q
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-      let a = tmp.baseAddress!, b = a + q
-      lambda.cone.withUnsafeBufferPointer { lp in
-        rc.cone.withUnsafeBufferPointer { rcp in
-          rp.cone.withUnsafeBufferPointer { rpp in
-            w.withUnsafeBufferPointer { wp in
-              xi.cone.withUnsafeMutableBufferPointer { xp in
-                v.cone.withUnsafeMutableBufferPointer { vp in
-                  let l = lp.baseAddress!, r = rcp.baseAddress!, p = rpp.baseAddress!, wb = wp.baseAddress!, x = xp.baseAddress!
-                  for o in stride(from: 0, to: nq, by: q) {
-                    let e = eta[o / q]
-                    SecondOrderCone.divide(l + o, r + o, q, into: x + o)
-                    SecondOrderCone.apply(eta: e, wb + o, x + o, q, inverse: true, into: a)
-                    SecondOrderCone.applyInverseSquare(eta: e, wb + o, p + o, q, into: b)
-                    for c in 0..<q { vp[o + c] = a[c] - b[c] }
+    let q = d + 1
+    lambda.cone.withUnsafeBufferPointer { lp in
+      rc.cone.withUnsafeBufferPointer { rcp in
+        rp.cone.withUnsafeBufferPointer { rpp in
+          w.withUnsafeBufferPointer { wp in
+            xi.cone.withUnsafeMutableBufferPointer { xp in
+              v.cone.withUnsafeMutableBufferPointer { vp in
+                let l = SharedPointer(reading: lp), r = SharedPointer(reading: rcp), p = SharedPointer(reading: rpp), wb = SharedPointer(reading: wp)
+                let x = SharedPointer(xp), vv = SharedPointer(vp)
+                ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                  withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+                    let a = tmp.baseAddress!, b = a + q
+                    for blk in range {
+                      let o = blk * q, e = eta[blk]
+                      SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
+                      SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
+                      SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
+                      for c in 0..<q { vv[o + c] = a[c] - b[c] }
+                    }
                   }
                 }
               }
@@ -276,24 +290,27 @@ extension ParallelReLUInteriorPoint {
     for e in at.indices { at[e] -= rdt[e] }
     (out.du, out.dt) = newton.solve(au, at, refine: refine)
     let adx = constraintMap(out.du, out.dt)
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-      let a = tmp.baseAddress!, c = a + q
-      rp.cone.withUnsafeBufferPointer { rpp in
-        adx.cone.withUnsafeBufferPointer { ap in
-          w.withUnsafeBufferPointer { wp in
-            xi.cone.withUnsafeBufferPointer { xp in
-              out.ds.cone.withUnsafeMutableBufferPointer { dsp in
-                out.dz.cone.withUnsafeMutableBufferPointer { dzp in
-                  let wb = wp.baseAddress!, x = xp.baseAddress!, dz = dzp.baseAddress!, ds = dsp.baseAddress!
-                  for o in stride(from: 0, to: nq, by: q) {
-                    let e = eta[o / q]
-                    for k in 0..<q { a[k] = -rpp[o + k] - ap[o + k] }
-                    SecondOrderCone.applyInverseSquare(eta: e, wb + o, a, q, into: dz + o)
-                    SecondOrderCone.apply(eta: e, wb + o, x + o, q, inverse: true, into: c)
-                    for k in 0..<q { dz[o + k] += c[k] }
-                    SecondOrderCone.apply(eta: e, wb + o, dz + o, q, inverse: false, into: c)
-                    for k in 0..<q { c[k] = x[o + k] - c[k] }
-                    SecondOrderCone.apply(eta: e, wb + o, c, q, inverse: false, into: ds + o)
+    rp.cone.withUnsafeBufferPointer { rpp in
+      adx.cone.withUnsafeBufferPointer { ap in
+        w.withUnsafeBufferPointer { wp in
+          xi.cone.withUnsafeBufferPointer { xp in
+            out.ds.cone.withUnsafeMutableBufferPointer { dsp in
+              out.dz.cone.withUnsafeMutableBufferPointer { dzp in
+                let p = SharedPointer(reading: rpp), ad = SharedPointer(reading: ap), wb = SharedPointer(reading: wp), x = SharedPointer(reading: xp)
+                let dz = SharedPointer(dzp), ds = SharedPointer(dsp)
+                ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                  withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+                    let a = tmp.baseAddress!, c = a + q
+                    for blk in range {
+                      let o = blk * q, e = eta[blk]
+                      for k in 0..<q { a[k] = -p[o + k] - ad[o + k] }
+                      SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
+                      SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
+                      for k in 0..<q { dz[o + k] += c[k] }
+                      SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
+                      for k in 0..<q { c[k] = x[o + k] - c[k] }
+                      SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
+                    }
                   }
                 }
               }
@@ -317,19 +334,28 @@ extension ParallelReLUInteriorPoint {
   /// The largest α with (s, z) + α(Δs, Δz) in the cones (+∞ when unbounded).
   func maxStep(s: Slacks, z: Slacks, _ dir: Direction) -> Double {
     let q = d + 1
-    var a = Double.infinity
+    var steps = [Double](repeating: .infinity, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
     s.cone.withUnsafeBufferPointer { sp in
       z.cone.withUnsafeBufferPointer { zp in
         dir.ds.cone.withUnsafeBufferPointer { dsp in
           dir.dz.cone.withUnsafeBufferPointer { dzp in
-            for blk in 0..<blockCount {
-              a = Swift.min(a, SecondOrderCone.step(sp.baseAddress! + blk * q, dsp.baseAddress! + blk * q, q))
-              a = Swift.min(a, SecondOrderCone.step(zp.baseAddress! + blk * q, dzp.baseAddress! + blk * q, q))
+            steps.withUnsafeMutableBufferPointer { stp in
+              let sb = SharedPointer(reading: sp), zb = SharedPointer(reading: zp), ds = SharedPointer(reading: dsp), dz = SharedPointer(reading: dzp)
+              let out = SharedPointer(stp)
+              ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
+                var a = Double.infinity
+                for blk in range {
+                  a = Swift.min(a, SecondOrderCone.step(sb.base + blk * q, ds.base + blk * q, q))
+                  a = Swift.min(a, SecondOrderCone.step(zb.base + blk * q, dz.base + blk * q, q))
+                }
+                out[chunk] = a
+              }
             }
           }
         }
       }
     }
+    var a = steps.min() ?? .infinity
     func rows(_ x: [Double], _ dx: [Double]) { for e in x.indices where dx[e] < 0 { a = Swift.min(a, -x[e] / dx[e]) } }
     rows(s.first, dir.ds.first)
     rows(s.second, dir.ds.second)

@@ -42,13 +42,16 @@ struct ParallelReLUInteriorPoint {
   let scale: Double, maxRowNorm: Double
 
   var blockCount: Int { branches * vectorsPerBranch }
+  /// Blocks per chunk of the parallel per-block passes (about 50 µs of work): smaller problems stay on one core,
+  /// where a core busy with other work cannot hold up a step.
+  static let blockGrain = 512
 
   /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), per worker an n × Kd and four n×n
   /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
   var memoryBytes: Int {
     let P = MemoryBudget.product, nn = P(n, n)
     let perBranch = P(branches, nn)
-    let perWorker = P(Self.workerCount, P(n, vectorsPerBranch * d) &+ P(4, nn))
+    let perWorker = P(ParallelChunks.cores, P(n, vectorsPerBranch * d) &+ P(4, nn))
     let vectors = P(40, P(blockCount, d + 1 + coneRows) &+ P(branches, n))
     return MemoryBudget.doubles(perBranch &+ perWorker &+ vectors)
   }
@@ -194,7 +197,7 @@ extension ParallelReLUInteriorPoint {
   /// enough to pay for the threads (BLAS itself runs single-threaded inside the solve), else in one call.
   private func overBranches(_ body: @Sendable (Int, Int) -> Void) {
     let flops = 2.0 * Double(n) * Double(vectorsPerBranch * d) * Double(branches)
-    let workers = flops < 1e6 ? 1 : Swift.min(Self.workerCount, branches)
+    let workers = flops < 1e6 ? 1 : Swift.min(ParallelChunks.cores, branches)
     if workers == 1 { return body(0, branches) }
     DispatchQueue.concurrentPerform(iterations: workers) { w in body(w * branches / workers, (w + 1) * branches / workers) }
   }
@@ -221,12 +224,15 @@ extension ParallelReLUInteriorPoint {
     rows.withUnsafeBufferPointer { rp in
       u.withUnsafeBufferPointer { up in
         out.withUnsafeMutableBufferPointer { op in
-          for blk in 0..<blockCount {
-            let base = ((blk % K) % p1) * r1 * d, ub = blk * d
-            for r in 0..<r1 {
-              var s = 0.0
-              for c in 0..<d { s += rp[base + r * d + c] * up[ub + c] }
-              op[blk * r1 + r] = s
+          let rowsP = SharedPointer(reading: rp), uP = SharedPointer(reading: up), o = SharedPointer(op)
+          ParallelChunks.forEach(blockCount, grain: 4 * Self.blockGrain) { _, range in
+            for blk in range {
+              let base = ((blk % K) % p1) * r1 * d, ub = blk * d
+              for r in 0..<r1 {
+                var s = 0.0
+                for c in 0..<d { s += rowsP[base + r * d + c] * uP[ub + c] }
+                o[blk * r1 + r] = s
+              }
             }
           }
         }
@@ -260,13 +266,17 @@ extension ParallelReLUInteriorPoint {
         z.first.withUnsafeBufferPointer { z1 in
           gu.withUnsafeMutableBufferPointer { gp in
             gt.withUnsafeMutableBufferPointer { tp in
-              for blk in 0..<blockCount {
-                let base = ((blk % K) % p1) * r1 * d
-                tp[blk] = zq[blk * q]
-                for c in 0..<d {
-                  var s = zq[blk * q + 1 + c]
-                  for r in 0..<r1 { s += z1[blk * r1 + r] * rp[base + r * d + c] }
-                  gp[blk * d + c] += s
+              let rowsP = SharedPointer(reading: rp), zqP = SharedPointer(reading: zq), z1P = SharedPointer(reading: z1)
+              let g = SharedPointer(gp), t = SharedPointer(tp)
+              ParallelChunks.forEach(blockCount, grain: 4 * Self.blockGrain) { _, range in
+                for blk in range {
+                  let base = ((blk % K) % p1) * r1 * d
+                  t[blk] = zqP[blk * q]
+                  for c in 0..<d {
+                    var s = zqP[blk * q + 1 + c]
+                    for r in 0..<r1 { s += z1P[blk * r1 + r] * rowsP[base + r * d + c] }
+                    g[blk * d + c] += s
+                  }
                 }
               }
             }

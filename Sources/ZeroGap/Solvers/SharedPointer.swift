@@ -1,6 +1,37 @@
+import Dispatch
+import Foundation
+
 /// A mutable pointer handed to the workers of `DispatchQueue.concurrentPerform`, each of which writes only its own
 /// disjoint part of the buffer (the caller's contract; the buffer outlives the parallel loop).
 struct SharedPointer<Element>: @unchecked Sendable {
   let base: UnsafeMutablePointer<Element>
   init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+  /// The base of a non-empty buffer.
+  init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.base = buffer.baseAddress! }
+  /// The base of a non-empty buffer that the parallel loop only reads.
+  init(reading buffer: UnsafeBufferPointer<Element>) { self.base = UnsafeMutablePointer(mutating: buffer.baseAddress!) }
+}
+
+extension SharedPointer {
+  subscript(_ i: Int) -> Element {
+    get { base[i] }
+    nonmutating set { base[i] = newValue }
+  }
+}
+
+/// Parallel loops over items whose work is independent (blocks of a program): `forEachChunk` splits 0..<count into
+/// contiguous chunks run by `DispatchQueue.concurrentPerform` on all cores (the calling thread takes chunks too, so a
+/// core that is busy elsewhere slows the loop down but never stalls it), or runs one call below the grain.
+enum ParallelChunks {
+  static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+  /// The number of chunks of `count` items with at least `grain` per chunk (at most four per core).
+  static func count(_ count: Int, grain: Int) -> Int { cores == 1 ? 1 : Swift.max(1, Swift.min(4 * cores, count / Swift.max(1, grain))) }
+
+  /// Runs `body(chunk, range)` over the chunks of 0..<count.
+  static func forEach(_ count: Int, grain: Int, _ body: @Sendable (_ chunk: Int, _ range: Range<Int>) -> Void) {
+    let chunks = Self.count(count, grain: grain)
+    if chunks == 1 { return body(0, 0..<count) }
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in body(c, (c * count / chunks)..<((c + 1) * count / chunks)) }
+  }
 }
