@@ -167,7 +167,6 @@ struct ParallelReLUNewtonSystem {
     if failed { throw .notPositiveDefinite }
 
     // Per branch (in parallel): N_b, M_b's factor, and its contribution to S.
-    let kd = K * d
     var mfArr = [Double](repeating: 0, count: B * n * n)
     var msArr = [Double](repeating: 0, count: B * n)
     // Chunks of at least 16 branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.

@@ -1,7 +1,6 @@
 import Foundation
 
 extension ParallelReLUInteriorPoint {
-
   /// The result of a solve: the best point of the program (d × B·K blocks, `ParallelReLUBlocks` order), its report,
   /// and measurements of the linear algebra.
   struct Result {
@@ -49,7 +48,7 @@ extension ParallelReLUInteriorPoint {
       let mu = gapSZ / nu
 
       // Dust-free copies can only certify once the iterate's own duality measure is near the tolerance.
-      certify(u: u, multipliers: z, loop: &loop, best: &bestBlocks, dust: gapSZ <= 100 * options.tolerance * Swift.max(abs(loop.upper), 1e-300) || !loop.upper.isFinite)
+      certify(u: u, multipliers: z, loop: &loop, best: &bestBlocks, dust: gapSZ <= 100 * options.tolerance * abs(loop.upper))
       if loop.checkpoint(iteration: iterations) { break }
       if iterations >= maxIterations || iterations >= options.maxIterations { break }
 
@@ -362,20 +361,6 @@ extension ParallelReLUInteriorPoint {
     rows(z.first, dir.dz.first)
     rows(z.second, dir.dz.second)
     return a
-  }
-
-  /// out = W x (or W⁻¹x) for every cone.
-  func applyScaling(_ eta: [Double], _ w: [Double], _ x: [Double], inverse: Bool, into out: inout [Double]) {
-    let q = d + 1
-    w.withUnsafeBufferPointer { wp in
-      x.withUnsafeBufferPointer { xp in
-        out.withUnsafeMutableBufferPointer { op in
-          for blk in 0..<blockCount {
-            SecondOrderCone.apply(eta: eta[blk], wp.baseAddress! + blk * q, xp.baseAddress! + blk * q, q, inverse: inverse, into: op.baseAddress! + blk * q)
-          }
-        }
-      }
-    }
   }
 
   /// out = W⁻²x for every cone.

@@ -296,10 +296,6 @@ extension ParallelReLUInteriorPoint {
     /// n per branch: the second-layer rows.
     var second: [Double]
 
-    static func - (a: Slacks, b: Slacks) -> Slacks {
-      Slacks(cone: zip(a.cone, b.cone).map { $0 - $1 }, first: zip(a.first, b.first).map { $0 - $1 }, second: zip(a.second, b.second).map { $0 - $1 })
-    }
-
     mutating func add(_ b: Slacks, scaledBy a: Double) {
       for e in cone.indices { cone[e] += a * b.cone[e] }
       for e in first.indices { first[e] += a * b.first[e] }
@@ -312,14 +308,6 @@ extension ParallelReLUInteriorPoint {
       for e in first.indices { s += first[e] * b.first[e] }
       for e in second.indices { s += second[e] * b.second[e] }
       return s
-    }
-
-    var maxAbs: Double {
-      var m = 0.0
-      for v in cone { m = Swift.max(m, abs(v)) }
-      for v in first { m = Swift.max(m, abs(v)) }
-      for v in second { m = Swift.max(m, abs(v)) }
-      return m
     }
   }
 }
