@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The Newton system of `ParallelReLUInteriorPoint`, factorised through its structure (`bench/PARALLEL_SOLVER.md` §3):
 ///
 ///     H = FᵀF + AᵀW⁻²A = blockdiag_bk(C_bk) + Σ_b (S2_b G)ᵀ Ω2_b (S2_b G) + FᵀF,
@@ -188,14 +186,9 @@ struct ParallelReLUNewtonSystem {
                         signs: SharedPointer(reading: sp), masks: SharedPointer(reading: mp), omega2: SharedPointer(reading: op))
                       let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
                       let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
-                      DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        withUnsafeTemporaryAllocation(of: Double.self, capacity: branch.workspaceSize) { ws in
-                          for b in (worker * B / workers)..<((worker + 1) * B / workers) {
-                            guard branch.factor(b, factor: mfBase.base + b * n * n, scale: msBase.base + b * n, s: psBase.base + worker * n * n, workspace: ws.baseAddress!) else {
-                              bfBase.base[worker] = true
-                              return
-                            }
-                          }
+                      ParallelChunks.forEachItem(B, grain: 16, scratch: branch.workspaceSize) { chunk, b, ws in
+                        if !branch.factor(b, factor: mfBase.base + b * n * n, scale: msBase.base + b * n, s: psBase.base + chunk * n * n, workspace: ws) {
+                          bfBase.base[chunk] = true
                         }
                       }
                     }

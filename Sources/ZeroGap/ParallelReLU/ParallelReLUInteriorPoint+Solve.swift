@@ -213,21 +213,16 @@ extension ParallelReLUInteriorPoint {
             rc.cone.withUnsafeMutableBufferPointer { rp in
               let l = SharedPointer(reading: lp), wb = SharedPointer(reading: wp), ds = SharedPointer(reading: dsp), dz = SharedPointer(reading: dzp)
               let out = SharedPointer(rp)
-              ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * q) { tmp in
-                  let a = tmp.baseAddress!, b = a + q, c = b + q
-                  for blk in range {
-                    let o = blk * q
-                    SecondOrderCone.product(l.base + o, l.base + o, q, into: c)
-                    for e in 0..<q { out[o + e] = -c[e] }
-                    out[o] += sigmaMu
-                    guard corrector else { continue }
-                    SecondOrderCone.apply(eta: eta[blk], wb.base + o, ds.base + o, q, inverse: true, into: a)
-                    SecondOrderCone.apply(eta: eta[blk], wb.base + o, dz.base + o, q, inverse: false, into: b)
-                    SecondOrderCone.product(a, b, q, into: c)
-                    for e in 0..<q { out[o + e] -= c[e] }
-                  }
-                }
+              ParallelChunks.forEachItem(blockCount, grain: Self.blockGrain, scratch: 3 * q) { _, blk, a in
+                let o = blk * q, b = a + q, c = b + q
+                SecondOrderCone.product(l.base + o, l.base + o, q, into: c)
+                for e in 0..<q { out[o + e] = -c[e] }
+                out[o] += sigmaMu
+                guard corrector else { return }
+                SecondOrderCone.apply(eta: eta[blk], wb.base + o, ds.base + o, q, inverse: true, into: a)
+                SecondOrderCone.apply(eta: eta[blk], wb.base + o, dz.base + o, q, inverse: false, into: b)
+                SecondOrderCone.product(a, b, q, into: c)
+                for e in 0..<q { out[o + e] -= c[e] }
               }
             }
           }
@@ -258,17 +253,12 @@ extension ParallelReLUInteriorPoint {
               v.cone.withUnsafeMutableBufferPointer { vp in
                 let l = SharedPointer(reading: lp), r = SharedPointer(reading: rcp), p = SharedPointer(reading: rpp), wb = SharedPointer(reading: wp)
                 let x = SharedPointer(xp), vv = SharedPointer(vp)
-                ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                  withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-                    let a = tmp.baseAddress!, b = a + q
-                    for blk in range {
-                      let o = blk * q, e = eta[blk]
-                      SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
-                      SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
-                      SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
-                      for c in 0..<q { vv[o + c] = a[c] - b[c] }
-                    }
-                  }
+                ParallelChunks.forEachItem(blockCount, grain: Self.blockGrain, scratch: 2 * q) { _, blk, a in
+                  let o = blk * q, e = eta[blk], b = a + q
+                  SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
+                  SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
+                  SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
+                  for c in 0..<q { vv[o + c] = a[c] - b[c] }
                 }
               }
             }
@@ -297,20 +287,15 @@ extension ParallelReLUInteriorPoint {
               out.dz.cone.withUnsafeMutableBufferPointer { dzp in
                 let p = SharedPointer(reading: rpp), ad = SharedPointer(reading: ap), wb = SharedPointer(reading: wp), x = SharedPointer(reading: xp)
                 let dz = SharedPointer(dzp), ds = SharedPointer(dsp)
-                ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                  withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-                    let a = tmp.baseAddress!, c = a + q
-                    for blk in range {
-                      let o = blk * q, e = eta[blk]
-                      for k in 0..<q { a[k] = -p[o + k] - ad[o + k] }
-                      SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
-                      SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
-                      for k in 0..<q { dz[o + k] += c[k] }
-                      SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
-                      for k in 0..<q { c[k] = x[o + k] - c[k] }
-                      SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
-                    }
-                  }
+                ParallelChunks.forEachItem(blockCount, grain: Self.blockGrain, scratch: 2 * q) { _, blk, a in
+                  let o = blk * q, e = eta[blk], c = a + q
+                  for k in 0..<q { a[k] = -p[o + k] - ad[o + k] }
+                  SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
+                  SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
+                  for k in 0..<q { dz[o + k] += c[k] }
+                  SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
+                  for k in 0..<q { c[k] = x[o + k] - c[k] }
+                  SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
                 }
               }
             }

@@ -34,4 +34,17 @@ enum ParallelChunks {
     if chunks == 1 { return body(0, 0..<count) }
     DispatchQueue.concurrentPerform(iterations: chunks) { c in body(c, (c * count / chunks)..<((c + 1) * count / chunks)) }
   }
+
+  /// Runs `body(chunk, item, scratch)` for every item of 0..<count, chunked as `forEach`, with `scratch` Doubles of
+  /// workspace per chunk (uninitialised).
+  static func forEachItem(
+    _ count: Int, grain: Int, scratch: Int,
+    _ body: @Sendable (_ chunk: Int, _ item: Int, _ scratch: UnsafeMutablePointer<Double>) -> Void
+  ) {
+    forEach(count, grain: grain) { chunk, range in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(1, scratch)) { tmp in
+        for item in range { body(chunk, item, tmp.baseAddress!) }
+      }
+    }
+  }
 }
