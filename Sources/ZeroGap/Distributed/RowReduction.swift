@@ -46,6 +46,22 @@ public struct RowReduction: Sendable {
     return v[0]
   }
 
+  /// Element-wise maxima over the processes, in place.
+  public func max(_ v: inout [Double]) {
+    guard let c = communicator else { return }
+    run { () throws(CommunicatorError) in try c.allreduceMax(&v) }
+  }
+
+  /// This process's first row in the global numbering and the total number of rows, for `localCount` rows here (the
+  /// processes' blocks in rank order).
+  public func rowOffset(localCount: Int) -> (offset: Int, total: Int) {
+    guard let c = communicator else { return (0, localCount) }
+    var counts = [Double](repeating: 0, count: c.size)
+    counts[c.rank] = Double(localCount)
+    sum(&counts)
+    return (Int(counts[..<c.rank].reduce(0, +)), Int(counts.reduce(0, +)))
+  }
+
   /// Whether a condition holds on every process.
   public func all(_ condition: Bool) -> Bool { max(condition ? 0 : 1) == 0 }
 

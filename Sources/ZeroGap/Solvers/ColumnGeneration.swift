@@ -22,6 +22,11 @@
 /// but the gap is still above the tolerance, or the gap has not shrunk by 1 % in 25 rounds. When the bounds are
 /// within 20 %, the program's `polish` (C-ReLU: `ActiveSetPolish`) runs from the merged blocks and its candidate is
 /// certified like any other.
+///
+/// Data-parallel (`program.loss.rows` distributed, each process holding a block of the rows): the atoms' columns,
+/// predictions and loss gradients stay with their rows; the Gram matrix, Aᵀy, loss values, dual bounds and the
+/// pricing's sums are reduced (the pricing as `ConePricer.priceOverProcesses`), so every process runs the same
+/// master on the same numbers and certifies the same bound. The polish, a Newton method over all rows, is skipped.
 struct ColumnGeneration<Program: PricedProgram> {
   /// The program; its `repair` moves upper-bound candidates that leave their constraints back (NNLS maximisers are
   /// cone points only to the NNLS's accuracy, and the polish may leave a cone).
@@ -35,7 +40,7 @@ struct ColumnGeneration<Program: PricedProgram> {
   func solve(start: Matrix?, options: ConvexSolverOptions) -> ProximalGradientSolver<Program>.Result {
     var loop = CertifiedLoop(options: options)
     let program = self.program
-    let y = program.targets, beta = program.beta, loss = program.loss.kind
+    let y = program.targets, beta = program.beta, loss = program.loss.kind, rows = program.loss.rows
     let n = program.sampleCount, d = program.blockSize, B = program.blockCount
 
     var atoms = AtomSet(n: n, d: d)
@@ -69,11 +74,11 @@ struct ColumnGeneration<Program: PricedProgram> {
       var pv = program.products(v)
       guard program.repair(&v, products: &pv) else { return }
       program.networkPrediction(pv, into: &yhat)
-      if loop.offerUpper(loss.value(yhat, y) + beta * program.groupNormSum(v)) { bestV = v }
+      if loop.offerUpper(program.loss.value(yhat, y) + beta * program.groupNormSum(v)) { bestV = v }
     }
     /// Raises the lower bound with the dual point v = −∇ℓ scaled into {c(v) ≤ β} (§3.5).
     func considerLower(_ lossGrad: [Double], cbar: Double) {
-      loop.offerDual(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
+      loop.offerDual(v: lossGrad.map { -$0 }, y: y, loss: program.loss, dualNormBound: cbar, beta: beta)
     }
     /// ∇ℓ at the prediction ŷ into `lossGrad`.
     func gradient(at yhat: [Double], into g: inout [Double]) {
@@ -86,7 +91,7 @@ struct ColumnGeneration<Program: PricedProgram> {
     if let s = start, s.rows == d, s.columns == B {
       considerUpper(s)
       let seeds = program.seedAtoms(s)
-      atoms.append(seeds.map(\.atom), program: program)
+      atoms.append(seeds.map(\.atom), program: program, rows: rows)
       coef += seeds.map(\.weight)
     }
     considerUpper(Matrix(rows: d, columns: B))
@@ -99,7 +104,7 @@ struct ColumnGeneration<Program: PricedProgram> {
       let priced = pricer.price(lossGradient: lossGrad, threshold: threshold, maxAtoms: maxNewAtoms)
       considerLower(lossGrad, cbar: priced.dualNormBound)
       if atoms.count > 0 { considerUpper(merged()) }
-      if loop.relativeGap > options.tolerance && loop.relativeGap <= 0.2 && atoms.count > 0 && rounds - polishedAt >= 5 {
+      if !rows.isDistributed && loop.relativeGap > options.tolerance && loop.relativeGap <= 0.2 && atoms.count > 0 && rounds - polishedAt >= 5 {
         polishedAt = rounds
         if let cand = program.polish(merged(), multipliers: pricer.multipliers) {
           considerUpper(cand.u)
@@ -125,7 +130,7 @@ struct ColumnGeneration<Program: PricedProgram> {
         break
       }
       let newAtoms = Array(priced.atoms.prefix(room))
-      atoms.append(newAtoms, program: program)
+      atoms.append(newAtoms, program: program, rows: rows)
       coef += [Double](repeating: 0, count: newAtoms.count)
       let warm = (0..<atoms.count).filter { coef[$0] > 0 || $0 >= m0 }
       if loss == .squared {
@@ -150,10 +155,11 @@ struct ColumnGeneration<Program: PricedProgram> {
   /// objective; stops when a step lowers it by less than 1e-13 relative (at most 50 steps).
   func proximalNewton(columns a: Matrix, start: [Double], warm: [Int]) -> [Double] {
     let n = program.sampleCount, m = a.columns, y = program.targets, beta = program.beta, loss = program.loss.kind
+    let rows = program.loss.rows
     var c = start
     func objective(_ c: [Double]) -> (value: Double, yhat: [Double]) {
       let yhat = a.multiply(c)
-      return (loss.value(yhat, y) + beta * c.reduce(0, +), yhat)
+      return (program.loss.value(yhat, y) + beta * c.reduce(0, +), yhat)
     }
     var (f, yhat) = objective(c)
     var support = warm
@@ -165,9 +171,11 @@ struct ColumnGeneration<Program: PricedProgram> {
       }
       var wa = a
       for k in 0..<m { for j in 0..<n { wa[j, k] *= w[j].squareRoot() } }
-      let h = wa.gram()
+      var h = wa.gram()
+      rows.sum(&h)
       let hc = h.multiply(c)
-      let atg = a.multiply(grad, trans: .transpose)
+      var atg = a.multiply(grad, trans: .transpose)
+      rows.sum(&atg)
       let lin = (0..<m).map { hc[$0] - atg[$0] - beta }
       let target = NonNegativeQuadratic(gram: h, linear: lin, start: support).solution
       var t = 1.0
@@ -218,13 +226,18 @@ private struct AtomSet {
     return m.isFinite ? Int(Swift.min(m, Double(Int.max / 2))) : 0
   }
 
-  mutating func append<Program: PricedProgram>(_ list: [Atom], program: Program) {
+  /// Appends atoms; the Gram entries and Aᵀy are sums over the rows, reduced with `rows`.
+  mutating func append<Program: PricedProgram>(_ list: [Atom], program: Program, rows: RowReduction) {
     guard !list.isEmpty else { return }
     let m0 = count, k = list.count
     let u = Matrix(rows: program.blockSize, columns: k, columnMajor: list.flatMap { $0.direction })
     let c = program.atomPredictions(list)
-    let cross = m0 > 0 ? Matrix.product(columns, c, transA: .transpose) : Matrix(rows: 0, columns: k)
-    let own = c.gram()
+    var cross = m0 > 0 ? Matrix.product(columns, c, transA: .transpose) : Matrix(rows: 0, columns: k)
+    var own = c.gram()
+    var ownAty = c.multiply(program.targets, trans: .transpose)
+    rows.sum(&cross)
+    rows.sum(&own)
+    rows.sum(&ownAty)
     var g = Matrix(rows: m0 + k, columns: m0 + k)
     for j in 0..<m0 { for i in 0..<m0 { g[i, j] = gram[i, j] } }
     for q in 0..<k {
@@ -235,7 +248,7 @@ private struct AtomSet {
       for r in 0..<k { g[m0 + r, m0 + q] = own[r, q] }
     }
     gram = g
-    aty += c.multiply(program.targets, trans: .transpose)
+    aty += ownAty
     blocks += list.map(\.block)
     idle += [Int](repeating: 0, count: k)
     directions = directions.appendingColumns(u)

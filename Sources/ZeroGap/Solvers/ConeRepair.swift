@@ -16,6 +16,11 @@
 ///    (u_b = 0 is always feasible).
 /// Either way the result is a point of the program and its objective an honest upper bound; the caller re-evaluates
 /// it.
+///
+/// In a data-parallel solve (`rows` distributed, each process holding a block of the rows of X) every test and the
+/// gate shift reduce their per-block maxima over the processes, so they decide as on all the rows; the projection,
+/// an NNLS over all rows, is skipped there and the gate shift clears the whole violation (column generation's
+/// candidates are conic combinations of cone points, so what is left is rounding).
 struct ConeRepair {
   /// Largest violation, relative to max|XU|, that counts as rounding.
   static let roundingTolerance = 1e-12
@@ -27,6 +32,8 @@ struct ConeRepair {
   let gateProducts: Matrix
   /// n×B 0/1 masks of the blocks' patterns.
   let masks: Matrix
+  /// Where the rows are (`x`, `masks` and the products hold this process's rows).
+  var rows: RowReduction = .local
 
   /// - Parameters:
   ///   - x: the data (n×d).
@@ -40,40 +47,51 @@ struct ConeRepair {
     self.masks = masks
   }
 
-  /// Largest violation `max (−S ⊙ XU)_+` over all blocks (absolute).
-  static func violation(xu: Matrix, masks: Matrix) -> Double {
+  /// Largest violation `max (−S ⊙ XU)_+` over all blocks (absolute), over the rows of every process.
+  static func violation(xu: Matrix, masks: Matrix, rows: RowReduction = .local) -> Double {
     var v = 0.0
     masks.withUnsafeBufferPointer { m in
       xu.withUnsafeBufferPointer { a in for k in 0..<a.count { v = Swift.max(v, -(2 * m[k] - 1) * a[k]) } }
     }
-    return v
+    return rows.max(v)
   }
 
-  /// Largest block violation relative to the block's own scale, `max_b max_j (−S_b X u_b)_j / max_j |X u_b|_j`
-  /// (0 for zero blocks): rounding in X·u_b is relative to that block's products, not to the other blocks'.
-  static func relativeViolation(xu: Matrix, masks: Matrix) -> Double {
-    let n = xu.rows
-    var worst = 0.0
+  /// Per block, `max_j (−S_b X u_b)_j` and its scale `max_j |X u_b|_j` (2B values: violations, then scales), over the
+  /// rows of every process.
+  static func blockViolations(xu: Matrix, masks: Matrix, rows: RowReduction = .local) -> [Double] {
+    let n = xu.rows, B = xu.columns
+    var out = [Double](repeating: 0, count: 2 * B)
     masks.withUnsafeBufferPointer { m in
       xu.withUnsafeBufferPointer { a in
-        for b in 0..<xu.columns {
+        for b in 0..<B {
           var v = 0.0, s = 0.0
           for j in 0..<n {
             let k = j + b * n
             v = Swift.max(v, -(2 * m[k] - 1) * a[k])
             s = Swift.max(s, abs(a[k]))
           }
-          if v > 0 { worst = Swift.max(worst, v / s) }
+          out[b] = v
+          out[B + b] = s
         }
       }
     }
+    rows.max(&out)
+    return out
+  }
+
+  /// Largest block violation relative to the block's own scale, `max_b max_j (−S_b X u_b)_j / max_j |X u_b|_j`
+  /// (0 for zero blocks): rounding in X·u_b is relative to that block's products, not to the other blocks'.
+  static func relativeViolation(xu: Matrix, masks: Matrix, rows: RowReduction = .local) -> Double {
+    let B = xu.columns, per = blockViolations(xu: xu, masks: masks, rows: rows)
+    var worst = 0.0
+    for b in 0..<B where per[b] > 0 { worst = Swift.max(worst, per[b] / per[B + b]) }
     return worst
   }
 
   /// Whether blocks with products `xu` are points of their cones to working precision (every block's violation
   /// at most `roundingTolerance` of its own scale).
-  static func isFeasible(xu: Matrix, masks: Matrix) -> Bool {
-    relativeViolation(xu: xu, masks: masks) <= roundingTolerance
+  static func isFeasible(xu: Matrix, masks: Matrix, rows: RowReduction = .local) -> Bool {
+    relativeViolation(xu: xu, masks: masks, rows: rows) <= roundingTolerance
   }
 
   /// Repairs the blocks `u` (d×B) in place, with `xu` = X·u kept consistent. Blocks already in their cone (every
@@ -81,6 +99,7 @@ struct ConeRepair {
   /// - Returns: how many blocks were projected (and shifted if need be) and how many dropped.
   @discardableResult
   func repair(_ u: inout Matrix, xu: inout Matrix) -> (repaired: Int, dropped: Int) {
+    if rows.isDistributed { return shiftAlongGates(&u, xu: &xu) }
     let n = xu.rows, d = u.rows, B = u.columns
     var repaired = 0, dropped = 0
     for b in 0..<B {
@@ -113,6 +132,42 @@ struct ConeRepair {
       }
     }
     return (repaired, dropped)
+  }
+
+  /// The data-parallel repair: every violated block moved along its gate by the smallest t_b ≥ 0 that clears its
+  /// violated rows on every process (one reduction of the per-block maxima for the test, one for t_b and the blocks
+  /// that cannot move), else dropped.
+  private func shiftAlongGates(_ u: inout Matrix, xu: inout Matrix) -> (repaired: Int, dropped: Int) {
+    let n = xu.rows, d = u.rows, B = u.columns
+    let per = Self.blockViolations(xu: xu, masks: masks, rows: rows)
+    let violated = (0..<B).filter { per[$0] > Self.roundingTolerance * per[B + $0] }
+    guard !violated.isEmpty else { return (0, 0) }
+    // Per violated block: the shift t_b, then 1 where a violated row cannot be cleared (its gate product is 0).
+    var shifts = [Double](repeating: 0, count: 2 * violated.count)
+    for (q, b) in violated.enumerated() {
+      let tol = Self.roundingTolerance * per[B + b]
+      for j in 0..<n {
+        let s = 2 * masks[j, b] - 1
+        let viol = -s * xu[j, b]
+        guard viol > tol else { continue }
+        let rate = s * gateProducts[j, b]
+        if rate > 0 { shifts[q] = Swift.max(shifts[q], (viol + tol) / rate) } else { shifts[violated.count + q] = 1 }
+      }
+    }
+    rows.max(&shifts)
+    var dropped = 0
+    for (q, b) in violated.enumerated() {
+      let t = shifts[q]
+      if shifts[violated.count + q] > 0 || !t.isFinite {
+        dropped += 1
+        u.setColumn(b, [Double](repeating: 0, count: d))
+        xu.setColumn(b, [Double](repeating: 0, count: n))
+      } else {
+        for i in 0..<d { u[i, b] += t * gates[i, b] }
+        for j in 0..<n { xu[j, b] += t * gateProducts[j, b] }
+      }
+    }
+    return (violated.count - dropped, dropped)
   }
 
   /// `max_j (−S_b X u_b)_j` of block b and its scale `max_j |X u_b|_j`.

@@ -159,12 +159,12 @@ extension GroupSparseProgram {
     return loss.value(yhat, targets) + beta * penalty(u)
   }
 
-  /// Largest constraint violation `max(−𝒞𝒳U)_+` (0 when unconstrained).
+  /// Largest constraint violation `max(−𝒞𝒳U)_+` (0 when unconstrained), over the rows of every process.
   func constraintViolation(_ u: Matrix) -> Double {
     guard isConstrained else { return 0 }
     var c = Matrix(rows: constraintShape.rows, columns: constraintShape.columns)
     constraints(products(u), into: &c)
-    return c.storage.reduce(0) { Swift.max($0, -$1) }
+    return loss.rows.max(c.storage.reduce(0) { Swift.max($0, -$1) })
   }
 
   /// Per-block ℓ₂ norms of G (d×B) into `norms` (the dual of the group ℓ₂ norm).

@@ -158,7 +158,8 @@ public struct ConvexReLUEstimator: Sendable {
   /// (`RowReduction.over(communicator)`): `fit` then takes the process's rows and reduces every sum over samples —
   /// the standardisation, the de-duplication of sampled patterns, the solve and its certificate — across the
   /// processes, so every process ends with the same fitted model as one process on all the rows. Implemented for the
-  /// gated program with the squared and logistic losses and sampled or given gates.
+  /// gated and exact programs with the squared and logistic losses and sampled or given gates (the exact program by
+  /// column generation, without the crude global bound, which needs ‖X‖₂ on one process).
   public var rows: RowReduction = .local
 
   public init(configuration: Configuration = Configuration()) {
@@ -180,8 +181,11 @@ public struct ConvexReLUEstimator: Sendable {
     guard x.rows == labels.count else { throw ConvexReLUError.shapeMismatch("X has \(x.rows) rows but y has \(labels.count) entries") }
     guard x.rows >= 1, x.columns >= 1 else { throw ConvexReLUError.shapeMismatch("X is \(x.rows)×\(x.columns); need samples and features") }
     if rows.isDistributed {
-      guard c.model == .gatedReLU, c.loss != .hinge else {
-        throw ConvexReLUError.invalidParameter("a data-parallel fit is implemented for --model gated-relu with the squared and logistic losses so far (got \(c.model.rawValue), \(c.loss.rawValue)); run other fits on one process")
+      guard c.loss != .hinge else {
+        throw ConvexReLUError.invalidParameter("a data-parallel fit takes the squared and logistic losses (got \(c.loss.rawValue)); run hinge fits on one process")
+      }
+      guard c.model == .gatedReLU || !c.unregularizedBias else {
+        throw ConvexReLUError.invalidParameter("a data-parallel fit of the exact ReLU program has no unregularised output bias yet; use the bias column (the default) or one process")
       }
       if case .enumerate = c.patterns {
         throw ConvexReLUError.invalidParameter("enumerating every pattern needs all the rows on one process; sample them (--patterns N) or give gates (--gates) for a data-parallel fit")
@@ -198,7 +202,8 @@ public struct ConvexReLUEstimator: Sendable {
     let solution = try program.solve(options: c.solver, warmStart: warmStart)
     let network = solution.network(gates: patterns.gates)
     var global: ReLUCertificate? = nil
-    if !patterns.isComplete && c.model == .relu {
+    // The crude global bound needs ‖X‖₂ and the network on all the rows: one process only.
+    if !patterns.isComplete && c.model == .relu && !rows.isDistributed {
       global = try ReLUCertificate.certify(network: network, data: z, targets: y, beta: c.beta, loss: c.loss)
     }
     fitted = Fitted(

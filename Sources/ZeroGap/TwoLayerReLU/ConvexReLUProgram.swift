@@ -26,7 +26,8 @@ public struct ConvexReLUProgram: Sendable {
   public let unregularizedBias: Bool
   /// Where the rows of X are: `.local`, or this process's block of a data-parallel run (`RowReduction.over`), whose
   /// every sum over samples is reduced across the processes — the same iterates and the same certified bound as one
-  /// process on all the rows. Data-parallel solves cover the gated program (C-GReLU) so far.
+  /// process on all the rows. Data-parallel solves cover the gated program (C-GReLU) and the exact program (C-ReLU,
+  /// by column generation), with the squared and logistic losses.
   public var rows: RowReduction = .local
 
   /// - Throws: `.shapeMismatch` (X, y, patterns disagree), `.nonFinite`, `.invalidParameter` (β ≤ 0 or
@@ -110,8 +111,8 @@ public struct ConvexReLUProgram: Sendable {
   /// - Throws: `.invalidParameter` for a non-positive tolerance.
   public func solve(options: ConvexSolverOptions = ConvexSolverOptions(), warmStart: ConvexReLUSolution? = nil) throws(ConvexReLUError) -> ConvexReLUSolution {
     guard options.tolerance > 0, options.tolerance.isFinite else { throw .invalidParameter("the gap tolerance must be > 0 (got \(options.tolerance))") }
-    guard !rows.isDistributed || (model == .gatedReLU && loss != .hinge) else {
-      throw .invalidParameter("data-parallel solves are implemented for the gated program (gated-relu) with the squared and logistic losses so far; solve \(model == .relu ? "the exact ReLU program" : "the hinge loss") on one process")
+    guard !rows.isDistributed || (loss != .hinge && (model == .gatedReLU || !unregularizedBias)) else {
+      throw .invalidParameter("data-parallel solves take the squared and logistic losses (and, for the exact ReLU program, no unregularised output bias); solve \(loss == .hinge ? "the hinge loss" : "the exact program with an unregularised bias") on one process")
     }
     // The solvers keep about a dozen n×B and d×B buffers (B blocks), plus the patterns' masks.
     let n = data.rows, d = data.columns
@@ -134,16 +135,23 @@ public struct ConvexReLUProgram: Sendable {
       var u = layout.join(positive: s.positive, negative: s.negative)
       let masks = layout.perBlock(patterns.masks)
       var xu = Matrix.product(data, u)
-      if !ConeRepair.isFeasible(xu: xu, masks: masks) {
-        ConeRepair(x: data, masks: masks, gates: layout.perBlock(patterns.gates)).repair(&u, xu: &xu)
+      if !ConeRepair.isFeasible(xu: xu, masks: masks, rows: rows) {
+        coneRepair(masks: masks).repair(&u, xu: &xu)
         (s.positive, s.negative) = layout.split(u)
         if unregularizedBias { s.bias = outputBias(prediction: prediction(positive: s.positive, negative: s.negative)) }
         s.report.objective = objective(positive: s.positive, negative: s.negative)
       }
-      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, u), masks: masks)
+      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, u), masks: masks, rows: rows)
     }
     s.report.enforceCertificate(tolerance: tolerance)
     return s
+  }
+
+  /// The cone repair of C-ReLU's blocks with masks `masks` (n×2P), over this program's rows.
+  func coneRepair(masks: Matrix) -> ConeRepair {
+    var repair = ConeRepair(x: data, masks: masks, gates: layout.perBlock(patterns.gates))
+    repair.rows = rows
+    return repair
   }
 
   /// The program's blocks over its patterns (one per pattern, or 2P signed blocks for C-ReLU).
@@ -156,7 +164,7 @@ public struct ConvexReLUProgram: Sendable {
     let constrained = model == .relu
     let program = ReLUBlockProgram(
       x: data, targets: targets, masks: masks, signs: layout.signs, constrained: constrained, beta: beta, loss: solverLoss,
-      cones: constrained ? ConeRepair(x: data, masks: masks, gates: layout.perBlock(patterns.gates)) : nil)
+      cones: constrained ? coneRepair(masks: masks) : nil)
     var start: Matrix? = nil
     if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == patterns.count, (w.negative != nil) == layout.signed {
       start = layout.join(positive: w.positive, negative: w.negative)
@@ -165,7 +173,8 @@ public struct ConvexReLUProgram: Sendable {
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == program.blocks { multipliers = m }
     let result: ProximalGradientSolver<ReLUBlockProgram>.Result
     // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
-    if constrained && options.exactAlgorithm == .columnGeneration && ColumnGeneration.applies(to: program) {
+    // A data-parallel solve of C-ReLU always takes column generation (its pricing is the one distributed exactly).
+    if constrained && (options.exactAlgorithm == .columnGeneration || rows.isDistributed) && ColumnGeneration.applies(to: program) {
       result = ColumnGeneration(program: program).solve(start: start, options: options)
     } else if constrained && options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
       var index: [PatternKey: Int] = [:]

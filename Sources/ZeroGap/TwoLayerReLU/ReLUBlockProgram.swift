@@ -135,10 +135,10 @@ struct ReLUBlockProgram: PricedProgram {
     }
   }
 
-  func isFeasible(_ p: Matrix) -> Bool { !isConstrained || ConeRepair.isFeasible(xu: p, masks: masks) }
+  func isFeasible(_ p: Matrix) -> Bool { !isConstrained || ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) }
 
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool {
-    guard isConstrained, !ConeRepair.isFeasible(xu: p, masks: masks) else { return true }
+    guard isConstrained, !ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) else { return true }
     if let patternIndex {
       var moved = Matrix(rows: d, columns: blocks)
       if movesToRealisedPatterns(p, u, into: &moved, patternIndex: patternIndex.index, layout: patternIndex.layout) {
@@ -181,7 +181,7 @@ struct ReLUBlockProgram: PricedProgram {
   }
 
   /// Largest cone violation `max (−S ⊙ XU)_+` of blocks U (d×B).
-  func coneViolation(of u: Matrix) -> Double { ConeRepair.violation(xu: Matrix.product(x, u), masks: masks) }
+  func coneViolation(of u: Matrix) -> Double { ConeRepair.violation(xu: Matrix.product(x, u), masks: masks, rows: loss.rows) }
 
   /// Γ = S ⊙ (T − σ ⊙ M ⊙ v) from a certificate right-hand side T (the multipliers inside it; S² = 1).
   func multipliers(inRHS t: Matrix, lossGrad: [Double]) -> Matrix {
@@ -316,21 +316,26 @@ extension ReLUBlockProgram: SplittableProgram {
 struct ConePricer: PricingOracle {
   let program: ReLUBlockProgram
   /// The last NNLS λ per block (n×B).
-  private(set) var multipliers: Matrix
-  private var supports: [[Int]]
-  private var tbuf: Matrix
-  private var screen: Matrix
+  var multipliers: Matrix
+  /// Per block, the rows where the last λ was positive (this process's rows; all rows in a data-parallel solve)
+  /// and, in a data-parallel solve, their columns s_j x_j of E (d each), which every process holds.
+  var supports: [[Int]]
+  var supportColumns: [[Double]]
+  var tbuf: Matrix
+  var screen: Matrix
 
   init(program: ReLUBlockProgram) {
     self.program = program
     let n = program.n, d = program.d, B = program.blocks
     multipliers = Matrix(rows: n, columns: B)
     supports = [[Int]](repeating: [], count: B)
+    supportColumns = [[Double]](repeating: [], count: B)
     tbuf = Matrix(rows: n, columns: B)
     screen = Matrix(rows: d, columns: B)
   }
 
   mutating func price(lossGradient: [Double], threshold: Double, maxAtoms: Int) -> (dualNormBound: Double, atoms: [Atom]) {
+    if program.loss.rows.isDistributed { return priceOverProcesses(lossGradient: lossGradient, threshold: threshold, maxAtoms: maxAtoms) }
     let n = program.n, d = program.d
     program.certificateRHS(lossGrad: lossGradient, gamma: multipliers, into: &tbuf)
     screen.gemm(program.x, tbuf, transA: .transpose)

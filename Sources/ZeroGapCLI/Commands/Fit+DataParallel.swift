@@ -3,7 +3,7 @@ import Foundation
 import ZeroGap
 
 extension ZeroGapCommand.Fit {
-  /// `mpirun -np K zerogap fit --model gated-relu …`: a data-parallel fit. Each process reads its block of rows
+  /// `mpirun -np K zerogap fit --model gated-relu|relu …`: a data-parallel fit. Each process reads its block of rows
   /// (`DataOptions.loadRowBlock`: `.npy` reads only its rows, a CSV or built-in dataset is parsed whole and sliced),
   /// the estimator reduces every sum over samples across the processes (`RowReduction`), so every process holds the
   /// fit of one process on all the rows; process 0 prints and writes the model. An error on any process (a file it
@@ -16,8 +16,8 @@ extension ZeroGapCommand.Fit {
     var local: (x: Matrix, y: [Double], columns: ConvexReLUEstimator.DataColumns?, totalRows: Int)? = nil
     var failure: String? = nil
     do {
-      guard model == .gatedReLU, loss != .hinge else {
-        throw CommandFailure("under mpirun, fit runs the gated program (--model gated-relu) with the squared or logistic loss so far; run other fits on one process")
+      guard model.twoLayer != nil, loss != .hinge else {
+        throw CommandFailure("under mpirun, fit runs the gated and exact two-layer programs (--model gated-relu or relu) with the squared or logistic loss; run other fits on one process")
       }
       guard !enumerate else { throw CommandFailure("--enumerate needs all the rows on one process; sample the patterns (--patterns N) or give --gates") }
       guard !unregularizedBias else { throw CommandFailure("--unregularized-bias is not implemented for data-parallel fits; use the default bias column") }
@@ -41,7 +41,7 @@ extension ZeroGapCommand.Fit {
     if let g = gates { patternSource = .gates(try NPY.read(path: g).matrix) }
     let quiet = json || !world.isRoot
     var est = ConvexReLUEstimator(configuration: .init(
-      model: .gatedReLU, loss: loss, beta: beta, patterns: patternSource, standardize: !noStandardize, bias: !noBias,
+      model: model.twoLayer ?? .gatedReLU, loss: loss, beta: beta, patterns: patternSource, standardize: !noStandardize, bias: !noBias,
       solver: solver.convexSolverOptions(quiet: quiet)))
     est.rows = rows
     try est.fit(data: x, targets: y)
@@ -66,7 +66,10 @@ extension ZeroGapCommand.Fit {
         print(JSON.object(pairs + [("processes", .number(Double(world.size))), ("samples", .number(Double(total)))]).serialized())
       } else {
         print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
-        print("lower bound  \(formatNumber(f.report.lowerBound))   (sampled: no gated-ReLU network with these gates does better)")
+        let covers = model == .relu
+          ? "sampled: no ReLU network whose neurons use only these patterns does better"
+          : "sampled: no gated-ReLU network with these gates does better"
+        print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
         print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
         print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
         if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }

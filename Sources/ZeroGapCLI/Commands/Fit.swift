@@ -37,11 +37,12 @@ extension ZeroGapCommand {
         three levels are enumerated (n ≤ 5 in practice), else "sampled" (an upper-bound program); it writes no model \
         file.
 
-        Under `mpirun -np K` (built with the MPI trait), fit runs data-parallel for --model gated-relu with the \
-        squared or logistic loss and sampled patterns or --gates: each process reads its block of rows (.npy: only those rows; a \
-        CSV file or built-in dataset is parsed whole and sliced), every sum over samples is reduced across the \
-        processes, so the certified optimum is that of one process on all the rows; process 0 prints and writes \
-        the model.
+        Under `mpirun -np K` (built with the MPI trait), fit runs data-parallel for --model gated-relu and relu \
+        with the squared or logistic loss and sampled patterns or --gates: each process reads its block of rows \
+        (.npy: only those rows; a CSV file or built-in dataset is parsed whole and sliced), every sum over samples \
+        is reduced across the processes (relu: column generation, its cone pricing distributed over the rows), so \
+        the certified optimum is that of one process on all the rows; process 0 prints and writes the model. A \
+        data-parallel relu fit reports the sampled bound only (no crude global bound).
 
         Exit codes: 0 — certified: the relative gap is within --tol; 3 — the fit ran but is not certified \
         (budget exhausted, stalled, or a vector-output fit whose bound is the nuclear-norm relaxation); the model \

@@ -143,13 +143,21 @@ final class ThreadRing: @unchecked Sendable {
     #expect(local.count == 2)
   }
 
-  /// The exact program and enumeration are refused in a data-parallel fit (one line each), before any collective.
+  /// The hinge loss, the exact program with an unregularised output bias and enumeration are refused in a
+  /// data-parallel fit (one line each), before any collective.
   @Test func refusesWhatIsNotDistributed() throws {
     let (x, y) = Self.data()
     let ring = ThreadRing(size: 1)
-    var est = ConvexReLUEstimator(configuration: .init(model: .relu, loss: .squared, beta: 2, patterns: .sampled(count: 10, seed: 1)))
-    est.rows = RowReduction(communicator: ThreadRing.Member(ring: ring, rank: 0))
-    #expect(throws: ConvexReLUError.self) { try est.fit(data: x, targets: y) }
+    let refused: [ConvexReLUEstimator.Configuration] = [
+      .init(model: .relu, loss: .hinge, beta: 2, patterns: .sampled(count: 10, seed: 1)),
+      .init(model: .relu, loss: .squared, beta: 2, patterns: .sampled(count: 10, seed: 1), unregularizedBias: true),
+      .init(model: .gatedReLU, loss: .squared, beta: 2, patterns: .enumerate),
+    ]
+    for configuration in refused {
+      var est = ConvexReLUEstimator(configuration: configuration)
+      est.rows = RowReduction(communicator: ThreadRing.Member(ring: ring, rank: 0))
+      #expect(throws: ConvexReLUError.self) { try est.fit(data: x, targets: y.map { $0 > 0.5 ? 1 : -1 }) }
+    }
   }
 }
 

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+@testable import ZeroGap
+
+/// The exact program (C-ReLU) data-parallel: its distributed pieces against their one-process counterparts on the
+/// same rows — the cone pricing (`ConePricer.priceOverProcesses`, Lawson–Hanson with the columns spread over the
+/// processes, against the serial `NonNegativeLeastSquares`), the gate-shift repair with reduced maxima, and whole
+/// fits — with K processes simulated by `ThreadRing`.
+@Suite struct DataParallelExactTests {
+  /// A C-ReLU program on random data (n = 97, d = 5, 15 sampled patterns: 30 signed blocks).
+  struct Instance {
+    let x: Matrix, y: [Double], masks: Matrix, signs: [Double], gates: Matrix
+
+    init(seed: UInt64) throws {
+      var g = SeededGenerator(seed: seed)
+      x = g.normalMatrix(rows: 97, columns: 5)
+      y = g.normalVector(97)
+      let patterns = try ActivationPatterns.sample(data: x, count: 15, using: &g)
+      let layout = BlockLayout(patternCount: patterns.count, model: .relu)
+      masks = layout.perBlock(patterns.masks)
+      signs = layout.signs
+      gates = layout.perBlock(patterns.gates)
+    }
+
+    func program(_ rows: Range<Int>, _ reduction: RowReduction) -> ReLUBlockProgram {
+      ReLUBlockProgram(
+        x: x.rows(rows), targets: Array(y[rows]), masks: masks.rows(rows), signs: signs, constrained: true, beta: 1,
+        loss: SolverLoss(.squared, rows: reduction), cones: nil)
+    }
+  }
+
+  typealias Priced = (bound: Double, atoms: [Atom])
+
+  /// Two pricing rounds (the second warm-started from the first's supports) at two loss gradients.
+  static func priceTwice(_ pricer: inout ConePricer, gradients: [[Double]], threshold: Double) -> [Priced] {
+    gradients.map { g in
+      let r = pricer.price(lossGradient: g, threshold: threshold, maxAtoms: 1000)
+      return (r.dualNormBound, r.atoms)
+    }
+  }
+
+  /// The same bound c̄ (to 1e-10) and the same atoms (blocks, directions to 1e-8) at K = 1, 2 and 3 as the serial
+  /// pricing on one process, with nearly every block priced (threshold 10⁻³c̄) and only the top ones (c̄/2).
+  @Test(arguments: [(1, UInt64(5)), (2, UInt64(3)), (3, UInt64(4))])
+  func pricingMatchesOneProcess(processes k: Int, seed: UInt64) throws {
+    let inst = try Instance(seed: seed)
+    let n = inst.x.rows
+    let g1 = inst.y.map { -$0 }
+    var gen = SeededGenerator(seed: seed + 100)
+    let g2 = zip(g1, gen.normalVector(n)).map { $0 + 0.3 * $1 }
+    var serial = inst.program(0..<n, .local).makePricer()
+    let cbar = serial.price(lossGradient: g1, threshold: .infinity, maxAtoms: 0).dualNormBound
+    // Atoms whose cone maximum is at rounding level have no meaningful direction: price above 10⁻³ c̄.
+    for threshold in [1e-3 * cbar, 0.5 * cbar] {
+      var local = inst.program(0..<n, .local).makePricer()
+      let reference = Self.priceTwice(&local, gradients: [g1, g2], threshold: threshold)
+      #expect(reference[0].atoms.count >= 2)
+      let ring = ThreadRing(size: k)
+      let results = Locked<[Int: [Priced]]>([:])
+      ThreadRing.run(k) { r in
+        let member = ThreadRing.Member(ring: ring, rank: r)
+        let rows = member.rowBlock(of: n)
+        var pricer = inst.program(rows, RowReduction(communicator: member)).makePricer()
+        let out = Self.priceTwice(&pricer, gradients: [Array(g1[rows]), Array(g2[rows])], threshold: threshold)
+        results.update { $0[r] = out }
+      }
+      #expect(results.value.count == k)
+      for (_, rounds) in results.value {
+        for (round, (got, want)) in zip(rounds, reference).enumerated() {
+          #expect(abs(got.bound - want.bound) <= 1e-10 * want.bound)
+          #expect(got.atoms.map(\.block).sorted() == want.atoms.map(\.block).sorted())
+          for a in got.atoms {
+            let b = try #require(want.atoms.first { $0.block == a.block })
+            let diff = zip(a.direction, b.direction).map { abs($0 - $1) }.max() ?? 0
+            #expect(diff <= 1e-8, "block \(a.block): directions differ by \(diff) (threshold \(threshold), round \(round))")
+          }
+        }
+      }
+    }
+  }
+
+  /// The data-parallel repair leaves feasible blocks alone and makes the others points of their cones on all the
+  /// rows (checked on one process), with the products kept consistent on every process.
+  @Test func gateShiftRepairIsFeasibleOnAllRows() throws {
+    let inst = try Instance(seed: 9)
+    let n = inst.x.rows, d = inst.x.columns, B = inst.masks.columns
+    var gen = SeededGenerator(seed: 10)
+    var u = gen.normalMatrix(rows: d, columns: B)
+    u.setColumn(0, inst.gates.column(0).map { 3 * $0 })
+    #expect(!ConeRepair.isFeasible(xu: Matrix.product(inst.x, u), masks: inst.masks))
+    let start = u
+    let ring = ThreadRing(size: 2)
+    let results = Locked<[Int: Matrix]>([:])
+    ThreadRing.run(2) { r in
+      let member = ThreadRing.Member(ring: ring, rank: r)
+      let rows = member.rowBlock(of: n)
+      var repair = ConeRepair(x: inst.x.rows(rows), masks: inst.masks.rows(rows), gates: inst.gates)
+      repair.rows = .over(member)
+      var v = start
+      var xu = Matrix.product(inst.x.rows(rows), v)
+      repair.repair(&v, xu: &xu)
+      let consistent = Matrix.product(inst.x.rows(rows), v)
+      if zip(consistent.storage, xu.storage).allSatisfy({ abs($0 - $1) <= 1e-10 * (1 + abs($1)) }) { results.update { $0[r] = v } }
+    }
+    let out = try #require(results.value[0])
+    #expect(results.value[1] == out, "every process holds the same blocks, and products consistent with them")
+    #expect(ConeRepair.relativeViolation(xu: Matrix.product(inst.x, out), masks: inst.masks) <= 1e-10)
+    #expect(out.column(0) == start.column(0))
+  }
+
+  static func data() -> (Matrix, [Double]) { DataParallelFitTests.data() }
+
+  static func configuration(_ loss: ConvexLoss, tolerance: Double) -> ConvexReLUEstimator.Configuration {
+    .init(model: .relu, loss: loss, beta: 2, patterns: .sampled(count: 30, seed: 7), solver: ConvexSolverOptions(tolerance: tolerance))
+  }
+
+  /// The data-parallel exact fit (column generation, no polish) certifies 1e-7 and reaches the one-process certified
+  /// optimum (1e-9, with the polish) within 2e-7; each bound below the other's objective; every process the same network.
+  @Test(arguments: [(2, ConvexLoss.squared), (3, .squared), (2, .logistic)])
+  func exactFitSameCertifiedOptimumAsOneProcess(processes k: Int, loss: ConvexLoss) throws {
+    let (x, raw) = Self.data()
+    let y = loss == .logistic ? raw.map { $0 > 0.5 ? 1.0 : 0 } : raw
+    var single = ConvexReLUEstimator(configuration: Self.configuration(loss, tolerance: 1e-9))
+    try single.fit(data: x, targets: y)
+    let reference = try #require(single.fitted)
+    #expect(reference.report.isCertified(tolerance: 1e-9))
+
+    let ring = ThreadRing(size: k)
+    let results = Locked<[Int: ConvexReLUEstimator.Fitted]>([:])
+    ThreadRing.run(k) { r in
+      let member = ThreadRing.Member(ring: ring, rank: r)
+      let rows = member.rowBlock(of: x.rows)
+      var est = ConvexReLUEstimator(configuration: Self.configuration(loss, tolerance: 1e-7))
+      est.rows = .over(member)
+      try? est.fit(data: x.rows(rows), targets: Array(y[rows]))
+      if let f = est.fitted { results.update { $0[r] = f } }
+    }
+    let fits = results.value
+    #expect(fits.count == k)
+    for (_, f) in fits {
+      #expect(f.report.isCertified(tolerance: 1e-7))
+      #expect(f.boundScope == .sampled && f.globalCertificate == nil)
+      #expect(f.gates == reference.gates)
+      #expect(f.report.constraintViolation <= 1e-10)
+      #expect(abs(f.report.objective - reference.report.objective) <= 2e-7 * reference.report.objective)
+      #expect(f.report.lowerBound <= reference.report.objective * (1 + 1e-12))
+      #expect(reference.report.lowerBound <= f.report.objective * (1 + 1e-12))
+      // The network reproduces the reported objective on all the rows (a point of the program: no cone left).
+      let yhat = f.network.predict(try ConvexReLUEstimator.preprocess(x, means: f.means, scales: f.scales, bias: true)).storage
+      let fit = loss == .squared ? 0.5 * zip(yhat, y).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } : ConvexLoss.logistic.value(yhat, y.map { 2 * $0 - 1 })
+      #expect(abs(fit + 2 * f.network.pathNorm - f.report.objective) <= 1e-9 * f.report.objective)
+    }
+    let first = try #require(fits[0])
+    for (_, f) in fits { #expect(f.network.firstLayer == first.network.firstLayer) }
+  }
+
+}
