@@ -25,7 +25,7 @@
 ///
 /// Data-parallel (`program.loss.rows` distributed, each process holding a block of the rows): the atoms' columns,
 /// predictions and loss gradients stay with their rows; the Gram matrix, Aᵀy, loss values, dual bounds and the
-/// pricing's sums are reduced (the pricing as `ConePricer.priceOverProcesses`), so every process runs the same
+/// pricing's sums are reduced (`ConePricer` prices over the processes' rows), so every process runs the same
 /// master on the same numbers and certifies the same bound. The polish, a Newton method over all rows, is skipped.
 struct ColumnGeneration<Program: PricedProgram> {
   /// The program; its `repair` moves upper-bound candidates that leave their constraints back (NNLS maximisers are

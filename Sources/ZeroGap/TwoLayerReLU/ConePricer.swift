@@ -1,23 +1,43 @@
-/// The exact pricing of `ConePricer` in a data-parallel solve, where each process holds a block of the rows of X
-/// (`RowReduction`): the same cone maxima `c_b(v) = min_{λ≥0} ‖E_bλ − f_b‖` (E_b = XᵀS_b, f_b = −σ_b XᵀD_b v),
-/// whose n columns of E_b — one per row — are spread over the processes.
+/// The exact pricing oracle of C-ReLU (MATH.md §3.5 way 1): every block's cone maximum
 ///
-/// The sums over rows — the screen ‖Xᵀ(σ⊙M⊙v + S⊙Γ)_b‖ with the last λ and f_b — are one allreduce of d×2B. Each
-/// block's NNLS is Lawson–Hanson as in `NonNegativeLeastSquares`, with its passive set (at most a few columns of
-/// length d) held by every process: all the least-squares steps are the same on every process. Only the entering
-/// column needs the rows: every process scores its own rows by w_j = e_jᵀ(f − Eλ), the global maximum is reduced,
-/// the lowest global row index attaining it chosen, and its column s_j x_j sent to every process. The blocks above
-/// the threshold run in lockstep, so a pricing round costs three small allreduces (B values, B values, B·d values)
-/// per Lawson–Hanson step, whatever the number of blocks; every bound stays the norm of a residual at some λ ≥ 0.
-extension ConePricer {
-  /// `price` over the processes: the bound c̄ ≥ c(v) (every process the same) and the atoms above `threshold`.
-  mutating func priceOverProcesses(lossGradient g: [Double], threshold: Double, maxAtoms: Int) -> (dualNormBound: Double, atoms: [Atom]) {
+///     c_b(v) = max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖E_bλ − f_b‖,   E_b = XᵀS_b, f_b = −σ_b XᵀD_b v,
+///
+/// screened with the block's previous λ (any λ ≥ 0 bounds c_b from above; one GEMM for all blocks) and solved by
+/// Lawson–Hanson NNLS (`LockstepNNLS`), warm-started from the block's previous support, only where the screen exceeds
+/// the threshold. The maximiser `u_b = (E_bλ* − f_b)/c_b` lies in K_b (NNLS optimality), so it is an atom.
+///
+/// The blocks above the threshold are solved together: one GEMM X·R scores every row for every block per
+/// Lawson–Hanson step, instead of a d×n system per block. The same code runs data-parallel (`program.loss.rows`
+/// distributed, each process holding a block of the rows of X): the sums over rows (the screen and f) are one
+/// allreduce of d×2B, each passive set (a few columns of length d) is held by every process, and only the entering
+/// column needs the rows — each process scores its own, the maximum is reduced, the lowest global row attaining it
+/// chosen and its column sent to all. Every bound stays the norm of a residual at some λ ≥ 0.
+struct ConePricer: PricingOracle {
+  let program: ReLUBlockProgram
+  /// The last NNLS λ per block (this process's rows × B).
+  private(set) var multipliers: Matrix
+  /// Per block, the global rows where the last λ was positive and their columns s_j x_j of E_b (d each).
+  private var supports: [[Int]]
+  private var supportColumns: [[Double]]
+  private var tbuf: Matrix
+  private var fbuf: Matrix
+
+  init(program: ReLUBlockProgram) {
+    self.program = program
+    let n = program.n, B = program.blocks
+    multipliers = Matrix(rows: n, columns: B)
+    supports = [[Int]](repeating: [], count: B)
+    supportColumns = [[Double]](repeating: [], count: B)
+    tbuf = Matrix(rows: n, columns: B)
+    fbuf = Matrix(rows: n, columns: B)
+  }
+
+  mutating func price(lossGradient g: [Double], threshold: Double, maxAtoms: Int) -> (dualNormBound: Double, atoms: [Atom]) {
     let rows = program.loss.rows, x = program.x, n = program.n, d = program.d, B = program.blocks
     // Xᵀ[T | σ⊙M⊙∇ℓ] (d × 2B): the screen with the last λ, and f_b = Xᵀ(σ_b D_b ∇ℓ) = −σ_b XᵀD_b v.
     program.certificateRHS(lossGrad: g, gamma: multipliers, into: &tbuf)
-    var fm = Matrix(rows: n, columns: B)
-    program.adjoint(g, scale: 1, multipliers: nil, into: &fm)
-    var sums = Matrix.product(x, tbuf.appendingColumns(fm), transA: .transpose)
+    program.adjoint(g, scale: 1, multipliers: nil, into: &fbuf)
+    var sums = Matrix.product(x, tbuf.appendingColumns(fbuf), transA: .transpose)
     rows.sum(&sums)
     var bounds = (0..<B).map { sums.column($0).norm2 }
     let over = (0..<B).filter { bounds[$0] > threshold }
@@ -51,9 +71,9 @@ extension ConePricer {
   }
 }
 
-/// Lawson–Hanson NNLS `min_{λ≥0} ‖E_bλ − f_b‖` for several blocks of a row-distributed C-ReLU program at once
-/// (`ConePricer.priceOverProcesses`): column j of E_b is s_jb x_j (s = 2m − 1), row j of X on the process that holds
-/// it; λ is indexed by global row.
+/// Lawson–Hanson NNLS `min_{λ≥0} ‖E_bλ − f_b‖` (as `NonNegativeLeastSquares`) for several blocks of a C-ReLU program
+/// at once, the rows of X possibly spread over processes (`ConePricer`): column j of E_b is s_jb x_j (s = 2m − 1);
+/// λ is indexed by global row.
 enum LockstepNNLS {
   /// One block's system and state: the passive rows (global indices), their columns (d each) and λ on them.
   struct System {
@@ -97,20 +117,16 @@ enum LockstepNNLS {
 
     /// The warm start: the given passive set shrunk until its least-squares solution is positive.
     mutating func warmStart() {
+      lambda = []
       while !passive.isEmpty {
-        guard let ls = NonNegativeLeastSquares.passiveSolve(passiveMatrix, f) else {
-          keep([])
-          break
-        }
+        guard let ls = NonNegativeLeastSquares.passiveSolve(passiveMatrix, f) else { return keep([]) }
         let positive = ls.indices.filter { ls[$0] > 0 }
         if positive.count == ls.count {
           lambda = ls
           return
         }
-        lambda = []
         keep(positive)
       }
-      lambda = []
     }
 
     /// Adds row `index` (column `column`) to the passive set and runs Lawson–Hanson's inner loop; `done` when a
@@ -153,34 +169,45 @@ enum LockstepNNLS {
     }
   }
 
-  /// Solves every system (all processes call it with the same systems); returns them in order.
+  /// Solves every system (on every process, with the same systems); returns them in order. Per Lawson–Hanson step:
+  /// one GEMM X·R over the active blocks' residuals R (this process's rows), and three reductions — the best score
+  /// per block, the lowest global row attaining it, its column.
   static func solve(_ input: [System], program: ReLUBlockProgram, rowOffset offset: Int, totalRows total: Int) -> [System] {
     let rows = program.loss.rows, x = program.x, masks = program.masks, n = program.n, d = program.d
     let budget = 3 * Swift.max(total, 1) + 10
     var systems = input
     for q in systems.indices { systems[q].warmStart() }
+    var r = [Double](repeating: 0, count: d * systems.count), w = [Double](repeating: 0, count: n * systems.count)
     while true {
       let active = systems.indices.filter { !systems[$0].done }
       guard !active.isEmpty else { break }
-      // w_j = s_jb x_jᵀ(f − E_Pλ) on this process's rows: one GEMM for all active blocks.
-      var r = Matrix(rows: d, columns: active.count)
+      // Scores w_jb = s_jb x_jᵀ(f_b − E_Pλ_b) on this process's rows, one GEMM for all active blocks.
       for (a, q) in active.enumerated() {
         systems[q].iterations += 1
-        r.setColumn(a, systems[q].residual)
+        let res = systems[q].residual
+        for i in 0..<d { r[a * d + i] = res[i] }
       }
-      let w = Matrix.product(x, r)
-      var best = [Double](repeating: -.infinity, count: active.count), bestRow = [Int](repeating: -1, count: active.count)
-      for (a, q) in active.enumerated() {
-        let s = systems[q], b = s.block
-        var top = s.threshold
-        for j in 0..<n {
-          let value = (2 * masks[j, b] - 1) * w[j, a]
-          if value > top && !s.passive.contains(offset + j) {
-            top = value
-            bestRow[a] = j
+      x.withUnsafeBufferPointer { xp in
+        r.withUnsafeBufferPointer { rp in
+          w.withUnsafeMutableBufferPointer { wp in
+            RawBLAS.gemm(.none, .none, m: n, n: active.count, k: d, alpha: 1, xp.baseAddress!, lda: n, rp.baseAddress!, ldb: d, beta: 0, wp.baseAddress!, ldc: n)
           }
         }
-        if bestRow[a] >= 0 { best[a] = top }
+      }
+      var best = [Double](repeating: -.infinity, count: active.count), bestRow = [Int](repeating: -1, count: active.count)
+      masks.withUnsafeBufferPointer { m in
+        for (a, q) in active.enumerated() {
+          let mb = m.baseAddress! + systems[q].block * n
+          var top = systems[q].threshold
+          for j in 0..<n {
+            let value = (2 * mb[j] - 1) * w[a * n + j]
+            if value > top && !systems[q].passive.contains(offset + j) {
+              top = value
+              bestRow[a] = j
+            }
+          }
+          if bestRow[a] >= 0 { best[a] = top }
+        }
       }
       // The largest score over the processes, then the lowest global row attaining it, then its column.
       var global = best
@@ -197,7 +224,7 @@ enum LockstepNNLS {
       rows.sum(&entering)
       for (a, q) in active.enumerated() {
         if global[a] == -.infinity {
-          // No row scores above the tolerance anywhere: λ is optimal (Lawson–Hanson's KKT test).
+          // No row scores above the tolerance on any process: λ is optimal (Lawson–Hanson's KKT test).
           systems[q].converged = true
           systems[q].done = true
         } else if systems[q].iterations >= budget {
