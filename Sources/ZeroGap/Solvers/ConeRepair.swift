@@ -59,24 +59,26 @@ struct ConeRepair {
   /// Per block, `max_j (−S_b X u_b)_j` and its scale `max_j |X u_b|_j` (2B values: violations, then scales), over the
   /// rows of every process.
   static func blockViolations(xu: Matrix, masks: Matrix, rows: RowReduction = .local) -> [Double] {
-    let n = xu.rows, B = xu.columns
+    let B = xu.columns
     var out = [Double](repeating: 0, count: 2 * B)
+    for b in 0..<B { (out[b], out[B + b]) = blockViolation(b, xu: xu, masks: masks) }
+    rows.max(&out)
+    return out
+  }
+
+  /// `max_j (−S_b X u_b)_j` of block b on this process's rows and its scale `max_j |X u_b|_j`.
+  static func blockViolation(_ b: Int, xu: Matrix, masks: Matrix) -> (violation: Double, scale: Double) {
+    let n = xu.rows
+    var v = 0.0, s = 0.0
     masks.withUnsafeBufferPointer { m in
       xu.withUnsafeBufferPointer { a in
-        for b in 0..<B {
-          var v = 0.0, s = 0.0
-          for j in 0..<n {
-            let k = j + b * n
-            v = Swift.max(v, -(2 * m[k] - 1) * a[k])
-            s = Swift.max(s, abs(a[k]))
-          }
-          out[b] = v
-          out[B + b] = s
+        for k in (b * n)..<((b + 1) * n) {
+          v = Swift.max(v, -(2 * m[k] - 1) * a[k])
+          s = Swift.max(s, abs(a[k]))
         }
       }
     }
-    rows.max(&out)
-    return out
+    return (v, s)
   }
 
   /// Largest block violation relative to the block's own scale, `max_b max_j (−S_b X u_b)_j / max_j |X u_b|_j`
@@ -103,7 +105,7 @@ struct ConeRepair {
     let n = xu.rows, d = u.rows, B = u.columns
     var repaired = 0, dropped = 0
     for b in 0..<B {
-      let (violation, scale) = blockViolation(b, xu: xu)
+      let (violation, scale) = Self.blockViolation(b, xu: xu, masks: masks)
       let tol = Self.roundingTolerance * scale
       guard violation > tol else { continue }
       // 1. Projection: E = XᵀS_b (d×n), f = −u_b; u_b ← u_b + Eλ*, and its column of XU recomputed.
@@ -122,7 +124,7 @@ struct ConeRepair {
       }
       // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop; rounding is
       // measured against the projected block's own scale.
-      let left = blockViolation(b, xu: xu)
+      let left = Self.blockViolation(b, xu: xu, masks: masks)
       if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale) {
         dropped += 1
         u.setColumn(b, [Double](repeating: 0, count: d))
@@ -145,14 +147,7 @@ struct ConeRepair {
     // Per violated block: the shift t_b, then 1 where a violated row cannot be cleared (its gate product is 0).
     var shifts = [Double](repeating: 0, count: 2 * violated.count)
     for (q, b) in violated.enumerated() {
-      let tol = Self.roundingTolerance * per[B + b]
-      for j in 0..<n {
-        let s = 2 * masks[j, b] - 1
-        let viol = -s * xu[j, b]
-        guard viol > tol else { continue }
-        let rate = s * gateProducts[j, b]
-        if rate > 0 { shifts[q] = Swift.max(shifts[q], (viol + tol) / rate) } else { shifts[violated.count + q] = 1 }
-      }
+      if let t = gateShift(b, xu: xu, tolerance: Self.roundingTolerance * per[B + b]) { shifts[q] = t } else { shifts[violated.count + q] = 1 }
     }
     rows.max(&shifts)
     var dropped = 0
@@ -163,42 +158,40 @@ struct ConeRepair {
         u.setColumn(b, [Double](repeating: 0, count: d))
         xu.setColumn(b, [Double](repeating: 0, count: n))
       } else {
-        for i in 0..<d { u[i, b] += t * gates[i, b] }
-        for j in 0..<n { xu[j, b] += t * gateProducts[j, b] }
+        shift(b, by: t, u: &u, xu: &xu)
       }
     }
     return (violated.count - dropped, dropped)
-  }
-
-  /// `max_j (−S_b X u_b)_j` of block b and its scale `max_j |X u_b|_j`.
-  private func blockViolation(_ b: Int, xu: Matrix) -> (violation: Double, scale: Double) {
-    var v = 0.0, s = 0.0
-    for j in 0..<xu.rows {
-      v = Swift.max(v, -(2 * masks[j, b] - 1) * xu[j, b])
-      s = Swift.max(s, abs(xu[j, b]))
-    }
-    return (v, s)
   }
 
   /// Moves block b along its gate by the smallest t ≥ 0 that clears every row violated by more than `tolerance`
   /// (a little past the boundary, so that the recomputed product keeps its sign). False if some violated row has
   /// `(S_b X g_b)_j = 0`.
   private func shiftAlongGate(_ b: Int, u: inout Matrix, xu: inout Matrix, tolerance tol: Double) -> Bool {
-    let n = xu.rows, d = u.rows
+    guard let t = gateShift(b, xu: xu, tolerance: tol), t.isFinite else { return false }
+    if t > 0 { shift(b, by: t, u: &u, xu: &xu) }
+    return true
+  }
+
+  /// The smallest t ≥ 0 that clears this process's rows of block b violated by more than `tolerance` (a little past
+  /// the boundary); nil if some violated row has `(S_b X g_b)_j ≤ 0`.
+  private func gateShift(_ b: Int, xu: Matrix, tolerance tol: Double) -> Double? {
     var t = 0.0
-    for j in 0..<n {
+    for j in 0..<xu.rows {
       let s = 2 * masks[j, b] - 1
       let viol = -s * xu[j, b]
       guard viol > tol else { continue }
       let rate = s * gateProducts[j, b]
-      guard rate > 0 else { return false }
+      guard rate > 0 else { return nil }
       t = Swift.max(t, (viol + tol) / rate)
     }
-    guard t.isFinite else { return false }
-    if t > 0 {
-      for i in 0..<d { u[i, b] += t * gates[i, b] }
-      for j in 0..<n { xu[j, b] += t * gateProducts[j, b] }
-    }
-    return true
+    return t
   }
+
+  /// u_b += t g_b, with its products.
+  private func shift(_ b: Int, by t: Double, u: inout Matrix, xu: inout Matrix) {
+    for i in 0..<u.rows { u[i, b] += t * gates[i, b] }
+    for j in 0..<xu.rows { xu[j, b] += t * gateProducts[j, b] }
+  }
+
 }

@@ -21,10 +21,15 @@ struct ConePricer: PricingOracle {
   private var supportColumns: [[Double]]
   private var tbuf: Matrix
   private var fbuf: Matrix
+  /// This process's first global row, the number of rows over all processes, and ‖X‖_F over them (fixed for the
+  /// solve: reduced once, when every process creates its pricer).
+  private let rowOffset: Int, totalRows: Int, frobenius: Double
 
   init(program: ReLUBlockProgram) {
     self.program = program
-    let n = program.n, B = program.blocks
+    let n = program.n, B = program.blocks, rows = program.loss.rows
+    (rowOffset, totalRows) = rows.rowOffset(localCount: n)
+    frobenius = rows.sum(program.x.frobeniusNorm * program.x.frobeniusNorm).squareRoot()
     multipliers = Matrix(rows: n, columns: B)
     supports = [[Int]](repeating: [], count: B)
     supportColumns = [[Double]](repeating: [], count: B)
@@ -41,12 +46,11 @@ struct ConePricer: PricingOracle {
     rows.sum(&sums)
     var bounds = (0..<B).map { sums.column($0).norm2 }
     let over = (0..<B).filter { bounds[$0] > threshold }
-    let (offset, total) = rows.rowOffset(localCount: n)
-    let frobenius = rows.sum(x.frobeniusNorm * x.frobeniusNorm).squareRoot()
+    let offset = rowOffset, frobenius = self.frobenius
     let systems = over.map { b in
       LockstepNNLS.System(block: b, f: sums.column(B + b), supports: supports[b], columns: supportColumns[b], frobenius: frobenius)
     }
-    let solved = LockstepNNLS.solve(systems, program: program, rowOffset: offset, totalRows: total)
+    let solved = LockstepNNLS.solve(systems, program: program, rowOffset: offset, totalRows: totalRows)
     var found: [(atom: Atom, value: Double)] = []
     for (q, b) in over.enumerated() {
       let s = solved[q]

@@ -66,10 +66,7 @@ extension ZeroGapCommand.Fit {
         print(JSON.object(pairs + [("processes", .number(Double(world.size))), ("samples", .number(Double(total)))]).serialized())
       } else {
         print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
-        let covers = model == .relu
-          ? "sampled: no ReLU network whose neurons use only these patterns does better"
-          : "sampled: no gated-ReLU network with these gates does better"
-        print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
+        print("lower bound  \(formatNumber(f.report.lowerBound))   (\(Self.boundCovers(f.boundScope, model: est.configuration.model)))")
         print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
         print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
         if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }

@@ -104,6 +104,16 @@ extension ZeroGapCommand {
       }
     }
 
+    /// What a two-layer fit's lower bound covers, for the text output.
+    static func boundCovers(_ scope: BoundScope, model: ConvexReLUModel) -> String {
+      switch (scope, model) {
+      case (.global, .relu): return "global: no two-layer ReLU network does better"
+      case (.global, _): return "global: no gated-ReLU network does better"
+      case (_, .relu): return "sampled: no ReLU network whose neurons use only these patterns does better"
+      default: return "sampled: no gated-ReLU network with these gates does better"
+      }
+    }
+
     func run() throws {
       if Processes.launchedInParallel { return try runDataParallel() }
       guard let model = model.twoLayer else { return try runParallel() }
@@ -143,14 +153,7 @@ extension ZeroGapCommand {
           print("outputs      \(yAll.columns): objective = Σ of per-output programs (one network per output, MATH.md §3.9)")
           print("lower bound  \(formatNumber(f.report.lowerBound))   (nuclear-norm gated program over the \(f.boundScope == .global ? "complete" : "sampled") patterns)")
         } else {
-          let covers: String
-          switch (f.boundScope, est.configuration.model) {
-          case (.global, .relu): covers = "global: no two-layer ReLU network does better"
-          case (.global, _): covers = "global: no gated-ReLU network does better"
-          case (_, .relu): covers = "sampled: no ReLU network whose neurons use only these patterns does better"
-          default: covers = "sampled: no gated-ReLU network with these gates does better"
-          }
-          print("lower bound  \(formatNumber(f.report.lowerBound))   (\(covers))")
+          print("lower bound  \(formatNumber(f.report.lowerBound))   (\(Self.boundCovers(f.boundScope, model: est.configuration.model)))")
         }
         print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
         if f.report.gap < 0 {

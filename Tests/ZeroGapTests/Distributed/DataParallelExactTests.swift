@@ -116,8 +116,6 @@ import Testing
     #expect(out.column(0) == start.column(0))
   }
 
-  static func data() -> (Matrix, [Double]) { DataParallelFitTests.data() }
-
   static func configuration(_ loss: ConvexLoss, tolerance: Double) -> ConvexReLUEstimator.Configuration {
     .init(model: .relu, loss: loss, beta: 2, patterns: .sampled(count: 30, seed: 7), solver: ConvexSolverOptions(tolerance: tolerance))
   }
@@ -126,24 +124,14 @@ import Testing
   /// optimum (1e-9, with the polish) within 2e-7; each bound below the other's objective; every process the same network.
   @Test(arguments: [(2, ConvexLoss.squared), (3, .squared), (2, .logistic)])
   func exactFitSameCertifiedOptimumAsOneProcess(processes k: Int, loss: ConvexLoss) throws {
-    let (x, raw) = Self.data()
+    let (x, raw) = DataParallelFitTests.data()
     let y = loss == .logistic ? raw.map { $0 > 0.5 ? 1.0 : 0 } : raw
     var single = ConvexReLUEstimator(configuration: Self.configuration(loss, tolerance: 1e-9))
     try single.fit(data: x, targets: y)
     let reference = try #require(single.fitted)
     #expect(reference.report.isCertified(tolerance: 1e-9))
 
-    let ring = ThreadRing(size: k)
-    let results = Locked<[Int: ConvexReLUEstimator.Fitted]>([:])
-    ThreadRing.run(k) { r in
-      let member = ThreadRing.Member(ring: ring, rank: r)
-      let rows = member.rowBlock(of: x.rows)
-      var est = ConvexReLUEstimator(configuration: Self.configuration(loss, tolerance: 1e-7))
-      est.rows = .over(member)
-      try? est.fit(data: x.rows(rows), targets: Array(y[rows]))
-      if let f = est.fitted { results.update { $0[r] = f } }
-    }
-    let fits = results.value
+    let fits = DataParallelFitTests.fitsOverThreads(k, x: x, y: y, configuration: Self.configuration(loss, tolerance: 1e-7))
     #expect(fits.count == k)
     for (_, f) in fits {
       #expect(f.report.isCertified(tolerance: 1e-7))

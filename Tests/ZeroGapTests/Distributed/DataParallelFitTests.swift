@@ -87,6 +87,21 @@ final class ThreadRing: @unchecked Sendable {
     .init(model: .gatedReLU, loss: loss, beta: 2, patterns: .sampled(count: 60, seed: 7), solver: ConvexSolverOptions(tolerance: 1e-8))
   }
 
+  /// The fits of K threads as processes, each on its block of the rows of (x, y), by rank (a failed fit is absent).
+  static func fitsOverThreads(_ k: Int, x: Matrix, y: [Double], configuration: ConvexReLUEstimator.Configuration) -> [Int: ConvexReLUEstimator.Fitted] {
+    let ring = ThreadRing(size: k)
+    let results = Locked<[Int: ConvexReLUEstimator.Fitted]>([:])
+    ThreadRing.run(k) { r in
+      let member = ThreadRing.Member(ring: ring, rank: r)
+      let rows = member.rowBlock(of: x.rows)
+      var est = ConvexReLUEstimator(configuration: configuration)
+      est.rows = .over(member)
+      try? est.fit(data: x.rows(rows), targets: Array(y[rows]))
+      if let f = est.fitted { results.update { $0[r] = f } }
+    }
+    return results.value
+  }
+
   /// Squared loss at K = 2 and 3; logistic loss with 0/1 labels at K = 2 (the classes found over all processes).
   @Test(arguments: [(2, ConvexLoss.squared), (3, .squared), (2, .logistic)])
   func sameCertifiedOptimumAsOneProcess(processes k: Int, loss: ConvexLoss) throws {
@@ -97,17 +112,7 @@ final class ThreadRing: @unchecked Sendable {
     let reference = try #require(single.fitted)
     #expect(reference.report.isCertified(tolerance: 1e-8))
 
-    let ring = ThreadRing(size: k)
-    let results = Locked<[Int: ConvexReLUEstimator.Fitted]>([:])
-    ThreadRing.run(k) { r in
-      let member = ThreadRing.Member(ring: ring, rank: r)
-      let rows = member.rowBlock(of: x.rows)
-      var est = ConvexReLUEstimator(configuration: Self.configuration(loss))
-      est.rows = .over(member)
-      try? est.fit(data: x.rows(rows), targets: Array(y[rows]))
-      if let f = est.fitted { results.update { $0[r] = f } }
-    }
-    let fits = results.value
+    let fits = Self.fitsOverThreads(k, x: x, y: y, configuration: Self.configuration(loss))
     #expect(fits.count == k)
     for (_, f) in fits {
       #expect(f.report.isCertified(tolerance: 1e-8))
