@@ -7,11 +7,23 @@
 #   bash scripts/bench.sh --ordo [benchmark options]   ordo-one/benchmark percentile tables
 #   bash scripts/bench.sh parallel                     the three-layer program against n, P1, P2, then cvxpy +
 #                                                      Clarabel on the same instances (bench/time_reference_parallel.py)
+#   bash scripts/bench.sh relu [relu_grid options]     the two-layer suite: time to a certified 1e-6 gap over a grid
+#                                                      of real and synthetic problems, with the same-run ratio against
+#                                                      scnn and Clarabel (bench/relu_grid.py; --quick, --cases, --help)
+#   bash scripts/bench.sh relu-cases [options]         the two-layer solvers' GFLOP/s on four fixed cases (Swift only)
 # The machine may be shared: read best-of figures and ratios measured within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 mode="${1:-linalg}"
+if [ "$mode" = "relu" ]; then
+  # The suite drives the release CLI (what a user runs), then scnn and Clarabel in child processes.
+  shift
+  . scripts/blas-env.sh
+  swift build -c release --product zerogap >&2
+  exec python3 bench/relu_grid.py "$@"
+fi
+[ "$mode" = "relu-cases" ] && set -- relu "${@:2}" && mode=relu
 if [ "$mode" = "--ordo" ]; then
   shift
   . scripts/blas-env.sh

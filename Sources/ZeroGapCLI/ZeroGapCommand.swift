@@ -26,6 +26,12 @@ struct ZeroGapCommand: ParsableCommand {
         Foundation.exit(1)
       }
     }
+    do {
+      if let t = try Processes.defaultThreads() { ThreadPlan.use(threads: t) }
+    } catch {
+      printError("Error: \(error.description)")
+      Foundation.exit(ExitCode.validationFailure.rawValue)
+    }
     main(nil)
   }
 }

@@ -68,6 +68,6 @@ struct DoctorKernelTests {
   @Test func humanReadableDoctorNamesKernelAndThreads() throws {
     let r = try runZerogap(["doctor"], environment: environment(coreType: nil))
     #expect(r.status == 0)
-    #expect(r.stdout.contains("OpenBLAS kernel:") && r.stdout.contains("OpenBLAS threads:"))
+    #expect(r.stdout.contains("OpenBLAS kernel:") && r.stdout.contains("thread plan:") && r.stdout.contains("OpenBLAS, "))
   }
 }

@@ -23,7 +23,8 @@ extension SharedPointer {
 /// contiguous chunks run by `DispatchQueue.concurrentPerform` on all cores (the calling thread takes chunks too, so a
 /// core that is busy elsewhere slows the loop down but never stalls it), or runs one call below the grain.
 enum ParallelChunks {
-  static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The workers of a loop: `ThreadPlan.threads` (all cores unless the caller chose fewer).
+  static var cores: Int { ThreadPlan.threads }
 
   /// The number of chunks of `count` items with at least `grain` per chunk (at most four per core).
   static func count(_ count: Int, grain: Int) -> Int { cores == 1 ? 1 : Swift.max(1, Swift.min(4 * cores, count / Swift.max(1, grain))) }

@@ -69,16 +69,29 @@ struct ReLUBlockProgram: PricedProgram {
     if accumulate { g.add(share) } else { g = share }
   }
 
+  /// Runs `body` over all rows: at once for small passes, in row chunks on `ThreadPlan.threads` workers when the
+  /// pass touches many entries (n·B ≥ 2¹⁷; the hot loops' elementwise passes cost about as much as their GEMMs
+  /// at large n, and the chunks keep the second core busy there too).
+  func overRows(_ body: @Sendable (_ rows: Range<Int>) -> Void) {
+    guard n * blocks >= 1 << 17 else { return body(0..<n) }
+    ParallelChunks.forEach(n, grain: Swift.max(512, (1 << 15) / Swift.max(1, blocks))) { _, rows in body(rows) }
+  }
+
   /// ŷ = rowsum(σ ⊙ M ⊙ P).
   func predict(_ p: Matrix, into yhat: inout [Double]) {
     let n = self.n, B = blocks
     masks.withUnsafeBufferPointer { m in
       p.withUnsafeBufferPointer { a in
-        yhat.withUnsafeMutableBufferPointer { out in
-          for j in 0..<n { out[j] = 0 }
-          for b in 0..<B {
-            let sb = signs[b]
-            for j in 0..<n { out[j] += sb * m[j + b * n] * a[j + b * n] }
+        signs.withUnsafeBufferPointer { sg in
+          yhat.withUnsafeMutableBufferPointer { o in
+            let (mp, ap, sp, out) = (SharedPointer(reading: m), SharedPointer(reading: a), SharedPointer(reading: sg), SharedPointer(o))
+            overRows { rows in
+              for j in rows { out[j] = 0 }
+              for b in 0..<B {
+                let sb = sp[b]
+                for j in rows { out[j] += sb * mp[j + b * n] * ap[j + b * n] }
+              }
+            }
           }
         }
       }
@@ -87,9 +100,17 @@ struct ReLUBlockProgram: PricedProgram {
 
   /// 𝒞(P) = S ⊙ P.
   func constraints(_ p: Matrix, into c: inout Matrix) {
+    let n = self.n, B = blocks
     masks.withUnsafeBufferPointer { m in
       p.withUnsafeBufferPointer { a in
-        c.withUnsafeMutableBufferPointer { out in for k in 0..<a.count { out[k] = (2 * m[k] - 1) * a[k] } }
+        c.withUnsafeMutableBufferPointer { o in
+          let (mp, ap, out) = (SharedPointer(reading: m), SharedPointer(reading: a), SharedPointer(o))
+          overRows { rows in
+            for b in 0..<B {
+              for j in rows { out[j + b * n] = (2 * mp[j + b * n] - 1) * ap[j + b * n] }
+            }
+          }
+        }
       }
     }
   }
@@ -97,18 +118,25 @@ struct ReLUBlockProgram: PricedProgram {
   /// T = scale·σ ⊙ M ⊙ g1ᵀ + S ⊙ Λ.
   func adjoint(_ g: [Double], scale: Double, multipliers: Matrix?, into t: inout Matrix) {
     let n = self.n, B = blocks
+    let lam = multipliers ?? Matrix(rows: 0, columns: 0)
     masks.withUnsafeBufferPointer { m in
-      g.withUnsafeBufferPointer { gp in
-        t.withUnsafeMutableBufferPointer { tp in
-          for b in 0..<B {
-            let sb = signs[b]
-            for j in 0..<n { tp[j + b * n] = scale * (sb * m[j + b * n] * gp[j]) }
+      g.withUnsafeBufferPointer { gb in
+        signs.withUnsafeBufferPointer { sg in
+          lam.withUnsafeBufferPointer { l in
+            t.withUnsafeMutableBufferPointer { tb in
+              let (mp, gp, sp, tp) = (SharedPointer(reading: m), SharedPointer(reading: gb), SharedPointer(reading: sg), SharedPointer(tb))
+              let lp = l.isEmpty ? nil : SharedPointer(reading: l)
+              overRows { rows in
+                for b in 0..<B {
+                  let sb = scale * sp[b]
+                  for j in rows { tp[j + b * n] = sb * mp[j + b * n] * gp[j] }
+                  if let lp {
+                    for j in rows { tp[j + b * n] += (2 * mp[j + b * n] - 1) * lp[j + b * n] }
+                  }
+                }
+              }
+            }
           }
-        }
-      }
-      if let multipliers {
-        multipliers.withUnsafeBufferPointer { l in
-          t.withUnsafeMutableBufferPointer { tp in for k in 0..<tp.count { tp[k] += (2 * m[k] - 1) * l[k] } }
         }
       }
     }
@@ -125,11 +153,16 @@ struct ReLUBlockProgram: PricedProgram {
     guard isConstrained else { return predict(p, into: &yhat) }
     let n = self.n, B = blocks
     p.withUnsafeBufferPointer { a in
-      yhat.withUnsafeMutableBufferPointer { out in
-        for j in 0..<n { out[j] = 0 }
-        for b in 0..<B {
-          let sb = signs[b]
-          for j in 0..<n { out[j] += sb * Swift.max(0, a[j + b * n]) }
+      signs.withUnsafeBufferPointer { sg in
+        yhat.withUnsafeMutableBufferPointer { o in
+          let (ap, sp, out) = (SharedPointer(reading: a), SharedPointer(reading: sg), SharedPointer(o))
+          overRows { rows in
+            for j in rows { out[j] = 0 }
+            for b in 0..<B {
+              let sb = sp[b]
+              for j in rows { out[j] += sb * Swift.max(0, ap[j + b * n]) }
+            }
+          }
         }
       }
     }

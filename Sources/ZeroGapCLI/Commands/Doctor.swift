@@ -1,29 +1,46 @@
 import ArgumentParser
+import Foundation
 import ZeroGap
 
 extension ZeroGapCommand {
   /// Reports the numerical runtime so a slow BLAS kernel is never invisible.
   struct Doctor: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the BLAS kernel, threads and configuration in use.")
+    static let configuration = CommandConfiguration(abstract: "Show the BLAS kernel, the thread plan and the configuration in use.")
     @Flag(help: "Print machine-readable JSON.") var json = false
+    @Option(parsing: .unconditional, help: "Show the plan a solve with --threads N would use.") var threads: Int?
     @Flag(help: "Check the MPI layer: under `mpirun -np K`, every rank runs allreduce (sum, max), broadcast and barrier and checks the results; rank 0 reports (exit 1 if any rank's check fails).") var mpi = false
+
+    func validate() throws {
+      if let t = threads, !(1...4096).contains(t) { throw ValidationError("--threads must be between 1 and 4096 (got \(t))") }
+    }
 
     func run() throws {
       if mpi { return try checkMPI() }
+      if let t = threads { ThreadPlan.use(threads: t) }
       let core = BLASRuntime.coreName
+      let source = threads != nil ? "--threads" : ProcessInfo.processInfo.environment["ZEROGAP_THREADS"] != nil ? "ZEROGAP_THREADS"
+        : Processes.launchedInParallel ? "cores / processes on this machine" : "all cores"
+      let plan = [
+        ("dense products (GEMM, GEMV, factorisations)", "OpenBLAS, \(BLASRuntime.threadCount) thread(s)"),
+        ("per-block and per-row loops (cone pricing, interior-point blocks, large-n row passes)", "\(ThreadPlan.threads) worker(s)"),
+        ("processes", Processes.launchedInParallel ? "several (mpirun): rows split among them" : "1 (mpirun -np K for data-parallel fits)"),
+      ]
       if json {
         print(JSON.object([
           "version": .string(ZeroGapVersion.string), "openblas_core": .string(core),
           "openblas_threads": .number(Double(BLASRuntime.threadCount)),
           "openblas_config": .string(BLASRuntime.configuration),
           "kernel_guard_reexecuted": .bool(BLASRuntime.kernelGuardReexecuted),
+          "cores": .number(Double(ThreadPlan.cores)), "threads": .number(Double(ThreadPlan.threads)),
+          "threads_from": .string(source),
         ]).serialized())
       } else {
         print("zerogap \(ZeroGapVersion.string)")
         print("OpenBLAS kernel:  \(core)\(core == "Prescott" ? "  (generic fallback: slow; set OPENBLAS_CORETYPE)" : "")")
-        print("OpenBLAS threads: \(BLASRuntime.threadCount)")
         print("OpenBLAS config:  \(BLASRuntime.configuration)")
         if BLASRuntime.kernelGuardReexecuted { print("(re-executed once to select the \(core) kernel)") }
+        print("thread plan:      \(ThreadPlan.threads) of \(ThreadPlan.cores) core(s), from \(source) (--threads N or ZEROGAP_THREADS to change)")
+        for (what, how) in plan { print("  \(what): \(how)") }
       }
     }
   }

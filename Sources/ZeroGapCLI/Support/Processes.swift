@@ -19,6 +19,24 @@ enum Processes {
     return ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"].lazy.compactMap { env[$0].flatMap(Int.init) }.first ?? 0
   }
 
+  /// The number of processes the launcher started on this machine (1 outside a parallel launch).
+  static var localProcesses: Int {
+    let env = ProcessInfo.processInfo.environment
+    return ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMIX_LOCAL_SIZE"].lazy.compactMap { env[$0].flatMap(Int.init) }
+      .first.map { Swift.max(1, $0) } ?? 1
+  }
+
+  /// The threads of each process unless `--threads` says otherwise: `ZEROGAP_THREADS` if set, else under a parallel
+  /// launch the cores divided among this machine's processes (so K processes do not each start one thread per
+  /// core), else nil (all cores). Throws for a malformed `ZEROGAP_THREADS`.
+  static func defaultThreads() throws(CommandFailure) -> Int? {
+    if let text = ProcessInfo.processInfo.environment["ZEROGAP_THREADS"] {
+      guard let t = ThreadPlan.parse(text) else { throw CommandFailure("ZEROGAP_THREADS must be an integer ≥ 1 (got \(text))") }
+      return t
+    }
+    return launchedInParallel ? Swift.max(1, ThreadPlan.cores / localProcesses) : nil
+  }
+
   /// Whether this binary was built with MPI.
   static var mpiAvailable: Bool {
     #if ZEROGAP_MPI

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The threads this process's solvers use, in one place: OpenBLAS threads for the dense products (GEMM, GEMV,
+/// factorisations) and as many workers for the loops ZeroGap runs itself over blocks or rows (`ParallelChunks`:
+/// the lockstep cone pricing's per-block steps, the interior-point blocks and branches, the row passes of the block
+/// programs at large n). The two never run at the same time, so one number sizes both.
+///
+/// Default: every core the process may use (`ProcessInfo.activeProcessorCount`). Choose fewer with
+/// `ThreadPlan.use(threads:)` before solving (the `zerogap` CLI: `--threads N` or `ZEROGAP_THREADS`; under `mpirun`
+/// it divides the cores among the processes on one machine). An explicit `OPENBLAS_NUM_THREADS` in the environment
+/// sets OpenBLAS's own default, which `use(threads:)` overrides.
+public enum ThreadPlan {
+  /// The cores this process may use.
+  public static var cores: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+  nonisolated(unsafe) private static var chosen: Int? = nil
+
+  /// The worker count of ZeroGap's own parallel loops.
+  public static var threads: Int { chosen ?? cores }
+
+  /// The number of OpenBLAS threads.
+  public static var blasThreads: Int { BLAS.threadCount }
+
+  /// Uses `threads` ≥ 1 workers for ZeroGap's loops and as many OpenBLAS threads. Call it before solving, from one
+  /// thread (it changes process-wide settings).
+  public static func use(threads: Int) {
+    let t = Swift.max(1, threads)
+    chosen = t
+    BLAS.setThreadCount(t)
+  }
+
+  /// `threads` parsed from a string (`ZEROGAP_THREADS`): an integer ≥ 1, or nil.
+  public static func parse(_ text: String) -> Int? {
+    guard let t = Int(text.trimmingCharacters(in: .whitespaces)), t >= 1, t <= 4096 else { return nil }
+    return t
+  }
+}
