@@ -25,8 +25,10 @@
 /// the program counts: `isFeasible` (constraints within rounding) or after `repair`.
 ///
 /// Conformances:
-/// * `ReLUBlockProgram` — C-GReLU (unconstrained, §3.6) and C-ReLU (2P signed blocks with cones
-///   (2D_b − I)Xu_b ≥ 0, §3.3): P = XU (n×B), ŷ = Σ_b σ_b D_b P_b, 𝒞(P) = (2D_b − I) ⊙ P_b.
+/// * `ReLUBlockProgram` — C-ReLU (2P signed blocks with cones (2D_b − I)Xu_b ≥ 0, §3.3; it also states C-GReLU):
+///   P = XU (n×B), ŷ = Σ_b σ_b D_b P_b, 𝒞(P) = (2D_b − I) ⊙ P_b.
+/// * `GatedReLUProgram` — C-GReLU (unconstrained, §3.6) as the gated fits solve it: the products are the
+///   predictions, 𝒳U = rowsum(X ⊙ M Uᵀ) and 𝒳ᵀg = (diag(g)X)ᵀM, two GEMMs and no n×P intermediate.
 /// * `ParallelReLUProgram` — the three-layer parallel ReLU program of §4.3: 4·P₁·P₂ blocks (i, l, s, ±), P = XU,
 ///   ŷ = Σ_b σ_b D_{2l}D_{1i} P_b, and 𝒞 stacks the first-layer cones (2D_{1i} − I)P_b with the coupled
 ///   second-layer cones (2D_{2l} − I) Σ_{b ∈ (l,s)} ±D_{1i}P_b (one column per branch (l, s)).

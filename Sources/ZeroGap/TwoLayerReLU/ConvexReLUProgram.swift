@@ -157,26 +157,35 @@ public struct ConvexReLUProgram: Sendable {
   /// The program's blocks over its patterns (one per pattern, or 2P signed blocks for C-ReLU).
   var layout: BlockLayout { BlockLayout(patternCount: patterns.count, model: model) }
 
-  /// One FISTA (gated) or augmented-Lagrangian (ReLU) solve of the program with the given smooth loss.
+  /// One solve of the program with the given smooth loss: FISTA (gated) or the exact algorithm chosen in `options`
+  /// (column generation, ADMM or the augmented Lagrangian).
   func solveStage(loss solverLoss: SolverLoss, options: ConvexSolverOptions, warmStart: ConvexReLUSolution?) -> ConvexReLUSolution {
     let layout = self.layout
     let masks = layout.perBlock(patterns.masks)
     let constrained = model == .relu
-    let program = ReLUBlockProgram(
-      x: data, targets: targets, masks: masks, signs: layout.signs, constrained: constrained, beta: beta, loss: solverLoss,
-      cones: constrained ? coneRepair(masks: masks) : nil)
     var start: Matrix? = nil
     if let w = warmStart, w.positive.rows == data.columns, w.positive.columns == patterns.count, (w.negative != nil) == layout.signed {
       start = layout.join(positive: w.positive, negative: w.negative)
     }
+    guard constrained else {
+      // C-GReLU: FISTA on the program whose products are the predictions (no n×P products; `GatedReLUProgram`).
+      let program = GatedReLUProgram(x: data, targets: targets, masks: masks, beta: beta, loss: solverLoss)
+      let result = ProximalGradientSolver(program: program).solve(start: start, multipliers: nil, penalty: nil, options: options)
+      var solution = ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
+      if unregularizedBias { solution.bias = outputBias(prediction: prediction(positive: solution.positive, negative: nil)) }
+      return solution
+    }
+    let program = ReLUBlockProgram(
+      x: data, targets: targets, masks: masks, signs: layout.signs, constrained: true, beta: beta, loss: solverLoss,
+      cones: coneRepair(masks: masks))
     var multipliers: Matrix? = nil
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == program.blocks { multipliers = m }
     let result: ProximalGradientSolver<ReLUBlockProgram>.Result
     // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
     // A data-parallel solve of C-ReLU always takes column generation (its pricing is the one distributed exactly).
-    if constrained && (options.exactAlgorithm == .columnGeneration || rows.isDistributed) && ColumnGeneration.applies(to: program) {
+    if (options.exactAlgorithm == .columnGeneration || rows.isDistributed) && ColumnGeneration.applies(to: program) {
       result = ColumnGeneration(program: program).solve(start: start, options: options)
-    } else if constrained && options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
+    } else if options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
       var index: [PatternKey: Int] = [:]
       let m = patterns.masks
       for i in 0..<patterns.count { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
@@ -188,8 +197,8 @@ public struct ConvexReLUProgram: Sendable {
     }
     let (positive, negative) = layout.split(result.u)
     var solution = ConvexReLUSolution(
-      model: model, positive: positive, negative: negative, multipliers: constrained ? result.multipliers : nil,
-      penalty: constrained ? result.penalty : nil, report: result.report)
+      model: model, positive: positive, negative: negative, multipliers: result.multipliers, penalty: result.penalty,
+      report: result.report)
     if unregularizedBias { solution.bias = outputBias(prediction: prediction(positive: solution.positive, negative: solution.negative)) }
     return solution
   }
