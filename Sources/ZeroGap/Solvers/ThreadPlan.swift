@@ -29,9 +29,12 @@ public enum ThreadPlan {
     BLAS.setThreadCount(t)
   }
 
-  /// `threads` parsed from a string (`ZEROGAP_THREADS`): an integer ≥ 1, or nil.
+  /// The thread counts `use(threads:)` is meant for.
+  public static let validCounts = 1...4096
+
+  /// `threads` parsed from a string (`ZEROGAP_THREADS`): an integer in `validCounts`, or nil.
   public static func parse(_ text: String) -> Int? {
-    guard let t = Int(text.trimmingCharacters(in: .whitespaces)), t >= 1, t <= 4096 else { return nil }
+    guard let t = Int(text.trimmingCharacters(in: .whitespaces)), validCounts.contains(t) else { return nil }
     return t
   }
 }

@@ -108,3 +108,19 @@ struct GatedReLUProgram: GroupSparseProgram {
     ParallelChunks.forEach(n, grain: Swift.max(512, (1 << 15) / Swift.max(1, x.columns))) { _, rows in body(rows) }
   }
 }
+
+extension GatedReLUProgram: BlockColumnProgram {
+  /// C = M_blocks ⊙ (X W): column q is D_b X w_q for b = blocks[q].
+  func blockColumns(_ directions: Matrix, blocks: [Int]) -> Matrix {
+    var c = Matrix.product(x, directions)
+    let n = x.rows
+    masks.withUnsafeBufferPointer { m in
+      c.withUnsafeMutableBufferPointer { cp in
+        for (q, b) in blocks.enumerated() {
+          for j in 0..<n { cp[j + q * n] *= m[j + b * n] }
+        }
+      }
+    }
+    return c
+  }
+}

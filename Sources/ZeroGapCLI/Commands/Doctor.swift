@@ -11,7 +11,7 @@ extension ZeroGapCommand {
     @Flag(help: "Check the MPI layer: under `mpirun -np K`, every rank runs allreduce (sum, max), broadcast and barrier and checks the results; rank 0 reports (exit 1 if any rank's check fails).") var mpi = false
 
     func validate() throws {
-      if let t = threads, !(1...4096).contains(t) { throw ValidationError("--threads must be between 1 and 4096 (got \(t))") }
+      if let t = threads, !ThreadPlan.validCounts.contains(t) { throw ValidationError("--threads must be between 1 and 4096 (got \(t))") }
     }
 
     func run() throws {

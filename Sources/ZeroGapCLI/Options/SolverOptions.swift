@@ -14,7 +14,7 @@ struct SolverOptions: ParsableArguments {
   func validate() throws {
     guard progressInterval >= 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be ≥ 0 seconds") }
     guard tol > 0, tol < 1 else { throw ValidationError("--tol must be in (0, 1) (got \(tol))") }
-    if let t = threads, !(1...4096).contains(t) { throw ValidationError("--threads must be between 1 and 4096 (got \(t))") }
+    if let t = threads, !ThreadPlan.validCounts.contains(t) { throw ValidationError("--threads must be between 1 and 4096 (got \(t))") }
     guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be ≥ 1") }
     if let m = memoryLimit, MemoryBudget.parse(m) == nil { throw ValidationError("--memory-limit must be a size such as 8G, 512M or 1000000 bytes (got \(m))") }
     if memoryLimit == nil, let m = ProcessInfo.processInfo.environment["ZEROGAP_MEMORY_LIMIT"], MemoryBudget.parse(m) == nil {

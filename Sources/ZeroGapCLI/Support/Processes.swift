@@ -31,7 +31,7 @@ enum Processes {
   /// core), else nil (all cores). Throws for a malformed `ZEROGAP_THREADS`.
   static func defaultThreads() throws(CommandFailure) -> Int? {
     if let text = ProcessInfo.processInfo.environment["ZEROGAP_THREADS"] {
-      guard let t = ThreadPlan.parse(text) else { throw CommandFailure("ZEROGAP_THREADS must be an integer ≥ 1 (got \(text))") }
+      guard let t = ThreadPlan.parse(text) else { throw CommandFailure("ZEROGAP_THREADS must be an integer from 1 to 4096 (got \(text))") }
       return t
     }
     return launchedInParallel ? Swift.max(1, ThreadPlan.cores / localProcesses) : nil
