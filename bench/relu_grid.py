@@ -28,7 +28,9 @@ ill-conditioned), n (500 → 100 000), P (100 → 2000) and β (10⁻³, 10⁻²
 Usage:
   bash scripts/bench.sh relu                                # builds the CLI, then this script with its defaults
   python3 bench/relu_grid.py [--cases SUBSTR[,SUBSTR]] [--quick] [--models gated-relu,relu] [--no-anchors]
-        [--timeout 300] [--anchor-timeout 60] [--anchor-max-size 500000] [--threads 1] [--fixtures DIR] [--zerogap PATH] [--json-out FILE]
+        [--timeout 300] [--anchor-timeout 60] [--anchor-max-size 500000] [--threads 1] [--fixtures DIR] [--zerogap PATH]
+        [--json-out FILE] [--markdown]
+  python3 bench/relu_grid.py --from-json FILE              # the Markdown table of an earlier run
 The first run installs .venv-scnn/ (bench/_scnnenv.py) and writes the fixtures (X.npy, y.npy, G<P>.npy) under
 --fixtures (default .build/bench-relu-grid).
 """
@@ -253,6 +255,25 @@ ANCHORS = {
 }
 
 
+def markdown(rows):
+    """The rows as a Markdown table (the README's), worst ratio first."""
+    def secs(x):
+        return f"{x:.3g}" if x is not None else "—"
+
+    out = ["| case | n × d | P | model | ZeroGap s | scnn s (tol) | Clarabel s | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: r.get("ratio", float("inf"))):
+        zg = r["zerogap"]
+        z = secs(zg.get("seconds")) if zg["status"] == "certified" else zg["status"]
+        sc = next((x for x in r["anchors"] if x["kind"] == "scnn" and x["counts"]), None)
+        tried = [x for x in r["anchors"] if x["kind"] == "scnn"]
+        scell = f"{secs(sc['seconds'])} ({sc['tol']:.0e})" if sc else ("not reached" + (" (timeout)" if tried and tried[-1]["status"] == "timeout" else "") if tried else "—")
+        cl = next((x for x in r["anchors"] if x["kind"] == "clarabel"), None)
+        ccell = (secs(cl["seconds"]) if cl["counts"] else cl["status"] if cl["status"] != "done" else "not reached") if cl else "—"
+        ratio = f"{r['ratio_kind'].replace('=', '')}{r['ratio']:.1f}×" if "ratio" in r else "—"
+        out.append(f"| {r['case']} | {r['n']} × {r['d']} | {r['P']} | {r['model']} | {z} | {scell} | {ccell} | {ratio} |")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", help="comma-separated substrings of case names")
@@ -266,6 +287,8 @@ def main():
     ap.add_argument("--fixtures", default=os.path.join(ROOT, ".build", "bench-relu-grid"))
     ap.add_argument("--zerogap", default=os.path.join(ROOT, ".build", "release", "zerogap"))
     ap.add_argument("--json-out", metavar="FILE")
+    ap.add_argument("--markdown", action="store_true", help="also print the rows as a Markdown table, worst ratio first")
+    ap.add_argument("--from-json", metavar="FILE", help="print the Markdown table of an earlier run's --json-out and exit")
     # child-process mode (one anchor run)
     ap.add_argument("--worker", choices=["scnn", "clarabel"], help=argparse.SUPPRESS)
     ap.add_argument("--x", help=argparse.SUPPRESS)
@@ -277,6 +300,10 @@ def main():
     a = ap.parse_args()
     if a.worker:
         return worker(a)
+    if a.from_json:
+        with open(a.from_json) as f:
+            print(markdown(json.load(f)["rows"]))
+        return 0
     if not os.access(a.zerogap, os.X_OK):
         print(f"relu_grid: no ZeroGap CLI at {a.zerogap} (swift build -c release --product zerogap)", file=sys.stderr)
         return 1
@@ -316,6 +343,10 @@ def main():
             elif row["anchors"] and zt:
                 row["ratio"], row["ratio_kind"] = a.anchor_timeout / zt, "≥"  # no anchor counted within the limit
             rows.append(row)
+            if a.json_out:  # after every row, so an interrupted run keeps what it measured
+                with open(a.json_out, "w") as f:
+                    json.dump({"threads": a.threads, "timeout": a.timeout, "anchor_timeout": a.anchor_timeout, "rows": rows}, f,
+                              indent=1)
             sc = next((r for r in row["anchors"] if r["kind"] == "scnn" and r["counts"]), None)
             cl = next((r for r in row["anchors"] if r["kind"] == "clarabel"), None)
 
@@ -340,9 +371,9 @@ def main():
               f"{len(measured)} measured rows below 10×")
     print("ratio = fastest counting anchor (scnn at the loosest tolerance that reaches ZeroGap's certified objective "
           "to 1e-6, or Clarabel's solve time) / ZeroGap's solve time; ≥ when none counted within the time limit.")
-    if a.json_out:
-        with open(a.json_out, "w") as f:
-            json.dump({"threads": a.threads, "timeout": a.timeout, "anchor_timeout": a.anchor_timeout, "rows": rows}, f, indent=1)
+    if a.markdown:
+        print()
+        print(markdown(rows))
     return 0
 
 

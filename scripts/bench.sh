@@ -21,7 +21,7 @@ if [ "$mode" = "relu" ]; then
   shift
   . scripts/blas-env.sh
   swift build -c release --product zerogap >&2
-  exec python3 bench/relu_grid.py "$@"
+  exec python3 bench/relu_grid.py --markdown "$@"
 fi
 [ "$mode" = "relu-cases" ] && set -- relu "${@:2}" && mode=relu
 if [ "$mode" = "--ordo" ]; then
