@@ -45,10 +45,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 if __name__ == "__main__":
     import _scnnenv
 
-    _scnnenv.ensure()
-    _t = next((sys.argv[i + 1] for i, x in enumerate(sys.argv[:-1]) if x == "--threads"), "1")
-    for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_v] = _t
+    _scnnenv.ensure_pinned()  # and BLAS threads fixed before numpy is imported
 
 import numpy as np  # noqa: E402
 

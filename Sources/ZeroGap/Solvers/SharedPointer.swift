@@ -36,6 +36,13 @@ enum ParallelChunks {
     DispatchQueue.concurrentPerform(iterations: chunks) { c in body(c, (c * count / chunks)..<((c + 1) * count / chunks)) }
   }
 
+  /// Runs `body` over the rows 0..<n of a pass touching `width` entries per row: at once when the pass is small
+  /// (n·width < 2¹⁷), otherwise in row chunks of at least 512 rows on the workers.
+  static func overRows(_ n: Int, width: Int, _ body: @Sendable (_ rows: Range<Int>) -> Void) {
+    guard n * width >= 1 << 17 else { return body(0..<n) }
+    forEach(n, grain: Swift.max(512, (1 << 15) / Swift.max(1, width))) { _, rows in body(rows) }
+  }
+
   /// Runs `body(chunk, item, scratch)` for every item of 0..<count, chunked as `forEach`, with `scratch` Doubles of
   /// workspace per chunk (uninitialised).
   static func forEachItem(

@@ -101,12 +101,8 @@ struct GatedReLUProgram: GroupSparseProgram {
     }
   }
 
-  /// Row passes over n×d: in chunks on `ThreadPlan.threads` workers when large (n·d ≥ 2¹⁷).
-  private func overRows(_ body: @Sendable (_ rows: Range<Int>) -> Void) {
-    let n = x.rows
-    guard n * x.columns >= 1 << 17 else { return body(0..<n) }
-    ParallelChunks.forEach(n, grain: Swift.max(512, (1 << 15) / Swift.max(1, x.columns))) { _, rows in body(rows) }
-  }
+  /// Row passes over the n×d entries, in parallel chunks when large (`ParallelChunks.overRows`).
+  private func overRows(_ body: @Sendable (_ rows: Range<Int>) -> Void) { ParallelChunks.overRows(x.rows, width: x.columns, body) }
 }
 
 extension GatedReLUProgram: BlockColumnProgram {

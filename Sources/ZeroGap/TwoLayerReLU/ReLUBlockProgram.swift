@@ -69,13 +69,9 @@ struct ReLUBlockProgram: PricedProgram {
     if accumulate { g.add(share) } else { g = share }
   }
 
-  /// Runs `body` over all rows: at once for small passes, in row chunks on `ThreadPlan.threads` workers when the
-  /// pass touches many entries (n·B ≥ 2¹⁷; the hot loops' elementwise passes cost about as much as their GEMMs
-  /// at large n, and the chunks keep the second core busy there too).
-  func overRows(_ body: @Sendable (_ rows: Range<Int>) -> Void) {
-    guard n * blocks >= 1 << 17 else { return body(0..<n) }
-    ParallelChunks.forEach(n, grain: Swift.max(512, (1 << 15) / Swift.max(1, blocks))) { _, rows in body(rows) }
-  }
+  /// Runs a pass over the n×B entries by rows, in parallel chunks when large (`ParallelChunks.overRows`: these
+  /// elementwise passes cost about as much as the GEMMs at large n).
+  func overRows(_ body: @Sendable (_ rows: Range<Int>) -> Void) { ParallelChunks.overRows(n, width: blocks, body) }
 
   /// ŷ = rowsum(σ ⊙ M ⊙ P).
   func predict(_ p: Matrix, into yhat: inout [Double]) {
