@@ -25,7 +25,7 @@
 /// the program counts: `isFeasible` (constraints within rounding) or after `repair`.
 ///
 /// Conformances:
-/// * `ReLUBlockProgram` — C-ReLU (2P signed blocks with cones (2D_b − I)Xu_b ≥ 0, §3.3; it also states C-GReLU):
+/// * `ReLUBlockProgram` — C-ReLU (2P signed blocks with cones (2D_b − I)Xu_b ≥ 0, §3.3):
 ///   P = XU (n×B), ŷ = Σ_b σ_b D_b P_b, 𝒞(P) = (2D_b − I) ⊙ P_b.
 /// * `GatedReLUProgram` — C-GReLU (unconstrained, §3.6) as the gated fits solve it: the products are the
 ///   predictions, 𝒳U = rowsum(X ⊙ M Uᵀ) and 𝒳ᵀg = (diag(g)X)ᵀM, two GEMMs and no n×P intermediate.

@@ -37,21 +37,14 @@ struct MagnitudeRefit {
     let loss = program.loss
     guard loss.kind == .squared, !loss.centered, !loss.isHuber, program.blockWidth == 1 else { return nil }
     let d = program.blockSize, B = program.blockCount, y = program.targets
-    var blocks: [Int] = []
-    var norms: [Double] = []
-    for b in 0..<B {
-      var s = 0.0
-      for i in 0..<d { s += current[i, b] * current[i, b] }
-      if s > 0 {
-        blocks.append(b)
-        norms.append(s.squareRoot())
-      }
-    }
+    var norms = [Double](repeating: 0, count: B)
+    program.blockNorms(current, into: &norms)
+    let blocks = (0..<B).filter { norms[$0] > 0 }
     let k = blocks.count
     guard k > 0, k <= maxBlocks else { return nil }
     var w = Matrix(rows: d, columns: k)
     for (q, b) in blocks.enumerated() {
-      for i in 0..<d { w[i, q] = current[i, b] / norms[q] }
+      for i in 0..<d { w[i, q] = current[i, b] / norms[b] }
     }
     let c = program.blockColumns(w, blocks: blocks)
     var gram = Matrix(rows: k, columns: k)

@@ -170,6 +170,12 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
         return m
       }
     }
+    /// c̄ = max_b of the block bounds in `blockBounds`.
+    func largestBlockBound() -> Double {
+      var c = 0.0
+      for b in 0..<B { c = Swift.max(c, blockBounds[b]) }
+      return c
+    }
     /// Certificate at the current iterate (uses tbuf, grad, lam as scratch). Returns (UB, LB).
     func certify(polish: Bool = false) -> (Double, Double) {
       lossAndGradient(xu)
@@ -186,9 +192,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       program.liftAdjoint(tbuf, into: &grad)
       program.blockNorms(grad, into: &blockBounds)
       if constrained && polish { polishWork.improve(&blockBounds, start: lam, lossGradient: lossGrad) }
-      var cbar = 0.0
-      for b in 0..<B { cbar = Swift.max(cbar, blockBounds[b]) }
-      var lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: cbar, beta: beta)
+      var lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta)
       if let refitter, loop.relativeGap <= refitGap, let refit = refitter(u) {
         // The magnitude refit: a point at least as good, and a dual point bounding at second order.
         if loop.offerUpper(refit.objective) { bestU = refit.u }
@@ -198,9 +202,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
         program.adjoint(lossGrad, scale: -1, multipliers: nil, into: &tbuf)
         program.liftAdjoint(tbuf, into: &grad)
         program.blockNorms(grad, into: &blockBounds)
-        var c = 0.0
-        for b in 0..<B { c = Swift.max(c, blockBounds[b]) }
-        lb = Swift.max(lb, CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: c, beta: beta))
+        lb = Swift.max(lb, CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta))
         lossAndGradient(xu)  // the iterate's ŷ and gradient again, for the upper bound below
       }
       // Upper bound: the recovered network's objective (`considerUpper` keeps it only for a point of the program).

@@ -18,9 +18,6 @@ public enum ThreadPlan {
   /// The worker count of ZeroGap's own parallel loops.
   public static var threads: Int { chosen ?? cores }
 
-  /// The number of OpenBLAS threads.
-  public static var blasThreads: Int { BLAS.threadCount }
-
   /// Uses `threads` ≥ 1 workers for ZeroGap's loops and as many OpenBLAS threads. Call it before solving, from one
   /// thread (it changes process-wide settings).
   public static func use(threads: Int) {

@@ -176,7 +176,7 @@ public struct ConvexReLUProgram: Sendable {
       return solution
     }
     let program = ReLUBlockProgram(
-      x: data, targets: targets, masks: masks, signs: layout.signs, constrained: true, beta: beta, loss: solverLoss,
+      x: data, targets: targets, masks: masks, signs: layout.signs, beta: beta, loss: solverLoss,
       cones: coneRepair(masks: masks))
     var multipliers: Matrix? = nil
     if let m = warmStart?.multipliers, m.rows == data.rows, m.columns == program.blocks { multipliers = m }

@@ -5,9 +5,9 @@
 /// The prediction needs no n×P product: `Σ_b D_b X u_b = rowsum(X ⊙ (M Uᵀ))`, one GEMM (n×P)·(P×d) and one pass over
 /// n×d; the gradient `Xᵀ(D_b g)` of every block at once is `(diag(g) X)ᵀ M`, one GEMM (d×n)·(n×P). So the lift is
 /// 𝒳U = ŷ (products n×1), 𝒜 is the identity and the accelerated solver's extrapolations are combinations of
-/// n-vectors. Against `ReLUBlockProgram` (products XU, n×P) an iteration does the same two GEMMs' flops but none of
-/// the n×P passes (the masked sums, the adjoint T = M ⊙ g1ᵀ, the extrapolation of XU), which dominate at large n, and
-/// the solver holds n-vectors instead of five n×P matrices.
+/// n-vectors. Against products XU (n×P, as `ReLUBlockProgram` keeps for C-ReLU) an iteration does the same two
+/// GEMMs' flops but none of the n×P passes (the masked sums, the adjoint T = M ⊙ g1ᵀ, the extrapolation of XU), which
+/// dominate at large n, and the solver holds n-vectors instead of five n×P matrices.
 ///
 /// Not thread-safe: the two products share one n×d work matrix (one solve uses one program at a time). Data-parallel
 /// fits: each process lifts its own rows; the gradient's sum over rows is reduced (`SolverLoss.rows`).

@@ -1,7 +1,7 @@
-/// The block program of a two-layer ReLU network, C-GReLU (§3.6) or C-ReLU (§3.3), as a `GroupSparseProgram` with
-/// B blocks u_b ∈ R^d (`BlockLayout`: one per pattern, or 2P signed blocks):
+/// The exact two-layer ReLU program C-ReLU (§3.3) as a `GroupSparseProgram` with B = 2P signed blocks u_b ∈ R^d
+/// (`BlockLayout`; the gated program C-GReLU is `GatedReLUProgram`, which needs no n×B products):
 ///
-///     min_U  ℓ( Σ_b σ_b D_b X u_b , y ) + β Σ_b ‖u_b‖₂        [s.t. (2D_b − I) X u_b ≥ 0 if constrained]
+///     min_U  ℓ( Σ_b σ_b D_b X u_b , y ) + β Σ_b ‖u_b‖₂        s.t. (2D_b − I) X u_b ≥ 0
 ///
 /// U is d×B (column b = u_b), masks are n×B (column b = diag D_b), σ_b = ±1. The lift is one GEMM, P = XU (n×B);
 /// `𝒜(P) = rowsum(σ ⊙ M ⊙ P)`, `𝒞(P) = S ⊙ P` with S = 2M − 1, so `𝒜ᵀg + 𝒞ᵀΛ = σ ⊙ M ⊙ g1ᵀ + S ⊙ Λ` and ‖𝒞‖ = 1.
@@ -13,36 +13,34 @@ struct ReLUBlockProgram: PricedProgram {
   let targets: [Double]
   let masks: Matrix
   let signs: [Double]
-  let isConstrained: Bool
   let beta: Double
   let loss: SolverLoss
   /// Repairs points of the constrained program that left their cones (nil: such points are not usable).
   let cones: ConeRepair?
-  /// ‖X‖₂² (computed for the constrained program only, where the multiplier polish and ADMM need it).
+  /// ‖X‖₂² (the multiplier polish and ADMM need it; ‖X‖_F² when data-parallel).
   let liftNormSquared: Double
   /// The sampled patterns by their bits and the block layout: when set, `repair` first moves each block to the
   /// column of the pattern it realises (used by ADMM, whose iterates often realise a neighbouring sampled pattern).
   var patternIndex: (index: [PatternKey: Int], layout: BlockLayout)? = nil
 
-  init(x: Matrix, targets: [Double], masks: Matrix, signs: [Double], constrained: Bool, beta: Double, loss: SolverLoss, cones: ConeRepair?) {
+  init(x: Matrix, targets: [Double], masks: Matrix, signs: [Double], beta: Double, loss: SolverLoss, cones: ConeRepair?) {
     self.x = x
     self.targets = targets
     self.masks = masks
     self.signs = signs
-    self.isConstrained = constrained
     self.beta = beta
     self.loss = loss
     self.cones = cones
     if loss.rows.isDistributed {
       // ‖X‖₂² ≤ ‖X‖_F², a sum over the rows.
       liftNormSquared = Swift.max(loss.rows.sum(x.frobeniusNorm * x.frobeniusNorm), 1e-300)
-    } else if constrained {
+    } else {
       let s = (try? x.spectralNorm()) ?? x.frobeniusNorm
       liftNormSquared = Swift.max(s * s, 1e-300)
-    } else {
-      liftNormSquared = x.frobeniusNorm * x.frobeniusNorm
     }
   }
+
+  var isConstrained: Bool { true }
 
   var n: Int { x.rows }
   var d: Int { x.columns }
@@ -144,9 +142,8 @@ struct ReLUBlockProgram: PricedProgram {
     adjoint(lossGrad, scale: -1, multipliers: gamma, into: &t)
   }
 
-  /// ŷ = rowsum(σ ⊙ (P)_+): the true ReLU network of the blocks (gated: the convex prediction).
+  /// ŷ = rowsum(σ ⊙ (P)_+): the true ReLU network of the blocks.
   func networkPrediction(_ p: Matrix, into yhat: inout [Double]) {
-    guard isConstrained else { return predict(p, into: &yhat) }
     let n = self.n, B = blocks
     p.withUnsafeBufferPointer { a in
       signs.withUnsafeBufferPointer { sg in
@@ -164,10 +161,10 @@ struct ReLUBlockProgram: PricedProgram {
     }
   }
 
-  func isFeasible(_ p: Matrix) -> Bool { !isConstrained || ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) }
+  func isFeasible(_ p: Matrix) -> Bool { ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) }
 
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool {
-    guard isConstrained, !ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) else { return true }
+    guard !ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) else { return true }
     if let patternIndex {
       var moved = Matrix(rows: d, columns: blocks)
       if movesToRealisedPatterns(p, u, into: &moved, patternIndex: patternIndex.index, layout: patternIndex.layout) {

@@ -24,7 +24,7 @@ import Testing
 
     func program(_ rows: Range<Int>, _ reduction: RowReduction) -> ReLUBlockProgram {
       ReLUBlockProgram(
-        x: x.rows(rows), targets: Array(y[rows]), masks: masks.rows(rows), signs: signs, constrained: true, beta: 1,
+        x: x.rows(rows), targets: Array(y[rows]), masks: masks.rows(rows), signs: signs, beta: 1,
         loss: SolverLoss(.squared, rows: reduction), cones: nil)
     }
   }
