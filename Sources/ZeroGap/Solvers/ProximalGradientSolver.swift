@@ -33,10 +33,16 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var multipliers: Matrix
     var penalty: Double
     var report: ConvexSolverReport
+    /// The dual point v that gave the best lower bound (unconstrained programs; empty when none was computed):
+    /// with c̄ over any superset of the blocks it certifies that larger program too (`WorkingSetSolver`).
+    var dualPoint: [Double] = []
+    /// The last step size, a starting step for a solve of a similar program.
+    var step: Double = 0
   }
 
-  /// Solves from `start` (d×B, zero if nil) and `multipliers` (𝒞's shape, zero if nil).
-  func solve(start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions) -> Result {
+  /// Solves from `start` (d×B, zero if nil) and `multipliers` (𝒞's shape, zero if nil); `step` is a starting step
+  /// size (nil: 1/L from a power iteration).
+  func solve(start: Matrix?, multipliers: Matrix?, penalty: Double?, options: ConvexSolverOptions, step: Double? = nil) -> Result {
     var loop = CertifiedLoop(options: options)
     let program = self.program
     let y = program.targets, beta = program.beta, loss = program.loss, constrained = program.isConstrained
@@ -64,12 +70,13 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var lossGrad = [Double](repeating: 0, count: n)
 
     // Initial step: 1/L with L ≈ L_ℓ·‖𝒜𝒳‖² (power iteration), ≥ a floor.
-    var eta = 1.0 / Swift.max(1e-300, loss.smoothness * estimateOperatorNormSquared() * 1.05)
+    var eta = step ?? 1.0 / Swift.max(1e-300, loss.smoothness * estimateOperatorNormSquared() * 1.05)
 
     var iterations = 0
     var outer = 0
     var violation = 0.0
     var bestU = u
+    var bestDual: (bound: Double, point: [Double]) = (-.infinity, [])
     var mismatch = 0.0
     let gradScale = Swift.max(1e-300, program.initialGradientScale)
 
@@ -192,7 +199,13 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       program.liftAdjoint(tbuf, into: &grad)
       program.blockNorms(grad, into: &blockBounds)
       if constrained && polish { polishWork.improve(&blockBounds, start: lam, lossGradient: lossGrad) }
-      var lb = CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta)
+      func offerDual() -> Double {
+        let v = lossGrad.map { -$0 }
+        let bound = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta)
+        if !constrained && bound > bestDual.bound { bestDual = (bound, v) }
+        return bound
+      }
+      var lb = offerDual()
       if let refitter, loop.relativeGap <= refitGap, let refit = refitter(u) {
         // The magnitude refit: a point at least as good, and a dual point bounding at second order.
         if loop.offerUpper(refit.objective) { bestU = refit.u }
@@ -202,7 +215,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
         program.adjoint(lossGrad, scale: -1, multipliers: nil, into: &tbuf)
         program.liftAdjoint(tbuf, into: &grad)
         program.blockNorms(grad, into: &blockBounds)
-        lb = Swift.max(lb, CertifiedLoop.dualBound(v: lossGrad.map { -$0 }, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta))
+        lb = Swift.max(lb, offerDual())
         lossAndGradient(xu)  // the iterate's ŷ and gradient again, for the upper bound below
       }
       // Upper bound: the recovered network's objective (`considerUpper` keeps it only for a point of the program).
@@ -318,7 +331,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     violation = maxViolation()
     loop.offerLower(lb)
     let report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
-    return Result(u: u, multipliers: gamma, penalty: delta, report: report)
+    return Result(u: u, multipliers: gamma, penalty: delta, report: report, dualPoint: bestDual.point, step: eta)
   }
 
   // MARK: - Kernels

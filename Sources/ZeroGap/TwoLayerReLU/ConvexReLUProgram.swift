@@ -168,9 +168,10 @@ public struct ConvexReLUProgram: Sendable {
       start = layout.join(positive: w.positive, negative: w.negative)
     }
     guard constrained else {
-      // C-GReLU: FISTA on the program whose products are the predictions (no n×P products; `GatedReLUProgram`).
+      // C-GReLU: FISTA over working sets of the program whose products are the predictions (no n×P products;
+      // `GatedReLUProgram`, `WorkingSetSolver`).
       let program = GatedReLUProgram(x: data, targets: targets, masks: masks, beta: beta, loss: solverLoss)
-      let result = ProximalGradientSolver(program: program).solve(start: start, multipliers: nil, penalty: nil, options: options)
+      let result = WorkingSetSolver(program: program).solve(start: start, options: options)
       var solution = ConvexReLUSolution(model: model, positive: result.u, negative: nil, multipliers: nil, penalty: nil, report: result.report)
       if unregularizedBias { solution.bias = outputBias(prediction: prediction(positive: solution.positive, negative: nil)) }
       return solution
