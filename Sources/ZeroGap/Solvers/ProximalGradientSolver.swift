@@ -26,6 +26,9 @@ private let alInnerStart = 1e-3
 private let alInnerDecay = 0.5
 struct ProximalGradientSolver<Program: GroupSparseProgram> {
   let program: Program
+  /// Flops the support Newton (`SupportNewton`) may spend before this solve's iterations earn any: the unspent
+  /// balance of an earlier solve of a related program (`Result.newtonBalance`, as `WorkingSetSolver` passes it on).
+  var newtonCredit = 0.0
 
   struct Result {
     var u: Matrix
@@ -38,6 +41,8 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var dualPoint: [Double] = []
     /// The last step size, a starting step for a solve of a similar program.
     var step: Double = 0
+    /// The flops the iterations earned for the support Newton and it did not spend.
+    var newtonBalance: Double = 0
   }
 
   /// Solves from `start` (d×B, zero if nil) and `multipliers` (𝒞's shape, zero if nil); `step` is a starting step
@@ -63,6 +68,16 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       let cap = Swift.min(4000, Int((4 * Double(program.blockSize) * Double(B)).squareRoot()))
       return { u in MagnitudeRefit(program: p, u: u, maxBlocks: cap) }
     }
+    // Unconstrained squared-loss programs with cheap block columns: Newton on the support (`tryNewton`), over at most
+    // 4000 unknowns and a quarter of the memory budget, when the FISTA iterations (two GEMMs, 4ndB flops each) have
+    // earned its cost.
+    let newtonCap = 4000
+    let iterationFlops = 4 * Double(n) * Double(program.blockSize) * Double(B)
+    let newton: ((Matrix) -> SupportNewton?)? = constrained ? nil : (program as? any BlockColumnProgram).map { p in
+      { u in SupportNewton(program: p, u: u, tolerance: options.tolerance, maxUnknowns: newtonCap) }
+    }
+    var newtonBalance = newtonCredit, earnedAt = 0
+    var supportNorms = [Double](repeating: 0, count: B)
     var checks = 0
     var delta = penalty ?? options.initialPenalty
     var yhat = [Double](repeating: 0, count: n)
@@ -183,6 +198,45 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       for b in 0..<B { c = Swift.max(c, blockBounds[b]) }
       return c
     }
+    /// The dual bound at v = −∇ℓ (`lossGrad`) with c̄ from `blockBounds`; kept as the best dual point when it is.
+    func offerDual() -> Double {
+      let v = lossGrad.map { -$0 }
+      let bound = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta)
+      if !constrained && bound > bestDual.bound { bestDual = (bound, v) }
+      return bound
+    }
+    /// The certificate of the unconstrained program at the predictions `prediction` (uses tbuf, grad as scratch).
+    func offerDual(prediction: [Double]) -> Double {
+      _ = prediction.withUnsafeBufferPointer { a in
+        y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(a, q, gradient: g) } }
+      }
+      program.adjoint(lossGrad, scale: -1, multipliers: nil, into: &tbuf)
+      program.liftAdjoint(tbuf, into: &grad)
+      program.blockNorms(grad, into: &blockBounds)
+      return offerDual()
+    }
+    /// Semismooth Newton on the support (`SupportNewton`) when its cost is covered by the flops the iterations have
+    /// earned and earlier attempts not spent (so it never more than doubles the work): offers its point and
+    /// certificate, and moves the iterate there when it beats the iterate's value `current`. Nil when it did not
+    /// run, else whether the iterate moved.
+    func tryNewton(current: Double) -> Bool? {
+      newtonBalance += iterationFlops * Double(iterations - earnedAt)
+      earnedAt = iterations
+      guard let newton, !loop.isCertified else { return nil }
+      program.blockNorms(u, into: &supportNorms)
+      let m = supportNorms.reduce(0) { $1 > 0 ? $0 + 1 : $0 } * program.blockSize
+      let cost = SupportNewton.cost(rows: n, unknowns: m)
+      let bytes = MemoryBudget.doubles(MemoryBudget.product(n + 3 * m, m))
+      guard m > 0, m <= newtonCap, cost <= newtonBalance, bytes <= options.memoryBudget.bytes / 4 else { return nil }
+      newtonBalance -= cost
+      guard let r = newton(u) else { return false }
+      if loop.offerUpper(r.objective) { bestU = r.u }
+      loop.offerLower(offerDual(prediction: r.prediction))
+      guard r.objective < current else { return false }
+      u = r.u
+      program.lift(u, into: &xu)
+      return true
+    }
     /// Certificate at the current iterate (uses tbuf, grad, lam as scratch). Returns (UB, LB).
     func certify(polish: Bool = false) -> (Double, Double) {
       lossAndGradient(xu)
@@ -199,23 +253,11 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       program.liftAdjoint(tbuf, into: &grad)
       program.blockNorms(grad, into: &blockBounds)
       if constrained && polish { polishWork.improve(&blockBounds, start: lam, lossGradient: lossGrad) }
-      func offerDual() -> Double {
-        let v = lossGrad.map { -$0 }
-        let bound = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: largestBlockBound(), beta: beta)
-        if !constrained && bound > bestDual.bound { bestDual = (bound, v) }
-        return bound
-      }
       var lb = offerDual()
       if let refitter, loop.relativeGap <= refitGap, let refit = refitter(u) {
         // The magnitude refit: a point at least as good, and a dual point bounding at second order.
         if loop.offerUpper(refit.objective) { bestU = refit.u }
-        _ = refit.prediction.withUnsafeBufferPointer { a in
-          y.withUnsafeBufferPointer { q in lossGrad.withUnsafeMutableBufferPointer { g in loss.valueAndGradient(a, q, gradient: g) } }
-        }
-        program.adjoint(lossGrad, scale: -1, multipliers: nil, into: &tbuf)
-        program.liftAdjoint(tbuf, into: &grad)
-        program.blockNorms(grad, into: &blockBounds)
-        lb = Swift.max(lb, offerDual())
+        lb = Swift.max(lb, offerDual(prediction: refit.prediction))
         lossAndGradient(xu)  // the iterate's ŷ and gradient again, for the upper bound below
       }
       // Upper bound: the recovered network's objective (`considerUpper` keeps it only for a point of the program).
@@ -302,6 +344,17 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
           loop.offerLower(lb)
           considerUpper(ub)
           if loop.checkpoint(iteration: iterations) { break outerLoop }
+          if let moved = tryNewton(current: ub) {
+            if moved {
+              // Restart the momentum at the Newton point.
+              t = 1
+              uPrev = u
+              xuPrev = xu
+              z = u
+              xz = xu
+            }
+            if loop.checkpoint(iteration: iterations) { break outerLoop }
+          }
         }
         if innerDone { innerConverged = true }
         if innerDone || (constrained && inner >= alInnerCap) { break }
@@ -331,7 +384,8 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     violation = maxViolation()
     loop.offerLower(lb)
     let report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
-    return Result(u: u, multipliers: gamma, penalty: delta, report: report, dualPoint: bestDual.point, step: eta)
+    return Result(u: u, multipliers: gamma, penalty: delta, report: report, dualPoint: bestDual.point, step: eta,
+      newtonBalance: newtonBalance + iterationFlops * Double(iterations - earnedAt))
   }
 
   // MARK: - Kernels

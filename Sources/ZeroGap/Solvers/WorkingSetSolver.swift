@@ -18,7 +18,7 @@ protocol RestrictableProgram: GroupSparseProgram {
 /// violated dual constraints first), |W| = max(1.5|S|, |S| + 16) (`growth`, `minimumSize`), never shrinking, and
 /// doubled after a round whose inner solve reached the full tolerance without certifying the full program. The inner
 /// tolerance follows the full gap (a tenth of it, at least the requested one), so early rounds are cheap; the step
-/// size and the point carry over. Once W would hold `fullFraction` of the blocks the last round solves the whole program. Each restricted
+/// size, the point and the support Newton's unspent budget carry over. Once W would hold `fullFraction` of the blocks the last round solves the whole program. Each restricted
 /// iteration costs |W|/B of a full one (both GEMMs shrink), which is the gain when the support is small. Measured
 /// (one thread, relative gap 10⁻⁶; the README's suite): breast-cancer with 500 gates and 29 active 0.38 → 0.043 s,
 /// digits 1.0 → 0.62 s, the ill-conditioned set 1.36 → 0.78 s, n = 100 000 with 500 gates (two threads) 55 → 13 s;
@@ -46,6 +46,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     var norms = [Double](repeating: 0, count: B)
     var iterations = 0, rounds = 0
     var step: Double? = nil
+    var newtonCredit = 0.0
     var size = minimumSize
 
     // The scores at the start: the dual point −∇ℓ at u.
@@ -65,7 +66,8 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
         // The last round: the whole program from the current point, to the requested tolerance.
         inner.tolerance = options.tolerance
         inner.progress = shifted(options.progress, iterations: iterations, seconds: loop.seconds, lower: nil)
-        let r = ProximalGradientSolver(program: program).solve(start: u, multipliers: nil, penalty: nil, options: inner, step: step)
+        let r = ProximalGradientSolver(program: program, newtonCredit: newtonCredit)
+          .solve(start: u, multipliers: nil, penalty: nil, options: inner, step: step)
         iterations += r.report.iterations
         rounds += 1
         if loop.offerUpper(r.report.objective) { bestU = r.u }
@@ -75,11 +77,12 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
       }
       let w = workingSet(support: support, scores: scores, size: size)
       inner.progress = shifted(options.progress, iterations: iterations, seconds: loop.seconds, lower: loop.lower)
-      let r = ProximalGradientSolver(program: program.restricted(to: w))
+      let r = ProximalGradientSolver(program: program.restricted(to: w), newtonCredit: newtonCredit)
         .solve(start: gather(u, blocks: w), multipliers: nil, penalty: nil, options: inner, step: step)
       iterations += r.report.iterations
       rounds += 1
       step = r.step
+      newtonCredit = r.newtonBalance
       u = scatter(r.u, blocks: w)
       if loop.offerUpper(r.report.objective) { bestU = u }
       if !r.dualPoint.isEmpty { offerFull(v: r.dualPoint, scores: &scores, loop: &loop) }
