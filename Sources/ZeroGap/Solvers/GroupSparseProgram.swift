@@ -36,8 +36,9 @@
 ///   (n×Pk), Ŷ = Σ_i D_i P_i (no constraints).
 /// * In the tests, a plain non-negative lasso with one scalar block per dictionary column.
 /// Solvers: `ProximalGradientSolver` (restarted FISTA, augmented Lagrangian when constrained) needs only this
-/// protocol; `ColumnGeneration` needs a `PricedProgram` (an exact `PricingOracle` over single-block atoms);
-/// `ConeADMMSolver` needs a `SplittableProgram` (one d×d lift Gram for every block, a proximal step on the products).
+/// protocol; `WorkingSetSolver` runs it on restrictions of a `RestrictableProgram`; `ColumnGeneration` needs a
+/// `PricedProgram` (an exact `PricingOracle` over single-block atoms); `ConeADMMSolver` needs a `SplittableProgram`
+/// (one d×d lift Gram for every block, a proximal step on the products).
 protocol GroupSparseProgram {
   /// n: the number of predictions.
   var sampleCount: Int { get }

@@ -18,7 +18,8 @@ import RealModule
 /// is the recovered network's objective at a point of the program (`isFeasible`, or `repair` when the iterate is
 /// within the tolerance of its constraints). Unconstrained squared-loss programs with cheap block columns also refit the
 /// nonzero blocks' magnitudes at each check once the gap is below 1 % (`MagnitudeRefit`): a second upper bound and a
-/// dual point whose certificate closes at the rate of the objective.
+/// dual point whose certificate closes at the rate of the objective; and, once the iterations have earned its flops,
+/// they run a semismooth Newton on the support (`SupportNewton`), whose point the iterate moves to when it is better.
 private let alDecrease = 0.25
 private let alGrowth = 2.0
 private let alInnerCap = 2000
