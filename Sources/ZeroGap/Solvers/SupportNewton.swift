@@ -99,17 +99,10 @@ struct SupportNewton {
         lipschitz = top * 1.01
       }
       guard let l = lipschitz, l > 0 else { return nil }
-      var out = x
-      for q in 0..<k {
-        var zz = 0.0
-        for i in 0..<d {
-          out[q * d + i] = x[q * d + i] - (hx[q * d + i] - h[q * d + i]) / l
-          zz += out[q * d + i] * out[q * d + i]
-        }
-        let zn = zz.squareRoot(), shrink = zn > beta / l ? 1 - beta / (l * zn) : 0
-        for i in 0..<d { out[q * d + i] *= shrink }
-      }
-      return out
+      let gradient = Matrix(rows: d, columns: k, columnMajor: (0..<m).map { hx[$0] - h[$0] })
+      var out = Matrix(rows: d, columns: k)
+      blockSoftThreshold(Matrix(rows: d, columns: k, columnMajor: x), plus: gradient, scaledBy: -1 / l, threshold: beta / l, blockSize: d, into: &out)
+      return out.storage
     }
     var f = value(x)
     let start = f

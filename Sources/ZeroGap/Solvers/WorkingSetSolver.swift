@@ -18,11 +18,12 @@ protocol RestrictableProgram: GroupSparseProgram {
 /// violated dual constraints first), |W| = max(1.5|S|, |S| + 16) (`growth`, `minimumSize`), never shrinking, and
 /// doubled after a round whose inner solve reached the full tolerance without certifying the full program. The inner
 /// tolerance follows the full gap (a tenth of it, at least the requested one), so early rounds are cheap; the step
-/// size, the point and the support Newton's unspent budget carry over. Once W would hold `fullFraction` of the blocks the last round solves the whole program. Each restricted
-/// iteration costs |W|/B of a full one (both GEMMs shrink), which is the gain when the support is small. Measured
-/// (one thread, relative gap 10⁻⁶; the README's suite): breast-cancer with 500 gates and 29 active 0.38 → 0.043 s,
-/// digits 1.0 → 0.62 s, the ill-conditioned set 1.36 → 0.78 s, n = 100 000 with 500 gates (two threads) 55 → 13 s;
-/// no gain where most blocks are active (diabetes, digits at β = 0.01·β_max).
+/// size, the point and the support Newton's unspent budget carry over. Once W would hold `fullFraction` of the
+/// blocks the last round solves the whole program. Each restricted iteration costs |W|/B of a full one (both GEMMs
+/// shrink), which is the gain when the support is small. Measured (one thread, relative gap 10⁻⁶; the README's
+/// suite): breast-cancer with 500 gates and 29 active 0.38 → 0.043 s, digits 1.0 → 0.62 s, the ill-conditioned set
+/// 1.36 → 0.78 s, n = 100 000 with 500 gates (two threads) 55 → 13 s; no gain where most blocks are active (diabetes,
+/// digits at β = 0.01·β_max).
 ///
 /// Data-parallel fits: every process computes the same reduced scores, so all choose the same W.
 struct WorkingSetSolver<Program: RestrictableProgram> {
@@ -49,10 +50,10 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     var newtonCredit = 0.0
     var size = minimumSize
 
-    // The scores at the start: the dual point −∇ℓ at u.
-    let first = dualPoint(at: u)
-    offerFull(v: first, scores: &scores, loop: &loop)
-    if loop.offerUpper(program.loss.value(program.prediction(u), program.targets) + program.beta * program.penalty(u)) { bestU = u }
+    // The start's objective, and the scores at its dual point −∇ℓ.
+    let yhat = program.prediction(u)
+    if loop.offerUpper(program.loss.value(yhat, program.targets) + program.beta * program.penalty(u)) { bestU = u }
+    offerFull(v: program.loss.dualPoint(yhat, program.targets), scores: &scores, loop: &loop)
 
     while !loop.isCertified && iterations < options.maxIterations {
       program.blockNorms(u, into: &norms)
@@ -101,16 +102,6 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
 
   // MARK: - Pieces
 
-  /// −∇ℓ(𝒜𝒳U): the dual point of the plain residual.
-  private func dualPoint(at u: Matrix) -> [Double] {
-    let yhat = program.prediction(u)
-    var g = [Double](repeating: 0, count: program.sampleCount)
-    _ = yhat.withUnsafeBufferPointer { a in
-      program.targets.withUnsafeBufferPointer { q in g.withUnsafeMutableBufferPointer { gp in program.loss.valueAndGradient(a, q, gradient: gp) } }
-    }
-    return g.map { -$0 }
-  }
-
   /// The block scores ‖(𝒳ᵀ𝒜ᵀv)_b‖ of every block and the full program's dual bound at v.
   private func offerFull(v: [Double], scores: inout [Double], loop: inout CertifiedLoop) {
     var t = Matrix(rows: program.productShape.rows, columns: program.productShape.columns)
@@ -132,12 +123,8 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
 
   /// The columns of the blocks `blocks` of U.
   private func gather(_ u: Matrix, blocks: [Int]) -> Matrix {
-    let w = program.blockWidth, d = u.rows
-    var out = Matrix(rows: d, columns: blocks.count * w)
-    for (q, b) in blocks.enumerated() {
-      for c in 0..<w { for i in 0..<d { out[i, q * w + c] = u[i, b * w + c] } }
-    }
-    return out
+    let w = program.blockWidth
+    return u.columns(blocks.flatMap { b in (b * w)..<((b + 1) * w) })
   }
 
   /// U with the blocks `blocks` from `part` and zero elsewhere.

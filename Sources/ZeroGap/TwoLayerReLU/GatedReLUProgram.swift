@@ -124,13 +124,6 @@ extension GatedReLUProgram: BlockColumnProgram {
 extension GatedReLUProgram: RestrictableProgram {
   /// The program over the patterns `blocks` (their mask columns).
   func restricted(to blocks: [Int]) -> GatedReLUProgram {
-    let n = x.rows
-    var sub = Matrix(rows: n, columns: blocks.count)
-    masks.withUnsafeBufferPointer { m in
-      sub.withUnsafeMutableBufferPointer { o in
-        for (q, b) in blocks.enumerated() { for j in 0..<n { o[j + q * n] = m[j + b * n] } }
-      }
-    }
-    return GatedReLUProgram(x: x, targets: targets, masks: sub, beta: beta, loss: loss)
+    GatedReLUProgram(x: x, targets: targets, masks: masks.columns(blocks), beta: beta, loss: loss)
   }
 }

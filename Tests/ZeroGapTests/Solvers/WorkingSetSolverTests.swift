@@ -32,17 +32,13 @@ import Testing
     /// The full program's objective at U, and the block norms ‖(𝒳ᵀ(−∇ℓ))_b‖ of every block.
     func objectiveAndScores(_ u: Matrix) -> (Double, [Double]) {
       let yhat = program.prediction(u)
-      var grad = [Double](repeating: 0, count: yhat.count)
-      let value = yhat.withUnsafeBufferPointer { a in
-        program.targets.withUnsafeBufferPointer { q in grad.withUnsafeMutableBufferPointer { gp in program.loss.valueAndGradient(a, q, gradient: gp) } }
-      }
       var t = Matrix(rows: yhat.count, columns: 1)
-      program.adjoint(grad, scale: -1, multipliers: nil, into: &t)
+      program.adjoint(program.loss.dualPoint(yhat, program.targets), scale: 1, multipliers: nil, into: &t)
       var g = Matrix(rows: program.blockSize, columns: program.blockCount)
       program.liftAdjoint(t, into: &g)
       var scores = [Double](repeating: 0, count: program.blockCount)
       program.blockNorms(g, into: &scores)
-      return (value + program.beta * program.penalty(u), scores)
+      return (program.loss.value(yhat, program.targets) + program.beta * program.penalty(u), scores)
     }
   }
 
