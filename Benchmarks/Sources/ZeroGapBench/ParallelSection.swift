@@ -9,11 +9,13 @@ import ZeroGap
 /// patterns: P₁ = 2n) and y standard normal, β = 0.1. P₂ is all 2ⁿ patterns for n ≤ 6 and sampled from random
 /// branches beyond. Every instance (X, y, D₁, D₂, β) is written to `$ZEROGAP_BENCH_DIR` (default
 /// `.build/bench-parallel`) so that `bench/time_reference_parallel.py` solves the same programs with cvxpy + Clarabel;
-/// `scripts/bench.sh parallel` runs both and prints the ratio. `ZEROGAP_BENCH_CASE=substring` filters cases.
+/// `scripts/bench.sh parallel` runs both and prints the ratio. `ZEROGAP_BENCH_CASE=substring` filters cases,
+/// `ZEROGAP_BENCH_RUNS=k` takes the best of k solves (default 3; more for profiling).
 func runParallelSection(options: Options) throws {
   let dir = getenv("ZEROGAP_BENCH_DIR").map { String(cString: $0) } ?? ".build/bench-parallel"
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   let only = getenv("ZEROGAP_BENCH_CASE").map { String(cString: $0) }
+  let runs = getenv("ZEROGAP_BENCH_RUNS").flatMap { Int(String(cString: $0)) }.map { Swift.max(1, $0) } ?? 3
   let grid: [(n: Int, p2: Int?)] = [
     (4, nil), (5, nil), (6, nil), (8, 32), (8, 128), (12, 32), (16, 32), (16, 128), (20, 32), (20, 128), (24, 128), (32, 128),
   ]
@@ -33,7 +35,7 @@ func runParallelSection(options: Options) throws {
     let p2 = try sampled.map { count in try HiddenPatterns.sample(count: count, data: x, generator: &g) } ?? HiddenPatterns.all(sampleCount: n)
     let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: beta)
     var report: ConvexSolverReport? = nil
-    let t = try Timing.measure(minRuns: 3, minSeconds: 0, warmUp: false) {
+    let t = try Timing.measure(minRuns: runs, minSeconds: 0, warmUp: false) {
       report = try program.solve(options: ConvexSolverOptions(tolerance: 1e-6, maxIterations: 200_000)).report
     }
     guard let r = report else { continue }
@@ -51,5 +53,5 @@ func runParallelSection(options: Options) throws {
     ]))
     fflush(nil)
   }
-  Swift.print("time = one solve to a certified relative gap ≤ 1e-6 (best of 3; the interior-point method, bench/PARALLEL_SOLVER.md); instances in \(dir)")
+  Swift.print("time = one solve to a certified relative gap ≤ 1e-6 (best of \(runs); the interior-point method, bench/PARALLEL_SOLVER.md); instances in \(dir)")
 }

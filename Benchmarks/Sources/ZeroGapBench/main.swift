@@ -23,7 +23,7 @@ let usage = """
   options:
     --sizes a,b,c     GEMM sizes (default 256,512,1024,2048)
     --min-seconds s   minimum wall time per GEMM size (default 1; LAPACK rows get half)
-    --threads n       OpenBLAS threads (default: OpenBLAS's choice / OPENBLAS_NUM_THREADS)
+    --threads n       threads: OpenBLAS and ZeroGap's own loops (ThreadPlan; default all cores)
   """
 
 func fail(_ message: String) -> Never {
@@ -58,7 +58,7 @@ let args = CommandLine.arguments.dropFirst()
 guard let section = args.first else { fail("missing section") }
 let options = parse(args.dropFirst())
 BLASRuntime.ensureOptimizedKernel()
-if let t = options.threads { BLASRuntime.setThreadCount(t) }
+if let t = options.threads { ThreadPlan.use(threads: t) }
 let coreEnv = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } ?? "unset"
 print("zerogap-bench \(section) — ZeroGap \(ZeroGapVersion.string)")
 print("OpenBLAS kernel: \(BLASRuntime.coreName) (OPENBLAS_CORETYPE=\(coreEnv)), threads: \(BLASRuntime.threadCount)")

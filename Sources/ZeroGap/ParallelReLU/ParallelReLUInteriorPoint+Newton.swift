@@ -167,8 +167,8 @@ struct ParallelReLUNewtonSystem {
     // Per branch (in parallel): N_b, M_b's factor, and its contribution to S.
     var mfArr = [Double](repeating: 0, count: B * n * n)
     var msArr = [Double](repeating: 0, count: B * n)
-    // Chunks of at least 16 branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.
-    let workers = ParallelChunks.count(B, grain: 16)
+    // Chunks of `factorGrain` branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.
+    let workers = ParallelChunks.count(B, grain: ipm.factorGrain)
     var partialS = [Double](repeating: 0, count: workers * n * n)
     var branchFailed = [Bool](repeating: false, count: workers)
     let gLocal = ipm.g, liLocal = li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2
@@ -186,7 +186,7 @@ struct ParallelReLUNewtonSystem {
                         signs: SharedPointer(reading: sp), masks: SharedPointer(reading: mp), omega2: SharedPointer(reading: op))
                       let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
                       let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
-                      ParallelChunks.forEachItem(B, grain: 16, scratch: branch.workspaceSize) { chunk, b, ws in
+                      ParallelChunks.forEachItem(B, grain: ipm.factorGrain, scratch: branch.workspaceSize) { chunk, b, ws in
                         if !branch.factor(b, factor: mfBase.base + b * n * n, scale: msBase.base + b * n, s: psBase.base + chunk * n * n, workspace: ws) {
                           bfBase.base[chunk] = true
                         }
@@ -355,7 +355,7 @@ struct ParallelReLUNewtonSystem {
         x.withUnsafeMutableBufferPointer { xp in
           let pre = SharedPointer(reading: bp), post = SharedPointer(reading: ap), shared = SharedPointer(xp)
           let scaleBefore = before != nil, scaleAfter = after != nil
-          ParallelChunks.forEach(ipm.branches, grain: 32) { _, range in
+          ParallelChunks.forEach(ipm.branches, grain: ipm.solveGrain) { _, range in
             for b in range {
               let o = b * n
               if scaleBefore { for j in 0..<n { shared[o + j] *= pre[o + j] } }

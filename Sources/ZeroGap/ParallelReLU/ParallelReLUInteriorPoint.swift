@@ -42,9 +42,15 @@ struct ParallelReLUInteriorPoint {
   let scale: Double, maxRowNorm: Double
 
   var blockCount: Int { branches * vectorsPerBranch }
-  /// Blocks per chunk of the parallel per-block passes (about 50 µs of work): smaller problems stay on one core,
-  /// where a core busy with other work cannot hold up a step.
-  static let blockGrain = 512
+  /// Blocks per chunk of the parallel per-block passes (about 100 µs of work, a few tens of flops per block; waking
+  /// a worker costs tens of µs): smaller problems stay on one core, where a core busy with other work cannot hold up
+  /// a step.
+  static let blockGrain = 2048
+
+  /// Branches per chunk of the per-branch factorisation (2n²Kd + n³/3 flops each) and of the M_b solves (2n² each):
+  /// about 2·10⁵ flops per chunk.
+  var factorGrain: Int { Swift.max(1, Int(2e5 / Double(2 * n * n * vectorsPerBranch * d + n * n * n / 3 + 1))) }
+  var solveGrain: Int { Swift.max(32, Int(2e5 / Double(2 * n * n + 1))) }
 
   /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), per worker an n × Kd and four n×n
   /// workspaces, and about forty vectors over the blocks' cone and row coordinates.

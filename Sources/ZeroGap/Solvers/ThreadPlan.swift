@@ -10,8 +10,9 @@ import Foundation
 /// it divides the cores among the processes on one machine). An explicit `OPENBLAS_NUM_THREADS` in the environment
 /// sets OpenBLAS's own default, which `use(threads:)` overrides.
 public enum ThreadPlan {
-  /// The cores this process may use.
-  public static var cores: Int { Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  /// The cores this process may use, read once: Foundation's `activeProcessorCount` reads the cgroup files on every
+  /// call, which cost a third of a small interior-point solve when the per-block loops asked for it at every pass.
+  public static let cores: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   nonisolated(unsafe) private static var chosen: Int? = nil
 
