@@ -42,15 +42,14 @@ struct ParallelReLUInteriorPoint {
   let scale: Double, maxRowNorm: Double
 
   var blockCount: Int { branches * vectorsPerBranch }
-  /// Blocks per chunk of the parallel per-block passes (about 100 µs of work, a few tens of flops per block; waking
-  /// a worker costs tens of µs): smaller problems stay on one core, where a core busy with other work cannot hold up
-  /// a step.
-  static let blockGrain = 2048
+  /// Blocks per chunk of the parallel per-block passes (a few tens of flops per block: about 10 µs of work, which
+  /// the spinning `WorkerPool` picks up within a microsecond).
+  static let blockGrain = 256
 
   /// Branches per chunk of the per-branch factorisation (2n²Kd + n³/3 flops each) and of the M_b solves (2n² each):
-  /// about 2·10⁵ flops per chunk.
-  var factorGrain: Int { Swift.max(1, Int(2e5 / Double(2 * n * n * vectorsPerBranch * d + n * n * n / 3 + 1))) }
-  var solveGrain: Int { Swift.max(32, Int(2e5 / Double(2 * n * n + 1))) }
+  /// about 2·10⁴ flops per chunk.
+  var factorGrain: Int { Swift.max(1, Int(2e4 / Double(2 * n * n * vectorsPerBranch * d + n * n * n / 3 + 1))) }
+  var solveGrain: Int { Swift.max(32, Int(2e4 / Double(2 * n * n + 1))) }
 
   /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), per worker an n × Kd and four n×n
   /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
@@ -203,9 +202,8 @@ extension ParallelReLUInteriorPoint {
   /// enough to pay for the threads (BLAS itself runs single-threaded inside the solve), else in one call.
   private func overBranches(_ body: @Sendable (Int, Int) -> Void) {
     let flops = 2.0 * Double(n) * Double(vectorsPerBranch * d) * Double(branches)
-    let workers = flops < 1e6 ? 1 : Swift.min(ParallelChunks.cores, branches)
-    if workers == 1 { return body(0, branches) }
-    DispatchQueue.concurrentPerform(iterations: workers) { w in body(w * branches / workers, (w + 1) * branches / workers) }
+    let grain = flops < 2e4 ? branches : Swift.max(1, branches / ParallelChunks.cores)
+    ParallelChunks.forEach(branches, grain: grain) { _, range in body(range.lowerBound, range.upperBound) }
   }
 
   /// F u = Σ_b E_b G u_b (the convex prediction).

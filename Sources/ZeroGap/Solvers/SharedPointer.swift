@@ -19,9 +19,10 @@ extension SharedPointer {
   }
 }
 
-/// Parallel loops over items whose work is independent (blocks of a program): `forEachChunk` splits 0..<count into
-/// contiguous chunks run by `DispatchQueue.concurrentPerform` on all cores (the calling thread takes chunks too, so a
-/// core that is busy elsewhere slows the loop down but never stalls it), or runs one call below the grain.
+/// Parallel loops over items whose work is independent (blocks of a program): `forEach` splits 0..<count into
+/// contiguous chunks run on all cores by the spinning `WorkerPool` (or `DispatchQueue.concurrentPerform` when the
+/// pool is busy with another loop); the calling thread takes chunks too, so a core that is busy elsewhere slows the
+/// loop down but never stalls it. Below the grain it runs one call.
 enum ParallelChunks {
   /// The workers of a loop: `ThreadPlan.threads` (all cores unless the caller chose fewer).
   static var cores: Int { ThreadPlan.threads }
@@ -33,6 +34,11 @@ enum ParallelChunks {
   static func forEach(_ count: Int, grain: Int, _ body: @Sendable (_ chunk: Int, _ range: Range<Int>) -> Void) {
     let chunks = Self.count(count, grain: grain)
     if chunks == 1 { return body(0, 0..<count) }
+    if #available(macOS 15.0, *),
+      WorkerPool.shared.run(chunks: chunks, participants: Swift.min(cores, chunks), { c in body(c, (c * count / chunks)..<((c + 1) * count / chunks)) })
+    {
+      return
+    }
     DispatchQueue.concurrentPerform(iterations: chunks) { c in body(c, (c * count / chunks)..<((c + 1) * count / chunks)) }
   }
 
