@@ -32,8 +32,12 @@ final class WorkerPool: @unchecked Sendable {
   private let sleep = NSCondition()
   nonisolated(unsafe) private var sleepers = 0
 
-  /// Spins of a waiting worker before it sleeps (about a millisecond).
+  /// Spins of a waiting worker before it sleeps (about a millisecond), and how often a spinning thread yields its
+  /// core: a spinner that shares a core with the thread it waits for (the scheduler puts them together now and then)
+  /// would otherwise take half its time. Measured on the n = 5 interior-point bench, 16 runs: without yielding 5 ran
+  /// at 26–33 ms instead of 13–18 ms; yielding every 4096 spins, none.
   static let spinLimit = 1 << 20
+  static let yieldInterval = 4096
   static let maxChunks = (1 << 20) - 1
 
   private init(workers: Int) {
@@ -69,7 +73,11 @@ final class WorkerPool: @unchecked Sendable {
         if sleepers > 0 { sleep.broadcast() }
         sleep.unlock()
         claimChunks(generation: generation)
-        while remaining.load(ordering: .acquiring) > 0 {}
+        var spins = 0
+        while remaining.load(ordering: .acquiring) > 0 {
+          spins += 1
+          if spins % Self.yieldInterval == 0 { sched_yield() }
+        }
         self.body = nil
       }
     }
@@ -99,6 +107,7 @@ final class WorkerPool: @unchecked Sendable {
       var spins = 0, s = state.load(ordering: .acquiring)
       while Self.fields(s).generation == seen {
         spins += 1
+        if spins % Self.yieldInterval == 0 { sched_yield() }
         if spins >= Self.spinLimit {
           sleep.lock()
           sleepers += 1
