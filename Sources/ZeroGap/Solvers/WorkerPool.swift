@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// `DispatchQueue.concurrentPerform` wakes its workers from sleep on every call, which costs 50–100 µs on these
 /// machines (measured: two halves of 114 µs of work took 132 µs, one core alone 114 µs), so such loops gained nothing
-/// from a second core. These workers instead *spin* for a short while (about a millisecond) after each loop, waiting
+/// from a second core. These workers instead *spin* for a short while (about 0.1 ms) after each loop, waiting
 /// for the next one, and only then sleep: a loop handed to them starts within a microsecond while a solve is running,
 /// and an idle process keeps no core busy.
 ///
@@ -32,11 +32,12 @@ final class WorkerPool: @unchecked Sendable {
   private let sleep = NSCondition()
   nonisolated(unsafe) private var sleepers = 0
 
-  /// Spins of a waiting worker before it sleeps (about a millisecond), and how often a spinning thread yields its
-  /// core: a spinner that shares a core with the thread it waits for (the scheduler puts them together now and then)
-  /// would otherwise take half its time. Measured on the n = 5 interior-point bench, 16 runs: without yielding 5 ran
-  /// at 26–33 ms instead of 13–18 ms; yielding every 4096 spins, none.
-  static let spinLimit = 1 << 20
+  /// Spins of a waiting worker before it sleeps (about 0.1 ms: OpenBLAS's own threads need the core in the products
+  /// between loops), and how often a spinning thread yields its core: a spinner that shares a core with the thread it
+  /// waits for (the scheduler puts them together now and then) would otherwise take half its time. Measured on the
+  /// n = 5 interior-point bench, 16 runs: without yielding 5 ran at 26–33 ms instead of 13–18 ms; yielding every 4096
+  /// spins, none.
+  static let spinLimit = 1 << 16
   static let yieldInterval = 4096
   static let maxChunks = (1 << 20) - 1
 
