@@ -6,25 +6,34 @@ import Testing
 /// The spinning `WorkerPool` behind `ParallelChunks`: every chunk runs exactly once, on more than one thread when
 /// there are workers; a loop started while the pool is busy (from inside a loop body, or from other threads at the
 /// same time) is refused and run by the caller another way, with the same results.
-@Suite struct WorkerPoolTests {
+///
+/// Serialized: the cases of one parameterized test would otherwise hold the pool for each other.
+@Suite(.serialized) struct WorkerPoolTests {
   @Test(arguments: [1, 2, 3, 8, 64, 1000])
   func runsEveryChunkOnce(chunks: Int) throws {
     guard #available(macOS 15.0, *) else { return }
     let pool = WorkerPool.shared
     guard pool.workers >= 1 else { return }  // one core: nothing to test
     var hits = [Int](repeating: 0, count: chunks)
-    // Repeated, so that the workers are met spinning, asleep and in between. Another test's loop may hold the pool
-    // for a moment: a refusal is allowed (the caller then runs the loop itself), a partial run is not.
-    var runs = 0
-    for _ in 0..<100_000 where runs < 200 {
+    // Repeated, so that the workers are met spinning, asleep and in between. Another suite's loop may hold the pool
+    // for a while (tests run in parallel): a refusal is allowed (the caller then runs the loop itself) and retried
+    // until a deadline, a partial run is not.
+    var runs = 0, refusals = 0
+    let deadline = Date().addingTimeInterval(120)
+    while runs < 200 && Date() < deadline {
       let ran = hits.withUnsafeMutableBufferPointer { hp in
         let h = SharedPointer(hp)
         return pool.run(chunks: chunks, participants: 2) { c in h[c] += 1 }
       }
-      if ran { runs += 1 }
-      if runs > 0 && (runs % 50 == 0) { usleep(2000) }  // long enough for the workers to fall asleep
+      if ran {
+        runs += 1
+        if runs % 50 == 0 { usleep(2000) }  // long enough for the workers to fall asleep
+      } else {
+        refusals += 1
+        usleep(100)
+      }
     }
-    #expect(runs == 200)
+    #expect(runs == 200, "refused \(refusals) times")
     #expect(hits.allSatisfy { $0 == runs })
   }
 
