@@ -338,12 +338,9 @@ struct ParallelReLUNewtonSystem {
 
   // MARK: Solves
 
-  /// C̃'⁻¹ applied to every block of r (B·K·d) in place, on all cores.
-  func applyCInverse(_ r: inout [Double]) {
-    r.withUnsafeMutableBufferPointer { rp in
-      let shared = SharedPointer(rp)
-      ParallelChunks.forEach(ipm.blockCount, grain: 8 * ParallelReLUInteriorPoint.blockGrain) { _, range in applyCInverse(shared.base, blocks: range) }
-    }
+  /// Runs `body` over chunks of the blocks on all cores (a few tens of flops per block).
+  func overBlocks(_ body: @Sendable (_ blocks: Range<Int>) -> Void) {
+    ParallelChunks.forEach(ipm.blockCount, grain: ParallelReLUInteriorPoint.blockGrain) { _, range in body(range) }
   }
 
   /// M_b⁻¹ applied to the n entries of every branch of x (n×B) in place, each branch's entries first multiplied by
@@ -433,11 +430,16 @@ struct ParallelReLUNewtonSystem {
     let negatedSigns = ipm.secondSigns.map { -$0 }
     // r′ = r_u − c_tu r_t / c_tt (t eliminated), y = C̃'⁻¹r′.
     var y = ru
-    for blk in 0..<nBlocks where rt[blk] != 0 {
-      let f = rt[blk] / ctt[blk]
-      for c in 0..<d { y[blk * d + c] -= ctu[blk * d + c] * f }
+    y.withUnsafeMutableBufferPointer { yp in
+      let yb = SharedPointer(yp)
+      overBlocks { range in
+        for blk in range where rt[blk] != 0 {
+          let f = rt[blk] / ctt[blk]
+          for c in 0..<d { yb[blk * d + c] -= ctu[blk * d + c] * f }
+        }
+        applyCInverse(yb.base, blocks: range)
+      }
     }
-    applyCInverse(&y)
     var h = ipm.hidden(y)
     var fy = [Double](repeating: 0, count: n)
     solveM(branchesOf: &h, before: ipm.secondSigns, after: nil)
@@ -449,8 +451,15 @@ struct ParallelReLUNewtonSystem {
       }
     }
     var corr = ipm.hiddenAdjoint(h)
-    applyCInverse(&corr)
-    for e in y.indices { y[e] -= corr[e] }
+    corr.withUnsafeMutableBufferPointer { cp in
+      y.withUnsafeMutableBufferPointer { yp in
+        let cb = SharedPointer(cp), yb = SharedPointer(yp)
+        overBlocks { range in
+          applyCInverse(cb.base, blocks: range)
+          for e in (range.lowerBound * d)..<(range.upperBound * d) { yb[e] -= cb[e] }
+        }
+      }
+    }
     // w₁ = S⁻¹Fy₁, the shift coefficients, w₂.
     solveS(&fy, columns: 1)
     var coef = [Double](repeating: 0, count: m)
@@ -479,15 +488,24 @@ struct ParallelReLUNewtonSystem {
     solveM(branchesOf: &c, before: nil, after: negatedSigns)
     var y2 = ipm.hiddenAdjoint(c)
     for (idx, blk) in shifted.enumerated() { for e in 0..<d { y2[blk * d + e] += coef[idx] * what[blk * d + e] } }
-    applyCInverse(&y2)
     var t = [Double](repeating: 0, count: nBlocks)
-    for blk in 0..<nBlocks {
-      var s = rt[blk]
-      for e in 0..<d {
-        y[blk * d + e] += y2[blk * d + e]
-        s -= ctu[blk * d + e] * y[blk * d + e]
+    y2.withUnsafeMutableBufferPointer { y2p in
+      y.withUnsafeMutableBufferPointer { yp in
+        t.withUnsafeMutableBufferPointer { tp in
+          let y2b = SharedPointer(y2p), yb = SharedPointer(yp), tb = SharedPointer(tp)
+          overBlocks { range in
+            applyCInverse(y2b.base, blocks: range)
+            for blk in range {
+              var s = rt[blk]
+              for e in 0..<d {
+                yb[blk * d + e] += y2b[blk * d + e]
+                s -= ctu[blk * d + e] * yb[blk * d + e]
+              }
+              tb[blk] = s / ctt[blk]
+            }
+          }
+        }
       }
-      t[blk] = s / ctt[blk]
     }
     return (y, t)
   }
@@ -497,10 +515,21 @@ struct ParallelReLUNewtonSystem {
     applications += 1
     let n = ipm.n, B = ipm.branches
     var a = ipm.constraintMap(du, dt, signed: false)
-    var scaled = a.cone
-    ipm.applyInverseSquare(eta, w, a.cone, into: &scaled)
-    a.cone = scaled
-    for e in a.first.indices { a.first[e] *= omega1[e] }
+    let q = ipm.d + 1, r1 = ipm.coneRows
+    // W⁻² on the cones (in place: each entry of W⁻²x needs only its own entry of x and Jw̄ᵀx), Ω1 on the rows.
+    a.cone.withUnsafeMutableBufferPointer { cp in
+      a.first.withUnsafeMutableBufferPointer { fp in
+        withPointers(eta, w, omega1, omega1) { etaP, wb, om1, _ in
+          let cone = SharedPointer(cp), first = SharedPointer(fp)
+          overBlocks { range in
+            for blk in range {
+              SecondOrderCone.applyInverseSquare(eta: etaP[blk], wb.base + blk * q, cone.base + blk * q, q, into: cone.base + blk * q)
+            }
+            for e in (range.lowerBound * r1)..<(range.upperBound * r1) { first[e] *= om1[e] }
+          }
+        }
+      }
+    }
     // a.second holds h = Gu (unsigned): S2ᵀΩ2S2 h + Eᵀ(Fu), F u = Σ_b E_b h_b.
     var fu = [Double](repeating: 0, count: n)
     for b in 0..<B { for j in 0..<n { fu[j] += ipm.lossWeights[b * n + j] * a.second[b * n + j] } }

@@ -37,14 +37,14 @@ extension ParallelReLUInteriorPoint {
     // complementarity targets and the directions.
     var eta = [Double](repeating: 0, count: nBlocks), w = [Double](repeating: 0, count: nBlocks * q)
     var lambda = Slacks(zeros: self), omega = lambda, rootOmega = lambda
-    var rp = lambda, rc = lambda, xi = lambda, v = lambda, trial = lambda
+    var rp = lambda, rc = lambda, xi = lambda, v = lambda
     var rdu = u, rdt = t
     var affine = Direction(zeros: self), step = affine
 
     while true {
       // Residuals r_p = Ax − s, r_d = Px + q − Aᵀz (one product with G and one with Gᵀ).
       residuals(u: u, t: t, s: s, z: z, fty: fty, rp: &rp, rdu: &rdu, rdt: &rdt)
-      let gapSZ = s.dot(z)
+      let gapSZ = complementarityGap(s: s, z: z)
       let mu = gapSZ / nu
 
       // Dust-free copies can only certify once the iterate's own duality measure is near the tolerance.
@@ -74,11 +74,7 @@ extension ParallelReLUInteriorPoint {
       complementarity(lambda: lambda, sigmaMu: 0, affine: nil, eta: eta, w: w, into: &rc)
       direction(&affine, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 0, xi: &xi, v: &v)
       let alphaAffine = Swift.min(1, maxStep(s: s, z: z, affine))
-      trial = s
-      trial.add(affine.ds, scaledBy: alphaAffine)
-      var trialZ = z
-      trialZ.add(affine.dz, scaledBy: alphaAffine)
-      let sigma = Foundation.pow(Swift.min(1, Swift.max(0, trial.dot(trialZ) / gapSZ)), 3)
+      let sigma = Foundation.pow(Swift.min(1, Swift.max(0, complementarityGap(s: s, z: z, after: affine, alphaAffine) / gapSZ)), 3)
       // Corrector: r_c = −λ∘λ + σμe − (W⁻¹Δs_a)∘(WΔz_a).
       complementarity(lambda: lambda, sigmaMu: sigma * mu, affine: affine, eta: eta, w: w, into: &rc)
       direction(&step, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 1, xi: &xi, v: &v)
@@ -87,10 +83,7 @@ extension ParallelReLUInteriorPoint {
         loop.stopReason = .stalled
         break
       }
-      for e in u.indices { u[e] += alpha * step.du[e] }
-      for e in t.indices { t[e] += alpha * step.dt[e] }
-      s.add(step.ds, scaledBy: alpha)
-      z.add(step.dz, scaledBy: alpha)
+      take(step, alpha, u: &u, t: &t, s: &s, z: &z)
       lastResidual = newton.lastResidual
       // Past the accuracy the factorisation supports the directions are noise: keep the best bounds.
       if newton.lastResidual > 1e-6 {
@@ -127,19 +120,83 @@ extension ParallelReLUInteriorPoint {
     }
   }
 
+  /// sᵀz, or (s + αΔs)ᵀ(z + αΔz) after a step along `dir`: the cones and first-layer rows per block on all cores.
+  func complementarityGap(s: Slacks, z: Slacks, after dir: Direction? = nil, _ alpha: Double = 0) -> Double {
+    let q = d + 1, r1 = coneRows, chunks = ParallelChunks.count(blockCount, grain: Self.blockGrain)
+    let none = Slacks(cone: [], first: [], second: [])
+    let ds = dir?.ds ?? none, dz = dir?.dz ?? none, moving = dir != nil
+    var partial = [Double](repeating: 0, count: chunks)
+    withPointers(s.cone, z.cone, ds.cone, dz.cone) { sq, zq, dsq, dzq in
+      withPointers(s.first, z.first, ds.first, dz.first) { s1, z1, ds1, dz1 in
+        partial.withUnsafeMutableBufferPointer { pp in
+          let out = SharedPointer(pp)
+          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
+            @inline(__always) func part(_ x: SharedPointer<Double>, _ y: SharedPointer<Double>, _ dx: SharedPointer<Double>, _ dy: SharedPointer<Double>, width: Int) -> Double {
+              var sum = 0.0
+              let lo = range.lowerBound * width, hi = range.upperBound * width
+              if moving {
+                for e in lo..<hi { sum += (x[e] + alpha * dx[e]) * (y[e] + alpha * dy[e]) }
+              } else {
+                for e in lo..<hi { sum += x[e] * y[e] }
+              }
+              return sum
+            }
+            out[chunk] = part(sq, zq, dsq, dzq, width: q) + part(s1, z1, ds1, dz1, width: r1)
+          }
+        }
+      }
+    }
+    var sum = partial.reduce(0, +)
+    for e in s.second.indices {
+      sum += moving ? (s.second[e] + alpha * ds.second[e]) * (z.second[e] + alpha * dz.second[e]) : s.second[e] * z.second[e]
+    }
+    return sum
+  }
+
+  /// (u, t, s, z) += α·step, per block on all cores.
+  func take(_ step: Direction, _ alpha: Double, u: inout [Double], t: inout [Double], s: inout Slacks, z: inout Slacks) {
+    let q = d + 1, r1 = coneRows, d = self.d
+    func axpy(_ y: inout [Double], _ x: [Double], width: Int) {
+      x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in
+          let xs = SharedPointer(reading: xp), ys = SharedPointer(yp)
+          ParallelChunks.forEach(blockCount, grain: 4 * Self.blockGrain) { _, range in
+            for e in (range.lowerBound * width)..<(range.upperBound * width) { ys[e] += alpha * xs[e] }
+          }
+        }
+      }
+    }
+    axpy(&u, step.du, width: d)
+    axpy(&t, step.dt, width: 1)
+    axpy(&s.cone, step.ds.cone, width: q)
+    axpy(&z.cone, step.dz.cone, width: q)
+    axpy(&s.first, step.ds.first, width: r1)
+    axpy(&z.first, step.dz.first, width: r1)
+    for e in s.second.indices {
+      s.second[e] += alpha * step.ds.second[e]
+      z.second[e] += alpha * step.dz.second[e]
+    }
+  }
+
   /// r_p = A(u, t) − s and r_d = (FᵀFu − Fᵀy − Aᵀz)_u, β − z_t, with Gu and Gᵀ(·) once each:
   /// (Aᵀz)_u + Fᵀ(y − Fu) = Gᵀc + cone and first-layer terms with c_b = S2_b z₂_b − E_b(Fu − y).
   func residuals(u: [Double], t: [Double], s: Slacks, z: Slacks, fty: [Double], rp: inout Slacks, rdu: inout [Double], rdt: inout [Double]) {
-    let q = d + 1, d = self.d
-    let h = hidden(u)
+    let q = d + 1, r1 = coneRows
+    let ax = constraintMap(u, t)
+    // F u = Σ_b E_b h_b with h_b = G u_b = S2_b ⊙ (S2_b G u_b).
     var fu = [Double](repeating: 0, count: n)
-    for b in 0..<branches { for j in 0..<n { fu[j] += lossWeights[b * n + j] * h[b * n + j] } }
-    for e in rp.second.indices { rp.second[e] = secondSigns[e] * h[e] - s.second[e] }
-    let first = firstLayer(u)
-    for e in rp.first.indices { rp.first[e] = first[e] - s.first[e] }
-    for blk in 0..<blockCount {
-      rp.cone[blk * q] = t[blk] - s.cone[blk * q]
-      for c in 0..<d { rp.cone[blk * q + 1 + c] = u[blk * d + c] - s.cone[blk * q + 1 + c] }
+    for b in 0..<branches { for j in 0..<n { fu[j] += lossWeights[b * n + j] * secondSigns[b * n + j] * ax.second[b * n + j] } }
+    for e in rp.second.indices { rp.second[e] = ax.second[e] - s.second[e] }
+    withPointers(ax.cone, s.cone, ax.first, s.first) { aq, sq, a1, s1 in
+      rp.cone.withUnsafeMutableBufferPointer { rqp in
+        rp.first.withUnsafeMutableBufferPointer { r1p in
+          let rq = SharedPointer(rqp), rf = SharedPointer(r1p)
+          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+            for e in (range.lowerBound * q)..<(range.upperBound * q) { rq[e] = aq[e] - sq[e] }
+            for e in (range.lowerBound * r1)..<(range.upperBound * r1) { rf[e] = a1[e] - s1[e] }
+          }
+        }
+      }
     }
     // Aᵀz with the loss folded into the second-layer part: Gᵀ(S2 z₂ − E Fu) = (Aᵀz)_G − FᵀFu.
     var folded = z
@@ -152,27 +209,45 @@ extension ParallelReLUInteriorPoint {
   }
 
   /// The NT scaling of every cone (η, w̄), λ = Wz on the cones and √(sz) on the LP rows, Ω = z/s and √Ω; false when
-  /// a pair is not interior.
+  /// a pair is not interior. The cones and first-layer rows per block on all cores, the second-layer rows after.
   func scale(s: Slacks, z: Slacks, eta: inout [Double], w: inout [Double], lambda: inout Slacks, omega: inout Slacks, rootOmega: inout Slacks) -> Bool {
-    let q = d + 1, chunks = ParallelChunks.count(blockCount, grain: Self.blockGrain)
+    let q = d + 1, r1 = coneRows, chunks = ParallelChunks.count(blockCount, grain: Self.blockGrain)
     var exterior = [Bool](repeating: false, count: chunks)
-    s.cone.withUnsafeBufferPointer { sp in
-      z.cone.withUnsafeBufferPointer { zp in
-        w.withUnsafeMutableBufferPointer { wp in
-          lambda.cone.withUnsafeMutableBufferPointer { lp in
-            eta.withUnsafeMutableBufferPointer { ep in
-              exterior.withUnsafeMutableBufferPointer { fp in
-                let sb = SharedPointer(reading: sp), zb = SharedPointer(reading: zp), wb = SharedPointer(wp), lb = SharedPointer(lp)
-                let eb = SharedPointer(ep), flags = SharedPointer(fp)
-                ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
-                  for blk in range {
-                    let o = blk * q
-                    guard let e = SecondOrderCone.scaling(sb.base + o, zb.base + o, q, into: wb.base + o) else {
-                      flags[chunk] = true
-                      return
+    withPointers(s.cone, z.cone, s.first, z.first) { sb, zb, s1, z1 in
+      w.withUnsafeMutableBufferPointer { wp in
+        lambda.cone.withUnsafeMutableBufferPointer { lp in
+          lambda.first.withUnsafeMutableBufferPointer { l1p in
+            omega.first.withUnsafeMutableBufferPointer { o1p in
+              rootOmega.first.withUnsafeMutableBufferPointer { r1p in
+                eta.withUnsafeMutableBufferPointer { ep in
+                  exterior.withUnsafeMutableBufferPointer { fp in
+                    let wb = SharedPointer(wp), lb = SharedPointer(lp), l1 = SharedPointer(l1p), o1 = SharedPointer(o1p), ro1 = SharedPointer(r1p)
+                    let eb = SharedPointer(ep), flags = SharedPointer(fp)
+                    ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
+                      @inline(__always) func scaleCones(_ q: Int) -> Bool {
+                        for blk in range {
+                          let o = blk * q
+                          guard let e = SecondOrderCone.scaling(sb.base + o, zb.base + o, q, into: wb.base + o) else { return false }
+                          eb[blk] = e
+                          SecondOrderCone.apply(eta: e, wb.base + o, zb.base + o, q, inverse: false, into: lb.base + o)
+                        }
+                        return true
+                      }
+                      guard q == 3 ? scaleCones(3) : scaleCones(q) else {
+                        flags[chunk] = true
+                        return
+                      }
+                      for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
+                        guard s1[e] > 0, z1[e] > 0 else {
+                          flags[chunk] = true
+                          return
+                        }
+                        let o = z1[e] / s1[e]
+                        l1[e] = (s1[e] * z1[e]).squareRoot()
+                        o1[e] = o
+                        ro1[e] = o.squareRoot()
+                      }
                     }
-                    eb[blk] = e
-                    SecondOrderCone.apply(eta: e, wb.base + o, zb.base + o, q, inverse: false, into: lb.base + o)
                   }
                 }
               }
@@ -181,94 +256,102 @@ extension ParallelReLUInteriorPoint {
         }
       }
     }
-    let interior = !exterior.contains(true)
-    guard interior else { return false }
-    for (sv, zv, part) in [(s.first, z.first, 0), (s.second, z.second, 1)] {
-      for e in sv.indices {
-        guard sv[e] > 0, zv[e] > 0 else { return false }
-        let l = (sv[e] * zv[e]).squareRoot(), o = zv[e] / sv[e]
-        if part == 0 {
-          lambda.first[e] = l
-          omega.first[e] = o
-          rootOmega.first[e] = o.squareRoot()
-        } else {
-          lambda.second[e] = l
-          omega.second[e] = o
-          rootOmega.second[e] = o.squareRoot()
-        }
-      }
+    guard !exterior.contains(true) else { return false }
+    for e in s.second.indices {
+      let sv = s.second[e], zv = z.second[e]
+      guard sv > 0, zv > 0 else { return false }
+      let o = zv / sv
+      lambda.second[e] = (sv * zv).squareRoot()
+      omega.second[e] = o
+      rootOmega.second[e] = o.squareRoot()
     }
     return true
   }
 
-  /// The complementarity target r_c = −λ∘λ + σμe, minus (W⁻¹Δs_a)∘(WΔz_a) for the corrector.
+  /// The complementarity target r_c = −λ∘λ + σμe, minus (W⁻¹Δs_a)∘(WΔz_a) for the corrector. The cones and
+  /// first-layer rows per block on all cores, the second-layer rows after.
   func complementarity(lambda: Slacks, sigmaMu: Double, affine: Direction?, eta: [Double], w: [Double], into rc: inout Slacks) {
-    let q = d + 1
-    let none = [Double](repeating: 0, count: 1)
-    let dsCone = affine?.ds.cone ?? none, dzCone = affine?.dz.cone ?? none, corrector = affine != nil
-    lambda.cone.withUnsafeBufferPointer { lp in
-      w.withUnsafeBufferPointer { wp in
-        dsCone.withUnsafeBufferPointer { dsp in
-          dzCone.withUnsafeBufferPointer { dzp in
-            rc.cone.withUnsafeMutableBufferPointer { rp in
-              let l = SharedPointer(reading: lp), wb = SharedPointer(reading: wp), ds = SharedPointer(reading: dsp), dz = SharedPointer(reading: dzp)
-              let out = SharedPointer(rp)
-              ParallelChunks.forEachItem(blockCount, grain: Self.blockGrain, scratch: 3 * q) { _, blk, a in
-                let o = blk * q, b = a + q, c = b + q
-                SecondOrderCone.product(l.base + o, l.base + o, q, into: c)
-                for e in 0..<q { out[o + e] = -c[e] }
-                out[o] += sigmaMu
-                guard corrector else { return }
-                SecondOrderCone.apply(eta: eta[blk], wb.base + o, ds.base + o, q, inverse: true, into: a)
-                SecondOrderCone.apply(eta: eta[blk], wb.base + o, dz.base + o, q, inverse: false, into: b)
-                SecondOrderCone.product(a, b, q, into: c)
-                for e in 0..<q { out[o + e] -= c[e] }
+    let q = d + 1, r1 = coneRows
+    let none = Slacks(cone: [], first: [], second: [])
+    let ds = affine?.ds ?? none, dz = affine?.dz ?? none, corrector = affine != nil
+    withPointers(lambda.cone, w, ds.cone, dz.cone) { l, wb, dsq, dzq in
+      withPointers(lambda.first, eta, ds.first, dz.first) { l1, etaP, ds1, dz1 in
+        rc.cone.withUnsafeMutableBufferPointer { rp in
+          rc.first.withUnsafeMutableBufferPointer { r1p in
+            let out = SharedPointer(rp), out1 = SharedPointer(r1p)
+            ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+              withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * q) { tmp in
+                let a = tmp.baseAddress!, b = a + q, c = b + q
+                @inline(__always) func cones(_ q: Int) {
+                  for blk in range {
+                    let o = blk * q
+                    SecondOrderCone.product(l.base + o, l.base + o, q, into: c)
+                    for e in 0..<q { out[o + e] = -c[e] }
+                    out[o] += sigmaMu
+                    guard corrector else { continue }
+                    SecondOrderCone.apply(eta: etaP[blk], wb.base + o, dsq.base + o, q, inverse: true, into: a)
+                    SecondOrderCone.apply(eta: etaP[blk], wb.base + o, dzq.base + o, q, inverse: false, into: b)
+                    SecondOrderCone.product(a, b, q, into: c)
+                    for e in 0..<q { out[o + e] -= c[e] }
+                  }
+                }
+                if q == 3 { cones(3) } else { cones(q) }
+              }
+              for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
+                out1[e] = -l1[e] * l1[e] + sigmaMu - (corrector ? ds1[e] * dz1[e] : 0)
               }
             }
           }
         }
       }
     }
-    for e in rc.first.indices { rc.first[e] = -lambda.first[e] * lambda.first[e] + sigmaMu }
-    for e in rc.second.indices { rc.second[e] = -lambda.second[e] * lambda.second[e] + sigmaMu }
-    if let affine {
-      for e in rc.first.indices { rc.first[e] -= affine.ds.first[e] * affine.dz.first[e] }
-      for e in rc.second.indices { rc.second[e] -= affine.ds.second[e] * affine.dz.second[e] }
+    for e in rc.second.indices {
+      rc.second[e] = -lambda.second[e] * lambda.second[e] + sigmaMu - (corrector ? ds.second[e] * dz.second[e] : 0)
     }
   }
 
   /// One Newton direction for the complementarity target r_c: with ξ = λ \ r_c,
   /// v = W⁻²(−r_p) + W⁻¹ξ, H Δx = Aᵀv − r_d, Δz = W⁻²(−r_p − AΔx) + W⁻¹ξ, Δs = W(ξ − WΔz)
-  /// (on the LP rows W = √(s/z): Δs = ξ/√Ω − Δz/Ω). `xi` and `v` are scratch.
+  /// (on the LP rows W = √(s/z): Δs = ξ/√Ω − Δz/Ω). `xi` and `v` are scratch. The cones and first-layer rows per
+  /// block on all cores, the second-layer rows after.
   func direction(
     _ out: inout Direction, rc: Slacks, rp: Slacks, rdu: [Double], rdt: [Double], lambda: Slacks, omega: Slacks, rootOmega: Slacks,
     eta: [Double], w: [Double], newton: inout ParallelReLUNewtonSystem, refine: Int, xi: inout Slacks, v: inout Slacks
   ) {
-    let q = d + 1
-    lambda.cone.withUnsafeBufferPointer { lp in
-      rc.cone.withUnsafeBufferPointer { rcp in
-        rp.cone.withUnsafeBufferPointer { rpp in
-          w.withUnsafeBufferPointer { wp in
-            xi.cone.withUnsafeMutableBufferPointer { xp in
-              v.cone.withUnsafeMutableBufferPointer { vp in
-                let l = SharedPointer(reading: lp), r = SharedPointer(reading: rcp), p = SharedPointer(reading: rpp), wb = SharedPointer(reading: wp)
-                let x = SharedPointer(xp), vv = SharedPointer(vp)
-                ParallelChunks.forEachItem(blockCount, grain: Self.blockGrain, scratch: 2 * q) { _, blk, a in
-                  let o = blk * q, e = eta[blk], b = a + q
-                  SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
-                  SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
-                  SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
-                  for c in 0..<q { vv[o + c] = a[c] - b[c] }
+    let q = d + 1, r1 = coneRows
+    withPointers(lambda.cone, rc.cone, rp.cone, w) { l, r, p, wb in
+      withPointers(lambda.first, rc.first, rp.first, eta) { l1, rc1, rp1, etaP in
+        withPointers(omega.first, rootOmega.first) { om1, ro1 in
+          xi.cone.withUnsafeMutableBufferPointer { xp in
+            v.cone.withUnsafeMutableBufferPointer { vp in
+              xi.first.withUnsafeMutableBufferPointer { x1p in
+                v.first.withUnsafeMutableBufferPointer { v1p in
+                  let x = SharedPointer(xp), vv = SharedPointer(vp), x1 = SharedPointer(x1p), v1 = SharedPointer(v1p)
+                  ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+                      let a = tmp.baseAddress!, b = a + q
+                      @inline(__always) func cones(_ q: Int) {
+                        for blk in range {
+                          let o = blk * q, e = etaP[blk]
+                          SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
+                          SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
+                          SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
+                          for c in 0..<q { vv[o + c] = a[c] - b[c] }
+                        }
+                      }
+                      if q == 3 { cones(3) } else { cones(q) }
+                    }
+                    for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
+                      x1[e] = rc1[e] / l1[e]
+                      v1[e] = -om1[e] * rp1[e] + ro1[e] * x1[e]
+                    }
+                  }
                 }
               }
             }
           }
         }
       }
-    }
-    for e in xi.first.indices {
-      xi.first[e] = rc.first[e] / lambda.first[e]
-      v.first[e] = -omega.first[e] * rp.first[e] + rootOmega.first[e] * xi.first[e]
     }
     for e in xi.second.indices {
       xi.second[e] = rc.second[e] / lambda.second[e]
@@ -279,34 +362,43 @@ extension ParallelReLUInteriorPoint {
     for e in at.indices { at[e] -= rdt[e] }
     (out.du, out.dt) = newton.solve(au, at, refine: refine)
     let adx = constraintMap(out.du, out.dt)
-    rp.cone.withUnsafeBufferPointer { rpp in
-      adx.cone.withUnsafeBufferPointer { ap in
-        w.withUnsafeBufferPointer { wp in
-          xi.cone.withUnsafeBufferPointer { xp in
-            out.ds.cone.withUnsafeMutableBufferPointer { dsp in
-              out.dz.cone.withUnsafeMutableBufferPointer { dzp in
-                let p = SharedPointer(reading: rpp), ad = SharedPointer(reading: ap), wb = SharedPointer(reading: wp), x = SharedPointer(reading: xp)
-                let dz = SharedPointer(dzp), ds = SharedPointer(dsp)
-                ParallelChunks.forEachItem(blockCount, grain: Self.blockGrain, scratch: 2 * q) { _, blk, a in
-                  let o = blk * q, e = eta[blk], c = a + q
-                  for k in 0..<q { a[k] = -p[o + k] - ad[o + k] }
-                  SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
-                  SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
-                  for k in 0..<q { dz[o + k] += c[k] }
-                  SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
-                  for k in 0..<q { c[k] = x[o + k] - c[k] }
-                  SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
+    withPointers(rp.cone, adx.cone, w, xi.cone) { p, ad, wb, x in
+      withPointers(rp.first, adx.first, xi.first, eta) { rp1, ad1, x1, etaP in
+        withPointers(omega.first, rootOmega.first) { om1, ro1 in
+          out.ds.cone.withUnsafeMutableBufferPointer { dsp in
+            out.dz.cone.withUnsafeMutableBufferPointer { dzp in
+              out.ds.first.withUnsafeMutableBufferPointer { ds1p in
+                out.dz.first.withUnsafeMutableBufferPointer { dz1p in
+                  let dz = SharedPointer(dzp), ds = SharedPointer(dsp), dz1 = SharedPointer(dz1p), ds1 = SharedPointer(ds1p)
+                  ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+                      let a = tmp.baseAddress!, c = a + q
+                      @inline(__always) func cones(_ q: Int) {
+                        for blk in range {
+                          let o = blk * q, e = etaP[blk]
+                          for k in 0..<q { a[k] = -p[o + k] - ad[o + k] }
+                          SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
+                          SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
+                          for k in 0..<q { dz[o + k] += c[k] }
+                          SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
+                          for k in 0..<q { c[k] = x[o + k] - c[k] }
+                          SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
+                        }
+                      }
+                      if q == 3 { cones(3) } else { cones(q) }
+                    }
+                    for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
+                      let z = om1[e] * (-rp1[e] - ad1[e]) + ro1[e] * x1[e]
+                      dz1[e] = z
+                      ds1[e] = x1[e] / ro1[e] - z / om1[e]
+                    }
+                  }
                 }
               }
             }
           }
         }
       }
-    }
-    for e in xi.first.indices {
-      let dz = omega.first[e] * (-rp.first[e] - adx.first[e]) + rootOmega.first[e] * xi.first[e]
-      out.dz.first[e] = dz
-      out.ds.first[e] = xi.first[e] / rootOmega.first[e] - dz / omega.first[e]
     }
     for e in xi.second.indices {
       let dz = omega.second[e] * (-rp.second[e] - adx.second[e]) + rootOmega.second[e] * xi.second[e]
@@ -315,51 +407,39 @@ extension ParallelReLUInteriorPoint {
     }
   }
 
-  /// The largest α with (s, z) + α(Δs, Δz) in the cones (+∞ when unbounded).
+  /// The largest α with (s, z) + α(Δs, Δz) in the cones (+∞ when unbounded). The second-order cones and the
+  /// first-layer rows per block on all cores, the second-layer rows (n per branch) after.
   func maxStep(s: Slacks, z: Slacks, _ dir: Direction) -> Double {
-    let q = d + 1
+    let q = d + 1, r1 = coneRows
     var steps = [Double](repeating: .infinity, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
-    s.cone.withUnsafeBufferPointer { sp in
-      z.cone.withUnsafeBufferPointer { zp in
-        dir.ds.cone.withUnsafeBufferPointer { dsp in
-          dir.dz.cone.withUnsafeBufferPointer { dzp in
-            steps.withUnsafeMutableBufferPointer { stp in
-              let sb = SharedPointer(reading: sp), zb = SharedPointer(reading: zp), ds = SharedPointer(reading: dsp), dz = SharedPointer(reading: dzp)
-              let out = SharedPointer(stp)
-              ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
-                var a = Double.infinity
-                for blk in range {
-                  a = Swift.min(a, SecondOrderCone.step(sb.base + blk * q, ds.base + blk * q, q))
-                  a = Swift.min(a, SecondOrderCone.step(zb.base + blk * q, dz.base + blk * q, q))
-                }
-                out[chunk] = a
+    withPointers(s.cone, z.cone, dir.ds.cone, dir.dz.cone) { sb, zb, ds, dz in
+      withPointers(s.first, z.first, dir.ds.first, dir.dz.first) { s1, z1, ds1, dz1 in
+        steps.withUnsafeMutableBufferPointer { stp in
+          let out = SharedPointer(stp)
+          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
+            @inline(__always) func steps(_ q: Int) -> Double {
+              var a = Double.infinity
+              for blk in range {
+                a = Swift.min(a, SecondOrderCone.step(sb.base + blk * q, ds.base + blk * q, q))
+                a = Swift.min(a, SecondOrderCone.step(zb.base + blk * q, dz.base + blk * q, q))
               }
+              for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
+                if ds1[e] < 0 { a = Swift.min(a, -s1[e] / ds1[e]) }
+                if dz1[e] < 0 { a = Swift.min(a, -z1[e] / dz1[e]) }
+              }
+              return a
             }
+            out[chunk] = q == 3 ? steps(3) : steps(q)
           }
         }
       }
     }
     var a = steps.min() ?? .infinity
-    func rows(_ x: [Double], _ dx: [Double]) { for e in x.indices where dx[e] < 0 { a = Swift.min(a, -x[e] / dx[e]) } }
-    rows(s.first, dir.ds.first)
-    rows(s.second, dir.ds.second)
-    rows(z.first, dir.dz.first)
-    rows(z.second, dir.dz.second)
-    return a
-  }
-
-  /// out = W⁻²x for every cone.
-  func applyInverseSquare(_ eta: [Double], _ w: [Double], _ x: [Double], into out: inout [Double]) {
-    let q = d + 1
-    w.withUnsafeBufferPointer { wp in
-      x.withUnsafeBufferPointer { xp in
-        out.withUnsafeMutableBufferPointer { op in
-          for blk in 0..<blockCount {
-            SecondOrderCone.applyInverseSquare(eta: eta[blk], wp.baseAddress! + blk * q, xp.baseAddress! + blk * q, q, into: op.baseAddress! + blk * q)
-          }
-        }
-      }
+    for e in s.second.indices {
+      if dir.ds.second[e] < 0 { a = Swift.min(a, -s.second[e] / dir.ds.second[e]) }
+      if dir.dz.second[e] < 0 { a = Swift.min(a, -z.second[e] / dir.dz.second[e]) }
     }
+    return a
   }
 
   // MARK: Certificate
@@ -455,11 +535,21 @@ extension ParallelReLUInteriorPoint {
 
   /// ‖u_bk‖ for every block.
   func vectorNorms(_ u: [Double]) -> [Double] {
-    (0..<blockCount).map { blk in
-      var s = 0.0
-      for c in 0..<d { s += u[blk * d + c] * u[blk * d + c] }
-      return s.squareRoot()
+    var norms = [Double](repeating: 0, count: blockCount)
+    let d = self.d
+    u.withUnsafeBufferPointer { up in
+      norms.withUnsafeMutableBufferPointer { np in
+        let uP = SharedPointer(reading: up), out = SharedPointer(np)
+        ParallelChunks.forEach(blockCount, grain: 4 * Self.blockGrain) { _, range in
+          for blk in range {
+            var s = 0.0
+            for c in 0..<d { s += uP[blk * d + c] * uP[blk * d + c] }
+            out[blk] = s.squareRoot()
+          }
+        }
+      }
     }
+    return norms
   }
 
   /// The largest violation of the solver's cone rows at u (first-layer rows, second-layer rows), relative to ‖X‖.
@@ -481,18 +571,28 @@ extension ParallelReLUInteriorPoint {
     for b in 0..<branches {
       for j in 0..<n { c[b * n + j] = lossWeights[b * n + j] * v[j] + secondSigns[b * n + j] * Swift.max(0, z.second[b * n + j]) }
     }
-    let gv = hiddenAdjoint(c)
-    var cbar = 0.0
-    for blk in 0..<blockCount {
-      let i = (blk % K) % p1
-      var s = 0.0
-      for e in 0..<d {
-        var a = gv[blk * d + e]
-        for r in 0..<r1 { a += Swift.max(0, z.first[blk * r1 + r]) * rows[(i * r1 + r) * d + e] }
-        s += a * a
+    let gv = hiddenAdjoint(c), d = self.d, p1 = self.p1
+    var largest = [Double](repeating: 0, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
+    withPointers(gv, z.first, rows, rows) { g, z1, rowsP, _ in
+      largest.withUnsafeMutableBufferPointer { lp in
+        let out = SharedPointer(lp)
+        ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
+          var m = 0.0
+          for blk in range {
+            let i = (blk % K) % p1
+            var s = 0.0
+            for e in 0..<d {
+              var a = g[blk * d + e]
+              for r in 0..<r1 { a += Swift.max(0, z1[blk * r1 + r]) * rowsP[(i * r1 + r) * d + e] }
+              s += a * a
+            }
+            m = Swift.max(m, s.squareRoot())
+          }
+          out[chunk] = m
+        }
       }
-      cbar = Swift.max(cbar, s.squareRoot())
     }
+    var cbar = largest.max() ?? 0
     // Rounding of the sums above: a relative allowance keeps c̄ an upper bound.
     cbar *= 1 + 1e-12
     loop.offerDual(v: v, y: y, loss: program.loss, dualNormBound: cbar, beta: program.beta)

@@ -229,7 +229,7 @@ extension ParallelReLUInteriorPoint {
       u.withUnsafeBufferPointer { up in
         out.withUnsafeMutableBufferPointer { op in
           let rowsP = SharedPointer(reading: rp), uP = SharedPointer(reading: up), o = SharedPointer(op)
-          ParallelChunks.forEach(blockCount, grain: 4 * Self.blockGrain) { _, range in
+          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
             for blk in range {
               let base = ((blk % K) % p1) * r1 * d, ub = blk * d
               for r in 0..<r1 {
@@ -245,17 +245,33 @@ extension ParallelReLUInteriorPoint {
     return out
   }
 
-  /// A(u, t) = ((t, u) per block, R u, S2 ⊙ G u); with `signed: false` the last part is G u.
+  /// A(u, t) = ((t, u) per block, R u, S2 ⊙ G u); with `signed: false` the last part is G u. The cones and first-layer
+  /// rows per block on all cores.
   func constraintMap(_ u: [Double], _ t: [Double], signed: Bool = true) -> Slacks {
-    let q = d + 1
-    var sq = [Double](repeating: 0, count: blockCount * q)
-    for blk in 0..<blockCount {
-      sq[blk * q] = t[blk]
-      for c in 0..<d { sq[blk * q + 1 + c] = u[blk * d + c] }
+    let q = d + 1, K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
+    var sq = [Double](repeating: 0, count: blockCount * q), first = [Double](repeating: 0, count: blockCount * r1)
+    withPointers(rows, u, t, t) { rowsP, uP, tP, _ in
+      sq.withUnsafeMutableBufferPointer { sqp in
+        first.withUnsafeMutableBufferPointer { fp in
+          let cone = SharedPointer(sqp), o = SharedPointer(fp)
+          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+            for blk in range {
+              cone[blk * q] = tP[blk]
+              for c in 0..<d { cone[blk * q + 1 + c] = uP[blk * d + c] }
+              let base = ((blk % K) % p1) * r1 * d, ub = blk * d
+              for r in 0..<r1 {
+                var s = 0.0
+                for c in 0..<d { s += rowsP[base + r * d + c] * uP[ub + c] }
+                o[blk * r1 + r] = s
+              }
+            }
+          }
+        }
+      }
     }
     var s2 = hidden(u)
     if signed { for e in s2.indices { s2[e] *= secondSigns[e] } }
-    return Slacks(cone: sq, first: firstLayer(u), second: s2)
+    return Slacks(cone: sq, first: first, second: s2)
   }
 
   /// Aᵀ(z_q, z₁, z₂) as (u-part, t-part); with `signed: false` the last part enters as Gᵀz₂ (not Gᵀ(S2 ⊙ z₂)).
@@ -272,7 +288,7 @@ extension ParallelReLUInteriorPoint {
             gt.withUnsafeMutableBufferPointer { tp in
               let rowsP = SharedPointer(reading: rp), zqP = SharedPointer(reading: zq), z1P = SharedPointer(reading: z1)
               let g = SharedPointer(gp), t = SharedPointer(tp)
-              ParallelChunks.forEach(blockCount, grain: 4 * Self.blockGrain) { _, range in
+              ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
                 for blk in range {
                   let base = ((blk % K) % p1) * r1 * d
                   t[blk] = zqP[blk * q]
@@ -299,20 +315,6 @@ extension ParallelReLUInteriorPoint {
     var first: [Double]
     /// n per branch: the second-layer rows.
     var second: [Double]
-
-    mutating func add(_ b: Slacks, scaledBy a: Double) {
-      for e in cone.indices { cone[e] += a * b.cone[e] }
-      for e in first.indices { first[e] += a * b.first[e] }
-      for e in second.indices { second[e] += a * b.second[e] }
-    }
-
-    func dot(_ b: Slacks) -> Double {
-      var s = 0.0
-      for e in cone.indices { s += cone[e] * b.cone[e] }
-      for e in first.indices { s += first[e] * b.first[e] }
-      for e in second.indices { s += second[e] * b.second[e] }
-      return s
-    }
   }
 }
 
@@ -331,7 +333,7 @@ extension ParallelReLUInteriorPoint.Slacks {
 /// (`bench/PARALLEL_SOLVER.md` §2). `W = η W̄`, `W̄ = [[w̄₀, w̄₁ᵀ], [w̄₁, I + w̄₁w̄₁ᵀ/(1 + w̄₀)]]`, `Wz = W⁻¹s = λ`.
 enum SecondOrderCone {
   /// det(x) = x₀² − ‖x₁‖², as (x₀ − ‖x₁‖)(x₀ + ‖x₁‖).
-  static func det(_ x: UnsafePointer<Double>, _ q: Int) -> Double {
+  @inline(__always) static func det(_ x: UnsafePointer<Double>, _ q: Int) -> Double {
     var s = 0.0
     for c in 1..<q { s += x[c] * x[c] }
     let r = s.squareRoot()
@@ -339,7 +341,7 @@ enum SecondOrderCone {
   }
 
   /// (η, w̄) of the pair (s, z); w̄ written to `w` (q entries). nil when either is not interior.
-  static func scaling(_ s: UnsafePointer<Double>, _ z: UnsafePointer<Double>, _ q: Int, into w: UnsafeMutablePointer<Double>) -> Double? {
+  @inline(__always) static func scaling(_ s: UnsafePointer<Double>, _ z: UnsafePointer<Double>, _ q: Int, into w: UnsafeMutablePointer<Double>) -> Double? {
     let ds = det(s, q), dz = det(z, q)
     guard ds > 0, dz > 0 else { return nil }
     let rs = ds.squareRoot(), rz = dz.squareRoot()
@@ -353,7 +355,7 @@ enum SecondOrderCone {
   }
 
   /// out = W x (or W⁻¹x).
-  static func apply(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, inverse: Bool, into out: UnsafeMutablePointer<Double>) {
+  @inline(__always) static func apply(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, inverse: Bool, into out: UnsafeMutablePointer<Double>) {
     let sg: Double = inverse ? -1 : 1
     var w1x1 = 0.0
     for c in 1..<q { w1x1 += sg * w[c] * x[c] }
@@ -365,7 +367,7 @@ enum SecondOrderCone {
   }
 
   /// out = W⁻² x = η⁻²(2Jw̄(Jw̄)ᵀx − Jx).
-  static func applyInverseSquare(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+  @inline(__always) static func applyInverseSquare(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
     var jwx = w[0] * x[0]
     for c in 1..<q { jwx -= w[c] * x[c] }
     let f = 1 / (eta * eta)
@@ -374,7 +376,7 @@ enum SecondOrderCone {
   }
 
   /// out = a∘b = (aᵀb, a₀b₁ + b₀a₁).
-  static func product(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+  @inline(__always) static func product(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
     var s = 0.0
     for c in 0..<q { s += a[c] * b[c] }
     let a0 = a[0], b0 = b[0]
@@ -383,7 +385,7 @@ enum SecondOrderCone {
   }
 
   /// out = x with λ∘x = r.
-  static func divide(_ l: UnsafePointer<Double>, _ r: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
+  @inline(__always) static func divide(_ l: UnsafePointer<Double>, _ r: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
     var l1r1 = 0.0
     for c in 1..<q { l1r1 += l[c] * r[c] }
     let x0 = (l[0] * r[0] - l1r1) / det(l, q)
@@ -392,7 +394,7 @@ enum SecondOrderCone {
   }
 
   /// The largest α ≥ 0 with x + α dx in the cone (x interior; +∞ when unbounded).
-  static func step(_ x: UnsafePointer<Double>, _ dx: UnsafePointer<Double>, _ q: Int) -> Double {
+  @inline(__always) static func step(_ x: UnsafePointer<Double>, _ dx: UnsafePointer<Double>, _ q: Int) -> Double {
     var a = dx[0] * dx[0], b = dx[0] * x[0]
     for c in 1..<q {
       a -= dx[c] * dx[c]

@@ -27,8 +27,15 @@ enum ParallelChunks {
   /// The workers of a loop: `ThreadPlan.threads` (all cores unless the caller chose fewer).
   static var cores: Int { ThreadPlan.threads }
 
-  /// The number of chunks of `count` items with at least `grain` per chunk (at most four per core).
-  static func count(_ count: Int, grain: Int) -> Int { cores == 1 ? 1 : Swift.max(1, Swift.min(4 * cores, count / Swift.max(1, grain))) }
+  /// The number of chunks of `count` items with at least `grain` per chunk (at most four per core): a multiple of
+  /// the cores when there are more chunks than cores, so that every core gets the same share (five chunks on two
+  /// cores would leave one core three fifths of the loop).
+  static func count(_ count: Int, grain: Int) -> Int {
+    let cores = Self.cores
+    guard cores > 1 else { return 1 }
+    let chunks = Swift.max(1, Swift.min(4 * cores, count / Swift.max(1, grain)))
+    return chunks > cores ? chunks - chunks % cores : chunks
+  }
 
   /// Runs `body(chunk, range)` over the chunks of 0..<count.
   static func forEach(_ count: Int, grain: Int, _ body: @Sendable (_ chunk: Int, _ range: Range<Int>) -> Void) {
@@ -62,3 +69,30 @@ enum ParallelChunks {
     }
   }
 }
+
+/// Read-only shared pointers to the storage of arrays for the duration of `body` (the arrays must not be mutated
+/// meanwhile; an empty array gets a valid pointer that must not be read).
+@inline(__always)
+func withPointers<R>(_ a: [Double], _ b: [Double], _ body: (SharedPointer<Double>, SharedPointer<Double>) throws -> R) rethrows -> R {
+  try a.withUnsafeBufferPointer { ap in
+    try b.withUnsafeBufferPointer { bp in try body(SharedPointer(readingAny: ap), SharedPointer(readingAny: bp)) }
+  }
+}
+
+/// Four read-only shared pointers, as `withPointers(_:_:_:)`.
+@inline(__always)
+func withPointers<R>(
+  _ a: [Double], _ b: [Double], _ c: [Double], _ d: [Double],
+  _ body: (SharedPointer<Double>, SharedPointer<Double>, SharedPointer<Double>, SharedPointer<Double>) throws -> R
+) rethrows -> R {
+  try withPointers(a, b) { pa, pb in try withPointers(c, d) { pc, pd in try body(pa, pb, pc, pd) } }
+}
+
+extension SharedPointer where Element == Double {
+  /// The base of a buffer the parallel loop only reads; for an empty buffer a one-element placeholder.
+  init(readingAny buffer: UnsafeBufferPointer<Double>) {
+    self.base = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(emptyPlaceholder))
+  }
+}
+
+nonisolated(unsafe) private let emptyPlaceholder = UnsafeMutablePointer<Double>.allocate(capacity: 1)

@@ -41,7 +41,8 @@ final class WorkerPool: @unchecked Sendable {
   static let yieldInterval = 4096
   static let maxChunks = (1 << 20) - 1
 
-  private init(workers: Int) {
+  /// A pool of `workers` threads (at most 254); the solvers use `shared`, tests their own.
+  init(workers: Int) {
     self.workers = Swift.max(0, Swift.min(workers, 254))
     for index in 0..<self.workers {
       let thread = Thread { [unowned self] in self.work(index: index) }
