@@ -51,7 +51,7 @@ struct ParallelReLUNewtonSystem {
     let out = SharedPointer(perBlock)
     let oCtt = 0, oCtu = nBlocks, oWhat = nBlocks * (1 + d), oLi = nBlocks * (1 + 2 * d), oKappa = nBlocks * (1 + 2 * d + d * d)
     let oShifted = oKappa + nBlocks, oFailed = nBlocks * width
-    let p1 = ipm.p1
+    let pattern = ipm.firstPattern
     eta.withUnsafeBufferPointer { ep in
       w.withUnsafeBufferPointer { wp in
         omega1.withUnsafeBufferPointer { op in
@@ -77,7 +77,7 @@ struct ParallelReLUNewtonSystem {
                   // Columns (v0_p, v1_p) of the square-root factor V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]:
                   // ŵ⊥, the radial column, the rows, and √ρ I; a, b, c are VVᵀ's entries and
                   // det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a sum of squares, no cancellation).
-                  let i = (blk % K) % p1
+                  let i = pattern[blk]
                   let h0 = out[oWhat + blk * 2], h1 = out[oWhat + blk * 2 + 1], rq = out[oKappa + blk].squareRoot(), ie = ie2.squareRoot()
                   var m = 0
                   func add(_ x0: Double, _ x1: Double) {
@@ -132,7 +132,7 @@ struct ParallelReLUNewtonSystem {
       let mv = d + 1 + r1 + (reg > 0 ? d : 0)
       var vt = [Double](repeating: 0, count: mv * d), tau = [Double](repeating: 0, count: d), r = [Double](repeating: 0, count: d * d)
       for blk in 0..<nBlocks where !failed {
-        let i = (blk % K) % ipm.p1, ie2 = 1 / (eta[blk] * eta[blk]), rq = kappaShift[blk].squareRoot()
+        let i = ipm.firstPattern[blk], ie2 = 1 / (eta[blk] * eta[blk]), rq = kappaShift[blk].squareRoot()
         // Vᵀ (mv × d, column-major): rows are V's columns.
         for c in 0..<d {
           for e in 0..<d { vt[e + c * mv] = ie2.squareRoot() * ((e == c ? 1 : 0) - what[blk * d + e] * what[blk * d + c]) }

@@ -564,14 +564,14 @@ extension ParallelReLUInteriorPoint {
   /// §3.5's bound at v = y − Fu: `c̄ = max_bk ‖G_kᵀ(E_b v + S2_b μ_b) + R_iᵀπ_bk‖` with μ, π ≥ 0 the iterate's
   /// second- and first-layer multipliers (weak duality per block: c̄ ≥ c(v)).
   func offerLowerBound(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop) {
-    let y = program.targets, K = vectorsPerBranch, r1 = coneRows
+    let y = program.targets, r1 = coneRows
     let yhat = predict(u)
     let v = zip(y, yhat).map { $0 - $1 }
     var c = [Double](repeating: 0, count: branches * n)
     for b in 0..<branches {
       for j in 0..<n { c[b * n + j] = lossWeights[b * n + j] * v[j] + secondSigns[b * n + j] * Swift.max(0, z.second[b * n + j]) }
     }
-    let gv = hiddenAdjoint(c), d = self.d, p1 = self.p1
+    let gv = hiddenAdjoint(c), d = self.d, pattern = firstPattern
     var largest = [Double](repeating: 0, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
     withPointers(gv, z.first, rows, rows) { g, z1, rowsP, _ in
       largest.withUnsafeMutableBufferPointer { lp in
@@ -579,7 +579,7 @@ extension ParallelReLUInteriorPoint {
         ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
           var m = 0.0
           for blk in range {
-            let i = (blk % K) % p1
+            let i = pattern[blk]
             var s = 0.0
             for e in 0..<d {
               var a = g[blk * d + e]

@@ -36,6 +36,9 @@ struct ParallelReLUInteriorPoint {
   let g: Matrix
   /// The first-layer rows per pattern i, row-major: `rows[(i·r₁ + r)·d + c]`.
   let rows: [Double]
+  /// The first-layer pattern i of every block (b·K + k ↦ k mod P₁), so that the per-block passes need no integer
+  /// division (two per block cost more than the block's arithmetic at d = 2).
+  let firstPattern: [Int]
   /// E_b, S2_b and D2_b per branch (b·n + j).
   let lossWeights: [Double], secondSigns: [Double], secondMasks: [Double]
   /// γ = mean ‖x_j‖² (the scale of the radial shift), and max_j ‖x_j‖.
@@ -81,6 +84,7 @@ struct ParallelReLUInteriorPoint {
     let K = 2 * p1, B = 2 * d2.columns
     vectorsPerBranch = K
     branches = B
+    firstPattern = (0..<(B * K)).map { ($0 % K) % p1 }
     var gm = Matrix(rows: n, columns: K * d)
     for k in 0..<K {
       let i = k % p1, sg: Double = k < p1 ? 1 : -1
@@ -223,21 +227,14 @@ extension ParallelReLUInteriorPoint {
 
   /// The first-layer rows R_i u_bk of every block (B·K·r₁).
   func firstLayer(_ u: [Double]) -> [Double] {
-    let K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
+    let r1 = coneRows, d = self.d
     var out = [Double](repeating: 0, count: blockCount * r1)
-    rows.withUnsafeBufferPointer { rp in
-      u.withUnsafeBufferPointer { up in
+    withPointers(rows, u) { rowsP, uP in
+      firstPattern.withUnsafeBufferPointer { pp in
         out.withUnsafeMutableBufferPointer { op in
-          let rowsP = SharedPointer(reading: rp), uP = SharedPointer(reading: up), o = SharedPointer(op)
+          let pattern = SharedPointer(reading: pp), o = SharedPointer(op)
           ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-            for blk in range {
-              let base = ((blk % K) % p1) * r1 * d, ub = blk * d
-              for r in 0..<r1 {
-                var s = 0.0
-                for c in 0..<d { s += rowsP[base + r * d + c] * uP[ub + c] }
-                o[blk * r1 + r] = s
-              }
-            }
+            Self.rowProducts(range, rows: rowsP, pattern: pattern, u: uP, r1: r1, d: d, into: o)
           }
         }
       }
@@ -245,25 +242,61 @@ extension ParallelReLUInteriorPoint {
     return out
   }
 
+  /// o[blk·r₁ + r] = (R_i u_blk)_r for the blocks of `range`, i = `pattern[blk]` (unrolled for d = 2 and two facet
+  /// rows).
+  @inline(__always)
+  static func rowProducts(
+    _ range: Range<Int>, rows: SharedPointer<Double>, pattern: SharedPointer<Int>, u: SharedPointer<Double>, r1: Int, d: Int,
+    into o: SharedPointer<Double>
+  ) {
+    @inline(__always) func run(_ r1: Int, _ d: Int) {
+      for blk in range {
+        let base = pattern[blk] * r1 * d, ub = blk * d
+        for r in 0..<r1 {
+          var s = 0.0
+          for c in 0..<d { s += rows[base + r * d + c] * u[ub + c] }
+          o[blk * r1 + r] = s
+        }
+      }
+    }
+    if r1 == 2 && d == 2 { run(2, 2) } else { run(r1, d) }
+  }
+
+  /// g[blk·d + c] += (R_iᵀ z₁_blk)_c for the blocks of `range` (unrolled as `rowProducts`).
+  @inline(__always)
+  static func addRowAdjoints(
+    _ range: Range<Int>, rows: SharedPointer<Double>, pattern: SharedPointer<Int>, z1: SharedPointer<Double>, r1: Int, d: Int,
+    into g: SharedPointer<Double>
+  ) {
+    @inline(__always) func run(_ r1: Int, _ d: Int) {
+      for blk in range {
+        let base = pattern[blk] * r1 * d
+        for c in 0..<d {
+          var s = 0.0
+          for r in 0..<r1 { s += z1[blk * r1 + r] * rows[base + r * d + c] }
+          g[blk * d + c] += s
+        }
+      }
+    }
+    if r1 == 2 && d == 2 { run(2, 2) } else { run(r1, d) }
+  }
+
   /// A(u, t) = ((t, u) per block, R u, S2 ⊙ G u); with `signed: false` the last part is G u. The cones and first-layer
   /// rows per block on all cores.
   func constraintMap(_ u: [Double], _ t: [Double], signed: Bool = true) -> Slacks {
-    let q = d + 1, K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
+    let q = d + 1, r1 = coneRows, d = self.d
     var sq = [Double](repeating: 0, count: blockCount * q), first = [Double](repeating: 0, count: blockCount * r1)
     withPointers(rows, u, t, t) { rowsP, uP, tP, _ in
-      sq.withUnsafeMutableBufferPointer { sqp in
-        first.withUnsafeMutableBufferPointer { fp in
-          let cone = SharedPointer(sqp), o = SharedPointer(fp)
-          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-            for blk in range {
-              cone[blk * q] = tP[blk]
-              for c in 0..<d { cone[blk * q + 1 + c] = uP[blk * d + c] }
-              let base = ((blk % K) % p1) * r1 * d, ub = blk * d
-              for r in 0..<r1 {
-                var s = 0.0
-                for c in 0..<d { s += rowsP[base + r * d + c] * uP[ub + c] }
-                o[blk * r1 + r] = s
+      firstPattern.withUnsafeBufferPointer { pp in
+        sq.withUnsafeMutableBufferPointer { sqp in
+          first.withUnsafeMutableBufferPointer { fp in
+            let cone = SharedPointer(sqp), o = SharedPointer(fp), pattern = SharedPointer(reading: pp)
+            ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+              for blk in range {
+                cone[blk * q] = tP[blk]
+                for c in 0..<d { cone[blk * q + 1 + c] = uP[blk * d + c] }
               }
+              Self.rowProducts(range, rows: rowsP, pattern: pattern, u: uP, r1: r1, d: d, into: o)
             }
           }
         }
@@ -276,29 +309,22 @@ extension ParallelReLUInteriorPoint {
 
   /// Aᵀ(z_q, z₁, z₂) as (u-part, t-part); with `signed: false` the last part enters as Gᵀz₂ (not Gᵀ(S2 ⊙ z₂)).
   func constraintAdjoint(_ z: Slacks, signed: Bool = true) -> (u: [Double], t: [Double]) {
-    let q = d + 1, K = vectorsPerBranch, r1 = coneRows, d = self.d, p1 = self.p1
+    let q = d + 1, r1 = coneRows, d = self.d
     var c = z.second
     if signed { for e in c.indices { c[e] *= secondSigns[e] } }
     var gu = hiddenAdjoint(c)
     var gt = [Double](repeating: 0, count: blockCount)
-    rows.withUnsafeBufferPointer { rp in
-      z.cone.withUnsafeBufferPointer { zq in
-        z.first.withUnsafeBufferPointer { z1 in
-          gu.withUnsafeMutableBufferPointer { gp in
-            gt.withUnsafeMutableBufferPointer { tp in
-              let rowsP = SharedPointer(reading: rp), zqP = SharedPointer(reading: zq), z1P = SharedPointer(reading: z1)
-              let g = SharedPointer(gp), t = SharedPointer(tp)
-              ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                for blk in range {
-                  let base = ((blk % K) % p1) * r1 * d
-                  t[blk] = zqP[blk * q]
-                  for c in 0..<d {
-                    var s = zqP[blk * q + 1 + c]
-                    for r in 0..<r1 { s += z1P[blk * r1 + r] * rowsP[base + r * d + c] }
-                    g[blk * d + c] += s
-                  }
-                }
+    withPointers(rows, z.cone, z.first, z.first) { rowsP, zqP, z1P, _ in
+      firstPattern.withUnsafeBufferPointer { pp in
+        gu.withUnsafeMutableBufferPointer { gp in
+          gt.withUnsafeMutableBufferPointer { tp in
+            let g = SharedPointer(gp), t = SharedPointer(tp), pattern = SharedPointer(reading: pp)
+            ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+              for blk in range {
+                t[blk] = zqP[blk * q]
+                for c in 0..<d { g[blk * d + c] += zqP[blk * q + 1 + c] }
               }
+              Self.addRowAdjoints(range, rows: rowsP, pattern: pattern, z1: z1P, r1: r1, d: d, into: g)
             }
           }
         }
