@@ -43,12 +43,13 @@ extension ParallelReLUInteriorPoint {
 
     while true {
       // Residuals r_p = Ax − s, r_d = Px + q − Aᵀz (one product with G and one with Gᵀ).
-      residuals(u: u, t: t, s: s, z: z, fty: fty, rp: &rp, rdu: &rdu, rdt: &rdt)
+      let atIterate = pointProducts(u)
+      residuals(u: u, t: t, at: atIterate, s: s, z: z, fty: fty, rp: &rp, rdu: &rdu, rdt: &rdt)
       let gapSZ = complementarityGap(s: s, z: z)
       let mu = gapSZ / nu
 
       // Dust-free copies can only certify once the iterate's own duality measure is near the tolerance.
-      certify(u: u, multipliers: z, loop: &loop, best: &bestBlocks, dust: gapSZ <= 100 * options.tolerance * abs(loop.upper))
+      certify(u: u, at: atIterate, multipliers: z, loop: &loop, best: &bestBlocks, dust: gapSZ <= 100 * options.tolerance * abs(loop.upper))
       if loop.checkpoint(iteration: iterations) { break }
       if iterations >= maxIterations || iterations >= options.maxIterations { break }
 
@@ -178,22 +179,26 @@ extension ParallelReLUInteriorPoint {
     }
   }
 
-  /// r_p = A(u, t) − s and r_d = (FᵀFu − Fᵀy − Aᵀz)_u, β − z_t, with Gu and Gᵀ(·) once each:
+  /// r_p = A(u, t) − s and r_d = (FᵀFu − Fᵀy − Aᵀz)_u, β − z_t, from the products `p` at u and one product with Gᵀ:
   /// (Aᵀz)_u + Fᵀ(y − Fu) = Gᵀc + cone and first-layer terms with c_b = S2_b z₂_b − E_b(Fu − y).
-  func residuals(u: [Double], t: [Double], s: Slacks, z: Slacks, fty: [Double], rp: inout Slacks, rdu: inout [Double], rdt: inout [Double]) {
-    let q = d + 1, r1 = coneRows
-    let ax = constraintMap(u, t)
-    // F u = Σ_b E_b h_b with h_b = G u_b = S2_b ⊙ (S2_b G u_b).
-    var fu = [Double](repeating: 0, count: n)
-    for b in 0..<branches { for j in 0..<n { fu[j] += lossWeights[b * n + j] * secondSigns[b * n + j] * ax.second[b * n + j] } }
-    for e in rp.second.indices { rp.second[e] = ax.second[e] - s.second[e] }
-    withPointers(ax.cone, s.cone, ax.first, s.first) { aq, sq, a1, s1 in
-      rp.cone.withUnsafeMutableBufferPointer { rqp in
-        rp.first.withUnsafeMutableBufferPointer { r1p in
-          let rq = SharedPointer(rqp), rf = SharedPointer(r1p)
-          ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-            for e in (range.lowerBound * q)..<(range.upperBound * q) { rq[e] = aq[e] - sq[e] }
-            for e in (range.lowerBound * r1)..<(range.upperBound * r1) { rf[e] = a1[e] - s1[e] }
+  func residuals(
+    u: [Double], t: [Double], at p: PointProducts, s: Slacks, z: Slacks, fty: [Double], rp: inout Slacks, rdu: inout [Double], rdt: inout [Double]
+  ) {
+    let q = d + 1, r1 = coneRows, d = self.d
+    let fu = p.prediction
+    for e in rp.second.indices { rp.second[e] = secondSigns[e] * p.hidden[e] - s.second[e] }
+    withPointers(u, t, s.cone, s.first) { uP, tP, sq, s1 in
+      withPointers(p.first, p.first) { a1, _ in
+        rp.cone.withUnsafeMutableBufferPointer { rqp in
+          rp.first.withUnsafeMutableBufferPointer { r1p in
+            let rq = SharedPointer(rqp), rf = SharedPointer(r1p)
+            ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+              for blk in range {
+                rq[blk * q] = tP[blk] - sq[blk * q]
+                for c in 0..<d { rq[blk * q + 1 + c] = uP[blk * d + c] - sq[blk * q + 1 + c] }
+              }
+              for e in (range.lowerBound * r1)..<(range.upperBound * r1) { rf[e] = a1[e] - s1[e] }
+            }
           }
         }
       }
@@ -447,14 +452,14 @@ extension ParallelReLUInteriorPoint {
   /// Offers the iterate's bounds to the loop: the network objective of the iterate and, with `dust`, of dust-free
   /// copies (vectors with ‖u_bk‖ < τ·max‖u‖ set to 0) that are points of the program, and §3.5's dual bound at each
   /// of their residuals with the iterate's multipliers.
-  func certify(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix, dust: Bool = true) {
+  func certify(u: [Double], at p: PointProducts, multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix, dust: Bool = true) {
     let norms = vectorNorms(u)
     let top = norms.max() ?? 0
-    var candidates: [[Double]] = [u]
+    var candidates: [(point: [Double], products: PointProducts, norms: [Double])] = [(u, p, norms)]
     if top > 0, dust {
-      let h0 = signedHidden(u)
+      let h0 = zip(secondSigns, p.hidden).map { $0 * $1 }
       for tau in [1e-8, 1e-6, 1e-4, 1e-3] {
-        if let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0) { candidates.append(c) }
+        if let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0) { candidates.append((c, pointProducts(c), vectorNorms(c))) }
       }
     }
     let y = program.targets
@@ -462,21 +467,24 @@ extension ParallelReLUInteriorPoint {
     // the facet rows describe the same cones) is cheap; only the best one that could lower the upper bound is
     // checked exactly, repaired if need be (cone projection, node moves: still a point of the program), and
     // evaluated as a network (equal to the convex objective on a point of the program).
-    var ranked: [(value: Double, point: [Double])] = []
-    for c in candidates where quickViolation(c) <= 1e-7 * Swift.max(1, top) {
-      let r = zip(predict(c), y).map { $0 - $1 }
-      ranked.append((0.5 * r.reduce(0) { $0 + $1 * $1 } + program.beta * vectorNorms(c).reduce(0, +), c))
+    var ranked: [(value: Double, point: [Double], prediction: [Double])] = []
+    for c in candidates where quickViolation(c.products) <= 1e-7 * Swift.max(1, top) {
+      var loss = 0.0
+      for j in 0..<n { loss += (c.products.prediction[j] - y[j]) * (c.products.prediction[j] - y[j]) }
+      ranked.append((0.5 * loss + program.beta * c.norms.reduce(0, +), c.point, c.products.prediction))
     }
     ranked.sort { $0.value < $1.value }
     var boundAtIterate = false
     for candidate in ranked.prefix(2) where candidate.value < loop.upper {
       guard let (point, value) = programPoint(candidate.point) else { continue }
       if loop.offerUpper(value) { best = point }
-      offerLowerBound(u: point.storage, multipliers: z, loop: &loop)
+      // A repaired point has its own prediction.
+      let unchanged = point.storage == candidate.point
+      offerLowerBound(prediction: unchanged ? candidate.prediction : predict(point.storage), multipliers: z, loop: &loop)
       boundAtIterate = point.storage == u
       break
     }
-    if !boundAtIterate { offerLowerBound(u: u, multipliers: z, loop: &loop) }
+    if !boundAtIterate { offerLowerBound(prediction: p.prediction, multipliers: z, loop: &loop) }
   }
 
   /// The copy of `blocks` with the most vectors ‖u_bk‖ < τ·max‖u‖ removed (τ from 10⁻³ down to 10⁻⁹; a branch whose
@@ -552,20 +560,19 @@ extension ParallelReLUInteriorPoint {
     return norms
   }
 
-  /// The largest violation of the solver's cone rows at u (first-layer rows, second-layer rows), relative to ‖X‖.
-  func quickViolation(_ u: [Double]) -> Double {
+  /// The largest violation of the solver's cone rows at a point with products `p` (first-layer rows, second-layer
+  /// rows), relative to ‖X‖.
+  func quickViolation(_ p: PointProducts) -> Double {
     var worst = 0.0
-    for v in firstLayer(u) { worst = Swift.max(worst, -v) }
-    let h = hidden(u)
-    for e in h.indices { worst = Swift.max(worst, -secondSigns[e] * h[e] / scale.squareRoot()) }
+    for v in p.first { worst = Swift.max(worst, -v) }
+    for e in p.hidden.indices { worst = Swift.max(worst, -secondSigns[e] * p.hidden[e] / scale.squareRoot()) }
     return worst
   }
 
-  /// §3.5's bound at v = y − Fu: `c̄ = max_bk ‖G_kᵀ(E_b v + S2_b μ_b) + R_iᵀπ_bk‖` with μ, π ≥ 0 the iterate's
-  /// second- and first-layer multipliers (weak duality per block: c̄ ≥ c(v)).
-  func offerLowerBound(u: [Double], multipliers z: Slacks, loop: inout CertifiedLoop) {
+  /// §3.5's bound at v = y − Fu (`prediction` = Fu): `c̄ = max_bk ‖G_kᵀ(E_b v + S2_b μ_b) + R_iᵀπ_bk‖` with μ, π ≥ 0
+  /// the iterate's second- and first-layer multipliers (weak duality per block: c̄ ≥ c(v)).
+  func offerLowerBound(prediction yhat: [Double], multipliers z: Slacks, loop: inout CertifiedLoop) {
     let y = program.targets, r1 = coneRows
-    let yhat = predict(u)
     let v = zip(y, yhat).map { $0 - $1 }
     var c = [Double](repeating: 0, count: branches * n)
     for b in 0..<branches {

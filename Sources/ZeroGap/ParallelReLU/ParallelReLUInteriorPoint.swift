@@ -211,11 +211,24 @@ extension ParallelReLUInteriorPoint {
   }
 
   /// F u = Σ_b E_b G u_b (the convex prediction).
-  func predict(_ u: [Double]) -> [Double] {
-    let h = hidden(u)
+  func predict(_ u: [Double]) -> [Double] { prediction(hidden: hidden(u)) }
+
+  /// F u = Σ_b E_b h_b from h = G u (n×B).
+  func prediction(hidden h: [Double]) -> [Double] {
     var out = [Double](repeating: 0, count: n)
     for b in 0..<branches { for j in 0..<n { out[j] += lossWeights[b * n + j] * h[b * n + j] } }
     return out
+  }
+
+  /// G u (n×B, unsigned), R u (B·K·r₁) and F u (n) at one point: computed once per step and shared by the residuals
+  /// and the certificate.
+  struct PointProducts {
+    var hidden: [Double], first: [Double], prediction: [Double]
+  }
+
+  func pointProducts(_ u: [Double]) -> PointProducts {
+    let h = hidden(u)
+    return PointProducts(hidden: h, first: firstLayer(u), prediction: prediction(hidden: h))
   }
 
   /// Fᵀw.
