@@ -37,7 +37,7 @@ extension ParallelReLUInteriorPoint {
     // complementarity targets and the directions.
     var eta = [Double](repeating: 0, count: nBlocks), w = [Double](repeating: 0, count: nBlocks * q)
     var lambda = Slacks(zeros: self), omega = lambda, rootOmega = lambda
-    var rp = lambda, rc = lambda, xi = lambda, v = lambda
+    var rp = lambda, rc = lambda, xi = lambda
     var rdu = u, rdt = t
     var affine = Direction(zeros: self), step = affine
 
@@ -73,12 +73,12 @@ extension ParallelReLUInteriorPoint {
 
       // Predictor (affine scaling): r_c = −λ∘λ. (It only sets σ and the corrector's second-order term: no refinement.)
       complementarity(lambda: lambda, sigmaMu: 0, affine: nil, eta: eta, w: w, into: &rc)
-      direction(&affine, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 0, xi: &xi, v: &v)
+      direction(&affine, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 0, xi: &xi)
       let alphaAffine = Swift.min(1, maxStep(s: s, z: z, affine))
       let sigma = Foundation.pow(Swift.min(1, Swift.max(0, complementarityGap(s: s, z: z, after: affine, alphaAffine) / gapSZ)), 3)
       // Corrector: r_c = −λ∘λ + σμe − (W⁻¹Δs_a)∘(WΔz_a).
       complementarity(lambda: lambda, sigmaMu: sigma * mu, affine: affine, eta: eta, w: w, into: &rc)
-      direction(&step, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 1, xi: &xi, v: &v)
+      direction(&step, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 1, xi: &xi)
       let alpha = Swift.min(1, 0.99 * maxStep(s: s, z: z, step))
       guard alpha.isFinite else {
         loop.stopReason = .stalled
@@ -317,85 +317,61 @@ extension ParallelReLUInteriorPoint {
 
   /// One Newton direction for the complementarity target r_c: with ξ = λ \ r_c,
   /// v = W⁻²(−r_p) + W⁻¹ξ, H Δx = Aᵀv − r_d, Δz = W⁻²(−r_p − AΔx) + W⁻¹ξ, Δs = W(ξ − WΔz)
-  /// (on the LP rows W = √(s/z): Δs = ξ/√Ω − Δz/Ω). `xi` and `v` are scratch. The cones and first-layer rows per
-  /// block on all cores, the second-layer rows after.
+  /// (on the LP rows W = √(s/z): Δs = ξ/√Ω − Δz/Ω). `xi` is scratch. Two fused passes per block on all cores: ξ, v and
+  /// Aᵀv − r_d (v is never stored: the second-layer part of Aᵀv, one product with Gᵀ, comes first); then AΔx and
+  /// (Δz, Δs). The second-layer rows (n per branch) run serially around them.
   func direction(
     _ out: inout Direction, rc: Slacks, rp: Slacks, rdu: [Double], rdt: [Double], lambda: Slacks, omega: Slacks, rootOmega: Slacks,
-    eta: [Double], w: [Double], newton: inout ParallelReLUNewtonSystem, refine: Int, xi: inout Slacks, v: inout Slacks
+    eta: [Double], w: [Double], newton: inout ParallelReLUNewtonSystem, refine: Int, xi: inout Slacks
   ) {
-    let q = d + 1, r1 = coneRows
-    withPointers(lambda.cone, rc.cone, rp.cone, w) { l, r, p, wb in
-      withPointers(lambda.first, rc.first, rp.first, eta) { l1, rc1, rp1, etaP in
-        withPointers(omega.first, rootOmega.first) { om1, ro1 in
-          xi.cone.withUnsafeMutableBufferPointer { xp in
-            v.cone.withUnsafeMutableBufferPointer { vp in
-              xi.first.withUnsafeMutableBufferPointer { x1p in
-                v.first.withUnsafeMutableBufferPointer { v1p in
-                  let x = SharedPointer(xp), vv = SharedPointer(vp), x1 = SharedPointer(x1p), v1 = SharedPointer(v1p)
-                  ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-                      let a = tmp.baseAddress!, b = a + q
-                      @inline(__always) func cones(_ q: Int) {
-                        for blk in range {
-                          let o = blk * q, e = etaP[blk]
-                          SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
-                          SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
-                          SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
-                          for c in 0..<q { vv[o + c] = a[c] - b[c] }
-                        }
-                      }
-                      if q == 3 { cones(3) } else { cones(q) }
-                    }
-                    for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
-                      x1[e] = rc1[e] / l1[e]
-                      v1[e] = -om1[e] * rp1[e] + ro1[e] * x1[e]
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    let q = d + 1, r1 = coneRows, d = self.d
+    // Second-layer rows: ξ₂, v₂, and Gᵀ(S2 ⊙ v₂).
+    var signedV2 = [Double](repeating: 0, count: branches * n)
     for e in xi.second.indices {
       xi.second[e] = rc.second[e] / lambda.second[e]
-      v.second[e] = -omega.second[e] * rp.second[e] + rootOmega.second[e] * xi.second[e]
+      signedV2[e] = secondSigns[e] * (-omega.second[e] * rp.second[e] + rootOmega.second[e] * xi.second[e])
     }
-    var (au, at) = constraintAdjoint(v)
-    for e in au.indices { au[e] -= rdu[e] }
-    for e in at.indices { at[e] -= rdt[e] }
-    (out.du, out.dt) = newton.solve(au, at, refine: refine)
-    let adx = constraintMap(out.du, out.dt)
-    withPointers(rp.cone, adx.cone, w, xi.cone) { p, ad, wb, x in
-      withPointers(rp.first, adx.first, xi.first, eta) { rp1, ad1, x1, etaP in
-        withPointers(omega.first, rootOmega.first) { om1, ro1 in
-          out.ds.cone.withUnsafeMutableBufferPointer { dsp in
-            out.dz.cone.withUnsafeMutableBufferPointer { dzp in
-              out.ds.first.withUnsafeMutableBufferPointer { ds1p in
-                out.dz.first.withUnsafeMutableBufferPointer { dz1p in
-                  let dz = SharedPointer(dzp), ds = SharedPointer(dsp), dz1 = SharedPointer(dz1p), ds1 = SharedPointer(ds1p)
-                  ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-                      let a = tmp.baseAddress!, c = a + q
-                      @inline(__always) func cones(_ q: Int) {
-                        for blk in range {
-                          let o = blk * q, e = etaP[blk]
-                          for k in 0..<q { a[k] = -p[o + k] - ad[o + k] }
-                          SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
-                          SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
-                          for k in 0..<q { dz[o + k] += c[k] }
-                          SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
-                          for k in 0..<q { c[k] = x[o + k] - c[k] }
-                          SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
+    var au = hiddenAdjoint(signedV2)
+    var at = [Double](repeating: 0, count: blockCount)
+    withPointers(lambda.cone, rc.cone, rp.cone, w) { l, r, p, wb in
+      withPointers(lambda.first, rc.first, rp.first, eta) { l1, rc1, rp1, etaP in
+        withPointers(omega.first, rootOmega.first, rdu, rdt) { om1, ro1, rduP, rdtP in
+          withPointers(rows, rows) { rowsP, _ in
+            firstPattern.withUnsafeBufferPointer { pp in
+              xi.cone.withUnsafeMutableBufferPointer { xp in
+                xi.first.withUnsafeMutableBufferPointer { x1p in
+                  au.withUnsafeMutableBufferPointer { aup in
+                    at.withUnsafeMutableBufferPointer { atp in
+                      let x = SharedPointer(xp), x1 = SharedPointer(x1p), auP = SharedPointer(aup), atP = SharedPointer(atp)
+                      let pattern = SharedPointer(reading: pp)
+                      ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * q + r1) { tmp in
+                          let a = tmp.baseAddress!, b = a + q, v = b + q, v1 = v + q
+                          @inline(__always) func blocks(_ q: Int, _ r1: Int, _ d: Int) {
+                            for blk in range {
+                              let o = blk * q, e = etaP[blk]
+                              SecondOrderCone.divide(l.base + o, r.base + o, q, into: x.base + o)
+                              SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: a)
+                              SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, p.base + o, q, into: b)
+                              for c in 0..<q { v[c] = a[c] - b[c] }
+                              for row in 0..<r1 {
+                                let k = blk * r1 + row
+                                x1[k] = rc1[k] / l1[k]
+                                v1[row] = -om1[k] * rp1[k] + ro1[k] * x1[k]
+                              }
+                              // Aᵀv on the block: (v_cone,1..d + R_iᵀv₁) into the u-part, v_cone,0 into the t-part.
+                              let base = pattern[blk] * r1 * d
+                              for c in 0..<d {
+                                var sum = v[1 + c]
+                                for row in 0..<r1 { sum += v1[row] * rowsP[base + row * d + c] }
+                                auP[blk * d + c] += sum - rduP[blk * d + c]
+                              }
+                              atP[blk] = v[0] - rdtP[blk]
+                            }
+                          }
+                          if q == 3 && r1 == 2 { blocks(3, 2, 2) } else { blocks(q, r1, d) }
                         }
                       }
-                      if q == 3 { cones(3) } else { cones(q) }
-                    }
-                    for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
-                      let z = om1[e] * (-rp1[e] - ad1[e]) + ro1[e] * x1[e]
-                      dz1[e] = z
-                      ds1[e] = x1[e] / ro1[e] - z / om1[e]
                     }
                   }
                 }
@@ -405,10 +381,61 @@ extension ParallelReLUInteriorPoint {
         }
       }
     }
+    (out.du, out.dt) = newton.solve(au, at, refine: refine)
+    // Second-layer rows of AΔx = S2 ⊙ GΔu, then (Δz, Δs) there.
+    let h = hidden(out.du)
     for e in xi.second.indices {
-      let dz = omega.second[e] * (-rp.second[e] - adx.second[e]) + rootOmega.second[e] * xi.second[e]
+      let dz = omega.second[e] * (-rp.second[e] - secondSigns[e] * h[e]) + rootOmega.second[e] * xi.second[e]
       out.dz.second[e] = dz
       out.ds.second[e] = xi.second[e] / rootOmega.second[e] - dz / omega.second[e]
+    }
+    withPointers(rp.cone, out.du, w, xi.cone) { p, du, wb, x in
+      withPointers(rp.first, out.dt, xi.first, eta) { rp1, dt, x1, etaP in
+        withPointers(omega.first, rootOmega.first, rows, rows) { om1, ro1, rowsP, _ in
+          firstPattern.withUnsafeBufferPointer { pp in
+            out.ds.cone.withUnsafeMutableBufferPointer { dsp in
+              out.dz.cone.withUnsafeMutableBufferPointer { dzp in
+                out.ds.first.withUnsafeMutableBufferPointer { ds1p in
+                  out.dz.first.withUnsafeMutableBufferPointer { dz1p in
+                    let dz = SharedPointer(dzp), ds = SharedPointer(dsp), dz1 = SharedPointer(dz1p), ds1 = SharedPointer(ds1p)
+                    let pattern = SharedPointer(reading: pp)
+                    ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
+                      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
+                        let a = tmp.baseAddress!, c = a + q
+                        @inline(__always) func blocks(_ q: Int, _ r1: Int, _ d: Int) {
+                          for blk in range {
+                            let o = blk * q, e = etaP[blk]
+                            // −r_p − AΔx on the cone: AΔx = (Δt, Δu).
+                            a[0] = -p[o] - dt[blk]
+                            for k in 1..<q { a[k] = -p[o + k] - du[blk * d + k - 1] }
+                            SecondOrderCone.applyInverseSquare(eta: e, wb.base + o, a, q, into: dz.base + o)
+                            SecondOrderCone.apply(eta: e, wb.base + o, x.base + o, q, inverse: true, into: c)
+                            for k in 0..<q { dz[o + k] += c[k] }
+                            SecondOrderCone.apply(eta: e, wb.base + o, dz.base + o, q, inverse: false, into: c)
+                            for k in 0..<q { c[k] = x[o + k] - c[k] }
+                            SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
+                            // First-layer rows: AΔx = R_i Δu.
+                            let base = pattern[blk] * r1 * d
+                            for row in 0..<r1 {
+                              let k = blk * r1 + row
+                              var adx = 0.0
+                              for cc in 0..<d { adx += rowsP[base + row * d + cc] * du[blk * d + cc] }
+                              let z = om1[k] * (-rp1[k] - adx) + ro1[k] * x1[k]
+                              dz1[k] = z
+                              ds1[k] = x1[k] / ro1[k] - z / om1[k]
+                            }
+                          }
+                        }
+                        if q == 3 && r1 == 2 { blocks(3, 2, 2) } else { blocks(q, r1, d) }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
   }
 
