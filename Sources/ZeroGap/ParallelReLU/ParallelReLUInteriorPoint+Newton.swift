@@ -519,7 +519,7 @@ struct ParallelReLUNewtonSystem {
     // W⁻² on the cones (in place: each entry of W⁻²x needs only its own entry of x and Jw̄ᵀx), Ω1 on the rows.
     a.cone.withUnsafeMutableBufferPointer { cp in
       a.first.withUnsafeMutableBufferPointer { fp in
-        withPointers(eta, w, omega1, omega1) { etaP, wb, om1, _ in
+        withPointers(eta, w, omega1) { etaP, wb, om1 in
           let cone = SharedPointer(cp), first = SharedPointer(fp)
           overBlocks { range in
             for blk in range {

@@ -188,7 +188,7 @@ extension ParallelReLUInteriorPoint {
     let fu = p.prediction
     for e in rp.second.indices { rp.second[e] = secondSigns[e] * p.hidden[e] - s.second[e] }
     withPointers(u, t, s.cone, s.first) { uP, tP, sq, s1 in
-      withPointers(p.first, p.first) { a1, _ in
+      withPointers(p.first) { a1 in
         rp.cone.withUnsafeMutableBufferPointer { rqp in
           rp.first.withUnsafeMutableBufferPointer { r1p in
             let rq = SharedPointer(rqp), rf = SharedPointer(r1p)
@@ -336,7 +336,7 @@ extension ParallelReLUInteriorPoint {
     withPointers(lambda.cone, rc.cone, rp.cone, w) { l, r, p, wb in
       withPointers(lambda.first, rc.first, rp.first, eta) { l1, rc1, rp1, etaP in
         withPointers(omega.first, rootOmega.first, rdu, rdt) { om1, ro1, rduP, rdtP in
-          withPointers(rows, rows) { rowsP, _ in
+          withPointers(rows) { rowsP in
             firstPattern.withUnsafeBufferPointer { pp in
               xi.cone.withUnsafeMutableBufferPointer { xp in
                 xi.first.withUnsafeMutableBufferPointer { x1p in
@@ -391,7 +391,7 @@ extension ParallelReLUInteriorPoint {
     }
     withPointers(rp.cone, out.du, w, xi.cone) { p, du, wb, x in
       withPointers(rp.first, out.dt, xi.first, eta) { rp1, dt, x1, etaP in
-        withPointers(omega.first, rootOmega.first, rows, rows) { om1, ro1, rowsP, _ in
+        withPointers(omega.first, rootOmega.first, rows) { om1, ro1, rowsP in
           firstPattern.withUnsafeBufferPointer { pp in
             out.ds.cone.withUnsafeMutableBufferPointer { dsp in
               out.dz.cone.withUnsafeMutableBufferPointer { dzp in
@@ -607,7 +607,7 @@ extension ParallelReLUInteriorPoint {
     }
     let gv = hiddenAdjoint(c), d = self.d, pattern = firstPattern
     var largest = [Double](repeating: 0, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
-    withPointers(gv, z.first, rows, rows) { g, z1, rowsP, _ in
+    withPointers(gv, z.first, rows) { g, z1, rowsP in
       largest.withUnsafeMutableBufferPointer { lp in
         let out = SharedPointer(lp)
         ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in

@@ -299,7 +299,7 @@ extension ParallelReLUInteriorPoint {
   func constraintMap(_ u: [Double], _ t: [Double], signed: Bool = true) -> Slacks {
     let q = d + 1, r1 = coneRows, d = self.d
     var sq = [Double](repeating: 0, count: blockCount * q), first = [Double](repeating: 0, count: blockCount * r1)
-    withPointers(rows, u, t, t) { rowsP, uP, tP, _ in
+    withPointers(rows, u, t) { rowsP, uP, tP in
       firstPattern.withUnsafeBufferPointer { pp in
         sq.withUnsafeMutableBufferPointer { sqp in
           first.withUnsafeMutableBufferPointer { fp in
@@ -327,7 +327,7 @@ extension ParallelReLUInteriorPoint {
     if signed { for e in c.indices { c[e] *= secondSigns[e] } }
     var gu = hiddenAdjoint(c)
     var gt = [Double](repeating: 0, count: blockCount)
-    withPointers(rows, z.cone, z.first, z.first) { rowsP, zqP, z1P, _ in
+    withPointers(rows, z.cone, z.first) { rowsP, zqP, z1P in
       firstPattern.withUnsafeBufferPointer { pp in
         gu.withUnsafeMutableBufferPointer { gp in
           gt.withUnsafeMutableBufferPointer { tp in
@@ -405,7 +405,7 @@ enum SecondOrderCone {
     for c in 1..<q { out[c] = f * (x[c] + sg * w[c] * coef) }
   }
 
-  /// out = W⁻² x = η⁻²(2Jw̄(Jw̄)ᵀx − Jx).
+  /// out = W⁻² x = η⁻²(2Jw̄(Jw̄)ᵀx − Jx); `out` may be `x` (each entry needs only its own entry of x and (Jw̄)ᵀx).
   @inline(__always) static func applyInverseSquare(eta: Double, _ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ q: Int, into out: UnsafeMutablePointer<Double>) {
     var jwx = w[0] * x[0]
     for c in 1..<q { jwx -= w[c] * x[c] }

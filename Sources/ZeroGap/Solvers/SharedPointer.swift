@@ -79,6 +79,20 @@ func withPointers<R>(_ a: [Double], _ b: [Double], _ body: (SharedPointer<Double
   }
 }
 
+/// One read-only shared pointer, as `withPointers(_:_:_:)`.
+@inline(__always)
+func withPointers<R>(_ a: [Double], _ body: (SharedPointer<Double>) throws -> R) rethrows -> R {
+  try a.withUnsafeBufferPointer { ap in try body(SharedPointer(readingAny: ap)) }
+}
+
+/// Three read-only shared pointers, as `withPointers(_:_:_:)`.
+@inline(__always)
+func withPointers<R>(
+  _ a: [Double], _ b: [Double], _ c: [Double], _ body: (SharedPointer<Double>, SharedPointer<Double>, SharedPointer<Double>) throws -> R
+) rethrows -> R {
+  try withPointers(a, b) { pa, pb in try withPointers(c) { pc in try body(pa, pb, pc) } }
+}
+
 /// Four read-only shared pointers, as `withPointers(_:_:_:)`.
 @inline(__always)
 func withPointers<R>(
