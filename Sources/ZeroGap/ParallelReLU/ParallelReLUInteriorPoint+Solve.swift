@@ -359,13 +359,9 @@ extension ParallelReLUInteriorPoint {
                                 x1[k] = rc1[k] / l1[k]
                                 v1[row] = -om1[k] * rp1[k] + ro1[k] * x1[k]
                               }
-                              // Aᵀv on the block: (v_cone,1..d + R_iᵀv₁) into the u-part, v_cone,0 into the t-part.
-                              let base = pattern[blk] * r1 * d
-                              for c in 0..<d {
-                                var sum = v[1 + c]
-                                for row in 0..<r1 { sum += v1[row] * rowsP[base + row * d + c] }
-                                auP[blk * d + c] += sum - rduP[blk * d + c]
-                              }
+                              // Aᵀv on the block: v_cone,1..d + R_iᵀv₁ into the u-part, v_cone,0 into the t-part.
+                              for c in 0..<d { auP[blk * d + c] += v[1 + c] - rduP[blk * d + c] }
+                              Self.addRowAdjoint(rowsP.base + pattern[blk] * r1 * d, r1: r1, d: d, v1, into: auP.base + blk * d)
                               atP[blk] = v[0] - rdtP[blk]
                             }
                           }
@@ -400,8 +396,8 @@ extension ParallelReLUInteriorPoint {
                     let dz = SharedPointer(dzp), ds = SharedPointer(dsp), dz1 = SharedPointer(dz1p), ds1 = SharedPointer(ds1p)
                     let pattern = SharedPointer(reading: pp)
                     ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { _, range in
-                      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q) { tmp in
-                        let a = tmp.baseAddress!, c = a + q
+                      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * q + r1) { tmp in
+                        let a = tmp.baseAddress!, c = a + q, adx = c + q
                         @inline(__always) func blocks(_ q: Int, _ r1: Int, _ d: Int) {
                           for blk in range {
                             let o = blk * q, e = etaP[blk]
@@ -415,12 +411,10 @@ extension ParallelReLUInteriorPoint {
                             for k in 0..<q { c[k] = x[o + k] - c[k] }
                             SecondOrderCone.apply(eta: e, wb.base + o, c, q, inverse: false, into: ds.base + o)
                             // First-layer rows: AΔx = R_i Δu.
-                            let base = pattern[blk] * r1 * d
+                            Self.rowProduct(rowsP.base + pattern[blk] * r1 * d, r1: r1, d: d, du.base + blk * d, into: adx)
                             for row in 0..<r1 {
                               let k = blk * r1 + row
-                              var adx = 0.0
-                              for cc in 0..<d { adx += rowsP[base + row * d + cc] * du[blk * d + cc] }
-                              let z = om1[k] * (-rp1[k] - adx) + ro1[k] * x1[k]
+                              let z = om1[k] * (-rp1[k] - adx[row]) + ro1[k] * x1[k]
                               dz1[k] = z
                               ds1[k] = x1[k] / ro1[k] - z / om1[k]
                             }

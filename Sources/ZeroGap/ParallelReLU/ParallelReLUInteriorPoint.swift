@@ -255,6 +255,26 @@ extension ParallelReLUInteriorPoint {
     return out
   }
 
+  /// out = R u for one block: `r` is R_i (r₁ × d, row-major), u has d entries, out r₁.
+  @inline(__always)
+  static func rowProduct(_ r: UnsafePointer<Double>, r1: Int, d: Int, _ u: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+    for row in 0..<r1 {
+      var s = 0.0
+      for c in 0..<d { s += r[row * d + c] * u[c] }
+      out[row] = s
+    }
+  }
+
+  /// g += Rᵀz for one block: `r` is R_i (r₁ × d, row-major), z has r₁ entries, g d.
+  @inline(__always)
+  static func addRowAdjoint(_ r: UnsafePointer<Double>, r1: Int, d: Int, _ z: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>) {
+    for c in 0..<d {
+      var s = 0.0
+      for row in 0..<r1 { s += z[row] * r[row * d + c] }
+      g[c] += s
+    }
+  }
+
   /// o[blk·r₁ + r] = (R_i u_blk)_r for the blocks of `range`, i = `pattern[blk]` (unrolled for d = 2 and two facet
   /// rows).
   @inline(__always)
@@ -263,14 +283,7 @@ extension ParallelReLUInteriorPoint {
     into o: SharedPointer<Double>
   ) {
     @inline(__always) func run(_ r1: Int, _ d: Int) {
-      for blk in range {
-        let base = pattern[blk] * r1 * d, ub = blk * d
-        for r in 0..<r1 {
-          var s = 0.0
-          for c in 0..<d { s += rows[base + r * d + c] * u[ub + c] }
-          o[blk * r1 + r] = s
-        }
-      }
+      for blk in range { rowProduct(rows.base + pattern[blk] * r1 * d, r1: r1, d: d, u.base + blk * d, into: o.base + blk * r1) }
     }
     if r1 == 2 && d == 2 { run(2, 2) } else { run(r1, d) }
   }
@@ -282,14 +295,7 @@ extension ParallelReLUInteriorPoint {
     into g: SharedPointer<Double>
   ) {
     @inline(__always) func run(_ r1: Int, _ d: Int) {
-      for blk in range {
-        let base = pattern[blk] * r1 * d
-        for c in 0..<d {
-          var s = 0.0
-          for r in 0..<r1 { s += z1[blk * r1 + r] * rows[base + r * d + c] }
-          g[blk * d + c] += s
-        }
-      }
+      for blk in range { addRowAdjoint(rows.base + pattern[blk] * r1 * d, r1: r1, d: d, z1.base + blk * r1, into: g.base + blk * d) }
     }
     if r1 == 2 && d == 2 { run(2, 2) } else { run(r1, d) }
   }
