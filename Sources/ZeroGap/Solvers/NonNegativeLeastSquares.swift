@@ -4,9 +4,9 @@
 ///
 /// Used for exact cone maxima in the C-ReLU certificate (MATH.md §3.5 way 1): for a block with pattern D and
 /// S = 2D − I, `max{σ vᵀDXu : u ∈ K, ‖u‖ ≤ 1} = min_{λ≥0} ‖Xᵀ(σDv + Sλ)‖` (conic duality), i.e. E = XᵀS,
-/// f = −σXᵀDv. Each inner step is a least-squares solve on the passive columns (`passiveSolve`: Cholesky of the small
-/// Gram matrix when it is well conditioned, the minimum-norm LAPACK gelsd otherwise), so the cost is
-/// O(iterations · m·k + m·|passive|²).
+/// f = −σXᵀDv. The steps after each entering column run on a `PassiveSet`, whose least-squares factor is updated as
+/// columns enter and leave (`PassiveSetFactor`; the minimum-norm LAPACK gelsd when it is ill conditioned), so the
+/// cost is O(iterations · (m·k + m·|passive| + |passive|²)).
 struct NonNegativeLeastSquares {
   /// The minimiser λ* (length k).
   var solution: [Double]
@@ -19,42 +19,30 @@ struct NonNegativeLeastSquares {
   ///   neighbouring problem's solution); the method drops those that do not belong, so any list is valid.
   init(_ e: Matrix, _ f: [Double], maxIterations: Int? = nil, start: [Int] = []) {
     let m = e.rows, k = e.columns
-    var lam = [Double](repeating: 0, count: k)
-    var passive = [Bool](repeating: false, count: k)
-    for j in start where j >= 0 && j < k { passive[j] = true }
+    var set = PassiveSet(d: m)
+    set.restart(f: f)
+    var isPassive = [Bool](repeating: false, count: k)
+    for j in start where j >= 0 && j < k { isPassive[j] = true }
     // Warm start: shrink the given passive set until its least-squares solution is positive (a valid Lawson–Hanson
     // state), then continue from it.
-    while passive.contains(true) {
-      let idx = (0..<k).filter { passive[$0] }
-      guard let ls = Self.passiveSolve(e.columns(idx), f) else {
-        for j in idx { passive[j] = false }
-        break
-      }
-      var allPositive = true
-      for (q, j) in idx.enumerated() where ls[q] <= 0 {
-        passive[j] = false
-        allPositive = false
-      }
-      if allPositive {
-        for (q, j) in idx.enumerated() { lam[j] = ls[q] }
-        break
-      }
+    let initial = (0..<k).filter { isPassive[$0] }
+    if !initial.isEmpty {
+      set.load(initial, columns: e.columns(initial).storage)
+      set.warmStart()
     }
     var ok = false
     let budget = maxIterations ?? 3 * Swift.max(k, 1) + 10
     let scale = Swift.max(e.frobeniusNorm * f.norm2, 1e-300)
-    func residual(_ l: [Double]) -> [Double] {
-      var r = e.multiply(l)
-      for i in 0..<m { r[i] = f[i] - r[i] }
-      return r
-    }
-    var iterations = 0
-    outer: while iterations < budget {
-      iterations += 1
-      let w = e.multiply(residual(lam), trans: .transpose)
+    var r = [Double](repeating: 0, count: m)
+    while set.iterations < budget {
+      set.iterations += 1
+      r.withUnsafeMutableBufferPointer { set.writeResidual(into: $0.baseAddress!) }
+      let w = e.multiply(r, trans: .transpose)
+      for j in 0..<k { isPassive[j] = false }
+      for j in set.passive { isPassive[j] = true }
       var best = -1
       var bestW = 1e-12 * scale
-      for j in 0..<k where !passive[j] && w[j] > bestW {
+      for j in 0..<k where !isPassive[j] && w[j] > bestW {
         bestW = w[j]
         best = j
       }
@@ -62,40 +50,12 @@ struct NonNegativeLeastSquares {
         ok = true
         break
       }
-      passive[best] = true
-      while true {
-        let idx = (0..<k).filter { passive[$0] }
-        guard let ls = Self.passiveSolve(e.columns(idx), f) else { break outer }
-        var s = [Double](repeating: 0, count: k)
-        for (q, j) in idx.enumerated() { s[j] = ls[q] }
-        if idx.allSatisfy({ s[$0] > 0 }) {
-          lam = s
-          break
-        }
-        // Step towards s until the first passive coordinate reaches 0 (it leaves the passive set, exactly, even
-        // when rounding leaves it a hair above 0), with any other that rounding brought to 0.
-        var alpha = 1.0, blocking = -1
-        for j in idx where s[j] <= 0 {
-          let den = lam[j] - s[j]
-          if den > 0 && lam[j] / den < alpha {
-            alpha = lam[j] / den
-            blocking = j
-          }
-        }
-        for j in 0..<k { lam[j] += alpha * (s[j] - lam[j]) }
-        var removed = false
-        for j in idx where j == blocking || lam[j] <= 1e-15 * Swift.max(1, abs(s[j])) {
-          passive[j] = false
-          lam[j] = 0
-          removed = true
-        }
-        if !removed { break outer }
-        iterations += 1
-        if iterations >= budget { break outer }
-      }
+      guard set.enter(best, column: e.storage[(best * m)..<((best + 1) * m)], budget: budget) else { break }
     }
+    var lam = [Double](repeating: 0, count: k)
+    if set.lambda.count == set.passive.count { for (p, j) in set.passive.enumerated() { lam[j] = set.lambda[p] } }
     solution = lam
-    residualNorm = residual(lam).norm2
+    residualNorm = set.residual.norm2
     converged = ok
   }
 

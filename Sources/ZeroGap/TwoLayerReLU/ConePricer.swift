@@ -16,9 +16,9 @@ struct ConePricer: PricingOracle {
   let program: ReLUBlockProgram
   /// The last NNLS λ per block (this process's rows × B).
   private(set) var multipliers: Matrix
-  /// Per block, the global rows where the last λ was positive and their columns s_j x_j of E_b (d each).
-  private var supports: [[Int]]
-  private var supportColumns: [[Double]]
+  /// Per block, the last system: its passive set is the global rows where λ was positive, with their columns
+  /// s_j x_j of E_b and its least-squares factor (the next call's warm start).
+  private var systems: [LockstepNNLS.System]
   private var tbuf: Matrix
   private var fbuf: Matrix
   /// This process's first global row, the number of rows over all processes, and ‖X‖_F over them (fixed for the
@@ -31,8 +31,7 @@ struct ConePricer: PricingOracle {
     (rowOffset, totalRows) = rows.rowOffset(localCount: n)
     frobenius = rows.sum(program.x.frobeniusNorm * program.x.frobeniusNorm).squareRoot()
     multipliers = Matrix(rows: n, columns: B)
-    supports = [[Int]](repeating: [], count: B)
-    supportColumns = [[Double]](repeating: [], count: B)
+    systems = (0..<B).map { LockstepNNLS.System(block: $0, d: program.d) }
     tbuf = Matrix(rows: n, columns: B)
     fbuf = Matrix(rows: n, columns: B)
   }
@@ -47,25 +46,23 @@ struct ConePricer: PricingOracle {
     var bounds = (0..<B).map { sums.column($0).norm2 }
     let over = (0..<B).filter { bounds[$0] > threshold }
     let offset = rowOffset, frobenius = self.frobenius
-    let systems = over.map { b in
-      LockstepNNLS.System(block: b, f: sums.column(B + b), supports: supports[b], columns: supportColumns[b], frobenius: frobenius)
+    var started: [LockstepNNLS.System] = []
+    for b in over {
+      var s = systems[b]
+      s.restart(f: sums.column(B + b), frobenius: frobenius)
+      started.append(s)
     }
-    let solved = LockstepNNLS.solve(systems, program: program, rowOffset: offset, totalRows: totalRows)
+    let solved = LockstepNNLS.solve(started, program: program, rowOffset: offset, totalRows: totalRows)
     var found: [(atom: Atom, value: Double)] = []
     for (q, b) in over.enumerated() {
-      let s = solved[q]
-      let dir = s.residual.map { -$0 }  // E_bλ − f_b
+      var s = solved[q]
+      let dir = s.set.residual.map { -$0 }  // E_bλ − f_b
       let value = dir.norm2
       bounds[b] = Swift.min(bounds[b], value)
       for j in 0..<n { multipliers[j, b] = 0 }
-      var keep: [Int] = [], columns: [Double] = []
-      for (p, index) in s.passive.enumerated() where s.lambda[p] > 0 {
-        keep.append(index)
-        columns += s.columns[(p * d)..<((p + 1) * d)]
-        if index >= offset && index < offset + n { multipliers[index - offset, b] = s.lambda[p] }
-      }
-      supports[b] = keep
-      supportColumns[b] = columns
+      s.set.dropInactive()
+      for (p, index) in s.set.passive.enumerated() where index >= offset && index < offset + n { multipliers[index - offset, b] = s.set.lambda[p] }
+      systems[b] = s
       // Only an optimal λ* makes the maximiser a point of K_b (any λ ≥ 0 still bounds c_b).
       if value > threshold && s.converged { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
     }
@@ -79,97 +76,27 @@ struct ConePricer: PricingOracle {
 /// at once, the rows of X possibly spread over processes (`ConePricer`): column j of E_b is s_jb x_j (s = 2m − 1);
 /// λ is indexed by global row.
 enum LockstepNNLS {
-  /// One block's system and state: the passive rows (global indices), their columns (d each) and λ on them.
+  /// One block's system: its passive set (global row indices, `PassiveSet`) and its state in the lockstep loop.
   struct System {
     var block: Int
-    var f: [Double]
-    var passive: [Int]
-    var columns: [Double]
-    var lambda: [Double] = []
+    var set: PassiveSet
     /// The tolerance of the entering test, 10⁻¹²·‖E‖_F‖f‖ as in `NonNegativeLeastSquares`.
-    var threshold: Double
+    var threshold = 0.0
     var converged = false
     var done = false
-    var iterations = 0
 
-    init(block: Int, f: [Double], supports: [Int], columns: [Double], frobenius: Double) {
+    /// Block `block`'s system with d rows and an empty passive set.
+    init(block: Int, d: Int) {
       self.block = block
-      self.f = f
-      passive = supports
-      self.columns = columns
+      set = PassiveSet(d: d)
+    }
+
+    /// The same passive set for a new right-hand side f (the warm start of the next solve).
+    mutating func restart(f: [Double], frobenius: Double) {
+      set.restart(f: f)
       threshold = 1e-12 * Swift.max(frobenius * f.norm2, 1e-300)
-    }
-
-    var d: Int { f.count }
-    /// E_P (d × |P|).
-    var passiveMatrix: Matrix { Matrix(rows: d, columns: passive.count, columnMajor: columns) }
-
-    /// f − E_Pλ.
-    var residual: [Double] {
-      var r = f
-      for (p, l) in lambda.enumerated() where l != 0 { for i in 0..<d { r[i] -= l * columns[p * d + i] } }
-      return r
-    }
-
-    /// Keeps the passive entries at `keep` (in order).
-    mutating func keep(_ keep: [Int]) {
-      let d = self.d
-      passive = keep.map { passive[$0] }
-      columns = keep.flatMap { columns[($0 * d)..<(($0 + 1) * d)] }
-      if !lambda.isEmpty { lambda = keep.map { lambda[$0] } }
-    }
-
-    /// The warm start: the given passive set shrunk until its least-squares solution is positive.
-    mutating func warmStart() {
-      lambda = []
-      while !passive.isEmpty {
-        guard let ls = NonNegativeLeastSquares.passiveSolve(passiveMatrix, f) else { return keep([]) }
-        let positive = ls.indices.filter { ls[$0] > 0 }
-        if positive.count == ls.count {
-          lambda = ls
-          return
-        }
-        keep(positive)
-      }
-    }
-
-    /// Adds row `index` (column `column`) to the passive set and runs Lawson–Hanson's inner loop; `done` when a
-    /// least-squares step fails, no passive entry can leave, or the budget runs out (not converged).
-    mutating func enter(_ index: Int, column: ArraySlice<Double>, budget: Int) {
-      passive.append(index)
-      columns += column
-      lambda.append(0)
-      while true {
-        guard let ls = NonNegativeLeastSquares.passiveSolve(passiveMatrix, f) else {
-          done = true
-          return
-        }
-        if ls.allSatisfy({ $0 > 0 }) {
-          lambda = ls
-          return
-        }
-        // Step towards ls until the first passive coordinate reaches 0 (it leaves), with any other at 0.
-        var alpha = 1.0, blocking = -1
-        for p in ls.indices where ls[p] <= 0 {
-          let den = lambda[p] - ls[p]
-          if den > 0 && lambda[p] / den < alpha {
-            alpha = lambda[p] / den
-            blocking = p
-          }
-        }
-        for p in lambda.indices { lambda[p] += alpha * (ls[p] - lambda[p]) }
-        let stay = lambda.indices.filter { !($0 == blocking || lambda[$0] <= 1e-15 * Swift.max(1, abs(ls[$0]))) }
-        guard stay.count < lambda.count else {
-          done = true
-          return
-        }
-        keep(stay)
-        iterations += 1
-        if iterations >= budget {
-          done = true
-          return
-        }
-      }
+      converged = false
+      done = false
     }
   }
 
@@ -180,16 +107,17 @@ enum LockstepNNLS {
     let rows = program.loss.rows, x = program.x, masks = program.masks, n = program.n, d = program.d
     let budget = 3 * Swift.max(total, 1) + 10
     var systems = input
-    for q in systems.indices { systems[q].warmStart() }
+    for q in systems.indices { systems[q].set.warmStart() }
     var r = [Double](repeating: 0, count: d * systems.count), w = [Double](repeating: 0, count: n * systems.count)
     while true {
       let active = systems.indices.filter { !systems[$0].done }
       guard !active.isEmpty else { break }
       // Scores w_jb = s_jb x_jᵀ(f_b − E_Pλ_b) on this process's rows, one GEMM for all active blocks.
-      for (a, q) in active.enumerated() {
-        systems[q].iterations += 1
-        let res = systems[q].residual
-        for i in 0..<d { r[a * d + i] = res[i] }
+      r.withUnsafeMutableBufferPointer { rp in
+        for (a, q) in active.enumerated() {
+          systems[q].set.iterations += 1
+          systems[q].set.writeResidual(into: rp.baseAddress! + a * d)
+        }
       }
       x.withUnsafeBufferPointer { xp in
         r.withUnsafeBufferPointer { rp in
@@ -205,7 +133,7 @@ enum LockstepNNLS {
           var top = systems[q].threshold
           for j in 0..<n {
             let value = (2 * mb[j] - 1) * w[a * n + j]
-            if value > top && !systems[q].passive.contains(offset + j) {
+            if value > top && !systems[q].set.passive.contains(offset + j) {
               top = value
               bestRow[a] = j
             }
@@ -231,10 +159,10 @@ enum LockstepNNLS {
           // No row scores above the tolerance on any process: λ is optimal (Lawson–Hanson's KKT test).
           systems[q].converged = true
           systems[q].done = true
-        } else if systems[q].iterations >= budget {
+        } else if systems[q].set.iterations >= budget {
           systems[q].done = true
         } else {
-          systems[q].enter(Int(-claim[a]), column: entering[(a * d)..<((a + 1) * d)], budget: budget)
+          if !systems[q].set.enter(Int(-claim[a]), column: entering[(a * d)..<((a + 1) * d)], budget: budget) { systems[q].done = true }
         }
       }
     }
