@@ -212,6 +212,17 @@ enum RawBLAS {
     cblas_dgemv(CblasColMajor, trans.cblas, i32(m), i32(n), alpha, a, i32(Swift.max(1, lda)), x, 1, beta, y, 1)
   }
 
+  /// Solves `op(U)·x = b` in place for the upper-triangular U (n×n, leading dimension lda; `dtrsv`).
+  static func upperTriangularSolve(_ trans: Transpose, order n: Int, _ u: UnsafePointer<Double>, lda: Int, _ x: UnsafeMutablePointer<Double>) {
+    if n == 0 { return }
+    cblas_dtrsv(CblasColMajor, CblasUpper, trans.cblas, CblasNonUnit, i32(n), u, i32(Swift.max(1, lda)), x, 1)
+  }
+
+  /// `xᵀy` over n entries (`ddot`).
+  static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+    n == 0 ? 0 : cblas_ddot(i32(n), x, 1, y, 1)
+  }
+
   /// Solves `L·Lᵀ·x = b` in place for the lower Cholesky factor at `l` (n×n): two triangular solves (`dtrsv`).
   static func choleskySolve(_ l: UnsafePointer<Double>, order n: Int, _ x: UnsafeMutablePointer<Double>) {
     if n == 0 { return }

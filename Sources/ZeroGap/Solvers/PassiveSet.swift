@@ -34,6 +34,7 @@ struct PassiveSet {
     self.f = f
     iterations = 0
     lambda = []
+    guard !passive.isEmpty else { return }
     columns.withUnsafeBufferPointer { cp in
       f.withUnsafeBufferPointer { fp in factor.setRightHandSide(columns: cp.baseAddress!, f: fp.baseAddress!) }
     }
@@ -71,9 +72,12 @@ struct PassiveSet {
 
   /// Writes f − E_Pλ (d entries) to `out`.
   func writeResidual(into out: UnsafeMutablePointer<Double>) {
-    let d = self.d
-    for i in 0..<d { out[i] = f[i] }
-    for (p, l) in lambda.enumerated() where l != 0 { for i in 0..<d { out[i] -= l * columns[p * d + i] } }
+    let d = self.d, k = lambda.count
+    f.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: d) }
+    guard k > 0 else { return }
+    columns.withUnsafeBufferPointer { c in
+      lambda.withUnsafeBufferPointer { l in RawBLAS.gemv(.none, m: d, n: k, alpha: -1, c.baseAddress!, lda: d, l.baseAddress!, beta: 1, out) }
+    }
   }
 
   /// Drops the passive entries marked in `leaving` (the others keep their order), from the factor too.

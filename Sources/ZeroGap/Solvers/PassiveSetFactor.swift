@@ -57,24 +57,15 @@ struct PassiveSetFactor {
     r.withUnsafeMutableBufferPointer { rb in
       let rp = rb.baseAddress!
       let col = rp + k * ld
-      // r = R⁻ᵀ(E_Pᵀc) by forward substitution, into R's new column.
-      for i in 0..<k {
-        var v = 0.0
-        let e = columns + i * d
-        for t in 0..<d { v += e[t] * c[t] }
-        for p in 0..<i { v -= rp[i * ld + p] * col[p] }
-        col[i] = v / rp[i * ld + i]
-      }
-      var cc = 0.0, rr = 0.0
-      for t in 0..<d { cc += c[t] * c[t] }
-      for p in 0..<k { rr += col[p] * col[p] }
-      let rho2 = cc - rr
+      // r = R⁻ᵀ(E_Pᵀc), into R's new column.
+      RawBLAS.gemv(.transpose, m: d, n: k, alpha: 1, columns, lda: d, c, beta: 0, col)
+      RawBLAS.upperTriangularSolve(.transpose, order: k, rp, lda: ld, col)
+      let cc = RawBLAS.dot(d, c, c)
+      let rho2 = cc - RawBLAS.dot(k, col, col)
       if !(rho2 > 1e-15 * cc) || !rho2.isFinite { appendsValid = false }
       col[k] = Swift.max(rho2, 0).squareRoot()
     }
-    var cf = 0.0
-    for t in 0..<d { cf += c[t] * f[t] }
-    etf[k] = cf
+    etf[k] = RawBLAS.dot(d, c, f)
     count = k + 1
   }
 
@@ -110,50 +101,24 @@ struct PassiveSetFactor {
     let k = count, d = self.d, ld = capacity
     r.withUnsafeBufferPointer { rb in
       let rp = rb.baseAddress!
-      /// y := (RᵀR)⁻¹ y in place: Rᵀ by rows of Rᵀ (columns of R), then R by columns (both contiguous).
-      func normalSolve(_ y: UnsafeMutablePointer<Double>) {
-        for i in 0..<k {
-          let col = rp + i * ld
-          var v = y[i]
-          for p in 0..<i { v -= col[p] * y[p] }
-          y[i] = v / col[i]
-        }
-        for q in stride(from: k - 1, through: 0, by: -1) {
-          let col = rp + q * ld
-          let xq = y[q] / col[q]
-          y[q] = xq
-          for i in 0..<q { y[i] -= col[i] * xq }
-        }
-      }
       for i in 0..<k { x[i] = etf[i] }
-      normalSolve(x)
+      RawBLAS.upperTriangularSolve(.transpose, order: k, rp, lda: ld, x)
+      RawBLAS.upperTriangularSolve(.none, order: k, rp, lda: ld, x)
       // Correction: δ = (RᵀR)⁻¹E_Pᵀ(f − E_P x).
       let res = scratch, g = scratch + d
-      for t in 0..<d { res[t] = f[t] }
-      for i in 0..<k {
-        let e = columns + i * d, xi = x[i]
-        for t in 0..<d { res[t] -= xi * e[t] }
-      }
-      for i in 0..<k {
-        let e = columns + i * d
-        var v = 0.0
-        for t in 0..<d { v += e[t] * res[t] }
-        g[i] = v
-      }
-      normalSolve(g)
+      res.update(from: f, count: d)
+      RawBLAS.gemv(.none, m: d, n: k, alpha: -1, columns, lda: d, x, beta: 1, res)
+      RawBLAS.gemv(.transpose, m: d, n: k, alpha: 1, columns, lda: d, res, beta: 0, g)
+      RawBLAS.upperTriangularSolve(.transpose, order: k, rp, lda: ld, g)
+      RawBLAS.upperTriangularSolve(.none, order: k, rp, lda: ld, g)
       for i in 0..<k { x[i] += g[i] }
     }
   }
 
   /// Recomputes E_Pᵀf for a new f (the `count` columns unchanged).
   mutating func setRightHandSide(columns: UnsafePointer<Double>, f: UnsafePointer<Double>) {
-    let d = self.d
-    for i in 0..<count {
-      let e = columns + i * d
-      var v = 0.0
-      for t in 0..<d { v += e[t] * f[t] }
-      etf[i] = v
-    }
+    let d = self.d, k = count
+    etf.withUnsafeMutableBufferPointer { RawBLAS.gemv(.transpose, m: d, n: k, alpha: 1, columns, lda: d, f, beta: 0, $0.baseAddress!) }
   }
 
   /// Doubles the storage (R keeps its entries).
