@@ -15,12 +15,17 @@ let package = Package(
     // Naming only MallocInterposer disables the default RuntimeInterposer trait, whose package is
     // not available here (STACK.md §2).
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    // The allocation counters of `zerogap-bench allocations` (the library preloaded by scripts/bench.sh).
+    .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
   ],
   targets: [
     // Release-mode harness printing one table (n, seconds, GFLOP/s, SVD time, ratios to GEMM peak).
     .executableTarget(
       name: "zerogap-bench",
-      dependencies: [.product(name: "ZeroGap", package: "ZeroGap")],
+      dependencies: [
+        .product(name: "ZeroGap", package: "ZeroGap"),
+        .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+      ],
       path: "Sources/ZeroGapBench"
     ),
     // ordo-one/benchmark suite.

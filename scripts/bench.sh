@@ -11,6 +11,8 @@
 #                                                      of real and synthetic problems, with the same-run ratio against
 #                                                      scnn and Clarabel (bench/relu_grid.py; --quick, --cases, --help)
 #   bash scripts/bench.sh relu-cases [options]         the two-layer solvers' GFLOP/s on four fixed cases (Swift only)
+#   bash scripts/bench.sh allocations [options]        heap allocations per iteration of every solver loop (ordo-one's
+#                                                      malloc interposer preloaded; exit 1 if a loop marked free allocates)
 # The machine may be shared: read best-of figures and ratios measured within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +54,9 @@ if [ "$mode" = "parallel" ]; then
   "$bench" parallel "$@"
   echo
   exec python3 bench/time_reference_parallel.py "${ZEROGAP_BENCH_DIR:-.build/bench-parallel}"
+fi
+if [ "$mode" = "allocations" ]; then
+  # The interposer counts only when loaded before main.
+  LD_PRELOAD="$PWD/Benchmarks/.build/release/libMallocInterposerSwift.so" exec "$bench" allocations "$@"
 fi
 exec "$bench" "$mode" "$@"

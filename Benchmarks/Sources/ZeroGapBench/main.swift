@@ -20,6 +20,7 @@ let usage = """
     linear     closed-form deep-linear duality gap, X 10000×500, Y 10000×50, against its SVD
     relu       time to a certified 1e-6 gap, gated and exact two-layer ReLU programs (MATH.md §3)
     parallel   time to a certified 1e-6 gap of the three-layer parallel program against n, P1, P2 (MATH.md §4.3)
+    allocations  heap allocations per iteration of each solver loop (malloc interposer preloaded)
   options:
     --sizes a,b,c     GEMM sizes (default 256,512,1024,2048)
     --min-seconds s   minimum wall time per GEMM size (default 1; LAPACK rows get half)
@@ -73,6 +74,8 @@ case "relu":
   do { try runReLUSection(options: options) } catch { fail("\(error)") }
 case "parallel":
   do { try runParallelSection(options: options) } catch { fail("\(error)") }
+case "allocations":
+  do { try runAllocationsSection(options: options) } catch { fail("\(error)") }
 default:
   fail("unknown section '\(section)'")
 }

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import MallocInterposerSwift
+import ZeroGap
+
+/// `zerogap-bench allocations`: heap allocations per iteration of every solver loop, counted by ordo-one's malloc
+/// interposer (the process must start with it preloaded; `scripts/bench.sh allocations` does). Each solver runs the
+/// same problem twice with iteration budgets k and 2k (tolerance too small to stop earlier); the difference of the two
+/// allocation counts over k is the loop's allocations per iteration, certificate checks included, and the section
+/// fails (exit 1) when a loop marked allocation-free allocates.
+func runAllocationsSection(options: Options) throws {
+  MallocInterposerSwift.initialize()
+  MallocInterposerSwift.hook()
+  let probe = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+  probe.deallocate()
+  MallocInterposerSwift.unhook()
+  guard MallocInterposerSwift.getStatistics().mallocCount > 0 else {
+    fail("allocations: the malloc interposer is not loaded; run `bash scripts/bench.sh allocations` (it sets LD_PRELOAD)")
+  }
+  func count(_ body: () throws -> Void) rethrows -> Int {
+    MallocInterposerSwift.initialize()
+    MallocInterposerSwift.hook()
+    defer { MallocInterposerSwift.unhook() }
+    try body()
+    let s = MallocInterposerSwift.getStatistics()
+    return s.mallocCount
+  }
+  let w = [34, 8, 12, 12, 12]
+  Swift.print(Table.row([("solver loop", w[0]), ("k", w[1]), ("mallocs(k)", w[2]), ("mallocs(2k)", w[3]), ("per iter.", w[4])]))
+  var failures: [String] = []
+  func row(_ name: String, k: Int, allocationFree: Bool, _ solve: (Int) throws -> Int) throws {
+    _ = try solve(k)  // warm: one-time caches (thread pool, OpenBLAS buffers)
+    var first = 0, second = 0, iterations = (0, 0)
+    first = try count { iterations.0 = try solve(k) }
+    second = try count { iterations.1 = try solve(2 * k) }
+    let steps = iterations.1 - iterations.0
+    let per = steps > 0 ? Double(second - first) / Double(steps) : .nan
+    Swift.print(Table.row([(name, w[0]), (String(k), w[1]), (String(first), w[2]), (String(second), w[3]), (Table.fixed(per, 2), w[4])]))
+    fflush(nil)
+    if steps <= 0 { failures.append("\(name): the longer run took no more iterations") }
+    if allocationFree && second != first { failures.append("\(name): \(second - first) allocations over \(steps) iterations") }
+  }
+  let c = planted(n: 500, d: 20, gates: 100, seed: 0, name: "planted")
+  let patterns = try ActivationPatterns.fromGates(c.gates, data: c.x)
+  // β small enough that no solver certifies 1e-12 within the budgets.
+  let beta = 1.0
+  for (model, algorithm, label, k) in [
+    (ConvexReLUModel.gatedReLU, nil as ExactReLUAlgorithm?, "gated ReLU (working sets + FISTA)", 200),
+    (.relu, .admm, "exact ReLU, ADMM", 50),
+    (.relu, .columnGeneration, "exact ReLU, column generation", 5),
+  ] {
+    let program = try ConvexReLUProgram(data: c.x, targets: c.y, patterns: patterns, beta: beta, model: model)
+    try row(label, k: k, allocationFree: false) { budget in
+      var o = ConvexSolverOptions(tolerance: 1e-13, maxIterations: budget)
+      if let algorithm { o.exactAlgorithm = algorithm }
+      return try program.solve(options: o).report.iterations
+    }
+  }
+  var g = SeededGenerator(seed: 105)
+  let n = 5
+  let x = Matrix(rows: n, columns: 2, columnMajor: g.normalVector(n) + [Double](repeating: 1, count: n))
+  let y = g.normalVector(n)
+  let parallel = try ParallelReLUProgram(
+    data: x, targets: y, firstLayer: try ActivationPatterns.enumerate(data: x), secondLayer: HiddenPatterns.all(sampleCount: n), beta: 0.1)
+  try row("parallel ReLU, interior point", k: 4, allocationFree: false) { budget in
+    try parallel.solve(options: ConvexSolverOptions(tolerance: 1e-13, maxIterations: budget)).report.iterations
+  }
+  Swift.print("per iter. = (mallocs(2k) − mallocs(k)) / (the extra iterations): the loop's own allocations, certificate checks included")
+  guard failures.isEmpty else {
+    for f in failures { Swift.print("FAIL \(f)") }
+    exit(1)
+  }
+}
