@@ -45,14 +45,17 @@ func runAllocationsSection(options: Options) throws {
   let patterns = try ActivationPatterns.fromGates(c.gates, data: c.x)
   // β small enough that no solver certifies 1e-12 within the budgets.
   let beta = 1.0
-  for (model, algorithm, label, k) in [
-    (ConvexReLUModel.gatedReLU, nil as ExactReLUAlgorithm?, "gated ReLU (working sets + FISTA)", 200),
-    (.relu, .admm, "exact ReLU, ADMM", 50),
-    (.relu, .columnGeneration, "exact ReLU, column generation", 5),
+  // (label, model, algorithm, k, certificate check interval: 10 is the default; "never" isolates the steps)
+  for (label, model, algorithm, k, checkEvery) in [
+    ("gated ReLU, FISTA steps only", ConvexReLUModel.gatedReLU, nil as ExactReLUAlgorithm?, 200, Int.max / 4),
+    ("gated ReLU, with certificates", .gatedReLU, nil, 200, 10),
+    ("exact ReLU, ADMM steps only", .relu, .admm, 50, Int.max / 4),
+    ("exact ReLU, ADMM with certificates", .relu, .admm, 50, 10),
+    ("exact ReLU, column generation", .relu, .columnGeneration, 5, 10),
   ] {
     let program = try ConvexReLUProgram(data: c.x, targets: c.y, patterns: patterns, beta: beta, model: model)
     try row(label, k: k, allocationFree: false) { budget in
-      var o = ConvexSolverOptions(tolerance: 1e-13, maxIterations: budget)
+      var o = ConvexSolverOptions(tolerance: 1e-13, maxIterations: budget, checkEvery: checkEvery)
       if let algorithm { o.exactAlgorithm = algorithm }
       return try program.solve(options: o).report.iterations
     }

@@ -179,6 +179,7 @@ struct PassiveSet {
   /// (stop, not converged) when a least-squares step fails, no passive entry can leave, or `iterations` reaches
   /// `budget`.
   mutating func enter(_ index: Int, column: ArraySlice<Double>, budget: Int) -> Bool {
+    precondition(lambda.count == passive.count && column.count == d, "enter after a warm start, with a column of d entries")
     passive.append(index)
     columns += column
     lambda.append(0)

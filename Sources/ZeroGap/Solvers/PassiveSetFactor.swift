@@ -2,11 +2,11 @@
 /// refactorised at every step: the upper-triangular R (k×k) with `RᵀR = E_PᵀE_P` for the passive columns E_P (d×k),
 /// extended by a Cholesky append (`Rᵀr = E_Pᵀc`, `ρ = √(‖c‖² − ‖r‖²)`) and shrunk by deleting a column and
 /// restoring the triangle with Givens rotations, and `E_Pᵀf`. The solve uses the semi-normal equations
-/// `RᵀR x = E_Pᵀf` with one correction step (`RᵀR δ = E_Pᵀ(f − E_P x)`), whose accuracy matches a QR solve when
-/// E_P is well conditioned (Björck, *Numerical Methods for Least Squares Problems*, §6.6.5).
+/// `RᵀR x = E_Pᵀf` with one correction step (`RᵀR δ = E_Pᵀ(f − E_P x)`: the corrected semi-normal equations, close
+/// to a QR solve in accuracy while κ(E_P) is well below 1/√ε; Björck, *Numerical Methods for Least Squares Problems*).
 ///
-/// Per step: an append costs d·k + k² flops, a deletion O(k²), a solve 4d·k + 4k² — instead of forming and factoring
-/// the Gram matrix (d·k² + k³/3). The factor is `usable` only while the diagonal of R spreads by less than 10⁴ (so
+/// Per step, through BLAS-2 (`dgemv`, `dtrsv`): an append costs d·k + k² flops, a deletion O(k²), a solve
+/// 4d·k + 4k² — instead of forming and factoring the Gram matrix (d·k² + k³/3). The factor is `usable` only while the diagonal of R spreads by less than 10⁴ (so
 /// κ(E_P)² ≲ 10⁸, the same rule as `NonNegativeLeastSquares.passiveSolve`, which callers fall back to otherwise).
 /// Storage grows with k; appends, deletions and solves allocate nothing once it has.
 struct PassiveSetFactor {
