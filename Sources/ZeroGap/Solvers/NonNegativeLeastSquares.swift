@@ -33,11 +33,20 @@ struct NonNegativeLeastSquares {
     var ok = false
     let budget = maxIterations ?? 3 * Swift.max(k, 1) + 10
     let scale = Swift.max(e.frobeniusNorm * f.norm2, 1e-300)
-    var r = [Double](repeating: 0, count: m)
+    var r = [Double](repeating: 0, count: m), w = [Double](repeating: 0, count: k)
     while set.iterations < budget {
       set.iterations += 1
-      r.withUnsafeMutableBufferPointer { set.writeResidual(into: $0.baseAddress!) }
-      let w = e.multiply(r, trans: .transpose)
+      // w = Eᵀ(f − Eλ), the entering scores.
+      if m > 0 && k > 0 {
+        e.withUnsafeBufferPointer { ep in
+          r.withUnsafeMutableBufferPointer { rp in
+            set.writeResidual(into: rp.baseAddress!)
+            w.withUnsafeMutableBufferPointer { wp in
+              RawBLAS.gemv(.transpose, m: m, n: k, alpha: 1, ep.baseAddress!, lda: m, rp.baseAddress!, beta: 0, wp.baseAddress!)
+            }
+          }
+        }
+      }
       for j in 0..<k { isPassive[j] = false }
       for j in set.passive { isPassive[j] = true }
       var best = -1
