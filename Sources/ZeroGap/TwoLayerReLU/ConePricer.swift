@@ -46,25 +46,20 @@ struct ConePricer: PricingOracle {
     var bounds = (0..<B).map { sums.column($0).norm2 }
     let over = (0..<B).filter { bounds[$0] > threshold }
     let offset = rowOffset, frobenius = self.frobenius
-    var started: [LockstepNNLS.System] = []
-    for b in over {
-      var s = systems[b]
-      s.restart(f: sums.column(B + b), frobenius: frobenius)
-      started.append(s)
-    }
-    let solved = LockstepNNLS.solve(started, program: program, rowOffset: offset, totalRows: totalRows)
+    for b in over { systems[b].restart(f: sums.column(B + b), frobenius: frobenius) }
+    LockstepNNLS.solve(&systems, blocks: over, program: program, rowOffset: offset, totalRows: totalRows)
     var found: [(atom: Atom, value: Double)] = []
-    for (q, b) in over.enumerated() {
-      var s = solved[q]
-      let dir = s.set.residual.map { -$0 }  // E_bλ − f_b
+    for b in over {
+      let dir = systems[b].set.residual.map { -$0 }  // E_bλ − f_b
       let value = dir.norm2
       bounds[b] = Swift.min(bounds[b], value)
       for j in 0..<n { multipliers[j, b] = 0 }
-      s.set.dropInactive()
-      for (p, index) in s.set.passive.enumerated() where index >= offset && index < offset + n { multipliers[index - offset, b] = s.set.lambda[p] }
-      systems[b] = s
+      systems[b].set.dropInactive()
+      for (p, index) in systems[b].set.passive.enumerated() where index >= offset && index < offset + n {
+        multipliers[index - offset, b] = systems[b].set.lambda[p]
+      }
       // Only an optimal λ* makes the maximiser a point of K_b (any λ ≥ 0 still bounds c_b).
-      if value > threshold && s.converged { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
+      if value > threshold && systems[b].converged { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
     }
     let cbar = bounds.max() ?? 0
     if found.count > maxAtoms { found = Array(found.sorted { $0.value > $1.value }.prefix(maxAtoms)) }
@@ -100,17 +95,16 @@ enum LockstepNNLS {
     }
   }
 
-  /// Solves every system (on every process, with the same systems); returns them in order. Per Lawson–Hanson step:
+  /// Solves the systems of `blocks` in place (on every process, with the same systems). Per Lawson–Hanson step:
   /// one GEMM X·R over the active blocks' residuals R (this process's rows), and three reductions — the best score
   /// per block, the lowest global row attaining it, its column.
-  static func solve(_ input: [System], program: ReLUBlockProgram, rowOffset offset: Int, totalRows total: Int) -> [System] {
+  static func solve(_ systems: inout [System], blocks: [Int], program: ReLUBlockProgram, rowOffset offset: Int, totalRows total: Int) {
     let rows = program.loss.rows, x = program.x, masks = program.masks, n = program.n, d = program.d
     let budget = 3 * Swift.max(total, 1) + 10
-    var systems = input
-    for q in systems.indices { systems[q].set.warmStart() }
-    var r = [Double](repeating: 0, count: d * systems.count), w = [Double](repeating: 0, count: n * systems.count)
+    for q in blocks { systems[q].set.warmStart() }
+    var r = [Double](repeating: 0, count: d * blocks.count), w = [Double](repeating: 0, count: n * blocks.count)
     while true {
-      let active = systems.indices.filter { !systems[$0].done }
+      let active = blocks.filter { !systems[$0].done }
       guard !active.isEmpty else { break }
       // Scores w_jb = s_jb x_jᵀ(f_b − E_Pλ_b) on this process's rows, one GEMM for all active blocks.
       r.withUnsafeMutableBufferPointer { rp in
@@ -166,6 +160,5 @@ enum LockstepNNLS {
         }
       }
     }
-    return systems
   }
 }
