@@ -22,10 +22,18 @@ struct PassiveSet {
   /// Per passive entry: whether it leaves at the next `dropLeaving`.
   private var leaving: [Bool] = []
 
-  /// An empty passive set for systems with d rows.
+  /// An empty passive set for systems with d rows; its buffers start with room for `min(d, 16)` passive columns
+  /// (a passive set of full column rank has at most d) and double when they run out.
   init(d: Int) {
+    let room = Swift.max(1, Swift.min(d, 16))
     f = [Double](repeating: 0, count: d)
-    factor = PassiveSetFactor(d: d)
+    factor = PassiveSetFactor(d: d, capacity: room)
+    ls = [Double](repeating: 0, count: room)
+    leaving = [Bool](repeating: false, count: room)
+    scratch = [Double](repeating: 0, count: d + room)
+    passive.reserveCapacity(room)
+    columns.reserveCapacity(room * d)
+    lambda.reserveCapacity(room)
   }
 
   /// The same passive set (and factor) for a new right-hand side f: the next `warmStart` starts from it.
