@@ -220,7 +220,11 @@ struct ActiveSetPolish {
       var r = g.multiply(c)
       for j in 0..<n { r[j] -= y[j] }
       var pen = 0.0
-      for (k, w) in work.enumerated() { pen += Array(c[offsets[k]..<(offsets[k] + w.basis.columns)]).norm2 }
+      for (k, w) in work.enumerated() {
+        var sq = 0.0
+        for i in offsets[k]..<(offsets[k] + w.basis.columns) { sq += c[i] * c[i] }
+        pen += sq.squareRoot()
+      }
       return 0.5 * r.dot(r) + beta * pen
     }
     var f = value(c)
@@ -231,12 +235,13 @@ struct ActiveSetPolish {
       var h = gtg
       for (k, w) in work.enumerated() {
         let o = offsets[k], r = w.basis.columns
-        let cb = Array(c[o..<(o + r)])
-        let nrm = cb.norm2
+        var sq = 0.0
+        for i in o..<(o + r) { sq += c[i] * c[i] }
+        let nrm = sq.squareRoot()
         guard nrm > 1e-300 else { return false }
         for i in 0..<r {
-          grad[o + i] += beta * cb[i] / nrm
-          for j in 0..<r { h[o + i, o + j] += beta * ((i == j ? 1 : 0) - cb[i] * cb[j] / (nrm * nrm)) / nrm }
+          grad[o + i] += beta * c[o + i] / nrm
+          for j in 0..<r { h[o + i, o + j] += beta * ((i == j ? 1 : 0) - c[o + i] * c[o + j] / (nrm * nrm)) / nrm }
         }
       }
       lastGrad = grad.norm2
