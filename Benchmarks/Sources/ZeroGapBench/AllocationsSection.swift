@@ -19,25 +19,24 @@ func runAllocationsSection(options: Options) throws {
   guard MallocInterposerSwift.getStatistics().mallocCount > 0 else {
     fail("allocations: the malloc interposer is not loaded; run `bash scripts/bench.sh allocations` (it sets LD_PRELOAD)")
   }
-  func count(_ body: () throws -> Void) rethrows -> Int {
+  /// The allocations of one solve with iteration budget `budget`, and its iterations.
+  func counted(_ solve: (Int) throws -> Int, budget: Int) rethrows -> (mallocs: Int, iterations: Int) {
     MallocInterposerSwift.initialize()
     MallocInterposerSwift.hook()
     defer { MallocInterposerSwift.unhook() }
-    try body()
-    let s = MallocInterposerSwift.getStatistics()
-    return s.mallocCount
+    let iterations = try solve(budget)
+    return (MallocInterposerSwift.getStatistics().mallocCount, iterations)
   }
   let w = [34, 8, 12, 12, 12]
   Swift.print(Table.row([("solver loop", w[0]), ("k", w[1]), ("mallocs(k)", w[2]), ("mallocs(2k)", w[3]), ("per iter.", w[4])]))
   var failures: [String] = []
   func row(_ name: String, k: Int, allocationFree: Bool, _ solve: (Int) throws -> Int) throws {
     _ = try solve(k)  // warm: one-time caches (thread pool, OpenBLAS buffers)
-    var first = 0, second = 0, iterations = (0, 0)
-    first = try count { iterations.0 = try solve(k) }
-    second = try count { iterations.1 = try solve(2 * k) }
-    let steps = iterations.1 - iterations.0
-    let per = steps > 0 ? Double(second - first) / Double(steps) : .nan
-    Swift.print(Table.row([(name, w[0]), (String(k), w[1]), (String(first), w[2]), (String(second), w[3]), (Table.fixed(per, 2), w[4])]))
+    let (first, short) = try counted(solve, budget: k)
+    let (second, long) = try counted(solve, budget: 2 * k)
+    let steps = long - short
+    let per = steps > 0 ? Table.fixed(Double(second - first) / Double(steps), 2) : "—"
+    Swift.print(Table.row([(name, w[0]), (String(k), w[1]), (String(first), w[2]), (String(second), w[3]), (per, w[4])]))
     fflush(nil)
     if steps <= 0 { failures.append("\(name): the longer run took no more iterations") }
     if allocationFree && second != first { failures.append("\(name): \(second - first) allocations over \(steps) iterations") }

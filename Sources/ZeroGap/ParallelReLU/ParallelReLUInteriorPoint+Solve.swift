@@ -478,7 +478,7 @@ extension ParallelReLUInteriorPoint {
     let top = norms.max() ?? 0
     var candidates: [(point: [Double], products: PointProducts, norms: [Double])] = [(u, p, norms)]
     if top > 0, dust {
-      let h0 = zip(secondSigns, p.hidden).map { $0 * $1 }
+      let h0 = signed(hidden: p.hidden)
       for tau in [1e-8, 1e-6, 1e-4, 1e-3] {
         if let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0) { candidates.append((c, pointProducts(c), vectorNorms(c))) }
       }
@@ -515,7 +515,7 @@ extension ParallelReLUInteriorPoint {
     let u = blocks.storage, norms = vectorNorms(u)
     let top = norms.max() ?? 0
     guard top > 0 else { return nil }
-    let h0 = signedHidden(u)
+    let h0 = signed(hidden: hidden(u))
     for tau in [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9] {
       guard let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0), let (point, value) = programPoint(c) else { continue }
       if ConvexSolverReport.relative(value, lower) <= tolerance { return (point, value) }
@@ -523,12 +523,8 @@ extension ParallelReLUInteriorPoint {
     return nil
   }
 
-  /// S2_b ⊙ G u_b for every branch (the second-layer rows at u).
-  func signedHidden(_ u: [Double]) -> [Double] {
-    var h = hidden(u)
-    for e in h.indices { h[e] *= secondSigns[e] }
-    return h
-  }
+  /// S2_b ⊙ h_b for every branch, h = G u (n×B): the second-layer rows at u.
+  func signed(hidden h: [Double]) -> [Double] { zip(secondSigns, h).map { $0 * $1 } }
 
   /// u with its vectors of norm below `threshold` set to 0 (nil when there are none), except in the branches whose
   /// second-layer rows that would violate (`restoreViolatedBranches`).

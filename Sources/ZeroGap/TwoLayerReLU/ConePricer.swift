@@ -37,7 +37,7 @@ struct ConePricer: PricingOracle {
   }
 
   mutating func price(lossGradient g: [Double], threshold: Double, maxAtoms: Int) -> (dualNormBound: Double, atoms: [Atom]) {
-    let rows = program.loss.rows, x = program.x, n = program.n, d = program.d, B = program.blocks
+    let rows = program.loss.rows, x = program.x, n = program.n, B = program.blocks
     // Xᵀ[T | σ⊙M⊙∇ℓ] (d × 2B): the screen with the last λ, and f_b = Xᵀ(σ_b D_b ∇ℓ) = −σ_b XᵀD_b v.
     program.certificateRHS(lossGrad: g, gamma: multipliers, into: &tbuf)
     program.adjoint(g, scale: 1, multipliers: nil, into: &fbuf)
