@@ -168,28 +168,35 @@ struct ParallelReLUNewtonSystem {
     var mfArr = [Double](repeating: 0, count: B * n * n)
     var msArr = [Double](repeating: 0, count: B * n)
     // Chunks of `factorGrain` branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.
+    // With the outer products of G, each chunk's N_b come from one GEMM over its branches.
     let workers = ParallelChunks.count(B, grain: ipm.factorGrain)
     var partialS = [Double](repeating: 0, count: workers * n * n)
     var branchFailed = [Bool](repeating: false, count: workers)
-    let gLocal = ipm.g, liLocal = li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2
+    let gLocal = ipm.g, liLocal = li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2, outer = ipm.outerProducts
+    let batched = !outer.isEmpty, terms = ipm.p1 * d * (d + 1) / 2, perChunk = (B + workers - 1) / workers
     mfArr.withUnsafeMutableBufferPointer { mfp in
       msArr.withUnsafeMutableBufferPointer { msp in
         partialS.withUnsafeMutableBufferPointer { psp in
           branchFailed.withUnsafeMutableBufferPointer { bfp in
-            gLocal.withUnsafeBufferPointer { gp in
-              liLocal.withUnsafeBufferPointer { lp in
-                signs.withUnsafeBufferPointer { sp in
-                  masks.withUnsafeBufferPointer { mp in
-                    om2.withUnsafeBufferPointer { op in
-                      let branch = BranchFactor(
-                        n: n, d: d, vectorsPerBranch: K, g: SharedPointer(reading: gp), li: SharedPointer(reading: lp),
-                        signs: SharedPointer(reading: sp), masks: SharedPointer(reading: mp), omega2: SharedPointer(reading: op))
-                      let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
-                      let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
-                      ParallelChunks.forEachItem(B, grain: ipm.factorGrain, scratch: branch.workspaceSize) { chunk, b, ws in
-                        if !branch.factor(b, factor: mfBase.base + b * n * n, scale: msBase.base + b * n, s: psBase.base + chunk * n * n, workspace: ws) {
-                          bfBase.base[chunk] = true
-                        }
+            withPointers(gLocal.storage, liLocal, signs, masks) { gP, lP, sP, mP in
+              withPointers(om2, outer) { oP, outerP in
+                let branch = BranchFactor(n: n, d: d, vectorsPerBranch: K, g: gP, li: lP, signs: sP, masks: mP, omega2: oP)
+                let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
+                let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
+                let scratch = branch.workspaceSize + (batched ? perChunk * (terms + n * n) : 0)
+                ParallelChunks.forEach(B, grain: ipm.factorGrain) { chunk, range in
+                  withUnsafeTemporaryAllocation(of: Double.self, capacity: scratch) { tmp in
+                    let ws = tmp.baseAddress!, coefficients = ws + branch.workspaceSize, products = coefficients + perChunk * terms
+                    if batched {
+                      branch.outerCoefficients(range, into: coefficients)
+                      RawBLAS.gemm(
+                        .none, .none, m: n * n, n: range.count, k: terms, alpha: 1, outerP.base, lda: n * n, coefficients, ldb: terms,
+                        beta: 0, products, ldc: n * n)
+                    }
+                    for b in range {
+                      let given = batched ? UnsafePointer(products + (b - range.lowerBound) * n * n) : nil
+                      if !branch.factor(b, products: given, factor: mfBase.base + b * n * n, scale: msBase.base + b * n, s: psBase.base + chunk * n * n, workspace: ws) {
+                        bfBase.base[chunk] = true
                       }
                     }
                   }
@@ -225,26 +232,58 @@ struct ParallelReLUNewtonSystem {
     /// Doubles of scratch per thread: G Lᵀ (n × Kd), Ñ, T and Ñ T (n×n each), the active rows.
     var workspaceSize: Int { n * vectorsPerBranch * d + 3 * n * n + n }
 
+    /// For the branches in `range`, the coefficients of N_b in the outer products of G
+    /// (`ParallelReLUInteriorPoint.outerProducts`): column b − range.lowerBound, entry (i, t = (e, f)), is
+    /// Σ_{k ∈ {i, i + P₁}} (C̃'⁻¹_bk)_ef with C̃'⁻¹ = LᵢᵀLᵢ.
+    func outerCoefficients(_ range: Range<Int>, into coefficients: UnsafeMutablePointer<Double>) {
+      let K = vectorsPerBranch, p1 = K / 2, pairs = d * (d + 1) / 2, li = li.base
+      for b in range {
+        let column = coefficients + (b - range.lowerBound) * p1 * pairs
+        for i in 0..<p1 {
+          var t = 0
+          for e in 0..<d {
+            for f in e..<d {
+              var sum = 0.0
+              for half in 0..<2 {
+                let l = li + (b * K + i + half * p1) * d * d
+                for r in f..<d { sum += l[r * d + e] * l[r * d + f] }
+              }
+              column[i * pairs + t] = sum
+              t += 1
+            }
+          }
+        }
+      }
+    }
+
     /// Factorises branch b into `factor` (n×n) and `scale` (n), adds its term to `s` (n×n); false when M_b is not
-    /// positive definite.
-    func factor(_ b: Int, factor mf: UnsafeMutablePointer<Double>, scale ms: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>, workspace: UnsafeMutablePointer<Double>) -> Bool {
+    /// positive definite. `products`: N_b when already formed (n×n), else it is formed here from G.
+    func factor(
+      _ b: Int, products: UnsafePointer<Double>?, factor mf: UnsafeMutablePointer<Double>, scale ms: UnsafeMutablePointer<Double>,
+      s: UnsafeMutablePointer<Double>, workspace: UnsafeMutablePointer<Double>
+    ) -> Bool {
       let K = vectorsPerBranch, kd = K * d, g = g.base, li = li.base, o = b * n
       let sg = signs.base + o, m2 = masks.base + o, om = omega2.base + o
       let gy = workspace, nt = gy + n * kd, t = nt + n * n, qt = t + n * n
       let active = qt + n * n
-      // GY[:, (k, e)] = Σ_{c ≤ e} G[:, (k, c)] Lᵢ[e][c]; N = GY GYᵀ, Ñ = S2 N S2.
-      for k in 0..<K {
-        let l = li + (b * K + k) * d * d
-        for e in 0..<d {
-          let col = gy + (k * d + e) * n
-          for j in 0..<n { col[j] = 0 }
-          for c in 0...e where l[e * d + c] != 0 {
-            let f = l[e * d + c], src = g + (k * d + c) * n
-            for j in 0..<n { col[j] += f * src[j] }
+      if let given = products {
+        for e in 0..<(n * n) { nt[e] = given[e] }
+      } else {
+        // GY[:, (k, e)] = Σ_{c ≤ e} G[:, (k, c)] Lᵢ[e][c]; N = GY GYᵀ.
+        for k in 0..<K {
+          let l = li + (b * K + k) * d * d
+          for e in 0..<d {
+            let col = gy + (k * d + e) * n
+            for j in 0..<n { col[j] = 0 }
+            for c in 0...e where l[e * d + c] != 0 {
+              let f = l[e * d + c], src = g + (k * d + c) * n
+              for j in 0..<n { col[j] += f * src[j] }
+            }
           }
         }
+        RawBLAS.gemm(.none, .transpose, m: n, n: n, k: kd, alpha: 1, gy, lda: n, gy, ldb: n, beta: 0, nt, ldc: n)
       }
-      RawBLAS.gemm(.none, .transpose, m: n, n: n, k: kd, alpha: 1, gy, lda: n, gy, ldb: n, beta: 0, nt, ldc: n)
+      // Ñ = S2 N S2.
       for c in 0..<n { for r in 0..<n { nt[r + c * n] *= sg[r] * sg[c] } }
       for j in 0..<n { ms[j] = (nt[j + j * n] + 1 / om[j]).squareRoot() }
       for c in 0..<n {

@@ -39,6 +39,13 @@ struct ParallelReLUInteriorPoint {
   /// The first-layer pattern i of every block (b·K + k ↦ k mod P₁), so that the per-block passes need no integer
   /// division (two per block cost more than the block's arithmetic at d = 2).
   let firstPattern: [Int]
+  /// The outer products of G's columns per first-layer pattern i, for N_b = Σ_k G_k C̃'⁻¹_bk G_kᵀ as one GEMM over
+  /// all branches (`ParallelReLUNewtonSystem`): n² × P₁·d(d+1)/2, column (i, t) = vec(a_e a_fᵀ + a_f a_eᵀ) for the
+  /// pair t = (e < f) and vec(a_e a_eᵀ) for t = (e, e), a_c = D1_i x_c (the vectors k and k + P₁ of a branch differ
+  /// only in sign, so they share these). Pairs in the order (0,0), (0,1), …, (0,d−1), (1,1), …. Empty when larger
+  /// than `outerProductsLimit` entries: the factorisation then forms N_b per branch from G.
+  var outerProducts: [Double]
+  static let outerProductsLimit = 1 << 20
   /// E_b, S2_b and D2_b per branch (b·n + j).
   let lossWeights: [Double], secondSigns: [Double], secondMasks: [Double]
   /// γ = mean ‖x_j‖² (the scale of the radial shift), and max_j ‖x_j‖.
@@ -58,7 +65,7 @@ struct ParallelReLUInteriorPoint {
   /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
   var memoryBytes: Int {
     let P = MemoryBudget.product, nn = P(n, n)
-    let perBranch = P(branches, nn)
+    let perBranch = P(branches, nn) &+ outerProducts.count
     let perWorker = P(ParallelChunks.cores, P(n, vectorsPerBranch * d) &+ P(4, nn))
     let vectors = P(40, P(blockCount, d + 1 + coneRows) &+ P(branches, n))
     return MemoryBudget.doubles(perBranch &+ perWorker &+ vectors)
@@ -91,6 +98,25 @@ struct ParallelReLUInteriorPoint {
       for c in 0..<d { for j in 0..<n { gm[j, k * d + c] = sg * masks1[j, i] * x[j, c] } }
     }
     g = gm
+    let pairs = d * (d + 1) / 2
+    if n * n * p1 * pairs <= Self.outerProductsLimit {
+      var outer = [Double](repeating: 0, count: n * n * p1 * pairs)
+      for i in 0..<p1 {
+        var t = 0
+        for e in 0..<d {
+          for f in e..<d {
+            let o = (i * pairs + t) * n * n
+            for c in 0..<n {
+              for r in 0..<n { outer[o + r + c * n] = gm[r, i * d + e] * gm[c, i * d + f] + (e == f ? 0 : gm[r, i * d + f] * gm[c, i * d + e]) }
+            }
+            t += 1
+          }
+        }
+      }
+      outerProducts = outer
+    } else {
+      outerProducts = []
+    }
     var e = [Double](repeating: 0, count: B * n), s2 = e, m2 = e
     for b in 0..<B {
       let l = b / 2, s: Double = b % 2 == 0 ? 1 : -1

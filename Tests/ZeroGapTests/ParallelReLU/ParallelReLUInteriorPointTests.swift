@@ -88,6 +88,51 @@ import Testing
     #expect(one.report.lowerBound > 0)
   }
 
+  /// N_b from the outer products of G (one GEMM per chunk of branches) equals N_b formed per branch from G: the
+  /// factors of M_b and S and a Newton solve agree at a random interior scaling, for d = 2 (closed-form Lᵢ) and
+  /// d = 3 (Lᵢ by QR, three pairs of coordinates off the diagonal).
+  @Test(arguments: [2, 3])
+  func outerProductsGiveTheSameNewtonSystem(d: Int) throws {
+    var g = SeededGenerator(seed: 40 + UInt64(d))
+    let n = 7
+    let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
+    let p1 = d == 2 ? try ActivationPatterns.enumerate(data: x) : try ActivationPatterns.sample(data: x, count: 12, using: &g)
+    let p2 = try HiddenPatterns.sample(count: 6, data: x, generator: &g)
+    let program = try ParallelReLUProgram(data: x, targets: g.normalVector(n), firstLayer: p1, secondLayer: p2, beta: 0.1)
+    let batched = try #require(ParallelReLUInteriorPoint(program: program.blocks))
+    #expect(!batched.outerProducts.isEmpty)
+    var perBranch = batched
+    perBranch.outerProducts = []
+    // An interior pair (s, z): every cone's head above the norm of its tail, every row positive.
+    func interior() -> ParallelReLUInteriorPoint.Slacks {
+      var v = ParallelReLUInteriorPoint.Slacks(zeros: batched)
+      for blk in 0..<batched.blockCount {
+        let tail = g.normalVector(d)
+        for c in 0..<d { v.cone[blk * (d + 1) + 1 + c] = tail[c] }
+        v.cone[blk * (d + 1)] = tail.map { $0 * $0 }.reduce(0, +).squareRoot() + 0.1 + abs(g.normalVector(1)[0])
+      }
+      v.first = g.normalVector(v.first.count).map { 0.1 + abs($0) }
+      v.second = g.normalVector(v.second.count).map { 0.1 + abs($0) }
+      return v
+    }
+    let s = interior(), z = interior()
+    var eta = [Double](repeating: 0, count: batched.blockCount), w = [Double](repeating: 0, count: batched.blockCount * (d + 1))
+    var lambda = ParallelReLUInteriorPoint.Slacks(zeros: batched), omega = lambda, rootOmega = lambda
+    #expect(batched.scale(s: s, z: z, eta: &eta, w: &w, lambda: &lambda, omega: &omega, rootOmega: &rootOmega))
+    var a = try ParallelReLUNewtonSystem(ipm: batched, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: 0)
+    var b = try ParallelReLUNewtonSystem(ipm: perBranch, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: 0)
+    func largestDifference(_ p: [Double], _ q: [Double]) -> Double {
+      #expect(p.count == q.count && !p.isEmpty)
+      let size = q.map(abs).max() ?? 1
+      return zip(p, q).map { abs($0 - $1) }.max()! / size
+    }
+    #expect(largestDifference(a.mFactor, b.mFactor) <= 1e-12)
+    #expect(largestDifference(a.sFactor, b.sFactor) <= 1e-12)
+    let ru = g.normalVector(batched.blockCount * d), rt = g.normalVector(batched.blockCount)
+    let xa = a.solve(ru, rt, refine: 0), xb = b.solve(ru, rt, refine: 0)
+    #expect(largestDifference(xa.u + xa.t, xb.u + xb.t) <= 1e-10)
+  }
+
   /// d = 2 facet rows describe the same cones as all n rows: both forms give the same optimum.
   @Test func facetRowsGiveTheSameCones() throws {
     let program = try Self.benchInstance(n: 6, sampled: nil)
