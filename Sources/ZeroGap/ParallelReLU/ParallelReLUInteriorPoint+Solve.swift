@@ -79,7 +79,7 @@ extension ParallelReLUInteriorPoint {
       // Predictor (affine scaling): r_c = −λ∘λ. (It only sets σ and the corrector's second-order term: no refinement.)
       complementarity(lambda: lambda, sigmaMu: 0, affine: nil, eta: eta, w: w, into: &rc)
       direction(&affine, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: 0, xi: &xi)
-      let alphaAffine = Swift.min(1, maxStep(s: s, z: z, affine))
+      let alphaAffine = maxStep(s: s, z: z, affine, upTo: 1)
       let sigma = Foundation.pow(Swift.min(1, Swift.max(0, complementarityGap(s: s, z: z, after: affine, alphaAffine) / gapSZ)), 3)
       // Near the end the predictor's point u + 0.99·α_a·Δu_a (with z + 0.99·α_a·Δz_a) often certifies a step early.
       if nearTolerance {
@@ -92,7 +92,7 @@ extension ParallelReLUInteriorPoint {
       // below 10⁻³ of the objective; before that the residuals are 10⁻¹⁵–10⁻¹¹ and the check costs a product with H).
       let refine = gapSZ <= 1e-3 * abs(loop.upper) ? 1 : 0
       direction(&step, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: refine, xi: &xi)
-      let alpha = Swift.min(1, 0.99 * maxStep(s: s, z: z, step))
+      let alpha = Swift.min(1, 0.99 * maxStep(s: s, z: z, step, upTo: 1 / 0.99))
       guard alpha.isFinite else {
         loop.stopReason = .stalled
         break
@@ -446,25 +446,26 @@ extension ParallelReLUInteriorPoint {
     }
   }
 
-  /// The largest α with (s, z) + α(Δs, Δz) in the cones (+∞ when unbounded). The second-order cones and the
-  /// first-layer rows per block on all cores, the second-layer rows (n per branch) after.
-  func maxStep(s: Slacks, z: Slacks, _ dir: Direction) -> Double {
+  /// The largest α ≤ `cap` with (s, z) + α(Δs, Δz) in the cones. The first-layer rows and the second-order cones per
+  /// block on all cores (a cone's exact step only where the step so far would leave it), the second-layer rows (n per
+  /// branch) after.
+  func maxStep(s: Slacks, z: Slacks, _ dir: Direction, upTo cap: Double) -> Double {
     let q = d + 1, r1 = coneRows
-    var steps = [Double](repeating: .infinity, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
+    var steps = [Double](repeating: cap, count: ParallelChunks.count(blockCount, grain: Self.blockGrain))
     withPointers(s.cone, z.cone, dir.ds.cone, dir.dz.cone) { sb, zb, ds, dz in
       withPointers(s.first, z.first, dir.ds.first, dir.dz.first) { s1, z1, ds1, dz1 in
         steps.withUnsafeMutableBufferPointer { stp in
           let out = SharedPointer(stp)
           ParallelChunks.forEach(blockCount, grain: Self.blockGrain) { chunk, range in
             @inline(__always) func steps(_ q: Int) -> Double {
-              var a = Double.infinity
-              for blk in range {
-                a = Swift.min(a, SecondOrderCone.step(sb.base + blk * q, ds.base + blk * q, q))
-                a = Swift.min(a, SecondOrderCone.step(zb.base + blk * q, dz.base + blk * q, q))
-              }
+              var a = cap
               for e in (range.lowerBound * r1)..<(range.upperBound * r1) {
                 if ds1[e] < 0 { a = Swift.min(a, -s1[e] / ds1[e]) }
                 if dz1[e] < 0 { a = Swift.min(a, -z1[e] / dz1[e]) }
+              }
+              for blk in range {
+                a = SecondOrderCone.step(sb.base + blk * q, ds.base + blk * q, q, upTo: a)
+                a = SecondOrderCone.step(zb.base + blk * q, dz.base + blk * q, q, upTo: a)
               }
               return a
             }
@@ -473,7 +474,7 @@ extension ParallelReLUInteriorPoint {
         }
       }
     }
-    var a = steps.min() ?? .infinity
+    var a = steps.min() ?? cap
     for e in s.second.indices {
       if dir.ds.second[e] < 0 { a = Swift.min(a, -s.second[e] / dir.ds.second[e]) }
       if dir.dz.second[e] < 0 { a = Swift.min(a, -z.second[e] / dir.dz.second[e]) }

@@ -464,6 +464,16 @@ enum SecondOrderCone {
     out[0] = x0
   }
 
+  /// min(`a`, the largest α ≥ 0 with x + α dx in the cone) for x interior. The exact step is computed only when
+  /// x + a·dx is not interior: the segment between two interior points stays inside, so the step is at least a.
+  @inline(__always) static func step(_ x: UnsafePointer<Double>, _ dx: UnsafePointer<Double>, _ q: Int, upTo a: Double) -> Double {
+    let head = x[0] + a * dx[0]
+    var tail = 0.0
+    for c in 1..<q { tail += (x[c] + a * dx[c]) * (x[c] + a * dx[c]) }
+    if head > 0, head * head > tail { return a }
+    return Swift.min(a, step(x, dx, q))
+  }
+
   /// The largest α ≥ 0 with x + α dx in the cone (x interior; +∞ when unbounded).
   @inline(__always) static func step(_ x: UnsafePointer<Double>, _ dx: UnsafePointer<Double>, _ q: Int) -> Double {
     var a = dx[0] * dx[0], b = dx[0] * x[0]
