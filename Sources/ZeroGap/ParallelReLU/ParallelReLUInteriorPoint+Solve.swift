@@ -51,9 +51,11 @@ extension ParallelReLUInteriorPoint {
       // Far from the optimum (s·z above 5 % of the objective) the bounds cannot certify: they are offered every third
       // step and at the last. Dust-free copies and the predictor's point can only certify once the iterate's own
       // duality measure is near the tolerance.
+      // (Before the first upper bound, at the first step, no s·z is near.)
+      let objective = loop.upper.isFinite ? abs(loop.upper) : 0
       let last = iterations >= maxIterations || iterations >= options.maxIterations
-      let nearTolerance = gapSZ <= 100 * options.tolerance * abs(loop.upper)
-      if last || gapSZ <= 0.05 * abs(loop.upper) || iterations % 3 == 0 {
+      let nearTolerance = gapSZ <= 100 * options.tolerance * objective
+      if last || gapSZ <= 0.05 * objective || iterations % 3 == 0 {
         certify(u: u, at: atIterate, multipliers: z, loop: &loop, best: &bestBlocks, dust: nearTolerance)
       }
       if loop.checkpoint(iteration: iterations) || last { break }
@@ -90,7 +92,7 @@ extension ParallelReLUInteriorPoint {
       complementarity(lambda: lambda, sigmaMu: sigma * mu, affine: affine, eta: eta, w: w, into: &rc)
       // The corrector is refined against H, and its residual checked, once the system can be ill-conditioned (s·z
       // below 10⁻³ of the objective; before that the residuals are 10⁻¹⁵–10⁻¹¹ and the check costs a product with H).
-      let refine = gapSZ <= 1e-3 * abs(loop.upper) ? 1 : 0
+      let refine = gapSZ <= 1e-3 * objective ? 1 : 0
       direction(&step, rc: rc, rp: rp, rdu: rdu, rdt: rdt, lambda: lambda, omega: omega, rootOmega: rootOmega, eta: eta, w: w, newton: &newton, refine: refine, xi: &xi)
       let alpha = Swift.min(1, 0.99 * maxStep(s: s, z: z, step, upTo: 1 / 0.99))
       guard alpha.isFinite else {
