@@ -356,9 +356,11 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
+    // Each shifted block's branch, divided out once (m² integer divisions cost more than the m×m loop's arithmetic).
+    let branchOf = shifted.map { $0 / K }
     for c in 0..<m {
       for r in 0..<m {
-        let same = shifted[r] / K == shifted[c] / K
+        let same = branchOf[r] == branchOf[c]
         var e = -0.5 * (pp[r + c * m] + pp[c + r * m])
         if same { e -= 0.5 * (gmg[r + c * m] + gmg[c + r * m]) }
         if r == c { e += diag[r] }
