@@ -19,8 +19,9 @@ import Dispatch
 /// eliminated per block in closed form; each block's u-part C' kept as a square-root factor; a *radial shift* of the
 /// blocks of active neurons (whose radial curvature vanishes like μ) removed at the end by an exact rank-m_a
 /// correction; Woodbury per branch on the second-layer term (B Cholesky factorisations of n×n matrices) and once on the
-/// loss (one n×n Cholesky). No matrix larger than n×n or m_a×m_a is formed. The per-branch factorisations run on all
-/// cores (`DispatchQueue.concurrentPerform`).
+/// loss (one n×n Cholesky). Beyond n×n and m_a×m_a matrices only G's outer products are kept (n² × P₁·d(d+1)/2, at
+/// most 2²⁰ entries, from which one GEMM forms the N_b of many branches). The per-branch factorisations run on all
+/// cores (`ParallelChunks`).
 ///
 /// **Certificate.** The upper bound is the objective of the recovered network (`ParallelReLUBlocks.networkObjective`)
 /// at a point of the program (`isFeasible`), taken also at copies of the iterate with its O(μ) "dust" blocks removed.
@@ -61,8 +62,9 @@ struct ParallelReLUInteriorPoint {
   var factorGrain: Int { Swift.max(1, Int(2e4 / Double(2 * n * n * vectorsPerBranch * d + n * n * n / 3 + 1))) }
   var solveGrain: Int { Swift.max(32, Int(2e4 / Double(2 * n * n + 1))) }
 
-  /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), per worker an n × Kd and four n×n
-  /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
+  /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), the outer products of G (at most
+  /// 2²⁰ entries), per worker an n × Kd and four n×n workspaces, and about forty vectors over the blocks' cone and row
+  /// coordinates.
   var memoryBytes: Int {
     let P = MemoryBudget.product, nn = P(n, n)
     let perBranch = P(branches, nn) &+ outerProducts.count
