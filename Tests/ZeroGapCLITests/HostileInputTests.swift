@@ -25,7 +25,7 @@ import Testing
     let len = dict.utf8.count
     bytes += [UInt8(len & 0xFF), UInt8(len >> 8)] + Array(dict.utf8) + data
     let path = dir.appendingPathComponent(name).path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path
   }
 
