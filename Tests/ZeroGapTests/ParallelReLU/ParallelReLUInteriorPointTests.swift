@@ -88,6 +88,22 @@ import Testing
     #expect(one.report.lowerBound > 0)
   }
 
+  /// The bench's n = 5 solve at 1e-6 stops at the predictor's point (`certifyAlong`; the step's own iterate had
+  /// 1.3e-6). What it returns is sound: a point of the program whose network reproduces the reported objective, and
+  /// a bracket that contains the optimum as a 1e-9 solve brackets it.
+  @Test func predictorPointCertifiesSoundly() throws {
+    let program = try Self.benchInstance(n: 5, sampled: nil)
+    let loose = try program.solve(options: Self.options(1e-6, .interiorPoint))
+    let tight = try program.solve(options: Self.options(1e-9, .interiorPoint)).report
+    let r = loose.report
+    #expect(r.stopReason == .converged && tight.stopReason == .converged)
+    #expect(r.constraintViolation <= 1e-12 * Swift.max(1, program.targets.map(abs).max() ?? 1))
+    #expect(r.lowerBound <= tight.objective && tight.lowerBound <= r.objective)
+    #expect(r.objective - tight.objective <= 1e-6 * tight.objective)
+    let network = loose.network.objective(data: program.data, targets: program.targets, beta: 0.1)
+    #expect(abs(network - r.objective) <= 1e-12 * r.objective)
+  }
+
   /// N_b from the outer products of G (one GEMM per chunk of branches) equals N_b formed per branch from G: the
   /// factors of M_b and S and a Newton solve agree at a random interior scaling, for d = 2 (closed-form Lᵢ) and
   /// d = 3 (Lᵢ by QR, three pairs of coordinates off the diagonal).
