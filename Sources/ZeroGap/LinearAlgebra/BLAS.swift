@@ -179,6 +179,14 @@ extension Array where Element == Double {
   }
 }
 
+extension ArraySlice where Element == Double {
+  /// Euclidean norm `‖x‖₂` of the slice where it lies (`dnrm2`, overflow-safe; no copy).
+  public var norm2: Double {
+    if isEmpty { return 0 }
+    return withUnsafeBufferPointer { px in cblas_dnrm2(i32(count), px.baseAddress, 1) }
+  }
+}
+
 // MARK: - Runtime facts (exposed publicly through `BLASRuntime`)
 
 enum BLAS {

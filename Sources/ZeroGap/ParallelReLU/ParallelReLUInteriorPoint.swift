@@ -44,7 +44,8 @@ struct ParallelReLUInteriorPoint {
   /// all branches (`ParallelReLUNewtonSystem`): n² × P₁·d(d+1)/2, column (i, t) = vec(a_e a_fᵀ + a_f a_eᵀ) for the
   /// pair t = (e < f) and vec(a_e a_eᵀ) for t = (e, e), a_c = D1_i x_c (the vectors k and k + P₁ of a branch differ
   /// only in sign, so they share these). Pairs in the order (0,0), (0,1), …, (0,d−1), (1,1), …. Empty when larger
-  /// than `outerProductsLimit` entries: the factorisation then forms N_b per branch from G.
+  /// than `outerProductsLimit` entries: the factorisation then forms N_b per branch from G. (Settable so that tests
+  /// can compare both paths on one problem.)
   var outerProducts: [Double]
   static let outerProductsLimit = 1 << 20
   /// E_b, S2_b and D2_b per branch (b·n + j).

@@ -220,11 +220,7 @@ struct ActiveSetPolish {
       var r = g.multiply(c)
       for j in 0..<n { r[j] -= y[j] }
       var pen = 0.0
-      for (k, w) in work.enumerated() {
-        var sq = 0.0
-        for i in offsets[k]..<(offsets[k] + w.basis.columns) { sq += c[i] * c[i] }
-        pen += sq.squareRoot()
-      }
+      for (k, w) in work.enumerated() { pen += c[offsets[k]..<(offsets[k] + w.basis.columns)].norm2 }
       return 0.5 * r.dot(r) + beta * pen
     }
     var f = value(c)
@@ -235,9 +231,7 @@ struct ActiveSetPolish {
       var h = gtg
       for (k, w) in work.enumerated() {
         let o = offsets[k], r = w.basis.columns
-        var sq = 0.0
-        for i in o..<(o + r) { sq += c[i] * c[i] }
-        let nrm = sq.squareRoot()
+        let nrm = c[o..<(o + r)].norm2
         guard nrm > 1e-300 else { return false }
         for i in 0..<r {
           grad[o + i] += beta * c[o + i] / nrm

@@ -6,8 +6,9 @@
 /// to a QR solve in accuracy while κ(E_P) is well below 1/√ε; Björck, *Numerical Methods for Least Squares Problems*).
 ///
 /// Per step, through BLAS-2 (`dgemv`, `dtrsv`): an append costs d·k + k² flops, a deletion O(k²), a solve
-/// 4d·k + 4k² — instead of forming and factoring the Gram matrix (d·k² + k³/3). The factor is `usable` only while the diagonal of R spreads by less than 10⁴ (so
-/// κ(E_P)² ≲ 10⁸, the same rule as `NonNegativeLeastSquares.passiveSolve`, which callers fall back to otherwise).
+/// 4d·k + 4k² — instead of forming and factoring the Gram matrix (d·k² + k³/3). The factor is `usable` only while
+/// the diagonal of R spreads by less than 10⁴ (so κ(E_P)² ≲ 10⁸, the same rule as
+/// `NonNegativeLeastSquares.passiveSolve`, which callers fall back to otherwise).
 /// Storage grows with k; appends, deletions and solves allocate nothing once it has.
 struct PassiveSetFactor {
   /// Rows of E (the length of every column and of f).
