@@ -22,13 +22,8 @@ extension ParallelReLUInteriorPoint {
     defer { BLAS.setThreadCount(blasThreads) }
     let q = d + 1, nBlocks = blockCount, nu = barrierDegree
     var loop = CertifiedLoop(options: options)
-    // Start: u = 0, t = 1, s = z = e (the cones' identities).
-    var u = [Double](repeating: 0, count: nBlocks * d), t = [Double](repeating: 1, count: nBlocks)
-    var s = Slacks(zeros: self)
-    for blk in 0..<nBlocks { s.cone[blk * q] = 1 }
-    for e in s.first.indices { s.first[e] = 1 }
-    for e in s.second.indices { s.second[e] = 1 }
-    var z = s
+    var u = [Double](repeating: 0, count: nBlocks * d)
+    var (t, s, z) = startingPoint()
     let fty = predictAdjoint(program.targets)
     var bestBlocks = Matrix(rows: d, columns: nBlocks)
     var iterations = 0, smallSteps = 0, lastResidual = 0.0, shiftedTotal = 0
@@ -122,6 +117,35 @@ extension ParallelReLUInteriorPoint {
     let violation = program.constraintViolation(bestBlocks)
     let report = loop.report(iterations: iterations, outerIterations: 0, constraintViolation: violation, objective: objective)
     return Result(blocks: bestBlocks, report: report, lastNewtonResidual: lastResidual, meanShifted: Double(shiftedTotal) / Double(Swift.max(1, iterations)))
+  }
+
+  /// The starting point (t, s, z) at u = 0, scaled to the problem (bench/PARALLEL_SOLVER.md §9, sixth round). With
+  /// μ₀ = 30·½‖y‖²/ν (so s·z starts at 30 times the objective at u = 0, an upper bound of p*):
+  /// - each cone: t = s = (μ₀/β, 0) and z = (β, 0), dual feasible in t (β − z_t = 0) and centred (s∘z = μ₀e);
+  /// - the LP rows: s = 0.3·√γ·μ₀/β and z = β/(0.3·√γ) (s·z = μ₀; γ = mean ‖x_j‖², the rows' scale).
+  /// Where y = 0 (p* = 0 at u = 0), the unit start t = 1, s = z = e.
+  func startingPoint() -> (t: [Double], s: Slacks, z: Slacks) {
+    let q = d + 1, beta = program.beta
+    let half = 0.5 * program.targets.reduce(0) { $0 + $1 * $1 }
+    let mu0 = 30 * half / barrierDegree, rowScale = 0.3 * scale.squareRoot()
+    let scaled = mu0 > 0 && mu0.isFinite && beta > 0 && (mu0 / beta).isFinite
+    let (tCone, zCone) = scaled ? (mu0 / beta, beta) : (1, 1)
+    let (sRow, zRow) = scaled ? (rowScale * mu0 / beta, beta / rowScale) : (1, 1)
+    let t = [Double](repeating: tCone, count: blockCount)
+    var s = Slacks(zeros: self), z = s
+    for blk in 0..<blockCount {
+      s.cone[blk * q] = tCone
+      z.cone[blk * q] = zCone
+    }
+    for e in s.first.indices {
+      s.first[e] = sRow
+      z.first[e] = zRow
+    }
+    for e in s.second.indices {
+      s.second[e] = sRow
+      z.second[e] = zRow
+    }
+    return (t, s, z)
   }
 
   /// A search direction: Δu, Δt, Δs, Δz.
