@@ -44,14 +44,15 @@ extension ParallelReLUInteriorPoint {
       let mu = gapSZ / nu
 
       // Far from the optimum (s·z above 5 % of the objective) the bounds cannot certify: they are offered every third
-      // step and at the last. Dust-free copies and the predictor's point can only certify once the iterate's own
-      // duality measure is near the tolerance.
+      // step and at the last. Dust-free copies, repaired points (node moves: up to half a solve's time when taken at
+      // every step) and the predictor's point can only certify once the iterate's own duality measure is near the
+      // tolerance.
       // (Before the first upper bound, at the first step, no s·z is near.)
       let objective = loop.upper.isFinite ? abs(loop.upper) : 0
       let last = iterations >= maxIterations || iterations >= options.maxIterations
       let nearTolerance = gapSZ <= 100 * options.tolerance * objective
       if last || gapSZ <= 0.05 * objective || iterations % 3 == 0 {
-        certify(u: u, at: atIterate, multipliers: z, loop: &loop, best: &bestBlocks, dust: nearTolerance)
+        certify(u: u, at: atIterate, multipliers: z, loop: &loop, best: &bestBlocks, near: nearTolerance)
       }
       if loop.checkpoint(iteration: iterations) || last { break }
 
@@ -107,6 +108,11 @@ extension ParallelReLUInteriorPoint {
         loop.stopReason = .stalled
         break
       }
+    }
+    // Uncertified (stalled, or out of steps): one thorough look at the last iterate, with the repairs skipped so far.
+    if !loop.isCertified {
+      certify(u: u, at: pointProducts(u), multipliers: z, loop: &loop, best: &bestBlocks, near: true)
+      _ = loop.checkpoint(iteration: iterations)
     }
     // An interior point spreads O(μ) over every block: return the sparsest clean copy that is still certified.
     var objective = loop.upper
@@ -510,14 +516,14 @@ extension ParallelReLUInteriorPoint {
 
   // MARK: Certificate
 
-  /// Offers the iterate's bounds to the loop: the network objective of the iterate and, with `dust`, of dust-free
-  /// copies (vectors with ‖u_bk‖ < τ·max‖u‖ set to 0) that are points of the program, and §3.5's dual bound at each
-  /// of their residuals with the iterate's multipliers.
-  func certify(u: [Double], at p: PointProducts, multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix, dust: Bool = true) {
+  /// Offers the iterate's bounds to the loop: the network objective of the iterate and, when `near` the tolerance, of
+  /// dust-free copies (vectors with ‖u_bk‖ < τ·max‖u‖ set to 0), each a point of the program as it is or, when
+  /// `near`, once repaired; and §3.5's dual bound at the residual with the iterate's multipliers.
+  func certify(u: [Double], at p: PointProducts, multipliers z: Slacks, loop: inout CertifiedLoop, best: inout Matrix, near: Bool = true) {
     let norms = vectorNorms(u)
     let top = norms.max() ?? 0
     var candidates: [(point: [Double], products: PointProducts, norms: [Double])] = [(u, p, norms)]
-    if top > 0, dust {
+    if top > 0, near {
       let h0 = signed(hidden: p.hidden)
       for tau in [1e-8, 1e-6, 1e-4, 1e-3] {
         if let c = dustFree(u, norms: norms, below: tau * top, signedHidden: h0) { candidates.append((c, pointProducts(c), vectorNorms(c))) }
@@ -537,7 +543,7 @@ extension ParallelReLUInteriorPoint {
     ranked.sort { $0.value < $1.value }
     var boundAtIterate = false
     for candidate in ranked.prefix(2) where candidate.value < loop.upper {
-      guard let (point, value) = programPoint(candidate.point) else { continue }
+      guard let (point, value) = programPoint(candidate.point, repair: near) else { continue }
       if loop.offerUpper(value) { best = point }
       // A repaired point has its own prediction.
       let unchanged = point.storage == candidate.point
@@ -586,12 +592,12 @@ extension ParallelReLUInteriorPoint {
     return c
   }
 
-  /// The blocks c as a point of the program — as they are when feasible to rounding, else repaired (cone
-  /// projection, node moves) — with the objective of its network; nil when the repair fails.
-  func programPoint(_ c: [Double]) -> (Matrix, Double)? {
+  /// The blocks c as a point of the program — as they are when feasible to rounding, else (with `repair`) repaired
+  /// (cone projection, node moves) — with the objective of its network; nil when it is not one.
+  func programPoint(_ c: [Double], repair: Bool = true) -> (Matrix, Double)? {
     var point = Matrix(rows: d, columns: blockCount, columnMajor: c)
     var p = program.products(point)
-    guard program.isFeasible(p) || program.repair(&point, products: &p) else { return nil }
+    guard program.isFeasible(p) || (repair && program.repair(&point, products: &p)) else { return nil }
     var yhat = [Double](repeating: 0, count: n)
     program.networkPrediction(p, into: &yhat)
     return (point, program.loss.value(yhat, program.targets) + program.beta * program.penalty(point))

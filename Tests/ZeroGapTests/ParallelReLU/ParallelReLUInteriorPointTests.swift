@@ -104,6 +104,51 @@ import Testing
     #expect(abs(network - r.objective) <= 1e-12 * r.objective)
   }
 
+  /// The start at u = 0 is scaled to the problem: every cone pair and LP row interior and centred at one μ₀
+  /// (s∘z = μ₀e on each cone, s·z = μ₀ on each row), z_t = β (the t-rows of the dual residual vanish), and the total
+  /// s·z is 30·½‖y‖². With y = 0 it is the unit start t = 1, s = z = e.
+  @Test func startingPointIsCentredAtTheProblemsScale() throws {
+    let program = try Self.benchInstance(n: 5, sampled: nil)
+    let ipm = try #require(ParallelReLUInteriorPoint(program: program.blocks))
+    let (t, s, z) = ipm.startingPoint()
+    let q = ipm.d + 1, half = 0.5 * program.targets.map { $0 * $0 }.reduce(0, +)
+    let mu0 = 30 * half / ipm.barrierDegree
+    for blk in 0..<ipm.blockCount {
+      #expect(t[blk] == s.cone[blk * q] && s.cone[blk * q] > 0)
+      #expect(z.cone[blk * q] == 0.1)
+      for c in 1..<q { #expect(s.cone[blk * q + c] == 0 && z.cone[blk * q + c] == 0) }
+      #expect(abs(s.cone[blk * q] * z.cone[blk * q] - mu0) <= 1e-15 * mu0)
+    }
+    for (a, b) in zip(s.first + s.second, z.first + z.second) { #expect(a > 0 && b > 0 && abs(a * b - mu0) <= 1e-14 * mu0) }
+    let total = zip(s.cone + s.first + s.second, z.cone + z.first + z.second).map { $0 * $1 }.reduce(0, +)
+    #expect(abs(total - 30 * half) <= 1e-12 * 30 * half)
+    let zero = try ParallelReLUProgram(
+      data: program.data, targets: [Double](repeating: 0, count: 5), firstLayer: program.firstLayer, secondLayer: program.secondLayer, beta: 0.1)
+    let unit = try #require(ParallelReLUInteriorPoint(program: zero.blocks)).startingPoint()
+    #expect(unit.t.allSatisfy { $0 == 1 } && unit.s.first.allSatisfy { $0 == 1 } && unit.z.second.allSatisfy { $0 == 1 })
+  }
+
+  /// Far from the tolerance the bounds skip repairs (node moves); a solve stopped there by its step budget still
+  /// takes one thorough look at its last iterate. What it returns is sound: lower ≤ objective ≤ the objective at
+  /// u = 0, a point of the program whose network reproduces the objective, and a bracket containing a 1e-9 solve's
+  /// optimum. Two steps before the certificate (9 steps) its network is within 10⁻³ of the optimum.
+  @Test(arguments: [2, 7])
+  func stoppedEarlyReturnsASoundBracket(steps: Int) throws {
+    let program = try Self.benchInstance(n: 5, sampled: nil)
+    var options = Self.options(1e-6, .interiorPoint)
+    options.maxIterations = steps
+    let early = try program.solve(options: options)
+    let optimum = try program.solve(options: Self.options(1e-9, .interiorPoint)).report.objective
+    let r = early.report
+    #expect(r.stopReason == .maxIterations)
+    #expect(r.lowerBound <= optimum + 1e-9 * optimum && optimum <= r.objective)
+    #expect(r.objective <= 0.5 * program.targets.map { $0 * $0 }.reduce(0, +))
+    if steps >= 7 { #expect(r.objective <= (1 + 1e-3) * optimum) }
+    #expect(r.constraintViolation <= 1e-12 * Swift.max(1, program.targets.map(abs).max() ?? 1))
+    let network = early.network.objective(data: program.data, targets: program.targets, beta: 0.1)
+    #expect(abs(network - r.objective) <= 1e-12 * r.objective)
+  }
+
   /// N_b from the outer products of G (one GEMM per chunk of branches) equals N_b formed per branch from G: the
   /// factors of M_b and S and a Newton solve agree at a random interior scaling, for d = 2 (closed-form Lᵢ) and
   /// d = 3 (Lᵢ by QR, three pairs of coordinates off the diagonal).
