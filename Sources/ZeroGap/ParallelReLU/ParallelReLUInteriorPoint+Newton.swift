@@ -11,15 +11,20 @@
 /// 3. Per branch: `N_b = G C̃'⁻¹ Gᵀ`, `M_b = S2 N_b S2 + Ω2_b⁻¹` (equilibrated, Cholesky),
 ///    `G Ã_b⁻¹ Gᵀ = S2 Ñ_b M_b⁻¹ Ω2_b⁻¹ S2` (without the cancelling difference N − N S2M⁻¹S2N).
 /// 4. Loss: `S = I + Σ_b D2_b (G Ã_b⁻¹ Gᵀ) D2_b` (equilibrated, Cholesky) and `H̃⁻¹ = Ã⁻¹ − Ã⁻¹FᵀS⁻¹FÃ⁻¹`.
+///
+/// The storage is allocated once (`init(ipm:)`) and reused by every step's `factor` (an interior-point solve makes
+/// no per-step allocation here beyond the capacitance's growth to its largest size).
 struct ParallelReLUNewtonSystem {
   let ipm: ParallelReLUInteriorPoint
-  let eta: [Double], w: [Double], omega1: [Double], omega2: [Double]
-  /// Per block: c_tt, c_tu (d), ŵ (d), Lᵢ (d×d row-major, lower) with C̃'⁻¹ = LᵢᵀLᵢ.
-  var ctt: [Double], ctu: [Double], what: [Double], li: [Double]
+  private(set) var eta: [Double] = [], w: [Double] = [], omega1: [Double] = [], omega2: [Double] = []
+  /// Per block: c_tt, c_tu (d), ŵ (d), Lᵢ (d×d row-major, lower) with C̃'⁻¹ = LᵢᵀLᵢ, and κ (+ γ where shifted).
+  var ctt: [Double], ctu: [Double], what: [Double], li: [Double], kappaShift: [Double]
   /// Per branch: the Cholesky factor of the equilibrated M_b (n×n each) and M_b's equilibration.
   var mFactor: [Double], mScale: [Double]
   /// The factor of the equilibrated S and its equilibration.
   var sFactor: [Double], sScale: [Double]
+  /// Scratch of `factor`: per chunk of branches a term of S and a failure flag, per chunk of blocks a failure flag.
+  private var partialS: [Double], branchFailed: [Bool], blockFailed: [Bool], shiftFlags: [Bool]
   /// The shifted blocks, the factor of their equilibrated capacitance, and per shifted block j (n each) g_j = S2 G_j a_j,
   /// φ_j = FÃ⁻¹e_j and S⁻¹φ_j (`factorCapacitance`).
   var shifted: [Int] = [], capFactor: [Double] = [], capScale: [Double] = []
@@ -31,27 +36,61 @@ struct ParallelReLUNewtonSystem {
 
   enum Failure: Error { case notPositiveDefinite }
 
+  /// The storage for `ipm`'s systems (factorised by `factor`).
+  init(ipm: ParallelReLUInteriorPoint) {
+    self.ipm = ipm
+    let n = ipm.n, d = ipm.d, nBlocks = ipm.blockCount, B = ipm.branches
+    ctt = [Double](repeating: 0, count: nBlocks)
+    kappaShift = ctt
+    ctu = [Double](repeating: 0, count: nBlocks * d)
+    what = ctu
+    li = [Double](repeating: 0, count: nBlocks * d * d)
+    mFactor = [Double](repeating: 0, count: B * n * n)
+    mScale = [Double](repeating: 0, count: B * n)
+    sFactor = [Double](repeating: 0, count: n * n)
+    sScale = [Double](repeating: 0, count: n)
+    let workers = ParallelChunks.count(B, grain: ipm.factorGrain)
+    partialS = [Double](repeating: 0, count: workers * n * n)
+    branchFailed = [Bool](repeating: false, count: workers)
+    blockFailed = [Bool](repeating: false, count: ParallelChunks.count(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain))
+    shiftFlags = [Bool](repeating: false, count: nBlocks)
+  }
+
+  /// The storage for `ipm`'s systems, factorised at one scaling (`factor`).
+  init(ipm: ParallelReLUInteriorPoint, eta: [Double], w: [Double], omega1: [Double], omega2: [Double], regularisation: Double) throws(Failure) {
+    self.init(ipm: ipm)
+    try factor(eta: eta, w: w, omega1: omega1, omega2: omega2, regularisation: regularisation)
+  }
+
+  /// Factorises the system at a scaling, in the storage of earlier steps.
   /// - Parameters: eta, w: the NT scaling of every cone (η and w̄); omega1, omega2: z/s on the LP rows;
   ///   regularisation: ρ/γ added to C' (escalated by the caller when a factorisation breaks down).
-  init(ipm: ParallelReLUInteriorPoint, eta: [Double], w: [Double], omega1: [Double], omega2: [Double], regularisation: Double) throws(Failure) {
-    self.ipm = ipm
+  mutating func factor(eta: [Double], w: [Double], omega1: [Double], omega2: [Double], regularisation: Double) throws(Failure) {
     self.eta = eta
     self.w = w
     self.omega1 = omega1
     self.omega2 = omega2
+    lastResidual = 0
     let n = ipm.n, d = ipm.d, q = d + 1, K = ipm.vectorsPerBranch, B = ipm.branches, r1 = ipm.coneRows, nBlocks = ipm.blockCount
     let gamma = ipm.scale, reg = regularisation * gamma
-    // Per block, on all cores: c_tt, c_tu, ŵ, κ (shifted when tiny) and, for d = 2, the closed-form factor Lᵢ. One
-    // buffer holds them all: c_tt (1), c_tu (d), ŵ (d), Lᵢ (d²), κ + shift (1), shifted (1) per block, then one
-    // failure flag per chunk.
-    let width = 3 + 2 * d + d * d, chunks = ParallelChunks.count(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain)
-    let perBlock = UnsafeMutableBufferPointer<Double>.allocate(capacity: nBlocks * width + chunks)
-    defer { perBlock.deallocate() }
-    perBlock.initialize(repeating: 0)
-    let out = SharedPointer(perBlock)
-    let oCtt = 0, oCtu = nBlocks, oWhat = nBlocks * (1 + d), oLi = nBlocks * (1 + 2 * d), oKappa = nBlocks * (1 + 2 * d + d * d)
-    let oShifted = oKappa + nBlocks, oFailed = nBlocks * width
+    // Per block, on all cores: c_tt, c_tu, ŵ, κ (shifted when tiny) and, for d = 2, the closed-form factor Lᵢ, into
+    // the storage (moved out of `self` for the pass, so that the closures capture no part of it).
+    var ctt: [Double] = [], ctu: [Double] = [], what: [Double] = [], li: [Double] = [], kappaShift: [Double] = []
+    var blockFailed: [Bool] = [], shiftFlags: [Bool] = []
+    swap(&ctt, &self.ctt)
+    swap(&ctu, &self.ctu)
+    swap(&what, &self.what)
+    swap(&li, &self.li)
+    swap(&kappaShift, &self.kappaShift)
+    swap(&blockFailed, &self.blockFailed)
+    swap(&shiftFlags, &self.shiftFlags)
+    for e in blockFailed.indices { blockFailed[e] = false }
     let pattern = ipm.firstPattern
+    withMutablePointers(&ctt, &ctu, &what, &li) { cttP, ctuP, whatP, liP in
+    withMutablePointers(&kappaShift) { kP in
+    blockFailed.withUnsafeMutableBufferPointer { fp in
+    shiftFlags.withUnsafeMutableBufferPointer { sfp in
+    let flags = SharedPointer(fp), shifts = SharedPointer(sfp)
     eta.withUnsafeBufferPointer { ep in
       w.withUnsafeBufferPointer { wp in
         omega1.withUnsafeBufferPointer { op in
@@ -65,20 +104,20 @@ struct ParallelReLUNewtonSystem {
                   var nw = 0.0
                   for c in 0..<d { nw += wP[blk * q + 1 + c] * wP[blk * q + 1 + c] }
                   nw = nw.squareRoot()
-                  for c in 0..<d { out[oWhat + blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
+                  for c in 0..<d { whatP[blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
                   let den = 2 * w0 * w0 - 1
-                  out[oCtt + blk] = ie2 * den
-                  for c in 0..<d { out[oCtu + blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
+                  cttP[blk] = ie2 * den
+                  for c in 0..<d { ctuP[blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
                   let kappa = ie2 / den
                   let shift = kappa < 1e-2 * gamma
-                  out[oKappa + blk] = shift ? kappa + gamma : kappa
-                  out[oShifted + blk] = shift ? 1 : 0
+                  kP[blk] = shift ? kappa + gamma : kappa
+                  shifts[blk] = shift
                   guard d == 2 else { continue }
                   // Columns (v0_p, v1_p) of the square-root factor V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]:
                   // ŵ⊥, the radial column, the rows, and √ρ I; a, b, c are VVᵀ's entries and
                   // det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a sum of squares, no cancellation).
                   let i = pattern[blk]
-                  let h0 = out[oWhat + blk * 2], h1 = out[oWhat + blk * 2 + 1], rq = out[oKappa + blk].squareRoot(), ie = ie2.squareRoot()
+                  let h0 = whatP[blk * 2], h1 = whatP[blk * 2 + 1], rq = kP[blk].squareRoot(), ie = ie2.squareRoot()
                   var m = 0
                   func add(_ x0: Double, _ x1: Double) {
                     v0[m] = x0
@@ -106,14 +145,14 @@ struct ParallelReLUNewtonSystem {
                     }
                   }
                   guard det > 0, a > 0, det.isFinite else {
-                    out[oFailed + chunk] = 1
+                    flags[chunk] = true
                     return
                   }
                   // C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
-                  out[oLi + blk * 4] = 1 / a.squareRoot()
-                  out[oLi + blk * 4 + 1] = 0
-                  out[oLi + blk * 4 + 2] = -b / (a * det).squareRoot()
-                  out[oLi + blk * 4 + 3] = (a / det).squareRoot()
+                  liP[blk * 4] = 1 / a.squareRoot()
+                  liP[blk * 4 + 1] = 0
+                  liP[blk * 4 + 2] = -b / (a * det).squareRoot()
+                  liP[blk * 4 + 3] = (a / det).squareRoot()
                 }
               }
             }
@@ -121,13 +160,13 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
-    ctt = Array(perBlock[oCtt..<oCtu])
-    ctu = Array(perBlock[oCtu..<oWhat])
-    what = Array(perBlock[oWhat..<oLi])
-    li = Array(perBlock[oLi..<oKappa])
-    let kappaShift = Array(perBlock[oKappa..<oShifted])
-    shifted = (0..<nBlocks).filter { perBlock[oShifted + $0] != 0 }
-    var failed = perBlock[oFailed..<(oFailed + chunks)].contains(1)
+    }
+    }
+    }
+    }
+    shifted.removeAll(keepingCapacity: true)
+    for blk in 0..<nBlocks where shiftFlags[blk] { shifted.append(blk) }
+    var failed = blockFailed.contains(true)
     if d != 2 && !failed {
       let mv = d + 1 + r1 + (reg > 0 ? d : 0)
       var vt = [Double](repeating: 0, count: mv * d), tau = [Double](repeating: 0, count: d), r = [Double](repeating: 0, count: d * d)
@@ -162,17 +201,27 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
+    swap(&ctt, &self.ctt)
+    swap(&ctu, &self.ctu)
+    swap(&what, &self.what)
+    swap(&li, &self.li)
+    swap(&kappaShift, &self.kappaShift)
+    swap(&blockFailed, &self.blockFailed)
+    swap(&shiftFlags, &self.shiftFlags)
     if failed { throw .notPositiveDefinite }
 
-    // Per branch (in parallel): N_b, M_b's factor, and its contribution to S.
-    var mfArr = [Double](repeating: 0, count: B * n * n)
-    var msArr = [Double](repeating: 0, count: B * n)
+    // Per branch (in parallel): N_b, M_b's factor, and its contribution to S, into the storage (moved out as above).
+    var mfArr: [Double] = [], msArr: [Double] = [], partialS: [Double] = [], branchFailed: [Bool] = []
+    swap(&mfArr, &mFactor)
+    swap(&msArr, &mScale)
+    swap(&partialS, &self.partialS)
+    swap(&branchFailed, &self.branchFailed)
+    for e in partialS.indices { partialS[e] = 0 }
+    for e in branchFailed.indices { branchFailed[e] = false }
     // Chunks of `factorGrain` branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.
     // With the outer products of G, each chunk's N_b come from one GEMM over its branches.
     let workers = ParallelChunks.count(B, grain: ipm.factorGrain)
-    var partialS = [Double](repeating: 0, count: workers * n * n)
-    var branchFailed = [Bool](repeating: false, count: workers)
-    let gLocal = ipm.g, liLocal = li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2, outer = ipm.outerProducts
+    let gLocal = ipm.g, liLocal = self.li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2, outer = ipm.outerProducts
     let batched = !outer.isEmpty, terms = ipm.p1 * d * (d + 1) / 2, perChunk = (B + workers - 1) / workers
     mfArr.withUnsafeMutableBufferPointer { mfp in
       msArr.withUnsafeMutableBufferPointer { msp in
@@ -207,17 +256,23 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
-    mFactor = mfArr
-    mScale = msArr
-    if branchFailed.contains(true) { throw .notPositiveDefinite }
-    var s = [Double](repeating: 0, count: n * n)
+    swap(&mfArr, &mFactor)
+    swap(&msArr, &mScale)
+    let anyFailed = branchFailed.contains(true)
+    var s: [Double] = []
+    swap(&s, &sFactor)
+    for e in s.indices { s[e] = 0 }
     for worker in 0..<workers { for e in s.indices { s[e] += partialS[worker * n * n + e] } }
-    for j in 0..<n { s[j + j * n] += 1 }
-    let sd = (0..<n).map { s[$0 + $0 * n].squareRoot() }
-    for c in 0..<n { for r in 0..<n { s[r + c * n] /= sd[r] * sd[c] } }
-    guard s.withUnsafeMutableBufferPointer({ LAPACK.potrfInPlace($0.baseAddress!, order: n) }) else { throw .notPositiveDefinite }
-    sScale = sd
-    sFactor = s
+    swap(&partialS, &self.partialS)
+    swap(&branchFailed, &self.branchFailed)
+    for j in 0..<n {
+      s[j + j * n] += 1
+      sScale[j] = s[j + j * n].squareRoot()
+    }
+    for c in 0..<n { for r in 0..<n { s[r + c * n] /= sScale[r] * sScale[c] } }
+    let factored = !anyFailed && s.withUnsafeMutableBufferPointer({ LAPACK.potrfInPlace($0.baseAddress!, order: n) })
+    swap(&s, &sFactor)
+    guard factored else { throw .notPositiveDefinite }
     if !shifted.isEmpty { try factorCapacitance(gamma: gamma) }
   }
 

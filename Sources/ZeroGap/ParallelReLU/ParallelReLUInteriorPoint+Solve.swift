@@ -35,6 +35,7 @@ extension ParallelReLUInteriorPoint {
     var rp = lambda, rc = lambda, xi = lambda
     var rdu = u, rdt = t
     var affine = Direction(zeros: self), step = affine
+    var newton = ParallelReLUNewtonSystem(ipm: self)
 
     while true {
       // Residuals r_p = Ax − s, r_d = Px + q − Aᵀz (one product with G and one with Gᵀ).
@@ -61,14 +62,11 @@ extension ParallelReLUInteriorPoint {
         loop.stopReason = .stalled
         break
       }
-      var system: ParallelReLUNewtonSystem? = nil
-      for reg in [0, 1e-8, 1e-6, 1e-4] {
-        if let f = try? ParallelReLUNewtonSystem(ipm: self, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: reg) {
-          system = f
-          break
-        }
+      var factored = false
+      for reg in Self.regularisations where !factored {
+        factored = (try? newton.factor(eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: reg)) != nil
       }
-      guard var newton = system else {
+      guard factored else {
           loop.stopReason = .stalled
         break
       }
@@ -126,6 +124,9 @@ extension ParallelReLUInteriorPoint {
     let report = loop.report(iterations: iterations, outerIterations: 0, constraintViolation: violation, objective: objective)
     return Result(blocks: bestBlocks, report: report, lastNewtonResidual: lastResidual, meanShifted: Double(shiftedTotal) / Double(Swift.max(1, iterations)))
   }
+
+  /// The regularisations ρ/γ of C' tried in turn when a factorisation breaks down.
+  static let regularisations: [Double] = [0, 1e-8, 1e-6, 1e-4]
 
   /// The starting point (t, s, z) at u = 0, scaled to the problem (bench/PARALLEL_SOLVER.md §9, sixth round). With
   /// μ₀ = 30·½‖y‖²/ν (so s·z starts at 30 times the objective at u = 0, an upper bound of p*):

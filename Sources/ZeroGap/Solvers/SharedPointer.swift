@@ -102,6 +102,23 @@ func withPointers<R>(
   try withPointers(a, b) { pa, pb in try withPointers(c, d) { pc, pd in try body(pa, pb, pc, pd) } }
 }
 
+/// Shared pointers to the storage of arrays the parallel loops of `body` write (distinct arrays, non-empty).
+@inline(__always)
+func withMutablePointers<R>(_ a: inout [Double], _ body: (SharedPointer<Double>) throws -> R) rethrows -> R {
+  try a.withUnsafeMutableBufferPointer { ap in try body(SharedPointer(ap)) }
+}
+
+/// Four mutable shared pointers, as `withMutablePointers(_:_:)`.
+@inline(__always)
+func withMutablePointers<R>(
+  _ a: inout [Double], _ b: inout [Double], _ c: inout [Double], _ d: inout [Double],
+  _ body: (SharedPointer<Double>, SharedPointer<Double>, SharedPointer<Double>, SharedPointer<Double>) throws -> R
+) rethrows -> R {
+  try withMutablePointers(&a) { pa in
+    try withMutablePointers(&b) { pb in try withMutablePointers(&c) { pc in try withMutablePointers(&d) { pd in try body(pa, pb, pc, pd) } } }
+  }
+}
+
 extension SharedPointer where Element == Double {
   /// The base of a buffer the parallel loop only reads; for an empty buffer a one-element placeholder.
   init(readingAny buffer: UnsafeBufferPointer<Double>) {
