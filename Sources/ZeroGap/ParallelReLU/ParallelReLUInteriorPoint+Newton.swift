@@ -77,92 +77,88 @@ struct ParallelReLUNewtonSystem {
     // the storage (moved out of `self` for the pass, so that the closures capture no part of it).
     var ctt: [Double] = [], ctu: [Double] = [], what: [Double] = [], li: [Double] = [], kappaShift: [Double] = []
     var blockFailed: [Bool] = [], shiftFlags: [Bool] = []
-    swap(&ctt, &self.ctt)
-    swap(&ctu, &self.ctu)
-    swap(&what, &self.what)
-    swap(&li, &self.li)
-    swap(&kappaShift, &self.kappaShift)
-    swap(&blockFailed, &self.blockFailed)
-    swap(&shiftFlags, &self.shiftFlags)
+    exchangePerBlock(&ctt, &ctu, &what, &li, &kappaShift, &blockFailed, &shiftFlags)
     for e in blockFailed.indices { blockFailed[e] = false }
     let pattern = ipm.firstPattern
     withMutablePointers(&ctt, &ctu, &what, &li) { cttP, ctuP, whatP, liP in
-    withMutablePointers(&kappaShift) { kP in
-    blockFailed.withUnsafeMutableBufferPointer { fp in
-    shiftFlags.withUnsafeMutableBufferPointer { sfp in
-    let flags = SharedPointer(fp), shifts = SharedPointer(sfp)
-    eta.withUnsafeBufferPointer { ep in
-      w.withUnsafeBufferPointer { wp in
-        omega1.withUnsafeBufferPointer { op in
-          ipm.rows.withUnsafeBufferPointer { rp in
-            let etaP = SharedPointer(reading: ep), wP = SharedPointer(reading: wp), om1 = SharedPointer(reading: op), rowsP = SharedPointer(reading: rp)
-            ParallelChunks.forEach(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain) { chunk, range in
-              withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * (r1 + 4)) { columns in
-                let v0 = columns.baseAddress!, v1 = v0 + (r1 + 4)
-                for blk in range {
-                  let ie2 = 1 / (etaP[blk] * etaP[blk]), w0 = wP[blk * q]
-                  var nw = 0.0
-                  for c in 0..<d { nw += wP[blk * q + 1 + c] * wP[blk * q + 1 + c] }
-                  nw = nw.squareRoot()
-                  for c in 0..<d { whatP[blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
-                  let den = 2 * w0 * w0 - 1
-                  cttP[blk] = ie2 * den
-                  for c in 0..<d { ctuP[blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
-                  let kappa = ie2 / den
-                  let shift = kappa < 1e-2 * gamma
-                  kP[blk] = shift ? kappa + gamma : kappa
-                  shifts[blk] = shift
-                  guard d == 2 else { continue }
-                  // Columns (v0_p, v1_p) of the square-root factor V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]:
-                  // ŵ⊥, the radial column, the rows, and √ρ I; a, b, c are VVᵀ's entries and
-                  // det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a sum of squares, no cancellation).
-                  let i = pattern[blk]
-                  let h0 = whatP[blk * 2], h1 = whatP[blk * 2 + 1], rq = kP[blk].squareRoot(), ie = ie2.squareRoot()
-                  var m = 0
-                  func add(_ x0: Double, _ x1: Double) {
-                    v0[m] = x0
-                    v1[m] = x1
-                    m += 1
-                  }
-                  add(-h1 * ie, h0 * ie)
-                  add(rq * h0, rq * h1)
-                  for r in 0..<r1 {
-                    let o = om1[blk * r1 + r].squareRoot()
-                    add(rowsP[(i * r1 + r) * 2] * o, rowsP[(i * r1 + r) * 2 + 1] * o)
-                  }
-                  if reg > 0 {
-                    add(reg.squareRoot(), 0)
-                    add(0, reg.squareRoot())
-                  }
-                  var a = 0.0, b = 0.0, c = 0.0, det = 0.0
-                  for p in 0..<m {
-                    a += v0[p] * v0[p]
-                    c += v1[p] * v1[p]
-                    b += v0[p] * v1[p]
-                    for q in (p + 1)..<Swift.max(p + 1, m) {
-                      let minor = v0[p] * v1[q] - v0[q] * v1[p]
-                      det += minor * minor
+      withMutablePointers(&kappaShift) { kP in
+        blockFailed.withUnsafeMutableBufferPointer { fp in
+          shiftFlags.withUnsafeMutableBufferPointer { sfp in
+            let flags = SharedPointer(fp), shifts = SharedPointer(sfp)
+            eta.withUnsafeBufferPointer { ep in
+              w.withUnsafeBufferPointer { wp in
+                omega1.withUnsafeBufferPointer { op in
+                  ipm.rows.withUnsafeBufferPointer { rp in
+                    let etaP = SharedPointer(reading: ep), wP = SharedPointer(reading: wp)
+                    let om1 = SharedPointer(reading: op), rowsP = SharedPointer(reading: rp)
+                    ParallelChunks.forEach(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain) { chunk, range in
+                      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * (r1 + 4)) { columns in
+                        let v0 = columns.baseAddress!, v1 = v0 + (r1 + 4)
+                        for blk in range {
+                          let ie2 = 1 / (etaP[blk] * etaP[blk]), w0 = wP[blk * q]
+                          var nw = 0.0
+                          for c in 0..<d { nw += wP[blk * q + 1 + c] * wP[blk * q + 1 + c] }
+                          nw = nw.squareRoot()
+                          for c in 0..<d { whatP[blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
+                          let den = 2 * w0 * w0 - 1
+                          cttP[blk] = ie2 * den
+                          for c in 0..<d { ctuP[blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
+                          let kappa = ie2 / den
+                          let shift = kappa < 1e-2 * gamma
+                          kP[blk] = shift ? kappa + gamma : kappa
+                          shifts[blk] = shift
+                          guard d == 2 else { continue }
+                          // Columns (v0_p, v1_p) of the square-root factor
+                          // V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]: ŵ⊥, the radial column, the rows, and
+                          // √ρ I; a, b, c are VVᵀ's entries and det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a
+                          // sum of squares, no cancellation).
+                          let i = pattern[blk]
+                          let h0 = whatP[blk * 2], h1 = whatP[blk * 2 + 1], rq = kP[blk].squareRoot(), ie = ie2.squareRoot()
+                          var m = 0
+                          func add(_ x0: Double, _ x1: Double) {
+                            v0[m] = x0
+                            v1[m] = x1
+                            m += 1
+                          }
+                          add(-h1 * ie, h0 * ie)
+                          add(rq * h0, rq * h1)
+                          for r in 0..<r1 {
+                            let o = om1[blk * r1 + r].squareRoot()
+                            add(rowsP[(i * r1 + r) * 2] * o, rowsP[(i * r1 + r) * 2 + 1] * o)
+                          }
+                          if reg > 0 {
+                            add(reg.squareRoot(), 0)
+                            add(0, reg.squareRoot())
+                          }
+                          var a = 0.0, b = 0.0, c = 0.0, det = 0.0
+                          for p in 0..<m {
+                            a += v0[p] * v0[p]
+                            c += v1[p] * v1[p]
+                            b += v0[p] * v1[p]
+                            for q in (p + 1)..<Swift.max(p + 1, m) {
+                              let minor = v0[p] * v1[q] - v0[q] * v1[p]
+                              det += minor * minor
+                            }
+                          }
+                          guard det > 0, a > 0, det.isFinite else {
+                            flags[chunk] = true
+                            return
+                          }
+                          // C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
+                          liP[blk * 4] = 1 / a.squareRoot()
+                          liP[blk * 4 + 1] = 0
+                          liP[blk * 4 + 2] = -b / (a * det).squareRoot()
+                          liP[blk * 4 + 3] = (a / det).squareRoot()
+                        }
+                      }
                     }
                   }
-                  guard det > 0, a > 0, det.isFinite else {
-                    flags[chunk] = true
-                    return
-                  }
-                  // C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
-                  liP[blk * 4] = 1 / a.squareRoot()
-                  liP[blk * 4 + 1] = 0
-                  liP[blk * 4 + 2] = -b / (a * det).squareRoot()
-                  liP[blk * 4 + 3] = (a / det).squareRoot()
                 }
               }
             }
           }
         }
       }
-    }
-    }
-    }
-    }
     }
     shifted.removeAll(keepingCapacity: true)
     for blk in 0..<nBlocks where shiftFlags[blk] { shifted.append(blk) }
@@ -201,13 +197,7 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
-    swap(&ctt, &self.ctt)
-    swap(&ctu, &self.ctu)
-    swap(&what, &self.what)
-    swap(&li, &self.li)
-    swap(&kappaShift, &self.kappaShift)
-    swap(&blockFailed, &self.blockFailed)
-    swap(&shiftFlags, &self.shiftFlags)
+    exchangePerBlock(&ctt, &ctu, &what, &li, &kappaShift, &blockFailed, &shiftFlags)
     if failed { throw .notPositiveDefinite }
 
     // Per branch (in parallel): N_b, M_b's factor, and its contribution to S, into the storage (moved out as above).
@@ -274,6 +264,21 @@ struct ParallelReLUNewtonSystem {
     swap(&s, &sFactor)
     guard factored else { throw .notPositiveDefinite }
     if !shifted.isEmpty { try factorCapacitance(gamma: gamma) }
+  }
+
+  /// Exchanges the per-block storage with the given arrays (O(1) each): `factor` moves it out for its parallel pass
+  /// and back after it.
+  private mutating func exchangePerBlock(
+    _ ctt: inout [Double], _ ctu: inout [Double], _ what: inout [Double], _ li: inout [Double], _ kappaShift: inout [Double],
+    _ blockFailed: inout [Bool], _ shiftFlags: inout [Bool]
+  ) {
+    swap(&ctt, &self.ctt)
+    swap(&ctu, &self.ctu)
+    swap(&what, &self.what)
+    swap(&li, &self.li)
+    swap(&kappaShift, &self.kappaShift)
+    swap(&blockFailed, &self.blockFailed)
+    swap(&shiftFlags, &self.shiftFlags)
   }
 
   /// One branch's part of the factorisation, on raw pointers (it runs on several threads at once):
