@@ -67,7 +67,7 @@ extension ParallelReLUInteriorPoint {
         factored = (try? newton.factor(eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: reg)) != nil
       }
       guard factored else {
-          loop.stopReason = .stalled
+        loop.stopReason = .stalled
         break
       }
       shiftedTotal += newton.shifted.count
