@@ -53,7 +53,7 @@ extension ParallelReLUInteriorPoint {
       let last = iterations >= maxIterations || iterations >= options.maxIterations
       let nearTolerance = gapSZ <= 100 * options.tolerance * objective
       if last || gapSZ <= 0.05 * objective || iterations % 3 == 0 {
-        certify(u: u, at: atIterate, multipliers: z, loop: &loop, best: &bestBlocks, near: nearTolerance)
+        certify(u: u, at: atIterate, multipliers: z, loop: &loop, best: &bestBlocks, near: nearTolerance || last)
       }
       if loop.checkpoint(iteration: iterations) || last { break }
 
@@ -109,8 +109,9 @@ extension ParallelReLUInteriorPoint {
         break
       }
     }
-    // Uncertified (stalled, or out of steps): one thorough look at the last iterate, with the repairs skipped so far.
-    if !loop.isCertified {
+    // Stalled uncertified: one thorough look at the last iterate, with the repairs skipped so far (out of steps, the
+    // last step's bounds already took it).
+    if !loop.isCertified, loop.stopReason == .stalled {
       certify(u: u, at: pointProducts(u), multipliers: z, loop: &loop, best: &bestBlocks, near: true)
       _ = loop.checkpoint(iteration: iterations)
     }
