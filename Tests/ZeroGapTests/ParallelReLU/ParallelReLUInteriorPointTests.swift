@@ -151,7 +151,7 @@ import Testing
 
   /// N_b from the outer products of G (one GEMM per chunk of branches) equals N_b formed per branch from G: the
   /// factors of M_b and S and a Newton solve agree at a random interior scaling, for d = 2 (closed-form Lᵢ) and
-  /// d = 3 (Lᵢ by QR, three pairs of coordinates off the diagonal).
+  /// d = 3 (Lᵢ by QR, three pairs of coordinates off the diagonal). Refactorising in place equals factorising afresh.
   @Test(arguments: [2, 3])
   func outerProductsGiveTheSameNewtonSystem(d: Int) throws {
     var g = SeededGenerator(seed: 40 + UInt64(d))
@@ -192,6 +192,14 @@ import Testing
     let ru = g.normalVector(batched.blockCount * d), rt = g.normalVector(batched.blockCount)
     let xa = a.solve(ru, rt, refine: 0), xb = b.solve(ru, rt, refine: 0)
     #expect(largestDifference(xa.u + xa.t, xb.u + xb.t) <= 1e-10)
+    // The storage is reused across steps: `a` refactorised at a second scaling equals a system built there afresh.
+    let s2 = interior(), z2 = interior()
+    #expect(batched.scale(s: s2, z: z2, eta: &eta, w: &w, lambda: &lambda, omega: &omega, rootOmega: &rootOmega))
+    try a.factor(eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: 0)
+    var fresh = try ParallelReLUNewtonSystem(ipm: batched, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: 0)
+    #expect(a.mFactor == fresh.mFactor && a.sFactor == fresh.sFactor && a.li == fresh.li && a.shifted == fresh.shifted)
+    let ya = a.solve(ru, rt, refine: 0), yf = fresh.solve(ru, rt, refine: 0)
+    #expect(ya.u == yf.u && ya.t == yf.t)
   }
 
   /// d = 2 facet rows describe the same cones as all n rows: both forms give the same optimum.
