@@ -39,11 +39,10 @@ public struct HiddenPatterns: Sendable, Equatable {
     guard count >= 1 else { throw .invalidParameter("the number of hidden-layer patterns must be ≥ 1 (got \(count))") }
     guard level >= 2 else { throw .invalidParameter("hidden pattern levels start at 2 (got \(level))") }
     let n = x.rows
-    var seen = Set<PatternKey>()
+    var seen = PatternTable(n: n)
     var columns: [[Double]] = []
     func add(_ bits: [Bool]) {
-      let key = PatternKey(n: n) { bits[$0] }
-      if seen.insert(key).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
+      if seen.insert({ bits[$0] }).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
     }
     add([Bool](repeating: true, count: n))
     var attempts = 0

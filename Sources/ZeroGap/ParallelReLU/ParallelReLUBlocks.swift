@@ -49,7 +49,7 @@ struct ParallelReLUBlocks: GroupSparseProgram {
   let liftNormSquared: Double
   let cones: ConeRepair
   /// Each hidden level's patterns by their bits, for `repair`.
-  let patternIndex: [[PatternKey: Int]]
+  let patternIndex: [PatternTable]
 
   var p1: Int { masks1.columns }
   var n: Int { x.rows }
@@ -120,11 +120,7 @@ struct ParallelReLUBlocks: GroupSparseProgram {
     let sn = (try? x.spectralNorm()) ?? x.frobeniusNorm
     liftNormSquared = Swift.max(sn * sn, 1e-300)
     cones = ConeRepair(x: x, masks: bm, gates: bg)
-    patternIndex = hidden.map { h in
-      var index: [PatternKey: Int] = [:]
-      for l in 0..<h.columns { index[PatternKey(n: n) { h[$0, l] != 0 }] = l }
-      return index
-    }
+    patternIndex = hidden.map { PatternTable(columnsOf: $0) }
   }
 
   /// The sign of branch (top node) g.
@@ -317,11 +313,10 @@ struct ParallelReLUBlocks: GroupSparseProgram {
       let pk = hidden[k].columns, l = (q / 2) % pk, off = levelOffset(k), size = subtreeSizes[k]
       let tol = ConeRepair.roundingTolerance * nodeScale(p, level: k, node: q)
       // h_q from its signed constraint: c = (2D − I) h.
-      let key = PatternKey(n: n) { j in
+      let target = patternIndex[k].index { j in
         let h = c[j, off + q] * nodeSigns[k][j, q]
         return abs(h) <= tol ? hidden[k][j, l] != 0 : h > 0
-      }
-      let target = patternIndex[k][key].map { q + 2 * ($0 - l) }
+      }.map { q + 2 * ($0 - l) }
       for b in (q * size)..<((q + 1) * size) {
         if let target, target != q {
           let to = b + (target - q) * size

@@ -342,13 +342,3 @@ struct ConeADMMSolver<Program: SplittableProgram> {
     return r.isFinite && r > 0 ? r : 1
   }
 }
-
-/// A 0/1 pattern of length n packed into 64-bit words (hashable), for looking up sampled patterns.
-struct PatternKey: Hashable, Sendable {
-  var words: [UInt64]
-  init(n: Int, bit: (Int) -> Bool) {
-    var w = [UInt64](repeating: 0, count: (n + 63) / 64)
-    for j in 0..<n where bit(j) { w[j >> 6] |= 1 << UInt64(j & 63) }
-    words = w
-  }
-}

@@ -34,6 +34,8 @@ struct ConeRepair {
   let masks: Matrix
   /// Where the rows are (`x`, `masks` and the products hold this process's rows).
   var rows: RowReduction = .local
+  /// The projection's buffers, shared by the copies of this repair.
+  private let scratch = ScratchSlot<Workspace>()
 
   /// - Parameters:
   ///   - x: the data (n×d).
@@ -97,38 +99,36 @@ struct ConeRepair {
   }
 
   /// Repairs the blocks `u` (d×B) in place, with `xu` = X·u kept consistent. Blocks already in their cone (every
-  /// violation within rounding) are left untouched.
+  /// violation within rounding) are left untouched. Allocation-free once `scratch`'s buffers exist.
   /// - Returns: how many blocks were projected (and shifted if need be) and how many dropped.
   @discardableResult
   func repair(_ u: inout Matrix, xu: inout Matrix) -> (repaired: Int, dropped: Int) {
     if rows.isDistributed { return shiftAlongGates(&u, xu: &xu) }
     let n = xu.rows, d = u.rows, B = u.columns
+    var work = scratch.take() ?? Workspace(d: d, n: n)
+    defer { scratch.put(work) }
     var repaired = 0, dropped = 0
     for b in 0..<B {
       let (violation, scale) = Self.blockViolation(b, xu: xu, masks: masks)
       let tol = Self.roundingTolerance * scale
       guard violation > tol else { continue }
       // 1. Projection: E = XᵀS_b (d×n), f = −u_b; u_b ← u_b + Eλ*, and its column of XU recomputed.
-      var e = Matrix(rows: d, columns: n)
-      for j in 0..<n {
-        let s = 2 * masks[j, b] - 1
-        for i in 0..<d { e[i, j] = s * x[j, i] }
-      }
-      let ub = u.column(b)
-      let nn = NonNegativeLeastSquares(e, ub.map { -$0 })
-      let step = e.multiply(nn.solution)
-      let projected = (0..<d).map { ub[$0] + step[$0] }
-      if projected.allSatisfy(\.isFinite) {
-        u.setColumn(b, projected)
-        xu.setColumn(b, x.multiply(projected))
+      if work.projectedBlock(b, u: u, x: x, masks: masks) {
+        u.withUnsafeMutableBufferPointer { up in
+          xu.withUnsafeMutableBufferPointer { q in
+            x.withUnsafeBufferPointer { xp in
+              for i in 0..<d { up[i + b * d] = work.projected[i] }
+              RawBLAS.gemv(.none, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, up.baseAddress! + b * d, beta: 0, q.baseAddress! + b * n)
+            }
+          }
+        }
       }
       // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop; rounding is
       // measured against the projected block's own scale.
       let left = Self.blockViolation(b, xu: xu, masks: masks)
       if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale) {
         dropped += 1
-        u.setColumn(b, [Double](repeating: 0, count: d))
-        xu.setColumn(b, [Double](repeating: 0, count: n))
+        Self.dropBlock(b, u: &u, xu: &xu)
       } else {
         repaired += 1
       }
@@ -136,11 +136,92 @@ struct ConeRepair {
     return (repaired, dropped)
   }
 
+  /// `max{σ vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} ≤ min_{λ≥0} ‖Xᵀ(σD_b v + S_bλ)‖` (MATH.md §3.5 way 1, v = −∇ℓ) by NNLS
+  /// with E = XᵀS_b and f = σXᵀD_b∇ℓ: the residual norm, an upper bound on the cone maximum whatever the NNLS
+  /// accuracy (any λ ≥ 0 gives one). Allocation-free once `scratch`'s buffers exist (`ReLUBlockProgram.coneMaximum`
+  /// is the same solve, returning λ*).
+  func coneMaximum(block b: Int, sign: Double, lossGradient g: [Double]) -> Double {
+    let n = x.rows, d = x.columns
+    var work = scratch.take() ?? Workspace(d: d, n: n)
+    defer { scratch.put(work) }
+    work.setCone(b, x: x, masks: masks)
+    masks.withUnsafeBufferPointer { m in
+      for j in 0..<n { work.dv[j] = sign * m[j + b * n] * g[j] }
+    }
+    x.withUnsafeBufferPointer { xp in
+      work.dv.withUnsafeBufferPointer { vp in
+        work.f.withUnsafeMutableBufferPointer { fp in
+          RawBLAS.gemv(.transpose, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, vp.baseAddress!, beta: 0, fp.baseAddress!)
+        }
+      }
+    }
+    work.solveNNLS(columns: n)
+    return work.nnls.residualNorm()
+  }
+
+  /// The buffers of the projection and of the cone maxima: the NNLS, E = XᵀS_b (d×n), f (d), the projected block
+  /// (d) and D_b∇ℓ (n).
+  struct Workspace: Sendable {
+    var nnls: NonNegativeLeastSquares.Workspace
+    var e: [Double], f: [Double], projected: [Double], dv: [Double]
+
+    init(d: Int, n: Int) {
+      nnls = .init(rows: d)
+      e = [Double](repeating: 0, count: d * n)
+      f = [Double](repeating: 0, count: d)
+      projected = f
+      dv = [Double](repeating: 0, count: n)
+    }
+
+    /// E = XᵀS_b (reallocating the buffers if X's shape changed).
+    mutating func setCone(_ b: Int, x: Matrix, masks: Matrix) {
+      let n = x.rows, d = x.columns
+      if e.count != d * n || dv.count != n { self = Workspace(d: d, n: n) }
+      masks.withUnsafeBufferPointer { m in
+        x.withUnsafeBufferPointer { xp in
+          for j in 0..<n {
+            let s = 2 * m[j + b * n] - 1
+            for i in 0..<d { e[i + j * d] = s * xp[j + i * n] }
+          }
+        }
+      }
+    }
+
+    /// min_{λ≥0} ‖Eλ − f‖ for the E (d×n) and f in the buffers, left in `nnls`.
+    mutating func solveNNLS(columns n: Int) {
+      _ = e.withUnsafeBufferPointer { ep in f.withUnsafeBufferPointer { fp in nnls.solve(ep, columns: n, f: fp) } }
+    }
+
+    /// Π(u_b) = u_b + XᵀS_bλ* into `projected`; false when it is not finite.
+    mutating func projectedBlock(_ b: Int, u: Matrix, x: Matrix, masks: Matrix) -> Bool {
+      let n = x.rows, d = x.columns
+      setCone(b, x: x, masks: masks)
+      u.withUnsafeBufferPointer { up in for i in 0..<d { f[i] = -up[i + b * d] } }
+      solveNNLS(columns: n)
+      u.withUnsafeBufferPointer { up in for i in 0..<d { projected[i] = up[i + b * d] } }
+      let set = nnls.set
+      if set.lambda.count == set.passive.count {
+        for (p, lam) in set.lambda.enumerated() {
+          let j = set.passive[p]
+          for i in 0..<d { projected[i] += lam * e[i + j * d] }
+        }
+      }
+      return projected.allSatisfy(\.isFinite)
+    }
+  }
+
+  /// u_b = 0 and its products.
+  private static func dropBlock(_ b: Int, u: inout Matrix, xu: inout Matrix) {
+    let d = u.rows, n = xu.rows
+    u.withUnsafeMutableBufferPointer { p in for i in 0..<d { p[i + b * d] = 0 } }
+    xu.withUnsafeMutableBufferPointer { p in for j in 0..<n { p[j + b * n] = 0 } }
+  }
+
   /// The data-parallel repair: every violated block moved along its gate by the smallest t_b ≥ 0 that clears its
   /// violated rows on every process (one reduction of the per-block maxima for the test, one for t_b and the blocks
   /// that cannot move), else dropped.
   private func shiftAlongGates(_ u: inout Matrix, xu: inout Matrix) -> (repaired: Int, dropped: Int) {
-    let n = xu.rows, d = u.rows, B = u.columns
+    let B = u.columns
     let per = Self.blockViolations(xu: xu, masks: masks, rows: rows)
     let violated = (0..<B).filter { per[$0] > Self.roundingTolerance * per[B + $0] }
     guard !violated.isEmpty else { return (0, 0) }
@@ -155,8 +236,7 @@ struct ConeRepair {
       let t = shifts[q]
       if shifts[violated.count + q] > 0 || !t.isFinite {
         dropped += 1
-        u.setColumn(b, [Double](repeating: 0, count: d))
-        xu.setColumn(b, [Double](repeating: 0, count: n))
+        Self.dropBlock(b, u: &u, xu: &xu)
       } else {
         shift(b, by: t, u: &u, xu: &xu)
       }

@@ -19,53 +19,92 @@ struct NonNegativeLeastSquares {
   ///   neighbouring problem's solution); the method drops those that do not belong, so any list is valid.
   init(_ e: Matrix, _ f: [Double], maxIterations: Int? = nil, start: [Int] = []) {
     let m = e.rows, k = e.columns
-    var set = PassiveSet(d: m)
-    set.restart(f: f)
-    var isPassive = [Bool](repeating: false, count: k)
-    for j in start where j >= 0 && j < k { isPassive[j] = true }
-    // Warm start: shrink the given passive set until its least-squares solution is positive (a valid Lawson–Hanson
-    // state), then continue from it.
-    let initial = (0..<k).filter { isPassive[$0] }
-    if !initial.isEmpty {
-      set.load(initial, columns: e.columns(initial).storage)
-      set.warmStart()
+    var work = Workspace(rows: m)
+    work.set.restart(f: f)
+    if !start.isEmpty {
+      var isPassive = [Bool](repeating: false, count: k)
+      for j in start where j >= 0 && j < k { isPassive[j] = true }
+      let initial = (0..<k).filter { isPassive[$0] }
+      if !initial.isEmpty {
+        work.set.load(initial, columns: e.columns(initial).storage)
+        work.set.warmStart()
+      }
     }
-    var ok = false
-    let budget = maxIterations ?? 3 * Swift.max(k, 1) + 10
-    let scale = Swift.max(e.frobeniusNorm * f.norm2, 1e-300)
-    var r = [Double](repeating: 0, count: m), w = [Double](repeating: 0, count: k)
-    while set.iterations < budget {
-      set.iterations += 1
-      // w = Eᵀ(f − Eλ), the entering scores.
-      if m > 0 && k > 0 {
-        e.withUnsafeBufferPointer { ep in
-          r.withUnsafeMutableBufferPointer { rp in
-            set.writeResidual(into: rp.baseAddress!)
-            w.withUnsafeMutableBufferPointer { wp in
-              RawBLAS.gemv(.transpose, m: m, n: k, alpha: 1, ep.baseAddress!, lda: m, rp.baseAddress!, beta: 0, wp.baseAddress!)
-            }
-          }
-        }
-      }
-      for j in 0..<k { isPassive[j] = false }
-      for j in set.passive { isPassive[j] = true }
-      var best = -1
-      var bestW = 1e-12 * scale
-      for j in 0..<k where !isPassive[j] && w[j] > bestW {
-        bestW = w[j]
-        best = j
-      }
-      if best < 0 {
-        ok = true
-        break
-      }
-      guard set.enter(best, column: e.storage[(best * m)..<((best + 1) * m)], budget: budget) else { break }
-    }
+    converged = e.withUnsafeBufferPointer { work.run($0, columns: k, scale: e.frobeniusNorm * f.norm2, maxIterations: maxIterations) }
     var lam = [Double](repeating: 0, count: k)
+    let set = work.set
     if set.lambda.count == set.passive.count { for (p, j) in set.passive.enumerated() { lam[j] = set.lambda[p] } }
     solution = lam
     residualNorm = set.residual.norm2
-    converged = ok
+  }
+
+  /// Lawson–Hanson's state and buffers, kept between solves with the same number of rows: once they have grown to a
+  /// solve's size, a solve allocates nothing (the cone repair of every certificate check solves one per block).
+  struct Workspace {
+    /// The passive set of the last solve: λ* is `set.lambda` on `set.passive`.
+    var set: PassiveSet
+    /// f − Eλ, the scores Eᵀ(f − Eλ), and which columns are passive.
+    private var r: [Double]
+    private var w: [Double] = []
+    private var isPassive: [Bool] = []
+
+    init(rows m: Int) {
+      set = PassiveSet(d: m)
+      r = [Double](repeating: 0, count: m)
+    }
+
+    /// Solves from an empty passive set: E is m×k (column-major), f has m entries. Returns whether the KKT test held.
+    mutating func solve(_ e: UnsafeBufferPointer<Double>, columns k: Int, f: UnsafeBufferPointer<Double>, maxIterations: Int? = nil) -> Bool {
+      set.clear(f: f)
+      var ff = 0.0, ee = 0.0
+      for v in f { ff += v * v }
+      for v in e { ee += v * v }
+      return run(e, columns: k, scale: (ee * ff).squareRoot(), maxIterations: maxIterations)
+    }
+
+    /// ‖Eλ* − f‖₂ of the last solve.
+    mutating func residualNorm() -> Double {
+      var sum = 0.0
+      r.withUnsafeMutableBufferPointer { rp in
+        set.writeResidual(into: rp.baseAddress!)
+        for v in rp { sum += v * v }
+      }
+      return sum.squareRoot()
+    }
+
+    /// Lawson–Hanson's outer loop from the current passive set; `scale` = ‖E‖_F‖f‖ sets the KKT tolerance.
+    fileprivate mutating func run(_ e: UnsafeBufferPointer<Double>, columns k: Int, scale: Double, maxIterations: Int?) -> Bool {
+      let m = set.d
+      if w.count < k {
+        w = [Double](repeating: 0, count: k)
+        isPassive = [Bool](repeating: false, count: k)
+      }
+      let budget = maxIterations ?? 3 * Swift.max(k, 1) + 10
+      let threshold = 1e-12 * Swift.max(scale, 1e-300)
+      while set.iterations < budget {
+        set.iterations += 1
+        // w = Eᵀ(f − Eλ), the entering scores.
+        if m > 0 && k > 0 {
+          r.withUnsafeMutableBufferPointer { rp in
+            set.writeResidual(into: rp.baseAddress!)
+            w.withUnsafeMutableBufferPointer { wp in
+              RawBLAS.gemv(.transpose, m: m, n: k, alpha: 1, e.baseAddress!, lda: m, rp.baseAddress!, beta: 0, wp.baseAddress!)
+            }
+          }
+        }
+        for j in 0..<k { isPassive[j] = false }
+        for j in set.passive { isPassive[j] = true }
+        var best = -1
+        var bestW = threshold
+        for j in 0..<k where !isPassive[j] && w[j] > bestW {
+          bestW = w[j]
+          best = j
+        }
+        if best < 0 { return true }
+        guard set.enter(best, column: e[(best * m)..<((best + 1) * m)], budget: budget) else { return false }
+      }
+      return false
+    }
   }
 
   /// argmin_s ‖E_P s − f‖ for the passive columns E_P (m×p): normal equations by Cholesky when the factor's diagonal

@@ -48,6 +48,18 @@ struct PassiveSet {
     }
   }
 
+  /// An empty passive set for a new right-hand side f (d entries), keeping the buffers.
+  mutating func clear(f: UnsafeBufferPointer<Double>) {
+    precondition(f.count == d)
+    for i in 0..<d { self.f[i] = f[i] }
+    iterations = 0
+    passive.removeAll(keepingCapacity: true)
+    columns.removeAll(keepingCapacity: true)
+    lambda.removeAll(keepingCapacity: true)
+    factor.reset()
+    rebuild = false
+  }
+
   /// Keeps only the passive entries with λ > 0 (the support the next call starts from).
   mutating func dropInactive() {
     let k = passive.count
@@ -186,7 +198,7 @@ struct PassiveSet {
   /// Adds column `index` (entries `column`) to the passive set and runs Lawson–Hanson's inner loop. Returns false
   /// (stop, not converged) when a least-squares step fails, no passive entry can leave, or `iterations` reaches
   /// `budget`.
-  mutating func enter(_ index: Int, column: ArraySlice<Double>, budget: Int) -> Bool {
+  mutating func enter<C: Collection<Double>>(_ index: Int, column: C, budget: Int) -> Bool {
     precondition(lambda.count == passive.count && column.count == d, "enter after a warm start, with a column of d entries")
     passive.append(index)
     columns += column

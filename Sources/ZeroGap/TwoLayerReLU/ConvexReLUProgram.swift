@@ -187,11 +187,8 @@ public struct ConvexReLUProgram: Sendable {
     if (options.exactAlgorithm == .columnGeneration || rows.isDistributed) && ColumnGeneration.applies(to: program) {
       result = ColumnGeneration(program: program).solve(start: start, options: options)
     } else if options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
-      var index: [PatternKey: Int] = [:]
-      let m = patterns.masks
-      for i in 0..<patterns.count { index[PatternKey(n: data.rows) { j in m[j, i] != 0 }] = i }
       var splittable = program
-      splittable.patternIndex = (index, layout)
+      splittable.patternIndex = (PatternTable(columnsOf: patterns.masks), layout)
       result = ConeADMMSolver(program: splittable).solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)
     } else {
       result = ProximalGradientSolver(program: program).solve(start: start, multipliers: multipliers, penalty: warmStart?.penalty, options: options)

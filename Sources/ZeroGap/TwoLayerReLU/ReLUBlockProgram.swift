@@ -21,7 +21,7 @@ struct ReLUBlockProgram: PricedProgram {
   let liftNormSquared: Double
   /// The sampled patterns by their bits and the block layout: when set, `repair` first moves each block to the
   /// column of the pattern it realises (used by ADMM, whose iterates often realise a neighbouring sampled pattern).
-  var patternIndex: (index: [PatternKey: Int], layout: BlockLayout)? = nil
+  var patternIndex: (index: PatternTable, layout: BlockLayout)? = nil
 
   init(x: Matrix, targets: [Double], masks: Matrix, signs: [Double], beta: Double, loss: SolverLoss, cones: ConeRepair?) {
     self.x = x
@@ -181,7 +181,7 @@ struct ReLUBlockProgram: PricedProgram {
   /// Moves each nonzero block of U to the column of its realised pattern 1[X u_b ≥ 0] (same sign half), merging
   /// blocks that land on the same column (the ReLU network is unchanged and the penalty can only fall). False if
   /// some realised pattern is not sampled.
-  func movesToRealisedPatterns(_ xz: Matrix, _ z: Matrix, into out: inout Matrix, patternIndex: [PatternKey: Int], layout: BlockLayout) -> Bool {
+  func movesToRealisedPatterns(_ xz: Matrix, _ z: Matrix, into out: inout Matrix, patternIndex: PatternTable, layout: BlockLayout) -> Bool {
     let n = self.n, d = self.d, B = blocks
     out.withUnsafeMutableBufferPointer { o in for k in 0..<o.count { o[k] = 0 } }
     var ok = true
@@ -192,8 +192,7 @@ struct ReLUBlockProgram: PricedProgram {
             var nrm = 0.0
             for i in 0..<d { nrm += zp[i + b * d] * zp[i + b * d] }
             if nrm == 0 { continue }
-            let key = PatternKey(n: n) { j in q[j + b * n] >= 0 }
-            guard let i = patternIndex[key] else {
+            guard let i = patternIndex.index(of: { j in q[j + b * n] >= 0 }) else {
               ok = false
               return
             }
@@ -319,7 +318,10 @@ extension ReLUBlockProgram: SplittableProgram {
 
   func constraintMultipliers(inRHS t: Matrix, lossGradient: [Double]) -> Matrix { multipliers(inRHS: t, lossGrad: lossGradient) }
 
-  func exactBlockBound(_ b: Int, lossGradient: [Double]) -> Double? { coneMaximum(block: b, lossGrad: lossGradient).residualNorm }
+  func exactBlockBound(_ b: Int, lossGradient: [Double]) -> Double? {
+    guard let cones else { return coneMaximum(block: b, lossGrad: lossGradient).residualNorm }
+    return cones.coneMaximum(block: b, sign: signs[b], lossGradient: lossGradient)
+  }
 
   func splittingPolish(z: Matrix, a: Matrix, multipliers: Matrix) -> (u: Matrix, t: Matrix, lossGradient: [Double])? {
     ActiveSetPolish(program: self).run(z: z, a: a, gammaOther: multipliers).map { ($0.u, $0.t, $0.lossGrad) }

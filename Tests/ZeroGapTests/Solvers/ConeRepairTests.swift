@@ -41,6 +41,45 @@ import Testing
     }
   }
 
+  /// The allocation-free cone maximum (`ConeRepair.coneMaximum`, the certificates' exact block bounds, §3.5 way 1)
+  /// equals the program's NNLS on a freshly built system (to rounding), for every block and two loss gradients, with the
+  /// repair's projections run in between on the same buffers; and it bounds the cone maximum sampled over cone points.
+  @Test func coneMaximaMatchAFreshSystem() throws {
+    var gen = SeededGenerator(seed: 31)
+    let n = 30, d = 4
+    let x = gen.normalMatrix(rows: n, columns: d)
+    let patterns = try ActivationPatterns.sample(data: x, count: 10, using: &gen)
+    let layout = BlockLayout(patternCount: patterns.count, model: .relu)
+    let masks = layout.perBlock(patterns.masks)
+    let cones = ConeRepair(x: x, masks: masks, gates: layout.perBlock(patterns.gates))
+    let blocks = ReLUBlockProgram(
+      x: x, targets: gen.normalVector(n), masks: masks, signs: layout.signs, beta: 0.1, loss: SolverLoss(.squared), cones: nil)
+    for _ in 0..<2 {
+      let g = gen.normalVector(n)
+      for b in 0..<layout.blockCount {
+        let bound = cones.coneMaximum(block: b, sign: blocks.signs[b], lossGradient: g)
+        // The same NNLS; only the norm's and Xᵀ(D∇ℓ)'s rounding differ.
+        let reference = blocks.coneMaximum(block: b, lossGrad: g).residualNorm
+        #expect(abs(bound - reference) <= 1e-13 * reference)
+        // Sampled cone points u (multiples of the gate plus small moves kept when feasible): σ vᵀD X u ≤ bound.
+        let gate = patterns.gates.column(layout.pattern(ofBlock: b))
+        for _ in 0..<20 {
+          var u = zip(gate, gen.normalVector(d)).map { $0 + 0.3 * $1 }
+          let xu = x.multiply(u)
+          guard (0..<n).allSatisfy({ (2 * blocks.masks[$0, b] - 1) * xu[$0] >= 0 }) else { continue }
+          let norm = u.norm2
+          u = u.map { $0 / norm }
+          var value = 0.0
+          for j in 0..<n { value += -g[j] * blocks.masks[j, b] * xu[j] / norm }
+          #expect(blocks.signs[b] * value <= bound * (1 + 1e-12) + 1e-12)
+        }
+      }
+      var u = gen.normalMatrix(rows: d, columns: layout.blockCount)
+      var xu = Matrix.product(x, u)
+      cones.repair(&u, xu: &xu)
+    }
+  }
+
   @Test func reportInvariant() {
     func report(_ stop: StopReason, _ ub: Double, _ lb: Double) -> ConvexSolverReport {
       ConvexSolverReport(iterations: 1, outerIterations: 0, seconds: 0, stopReason: stop, objective: ub, lowerBound: lb, constraintViolation: 0)

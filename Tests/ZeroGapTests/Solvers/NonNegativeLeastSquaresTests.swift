@@ -44,6 +44,25 @@ import Testing
     }
   }
 
+  /// One workspace reused across problems of different widths and right-hand sides gives what a fresh solve gives,
+  /// bitwise: no state of an earlier solve leaks into the next.
+  @Test func aReusedWorkspaceSolvesLikeAFreshOne() {
+    var gen = SeededGenerator(seed: 21)
+    let m = 5
+    var work = NonNegativeLeastSquares.Workspace(rows: m)
+    for (trial, k) in [9, 3, 30, 9, 1].enumerated() {
+      let e = gen.normalMatrix(rows: m, columns: k)
+      let f = gen.normalVector(m).map { $0 * Double(trial + 1) }
+      let fresh = NonNegativeLeastSquares(e, f)
+      let converged = e.withUnsafeBufferPointer { ep in f.withUnsafeBufferPointer { work.solve(ep, columns: k, f: $0) } }
+      #expect(converged == fresh.converged)
+      #expect(work.residualNorm() == fresh.residualNorm)
+      var lam = [Double](repeating: 0, count: k)
+      for (p, j) in work.set.passive.enumerated() { lam[j] = work.set.lambda[p] }
+      #expect(lam == fresh.solution)
+    }
+  }
+
   /// An ill-conditioned passive set falls back to the minimum-norm solve and still meets the optimality conditions.
   @Test func illConditionedColumnsFallBackToGelsd() {
     let e = Matrix([[1, 1, 0], [1, 1 + 1e-9, 0], [0, 0, 1]])
