@@ -73,9 +73,23 @@ struct SupportNewton {
 
     var x = [Double](repeating: 0, count: m)
     for (q, b) in blocks.enumerated() { for i in 0..<d { x[q * d + i] = current[i, b] } }
+    // Buffers of the steps (m or m² entries, allocated once: a fresh m×m system per step cost more in page faults
+    // and copies than its factorisation at m ≈ 500).
+    var hv = [Double](repeating: 0, count: m), hx = hv, hxp = hv, xp = hv, cand = hv, rhs = hv
+    var system = [Double](repeating: 0, count: m * m)
+    /// Hv into `out` (H symmetric; its full square is stored).
+    func multiplyH(_ v: [Double], into out: inout [Double]) {
+      gram.withUnsafeBufferPointer { g in
+        v.withUnsafeBufferPointer { vp in
+          out.withUnsafeMutableBufferPointer { o in
+            RawBLAS.gemv(.none, m: m, n: m, alpha: 1, g.baseAddress!, lda: m, vp.baseAddress!, beta: 0, o.baseAddress!)
+          }
+        }
+      }
+    }
     /// F(u) without the constant ½‖y‖².
     func value(_ v: [Double]) -> Double {
-      let hv = gram.multiply(v)
+      multiplyH(v, into: &hv)
       var f = 0.0
       for i in 0..<m { f += v[i] * (0.5 * hv[i] - h[i]) }
       for q in 0..<k {
@@ -108,11 +122,14 @@ struct SupportNewton {
     let start = f
     var taken = 0
     var blockNorm = [Double](repeating: 0, count: k)
+    var active: [Int] = []
+    active.reserveCapacity(k)
+    var isActive = [Bool](repeating: false, count: k)
     while taken < maxSteps {
-      let hx = gram.multiply(x)
+      multiplyH(x, into: &hx)
       // Predicted support: the blockwise prox step; the predicted point xp.
-      var xp = x
-      var active: [Int] = []
+      for i in 0..<m { xp[i] = x[i] }
+      active.removeAll(keepingCapacity: true)
       for q in 0..<k {
         var zz = 0.0, uu = 0.0
         for i in 0..<d {
@@ -132,18 +149,22 @@ struct SupportNewton {
         }
       }
       guard !active.isEmpty else { break }
-      let hxp = gram.multiply(xp)
+      multiplyH(xp, into: &hxp)
       let ma = active.count * d
-      var system = Matrix(rows: ma, columns: ma)
-      var rhs = Matrix(rows: ma, columns: 1)
       for q in active {
         var s = 0.0
         for i in 0..<d { s += xp[q * d + i] * xp[q * d + i] }
         blockNorm[q] = s.squareRoot()
       }
-      gram.withUnsafeBufferPointer { gp in
+      // The gradient of F at the predicted point on the active blocks.
+      for (c, qc) in active.enumerated() {
+        let nb = blockNorm[qc]
+        for i in 0..<d { rhs[c * d + i] = -(hxp[qc * d + i] - h[qc * d + i] + beta * xp[qc * d + i] / nb) }
+      }
+      var slope = 0.0
+      let factored: Bool = gram.withUnsafeBufferPointer { gp in
         system.withUnsafeMutableBufferPointer { sp in
-          // H_AA, column by column: the rows of the active blocks.
+          // H_AA (ma×ma, leading dimension ma), column by column: the rows of the active blocks.
           for (c, qc) in active.enumerated() {
             for j in 0..<d {
               let src = (qc * d + j) * m, dst = (c * d + j) * ma
@@ -164,30 +185,36 @@ struct SupportNewton {
               sp[(c * d + j) * ma + c * d + j] += ridge
             }
           }
+          guard LAPACK.potrfInPlace(sp.baseAddress!, order: ma) else { return false }
+          // Δ into `cand`'s first ma entries, then the slope Δᵀ(−∇F).
+          for r in 0..<ma { cand[r] = rhs[r] }
+          cand.withUnsafeMutableBufferPointer { cp in LAPACK.potrsInPlace(sp.baseAddress!, order: ma, cp.baseAddress!, rightHandSides: 1) }
+          return true
         }
       }
-      // The gradient of F at the predicted point on the active blocks.
-      for (c, qc) in active.enumerated() {
-        let nb = blockNorm[qc]
-        for i in 0..<d { rhs[c * d + i, 0] = -(hxp[qc * d + i] - h[qc * d + i] + beta * xp[qc * d + i] / nb) }
+      guard factored else { break }
+      var finite = true
+      for r in 0..<ma {
+        slope += cand[r] * rhs[r]
+        finite = finite && cand[r].isFinite
       }
-      guard let delta = try? Cholesky(system).solve(rhs) else { break }
-      var slope = 0.0
-      for r in 0..<ma { slope += delta[r, 0] * rhs[r, 0] }
+      guard finite else { break }
+      // The step Δ, kept in `rhs` while `cand` holds the trial points.
+      for r in 0..<ma { rhs[r] = cand[r] }
       // Converged: the Newton decrement (≈ twice the distance to the restricted optimum in F) is negligible against
       // the tolerance, and the predicted support is the iterate's.
-      var isActive = [Bool](repeating: false, count: k)
+      for q in 0..<k { isActive[q] = false }
       for q in active { isActive[q] = true }
       let sameSupport = (0..<k).allSatisfy { q in isActive[q] == (0..<d).contains { x[q * d + $0] != 0 } }
       if sameSupport && slope <= Swift.max(1e-3 * tolerance, 1e-14) * Swift.max(f + halfYY, 1e-300) { break }
       // Backtracking on F from the predicted point; accept any decrease below the current value.
-      var alpha = 1.0, accepted: [Double]? = nil, fNew = f
+      var alpha = 1.0, accepted = false, fNew = f
       for _ in 0..<20 {
-        var cand = xp
-        for (r, q) in active.enumerated() { for i in 0..<d { cand[q * d + i] += alpha * delta[r * d + i, 0] } }
+        for i in 0..<m { cand[i] = xp[i] }
+        for (r, q) in active.enumerated() { for i in 0..<d { cand[q * d + i] += alpha * rhs[r * d + i] } }
         let fc = value(cand)
         if fc < f {
-          accepted = cand
+          accepted = true
           fNew = fc
           break
         }
@@ -195,10 +222,14 @@ struct SupportNewton {
       }
       // No decrease from the predicted point (dropping blocks cost more than the step won): a proximal-gradient step
       // on all of S instead, which always decreases F.
-      guard let next = accepted ?? proximalStep(x, gradient: hx) else { break }
-      if accepted == nil { fNew = value(next) }
-      guard fNew < f else { break }
-      x = next
+      if accepted {
+        swap(&x, &cand)
+      } else {
+        guard let next = proximalStep(x, gradient: hx) else { break }
+        fNew = value(next)
+        guard fNew < f else { break }
+        x = next
+      }
       let decrease = f - fNew
       f = fNew
       taken += 1
