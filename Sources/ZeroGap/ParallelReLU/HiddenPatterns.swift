@@ -31,6 +31,38 @@ public struct HiddenPatterns: Sendable, Equatable {
     return HiddenPatterns(masks: m, isComplete: true)
   }
 
+  /// The distinct patterns 1[h ≥ 0] of `count` random branches built on the program's own first layer, plus the
+  /// all-ones pattern (fewer when patterns repeat): h = (X G)₊ w₂ = Σ_k w₂ₖ D₁ₖ X g_k, with G the first-layer
+  /// patterns' gates (d×P₁, D₁ₖ = diag 1[X g_k ≥ 0]) and w₂ standard normal.
+  ///
+  /// Every such pattern is realised by a point of the program (MATH.md §4.3): the branch with v_k = w₂ₖ g_k where
+  /// w₂ₖ > 0 and w_k = −w₂ₖ g_k otherwise lies in the first-layer cones and produces this h, so (2D₂ − I)h ≥ 0. Random
+  /// first layers (`sample(count:data:level:width:generator:)`) can produce patterns that no combination of a few
+  /// sampled first-layer patterns realises; a branch with such a pattern admits only h with zeros where the pattern
+  /// and the span disagree, and the interior point then stalls (diabetes with 6 first-layer and 6 second-layer
+  /// patterns: a 99 % gap).
+  public static func sample(count: Int, data x: Matrix, firstLayerGates gates: Matrix, generator: inout SeededGenerator) throws(ConvexReLUError) -> HiddenPatterns {
+    guard count >= 1 else { throw .invalidParameter("the number of hidden-layer patterns must be ≥ 1 (got \(count))") }
+    guard gates.rows == x.columns, gates.columns >= 1 else {
+      throw .shapeMismatch("first-layer gates are \(gates.rows)×\(gates.columns) for data with \(x.columns) columns")
+    }
+    let n = x.rows
+    var units = Matrix.product(x, gates)
+    units.withUnsafeMutableBufferPointer { p in for e in 0..<p.count where p[e] < 0 { p[e] = 0 } }
+    var seen = PatternTable(n: n)
+    var columns: [[Double]] = []
+    func add(_ bits: [Bool]) {
+      if seen.insert({ bits[$0] }).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
+    }
+    add([Bool](repeating: true, count: n))
+    var attempts = 0
+    while columns.count < count && attempts < 20 * count {
+      attempts += 1
+      add(units.multiply(generator.normalVector(gates.columns)).map { $0 >= 0 })
+    }
+    return HiddenPatterns(masks: Matrix(rows: n, columns: columns.count, columnMajor: columns.flatMap { $0 }), isComplete: false)
+  }
+
   /// The distinct patterns 1[h ≥ 0] of `count` random branches, plus the all-ones pattern (the branch that passes h
   /// through); fewer when patterns repeat. At `level` 2 (the second layer, §4.3) h = (X W₁)_+ w₂; at level k ≥ 3 (§4.4)
   /// h = (⋯((X W₁)_+ W₂)_+ ⋯)_+ w_k, a random chain one layer deeper per level (every weight standard normal, hidden

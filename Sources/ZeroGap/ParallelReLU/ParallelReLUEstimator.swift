@@ -87,7 +87,10 @@ public struct ParallelReLUEstimator: Sendable {
     case .sampled(let count, let seed):
       try ParallelReLUProgram.requireMemory(n: z.rows, d: z.columns, firstLayer: first.count, hiddenLayers: [Int](repeating: count, count: levels), budget: c.solver.memoryBudget)
       var gen = SeededGenerator(seed: seed &+ 0x9E37_79B9)
-      for level in 2..<(2 + levels) { hidden.append(try HiddenPatterns.sample(count: count, data: z, level: level, generator: &gen)) }
+      // The second layer from branches on the sampled first layer (each pattern realised by a point of the program);
+      // deeper levels from random chains.
+      hidden.append(try HiddenPatterns.sample(count: count, data: z, firstLayerGates: first.gates, generator: &gen))
+      for level in 3..<(2 + levels) { hidden.append(try HiddenPatterns.sample(count: count, data: z, level: level, generator: &gen)) }
     }
     let program = try ParallelReLUProgram(data: z, targets: y, firstLayer: first, hiddenLayers: hidden, beta: c.beta, loss: c.loss)
     let sol = try program.solve(options: c.solver)

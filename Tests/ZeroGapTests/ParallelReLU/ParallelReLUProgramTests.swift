@@ -17,6 +17,47 @@ import Testing
     return try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: beta)
   }
 
+  /// Second-layer patterns sampled on the program's first layer: replaying the generator, each is 1[h ≥ 0] of
+  /// h = Σ_k w₂ₖ D₁ₖ X g_k (computed entry by entry from the masks and gates), and the branch v_k = (w₂ₖ)₊ g_k,
+  /// w_k = (−w₂ₖ)₊ g_k is a point of the program: inside the first-layer cones, with (2D₂ − I)h ≥ 0.
+  @Test func sampledSecondLayerPatternsAreRealisedByTheFirstLayer() throws {
+    var g = SeededGenerator(seed: 41)
+    let n = 30, d = 4
+    let x = g.normalMatrix(rows: n, columns: d)
+    let first = try ActivationPatterns.sample(data: x, count: 5, using: &g)
+    let p1 = first.count
+    var sampler = SeededGenerator(seed: 42), replay = sampler
+    let hidden = try HiddenPatterns.sample(count: 8, data: x, firstLayerGates: first.gates, generator: &sampler)
+    #expect(hidden.count > 1 && !hidden.isComplete)
+    var seen: [[Bool]] = [[Bool](repeating: true, count: n)]
+    for _ in 0..<160 where seen.count < hidden.count {
+      let w2 = replay.normalVector(p1)
+      var h = [Double](repeating: 0, count: n)
+      for j in 0..<n {
+        for k in 0..<p1 where first.masks[j, k] != 0 {
+          var xg = 0.0
+          for i in 0..<d { xg += x[j, i] * first.gates[i, k] }
+          h[j] += w2[k] * xg
+        }
+      }
+      let pattern = h.map { $0 >= 0 }
+      // The branch's first-layer halves lie in their cones: (2D₁ₖ − I) X (c g_k) ≥ 0 for c ≥ 0.
+      for k in 0..<p1 {
+        for j in 0..<n {
+          var xg = 0.0
+          for i in 0..<d { xg += x[j, i] * first.gates[i, k] }
+          #expect((2 * first.masks[j, k] - 1) * abs(w2[k]) * xg >= 0)
+        }
+      }
+      for j in 0..<n { #expect((pattern[j] ? 1.0 : -1.0) * h[j] >= 0) }
+      if !seen.contains(pattern) { seen.append(pattern) }
+    }
+    #expect(seen.count == hidden.count)
+    for (l, pattern) in seen.enumerated() {
+      for j in 0..<n { #expect((hidden.masks[j, l] != 0) == pattern[j], "pattern \(l), row \(j)") }
+    }
+  }
+
   @Test func exampleCMatchesMATH() throws {
     let program = try Self.exampleC()
     #expect(program.firstLayer.count == 8)
