@@ -25,11 +25,11 @@ extension ZeroGapCommand {
 
         --model parallel-relu --depth 3 trains a parallel three-layer network f = Σ_j z_j((X W1_j)_+ w2_j)_+ with \
         the branch penalty β Σ ‖W1_j‖_F ‖w2_j‖ |z_j| through the program of MATH.md §4.3 over first-layer patterns \
-        (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random branches, \
-        default 20); --enumerate takes every pattern of both layers (n ≤ 16), and bound_scope is then "global": no \
+        (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random branches on \
+        the sampled first layer, so that each is realisable, default 20); --enumerate takes every pattern of both layers (n ≤ 16), and bound_scope is then "global": no \
         parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
         widths and patterns2; --output writes its model file, which predict reads. With the squared loss it is solved \
-        by a structured interior-point method (12–30 Newton steps; each costs about 20·P2·n³ flops, so n up to a \
+        by a structured interior-point method (10–70 Newton steps; each costs about 20·P2·n³ flops, so n up to a \
         few hundred), otherwise (logistic loss, depth 4) by the augmented Lagrangian (slower: small data). --depth 4 adds a pattern level for the third \
         layer (MATH.md §4.4; --patterns2 M patterns sampled per hidden layer, or all with --enumerate): the program \
         over P1 × P2 × P3 patterns (8·P1·P2·P3 blocks) whose branches are penalised by their path norm Σ_paths \
@@ -54,7 +54,7 @@ extension ZeroGapCommand {
     @OptionGroup var source: ReLUDataOptions
     @Option(help: "relu (exact two-layer, cone-constrained), gated-relu (unconstrained relaxation) or parallel-relu (three-layer parallel network, MATH.md §4.3; with --depth 3).") var model: FitModel = .relu
     @Option(help: "Depth of a parallel-relu network: 3 (default) or 4 (MATH.md §4.4, path norm); relu and gated-relu are depth 2.") var depth: Int?
-    @Option(parsing: .unconditional, help: "parallel-relu: number of patterns to sample from random chains for each hidden layer (default 20; --enumerate takes all 2^n).") var patterns2: Int?
+    @Option(parsing: .unconditional, help: "parallel-relu: number of patterns to sample for each hidden layer: the second from random branches on the sampled first layer, deeper ones from random chains (default 20; --enumerate takes all 2^n).") var patterns2: Int?
     @Option(help: "squared, logistic or hinge. Classification losses need two classes: labels ±1, or any two values (e.g. 0/1: the smaller is the negative class; recorded in the model file, and predict prints them).") var loss: ConvexLoss = .squared
     @Option(parsing: .unconditional, help: "Regularisation β > 0 (unnormalised; scnn's λ equals β/n).") var beta: Double = 1
     @Option(parsing: .unconditional, help: "Number of Gaussian gates to sample (patterns are de-duplicated).") var patterns: Int?
