@@ -2,8 +2,10 @@
 /// program, scikit-learn style: hyper-parameters in `Configuration`, the fitted state apart in `Fitted`.
 ///
 /// Preprocessing as for the two-layer estimator (standardised features and a ones column, a regularised bias);
-/// first-layer patterns sampled from Gaussian gates or enumerated; every hidden level's patterns all of {0,1}ⁿ
-/// (`.enumerate`, n ≤ `HiddenPatterns.enumerationLimit`) or sampled from random chains (the same count per level).
+/// first-layer patterns sampled from Gaussian gates (completed so that every sample is active in one,
+/// `coveringEverySample`) or enumerated; every hidden level's patterns all of {0,1}ⁿ (`.enumerate`,
+/// n ≤ `HiddenPatterns.enumerationLimit`) or sampled, the same count per level: the second level from random branches
+/// on the first layer's gates (each pattern realisable), deeper ones from random chains.
 public struct ParallelReLUEstimator: Sendable {
   public enum SecondLayerSource: Sendable, Equatable {
     case sampled(count: Int, seed: UInt64)
@@ -74,7 +76,8 @@ public struct ParallelReLUEstimator: Sendable {
     }
     guard c.depth >= 3 else { throw ConvexReLUError.invalidParameter("a parallel ReLU program has depth ≥ 3 (got \(c.depth)); depth 2 is the two-layer program") }
     let z = try ConvexReLUEstimator.preprocess(x, means: means, scales: scales, bias: c.bias)
-    let first = try ConvexReLUEstimator.patterns(c.firstLayer, preprocessed: z, featureCount: x.columns, bias: c.bias, budget: c.solver.memoryBudget)
+    var first = try ConvexReLUEstimator.patterns(c.firstLayer, preprocessed: z, featureCount: x.columns, bias: c.bias, budget: c.solver.memoryBudget)
+    if case .sampled = c.firstLayer { first = try Self.coveringEverySample(first, data: z) }
     // The program these patterns make is refused before the hidden levels are sampled when it would not fit (all of
     // {0,1}ⁿ is small: n ≤ `HiddenPatterns.enumerationLimit`).
     let levels = c.depth - 2
@@ -97,6 +100,32 @@ public struct ParallelReLUEstimator: Sendable {
     fitted = Fitted(
       means: means, scales: scales, network: c.depth == 3 ? sol.network : nil, deepNetwork: sol.deepNetwork, report: sol.report,
       boundScope: sol.boundScope, firstLayerPatterns: first.count, hiddenLayerPatterns: hidden.map(\.count))
+  }
+
+  /// Sampled first-layer patterns completed so that every sample is active in one: a sample inactive in all of them
+  /// has h_j = 0 in every branch (MATH.md §4.3), so its second-layer rows are identically zero, the program has no
+  /// interior there and the interior point declines it (the augmented Lagrangian then crawls). For each such sample
+  /// in turn the pattern of the gate x_j is added (x_jᵀx_j > 0 puts sample j in it); a zero row stays uncovered.
+  /// The program keeps every sampled pattern, so its bound covers at least what it covered.
+  static func coveringEverySample(_ patterns: ActivationPatterns, data z: Matrix) throws(ConvexReLUError) -> ActivationPatterns {
+    let n = z.rows, d = z.columns
+    var covered = (0..<n).map { j in (0..<patterns.count).contains { patterns.masks[j, $0] != 0 } }
+    var added: [Double] = []
+    while let j = covered.firstIndex(of: false) {
+      covered[j] = true
+      let g = z.row(j)
+      guard g.contains(where: { $0 != 0 }) else { continue }
+      added += g
+      for i in 0..<n where !covered[i] {
+        var dot = 0.0
+        for c in 0..<d { dot += z[i, c] * g[c] }
+        if dot >= 0 { covered[i] = true }
+      }
+    }
+    guard !added.isEmpty else { return patterns }
+    let gates = patterns.gates.appendingColumns(Matrix(rows: d, columns: added.count / d, columnMajor: added))
+    let all = try ActivationPatterns.fromGates(gates, data: z)
+    return ActivationPatterns(masks: all.masks, gates: all.gates, origin: patterns.origin)
   }
 
   /// Records the data's column names (features, then targets) for the model file.

@@ -58,6 +58,41 @@ import Testing
     }
   }
 
+  /// Three sampled first-layer patterns leave samples inactive in all of them (identically zero second-layer rows:
+  /// the interior point declined the program and the augmented Lagrangian did not certify in 100 000 iterations).
+  /// The completed set keeps the sampled patterns first, covers every sample, and the fit certifies 1e-6.
+  @Test func fewSampledFirstLayerPatternsAreCompletedAndCertify() throws {
+    var g = SeededGenerator(seed: 7)
+    let n = 60, d = 3
+    let x = g.normalMatrix(rows: n, columns: d)
+    let y = (0..<n).map { j in max(0, x[j, 0] - x[j, 1]) * 5 + 0.1 * g.nextNormal() }
+    let z = x.appendingColumns(Matrix(rows: n, columns: 1, columnMajor: [Double](repeating: 1, count: n)))
+    var gates = SeededGenerator(seed: 3)
+    let sampled = try ActivationPatterns.sample(data: z, count: 3, using: &gates)
+    let uncovered = (0..<n).filter { j in (0..<sampled.count).allSatisfy { sampled.masks[j, $0] == 0 } }
+    #expect(!uncovered.isEmpty, "the instance must leave a sample uncovered")
+    let completed = try ParallelReLUEstimator.coveringEverySample(sampled, data: z)
+    #expect(completed.origin == .sampled && completed.count > sampled.count)
+    for i in 0..<sampled.count { for j in 0..<n { #expect(completed.masks[j, i] == sampled.masks[j, i]) } }
+    for j in 0..<n { #expect((0..<completed.count).contains { completed.masks[j, $0] != 0 }, "sample \(j)") }
+    // Each pattern is that of its gate: 1[z g ≥ 0].
+    for i in 0..<completed.count {
+      for j in 0..<n {
+        var dot = 0.0
+        for c in 0..<(d + 1) { dot += z[j, c] * completed.gates[c, i] }
+        #expect((dot >= 0) == (completed.masks[j, i] != 0))
+      }
+    }
+    // The estimator samples the same three patterns (same seed, same z = [X, 1]) and completes them.
+    var estimator = ParallelReLUEstimator(configuration: .init(
+      beta: 1, firstLayer: .sampled(count: 3, seed: 3), secondLayer: .sampled(count: 6, seed: 1), standardize: false, bias: true))
+    try estimator.fit(data: x, targets: y)
+    #expect(try #require(estimator.fitted).firstLayerPatterns == completed.count)
+    let report = try #require(estimator.fitted).report
+    #expect(report.stopReason == .converged)
+    #expect(report.lowerBound <= report.objective && report.objective - report.lowerBound <= 1e-6 * report.objective)
+  }
+
   @Test func exampleCMatchesMATH() throws {
     let program = try Self.exampleC()
     #expect(program.firstLayer.count == 8)
