@@ -46,21 +46,9 @@ public struct HiddenPatterns: Sendable, Equatable {
     guard gates.rows == x.columns, gates.columns >= 1 else {
       throw .shapeMismatch("first-layer gates are \(gates.rows)×\(gates.columns) for data with \(x.columns) columns")
     }
-    let n = x.rows
     var units = Matrix.product(x, gates)
     units.withUnsafeMutableBufferPointer { p in for e in 0..<p.count where p[e] < 0 { p[e] = 0 } }
-    var seen = PatternTable(n: n)
-    var columns: [[Double]] = []
-    func add(_ bits: [Bool]) {
-      if seen.insert({ bits[$0] }).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
-    }
-    add([Bool](repeating: true, count: n))
-    var attempts = 0
-    while columns.count < count && attempts < 20 * count {
-      attempts += 1
-      add(units.multiply(generator.normalVector(gates.columns)).map { $0 >= 0 })
-    }
-    return HiddenPatterns(masks: Matrix(rows: n, columns: columns.count, columnMajor: columns.flatMap { $0 }), isComplete: false)
+    return distinct(count: count, sampleCount: x.rows) { units.multiply(generator.normalVector(gates.columns)) }
   }
 
   /// The distinct patterns 1[h ≥ 0] of `count` random branches, plus the all-ones pattern (the branch that passes h
@@ -70,16 +58,7 @@ public struct HiddenPatterns: Sendable, Equatable {
   public static func sample(count: Int, data x: Matrix, level: Int = 2, width: Int = 8, generator: inout SeededGenerator) throws(ConvexReLUError) -> HiddenPatterns {
     guard count >= 1 else { throw .invalidParameter("the number of hidden-layer patterns must be ≥ 1 (got \(count))") }
     guard level >= 2 else { throw .invalidParameter("hidden pattern levels start at 2 (got \(level))") }
-    let n = x.rows
-    var seen = PatternTable(n: n)
-    var columns: [[Double]] = []
-    func add(_ bits: [Bool]) {
-      if seen.insert({ bits[$0] }).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
-    }
-    add([Bool](repeating: true, count: n))
-    var attempts = 0
-    while columns.count < count && attempts < 20 * count {
-      attempts += 1
+    return distinct(count: count, sampleCount: x.rows) {
       let w1 = generator.normalMatrix(rows: x.columns, columns: width)
       var layers = [w1]
       for _ in 2..<level { layers.append(generator.normalMatrix(rows: width, columns: width)) }
@@ -91,7 +70,23 @@ public struct HiddenPatterns: Sendable, Equatable {
         a = Matrix.product(a, w)
         if k < layers.count - 1 { a.withUnsafeMutableBufferPointer { p in for e in 0..<p.count where p[e] < 0 { p[e] = 0 } } }
       }
-      add(a.column(0).map { $0 >= 0 })
+      return a.column(0)
+    }
+  }
+
+  /// The all-ones pattern, then the distinct patterns 1[h ≥ 0] of the pre-activations `draw()` returns (n each),
+  /// until there are `count` or 20·`count` draws have been made.
+  private static func distinct(count: Int, sampleCount n: Int, _ draw: () -> [Double]) -> HiddenPatterns {
+    var seen = PatternTable(n: n)
+    var columns: [[Double]] = []
+    func add(_ bits: [Bool]) {
+      if seen.insert({ bits[$0] }).inserted { columns.append(bits.map { $0 ? 1 : 0 }) }
+    }
+    add([Bool](repeating: true, count: n))
+    var attempts = 0
+    while columns.count < count && attempts < 20 * count {
+      attempts += 1
+      add(draw().map { $0 >= 0 })
     }
     return HiddenPatterns(masks: Matrix(rows: n, columns: columns.count, columnMajor: columns.flatMap { $0 }), isComplete: false)
   }
