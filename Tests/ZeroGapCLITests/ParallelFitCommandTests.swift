@@ -49,6 +49,30 @@ import Testing
     #expect(obj["bound_scope"] as? String == "sampled")
   }
 
+  /// Gates that leave samples inactive in every first-layer pattern: the interior point cannot take the program, and
+  /// the uncertified fit (exit 3, the augmented Lagrangian stopped after 20 iterations) says why and what to do
+  /// instead of the generic hint.
+  @Test func gatesLeavingSamplesUncoveredAreExplained() throws {
+    let dir = try temporaryDirectory()
+    let data = dir.appendingPathComponent("line.csv").path
+    try "a,y\n-2,1\n-1,0.5\n0.5,-0.5\n1,1\n2,0\n".write(toFile: data, atomically: true, encoding: .utf8)
+    // One gate, 1×1 (its bias coordinate 0): on [a, 1] with raw features it is active where a ≥ 0 only, so the two
+    // negative samples are uncovered. A hand-written v1.0 .npy of the single float64 1.
+    var header = Array("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }".utf8)
+    while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
+    header.append(0x0A)
+    var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header
+    withUnsafeBytes(of: (1.0).bitPattern.littleEndian) { bytes += $0 }
+    let gates = dir.appendingPathComponent("g.npy").path
+    try Data(bytes).write(to: URL(fileURLWithPath: gates))
+    let r = try runZerogap([
+      "fit", "--data", data, "--model", "parallel-relu", "--depth", "3", "--gates", gates, "--no-standardize", "--patterns2", "3",
+      "--beta", "0.01", "--max-iterations", "20", "--json",
+    ])
+    #expect(r.status == 3, "\(r.stderr)")
+    #expect(r.stderr.contains("2 of the samples are inactive in every first-layer pattern of --gates"), "\(r.stderr)")
+  }
+
   /// Depth 4 (MATH.md §4.4) with every level enumerated on three samples: global scope, the JSON's depth and pattern
   /// counts, and an optimum no larger than the depth-3 one (a three-layer branch is a four-layer branch).
   @Test func depthFourFit() throws {

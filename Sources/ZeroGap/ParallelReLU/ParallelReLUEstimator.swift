@@ -55,6 +55,9 @@ public struct ParallelReLUEstimator: Sendable {
     public var secondLayerPatterns: Int { hiddenLayerPatterns[0] }
     /// The data's column names (recorded by `recordColumns`, written to the model file).
     public internal(set) var columns: ConvexReLUEstimator.DataColumns? = nil
+    /// Samples inactive in every first-layer pattern (only given gates leave any, `coveringEverySample`): their
+    /// second-layer rows are identically zero, so the interior point declined the program (0 for a loaded model).
+    public internal(set) var uncoveredSamples = 0
   }
 
   public var configuration: Configuration
@@ -100,6 +103,9 @@ public struct ParallelReLUEstimator: Sendable {
     fitted = Fitted(
       means: means, scales: scales, network: c.depth == 3 ? sol.network : nil, deepNetwork: sol.deepNetwork, report: sol.report,
       boundScope: sol.boundScope, firstLayerPatterns: first.count, hiddenLayerPatterns: hidden.map(\.count))
+    fitted?.uncoveredSamples = (0..<z.rows).reduce(0) { count, j in
+      (0..<first.count).contains { first.masks[j, $0] != 0 } ? count : count + 1
+    }
   }
 
   /// Sampled first-layer patterns completed so that every sample is active in one: a sample inactive in all of them

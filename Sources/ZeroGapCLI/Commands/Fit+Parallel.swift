@@ -58,7 +58,10 @@ extension ZeroGapCommand.Fit {
     }
     if !f.report.isCertified(tolerance: solver.tol) {
       let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
-      printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); raise --max-iterations, loosen --tol or use fewer patterns (exit code 3)")
+      let hint = f.uncoveredSamples > 0
+        ? "\(f.uncoveredSamples) of the samples are inactive in every first-layer pattern of --gates, so the interior point could not take the program and the slower augmented Lagrangian ran; add gates that cover them, or sample with --patterns (sampled patterns are completed to cover every sample)"
+        : "raise --max-iterations, loosen --tol or use fewer patterns"
+      printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); \(hint) (exit code 3)")
       throw ZeroGapExit.notCertified
     }
   }
