@@ -103,9 +103,7 @@ public struct ParallelReLUEstimator: Sendable {
     fitted = Fitted(
       means: means, scales: scales, network: c.depth == 3 ? sol.network : nil, deepNetwork: sol.deepNetwork, report: sol.report,
       boundScope: sol.boundScope, firstLayerPatterns: first.count, hiddenLayerPatterns: hidden.map(\.count))
-    fitted?.uncoveredSamples = (0..<z.rows).reduce(0) { count, j in
-      (0..<first.count).contains { first.masks[j, $0] != 0 } ? count : count + 1
-    }
+    fitted?.uncoveredSamples = (0..<z.rows).reduce(0) { first.covers(sample: $1) ? $0 : $0 + 1 }
   }
 
   /// Sampled first-layer patterns completed so that every sample is active in one: a sample inactive in all of them
@@ -114,19 +112,15 @@ public struct ParallelReLUEstimator: Sendable {
   /// in turn the pattern of the gate x_j is added (x_jᵀx_j > 0 puts sample j in it); a zero row stays uncovered.
   /// The program keeps every sampled pattern, so its bound covers at least what it covered.
   static func coveringEverySample(_ patterns: ActivationPatterns, data z: Matrix) throws(ConvexReLUError) -> ActivationPatterns {
-    let n = z.rows, d = z.columns
-    var covered = (0..<n).map { j in (0..<patterns.count).contains { patterns.masks[j, $0] != 0 } }
+    let d = z.columns
+    var covered = (0..<z.rows).map { patterns.covers(sample: $0) }
     var added: [Double] = []
     while let j = covered.firstIndex(of: false) {
       covered[j] = true
       let g = z.row(j)
       guard g.contains(where: { $0 != 0 }) else { continue }
       added += g
-      for i in 0..<n where !covered[i] {
-        var dot = 0.0
-        for c in 0..<d { dot += z[i, c] * g[c] }
-        if dot >= 0 { covered[i] = true }
-      }
+      for (i, v) in z.multiply(g).enumerated() where v >= 0 { covered[i] = true }
     }
     guard !added.isEmpty else { return patterns }
     let gates = patterns.gates.appendingColumns(Matrix(rows: d, columns: added.count / d, columnMajor: added))

@@ -105,35 +105,42 @@ struct ConeRepair {
   func repair(_ u: inout Matrix, xu: inout Matrix) -> (repaired: Int, dropped: Int) {
     if rows.isDistributed { return shiftAlongGates(&u, xu: &xu) }
     let n = xu.rows, d = u.rows, B = u.columns
-    var work = scratch.take() ?? Workspace(d: d, n: n)
-    defer { scratch.put(work) }
-    var repaired = 0, dropped = 0
-    for b in 0..<B {
-      let (violation, scale) = Self.blockViolation(b, xu: xu, masks: masks)
-      let tol = Self.roundingTolerance * scale
-      guard violation > tol else { continue }
-      // 1. Projection: E = XᵀS_b (d×n), f = −u_b; u_b ← u_b + Eλ*, and its column of XU recomputed.
-      if work.projectedBlock(b, u: u, x: x, masks: masks) {
-        u.withUnsafeMutableBufferPointer { up in
-          xu.withUnsafeMutableBufferPointer { q in
-            x.withUnsafeBufferPointer { xp in
-              for i in 0..<d { up[i + b * d] = work.projected[i] }
-              RawBLAS.gemv(.none, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, up.baseAddress! + b * d, beta: 0, q.baseAddress! + b * n)
+    return withWorkspace { work in
+      var repaired = 0, dropped = 0
+      for b in 0..<B {
+        let (violation, scale) = Self.blockViolation(b, xu: xu, masks: masks)
+        let tol = Self.roundingTolerance * scale
+        guard violation > tol else { continue }
+        // 1. Projection: E = XᵀS_b (d×n), f = −u_b; u_b ← u_b + Eλ*, and its column of XU recomputed.
+        if work.projectedBlock(b, u: u, x: x, masks: masks) {
+          u.withUnsafeMutableBufferPointer { up in
+            xu.withUnsafeMutableBufferPointer { q in
+              x.withUnsafeBufferPointer { xp in
+                for i in 0..<d { up[i + b * d] = work.projected[i] }
+                RawBLAS.gemv(.none, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, up.baseAddress! + b * d, beta: 0, q.baseAddress! + b * n)
+              }
             }
           }
         }
+        // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop; rounding is
+        // measured against the projected block's own scale.
+        let left = Self.blockViolation(b, xu: xu, masks: masks)
+        if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale) {
+          dropped += 1
+          Self.dropBlock(b, u: &u, xu: &xu)
+        } else {
+          repaired += 1
+        }
       }
-      // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop; rounding is
-      // measured against the projected block's own scale.
-      let left = Self.blockViolation(b, xu: xu, masks: masks)
-      if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale) {
-        dropped += 1
-        Self.dropBlock(b, u: &u, xu: &xu)
-      } else {
-        repaired += 1
-      }
+      return (repaired, dropped)
     }
-    return (repaired, dropped)
+  }
+
+  /// `body` on the stored buffers (taken from `scratch` and put back), or on new ones when another call has them.
+  private func withWorkspace<R>(_ body: (inout Workspace) -> R) -> R {
+    var work = scratch.take() ?? Workspace(d: x.columns, n: x.rows)
+    defer { scratch.put(work) }
+    return body(&work)
   }
 
   /// `max{σ vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} ≤ min_{λ≥0} ‖Xᵀ(σD_b v + S_bλ)‖` (MATH.md §3.5 way 1, v = −∇ℓ) by NNLS
@@ -142,21 +149,21 @@ struct ConeRepair {
   /// is the same solve, returning λ*).
   func coneMaximum(block b: Int, sign: Double, lossGradient g: [Double]) -> Double {
     let n = x.rows, d = x.columns
-    var work = scratch.take() ?? Workspace(d: d, n: n)
-    defer { scratch.put(work) }
-    work.setCone(b, x: x, masks: masks)
-    masks.withUnsafeBufferPointer { m in
-      for j in 0..<n { work.dv[j] = sign * m[j + b * n] * g[j] }
-    }
-    x.withUnsafeBufferPointer { xp in
-      work.dv.withUnsafeBufferPointer { vp in
-        work.f.withUnsafeMutableBufferPointer { fp in
-          RawBLAS.gemv(.transpose, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, vp.baseAddress!, beta: 0, fp.baseAddress!)
+    return withWorkspace { work in
+      work.setCone(b, x: x, masks: masks)
+      masks.withUnsafeBufferPointer { m in
+        for j in 0..<n { work.dv[j] = sign * m[j + b * n] * g[j] }
+      }
+      x.withUnsafeBufferPointer { xp in
+        work.dv.withUnsafeBufferPointer { vp in
+          work.f.withUnsafeMutableBufferPointer { fp in
+            RawBLAS.gemv(.transpose, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, vp.baseAddress!, beta: 0, fp.baseAddress!)
+          }
         }
       }
+      work.solveNNLS(columns: n)
+      return work.nnls.residualNorm()
     }
-    work.solveNNLS(columns: n)
-    return work.nnls.residualNorm()
   }
 
   /// The buffers of the projection and of the cone maxima: the NNLS, E = XᵀS_b (d×n), f (d), the projected block

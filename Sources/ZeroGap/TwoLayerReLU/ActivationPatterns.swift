@@ -31,6 +31,9 @@ public struct ActivationPatterns: Sendable, Equatable {
   /// True when all patterns of X are present (then the certificate covers the full nonconvex problem).
   public var isComplete: Bool { origin == .enumerated }
 
+  /// Whether sample j is active in at least one pattern.
+  public func covers(sample j: Int) -> Bool { (0..<count).contains { masks[j, $0] != 0 } }
+
   /// Builds patterns from explicit masks and gates (no checks beyond shapes; internal use and decoding).
   public init(masks: Matrix, gates: Matrix, origin: Origin) {
     precondition(masks.columns == gates.columns, "masks and gates must have the same number of columns")

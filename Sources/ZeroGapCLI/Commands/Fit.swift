@@ -25,9 +25,9 @@ extension ZeroGapCommand {
 
         --model parallel-relu --depth 3 trains a parallel three-layer network f = Σ_j z_j((X W1_j)_+ w2_j)_+ with \
         the branch penalty β Σ ‖W1_j‖_F ‖w2_j‖ |z_j| through the program of MATH.md §4.3 over first-layer patterns \
-        (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random branches on \
-        the sampled first layer, so that each is realisable, default 20); --enumerate takes every pattern of both layers (n ≤ 16), and bound_scope is then "global": no \
-        parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
+        (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random \
+        branches on the sampled first layer, so that each is realisable, default 20); --enumerate takes every pattern \
+        of both layers (n ≤ 16), and bound_scope is then "global": no parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
         widths and patterns2; --output writes its model file, which predict reads. With the squared loss it is solved \
         by a structured interior-point method (10–70 Newton steps; each costs about 20·P2·n³ flops, so n up to a \
         few hundred), otherwise (logistic loss, depth 4) by the augmented Lagrangian (slower: small data). --depth 4 adds a pattern level for the third \
