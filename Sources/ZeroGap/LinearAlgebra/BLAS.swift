@@ -226,6 +226,23 @@ enum RawBLAS {
     cblas_dtrsv(CblasColMajor, CblasUpper, trans.cblas, CblasNonUnit, i32(n), u, i32(Swift.max(1, lda)), x, 1)
   }
 
+  /// `C ← α·op(A)·op(A)ᵀ + β·C` in C's lower triangle (`dsyrk`), C n×n: with `.none` A is n×k (AAᵀ), with
+  /// `.transpose` A is k×n (AᵀA); leading dimensions given.
+  static func syrkLower(
+    _ trans: Transpose, n: Int, k: Int, alpha: Double, _ a: UnsafePointer<Double>, lda: Int, beta: Double,
+    _ c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    if n == 0 { return }
+    cblas_dsyrk(CblasColMajor, CblasLower, trans.cblas, i32(n), i32(k), alpha, a, i32(Swift.max(1, lda)), beta, c, i32(Swift.max(1, ldc)))
+  }
+
+  /// `B ← B·L⁻ᵀ` in place for the lower-triangular L (n×n, leading dimension n) and B (m×n, leading dimension ldb;
+  /// `dtrsm` from the right).
+  static func solveRightLowerTransposed(rows m: Int, order n: Int, _ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>, ldb: Int) {
+    if n == 0 || m == 0 { return }
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, i32(m), i32(n), 1, l, i32(n), b, i32(Swift.max(1, ldb)))
+  }
+
   /// `xᵀy` over n entries (`ddot`).
   static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
     n == 0 ? 0 : cblas_ddot(i32(n), x, 1, y, 1)

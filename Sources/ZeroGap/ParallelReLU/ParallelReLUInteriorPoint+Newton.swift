@@ -8,8 +8,11 @@
 ///    Cauchy–Binet, a QR of the square root otherwise).
 /// 2. Radial shift: the m_a blocks with κ < 10⁻²γ get `C̃' = C' + γŵŵᵀ`, so H = H̃ − EΓEᵀ, removed exactly by a
 ///    capacitance `Γ⁻¹ − EᵀH̃⁻¹E` built from n-vectors.
-/// 3. Per branch: `N_b = G C̃'⁻¹ Gᵀ`, `M_b = S2 N_b S2 + Ω2_b⁻¹` (equilibrated, Cholesky),
-///    `G Ã_b⁻¹ Gᵀ = S2 Ñ_b M_b⁻¹ Ω2_b⁻¹ S2` (without the cancelling difference N − N S2M⁻¹S2N).
+/// 3. Per branch, in the cheaper of two spaces (`ParallelReLUInteriorPoint.BranchSpace`):
+///    - rows (n×n): `N_b = G C̃'⁻¹ Gᵀ`, `M_b = S2 N_b S2 + Ω2_b⁻¹` (equilibrated, Cholesky),
+///      `G Ã_b⁻¹ Gᵀ = S2 Ñ_b M_b⁻¹ Ω2_b⁻¹ S2` (without the cancelling difference N − N S2M⁻¹S2N);
+///    - weights (Kd×Kd, where n > 2P₁d makes that smaller): `Ã_b = C̃'_b + GᵀΩ2_bG` itself (equilibrated,
+///      Cholesky LLᵀ), and `D2_b G Ã_b⁻¹ Gᵀ D2_b = ZᵀZ` with Z = L⁻¹(G_a)ᵀ on the active rows a of D2_b.
 /// 4. Loss: `S = I + Σ_b D2_b (G Ã_b⁻¹ Gᵀ) D2_b` (equilibrated, Cholesky) and `H̃⁻¹ = Ã⁻¹ − Ã⁻¹FᵀS⁻¹FÃ⁻¹`.
 ///
 /// The storage is allocated once (`init(ipm:)`) and reused by every step's `factor` (an interior-point solve makes
@@ -17,16 +20,18 @@
 struct ParallelReLUNewtonSystem {
   let ipm: ParallelReLUInteriorPoint
   private(set) var eta: [Double] = [], w: [Double] = [], omega1: [Double] = [], omega2: [Double] = []
-  /// Per block: c_tt, c_tu (d), ŵ (d), Lᵢ (d×d row-major, lower) with C̃'⁻¹ = LᵢᵀLᵢ, and κ (+ γ where shifted).
-  var ctt: [Double], ctu: [Double], what: [Double], li: [Double], kappaShift: [Double]
-  /// Per branch: the Cholesky factor of the equilibrated M_b (n×n each) and M_b's equilibration.
+  /// Per block: c_tt, c_tu (d), ŵ (d), Lᵢ (d×d row-major, lower) with C̃'⁻¹ = LᵢᵀLᵢ, C̃' itself (d×d), and κ
+  /// (+ γ where shifted).
+  var ctt: [Double], ctu: [Double], what: [Double], li: [Double], cPrime: [Double], kappaShift: [Double]
+  /// Per branch: the Cholesky factor of the equilibrated M_b (rows: n×n each) or Ã_b (weights: Kd×Kd each), and its
+  /// equilibration.
   var mFactor: [Double], mScale: [Double]
   /// The factor of the equilibrated S and its equilibration.
   var sFactor: [Double], sScale: [Double]
   /// Scratch of `factor`: per chunk of branches a term of S and a failure flag, per chunk of blocks a failure flag.
   private var partialS: [Double], branchFailed: [Bool], blockFailed: [Bool], shiftFlags: [Bool]
-  /// The shifted blocks, the factor of their equilibrated capacitance, and per shifted block j (n each) g_j = S2 G_j a_j,
-  /// φ_j = FÃ⁻¹e_j and S⁻¹φ_j (`factorCapacitance`).
+  /// The shifted blocks, the factor of their equilibrated capacitance, and per shifted block j (n each) g_j = S2 G_j a_j
+  /// (rows only), φ_j = FÃ⁻¹e_j and S⁻¹φ_j (`factorCapacitance`).
   var shifted: [Int] = [], capFactor: [Double] = [], capScale: [Double] = []
   var gv: [Double] = [], phi: [Double] = [], sphi: [Double] = []
   /// Solves and operator applications so far (for the measurements).
@@ -45,8 +50,10 @@ struct ParallelReLUNewtonSystem {
     ctu = [Double](repeating: 0, count: nBlocks * d)
     what = ctu
     li = [Double](repeating: 0, count: nBlocks * d * d)
-    mFactor = [Double](repeating: 0, count: B * n * n)
-    mScale = [Double](repeating: 0, count: B * n)
+    cPrime = li
+    let order = ipm.branchOrder
+    mFactor = [Double](repeating: 0, count: B * order * order)
+    mScale = [Double](repeating: 0, count: B * order)
     sFactor = [Double](repeating: 0, count: n * n)
     sScale = [Double](repeating: 0, count: n)
     let workers = ParallelChunks.count(B, grain: ipm.factorGrain)
@@ -71,17 +78,18 @@ struct ParallelReLUNewtonSystem {
     self.omega1 = omega1
     self.omega2 = omega2
     lastResidual = 0
-    let n = ipm.n, d = ipm.d, q = d + 1, K = ipm.vectorsPerBranch, B = ipm.branches, r1 = ipm.coneRows, nBlocks = ipm.blockCount
+    let d = ipm.d, q = d + 1, r1 = ipm.coneRows, nBlocks = ipm.blockCount
     let gamma = ipm.scale, reg = regularisation * gamma
     // Per block, on all cores: c_tt, c_tu, ŵ, κ (shifted when tiny) and, for d = 2, the closed-form factor Lᵢ, into
     // the storage (moved out of `self` for the pass, so that the closures capture no part of it).
-    var ctt: [Double] = [], ctu: [Double] = [], what: [Double] = [], li: [Double] = [], kappaShift: [Double] = []
+    var ctt: [Double] = [], ctu: [Double] = [], what: [Double] = [], li: [Double] = [], cPrime: [Double] = [], kappaShift: [Double] = []
     var blockFailed: [Bool] = [], shiftFlags: [Bool] = []
-    exchangePerBlock(&ctt, &ctu, &what, &li, &kappaShift, &blockFailed, &shiftFlags)
+    exchangePerBlock(&ctt, &ctu, &what, &li, &cPrime, &kappaShift, &blockFailed, &shiftFlags)
     for e in blockFailed.indices { blockFailed[e] = false }
     let pattern = ipm.firstPattern
     withMutablePointers(&ctt, &ctu, &what, &li) { cttP, ctuP, whatP, liP in
       withMutablePointers(&kappaShift) { kP in
+        withMutablePointers(&cPrime) { cpP in
         blockFailed.withUnsafeMutableBufferPointer { fp in
           shiftFlags.withUnsafeMutableBufferPointer { sfp in
             let flags = SharedPointer(fp), shifts = SharedPointer(sfp)
@@ -144,7 +152,12 @@ struct ParallelReLUNewtonSystem {
                             flags[chunk] = true
                             return
                           }
-                          // C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
+                          // C' = [[a, b], [b, c]]; C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower
+                          // Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
+                          cpP[blk * 4] = a
+                          cpP[blk * 4 + 1] = b
+                          cpP[blk * 4 + 2] = b
+                          cpP[blk * 4 + 3] = c
                           liP[blk * 4] = 1 / a.squareRoot()
                           liP[blk * 4 + 1] = 0
                           liP[blk * 4 + 2] = -b / (a * det).squareRoot()
@@ -158,6 +171,7 @@ struct ParallelReLUNewtonSystem {
             }
           }
         }
+      }
       }
     }
     shifted.removeAll(keepingCapacity: true)
@@ -186,6 +200,13 @@ struct ParallelReLUNewtonSystem {
           break
         }
         for e in 0..<d {
+          for f in 0..<d {
+            var sum = 0.0
+            for row in 0...Swift.min(e, f) { sum += r[row + e * d] * r[row + f * d] }
+            cPrime[blk * d * d + e * d + f] = sum
+          }
+        }
+        for e in 0..<d {
           // Column e of R⁻¹ by back substitution: R x = e_e.
           var x = [Double](repeating: 0, count: d)
           for row in stride(from: d - 1, through: 0, by: -1) {
@@ -197,8 +218,15 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
-    exchangePerBlock(&ctt, &ctu, &what, &li, &kappaShift, &blockFailed, &shiftFlags)
+    exchangePerBlock(&ctt, &ctu, &what, &li, &cPrime, &kappaShift, &blockFailed, &shiftFlags)
     if failed { throw .notPositiveDefinite }
+    try factorBranchesAndS()
+    if !shifted.isEmpty { try factorCapacitance(gamma: gamma) }
+  }
+
+  /// The per-branch factors (in `ipm.branchSpace`) and the factor of S, from the per-block factors.
+  private mutating func factorBranchesAndS() throws(Failure) {
+    let n = ipm.n, d = ipm.d, K = ipm.vectorsPerBranch, B = ipm.branches, order = ipm.branchOrder
 
     // Per branch (in parallel): N_b, M_b's factor, and its contribution to S, into the storage (moved out as above).
     var mfArr: [Double] = [], msArr: [Double] = [], partialS: [Double] = [], branchFailed: [Bool] = []
@@ -211,21 +239,33 @@ struct ParallelReLUNewtonSystem {
     // Chunks of `factorGrain` branches (each a few LAPACK calls on n×n matrices) on all cores, one term of S each.
     // With the outer products of G, each chunk's N_b come from one GEMM over its branches.
     let workers = ParallelChunks.count(B, grain: ipm.factorGrain)
-    let gLocal = ipm.g, liLocal = self.li, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2, outer = ipm.outerProducts
+    let gLocal = ipm.g, liLocal = self.li, cpLocal = self.cPrime, signs = ipm.secondSigns, masks = ipm.secondMasks, om2 = omega2
+    let inWeights = ipm.branchSpace == .weights, outer = inWeights ? [] : ipm.outerProducts
     let batched = !outer.isEmpty, terms = ipm.p1 * d * (d + 1) / 2, perChunk = (B + workers - 1) / workers
     mfArr.withUnsafeMutableBufferPointer { mfp in
       msArr.withUnsafeMutableBufferPointer { msp in
         partialS.withUnsafeMutableBufferPointer { psp in
           branchFailed.withUnsafeMutableBufferPointer { bfp in
             withPointers(gLocal.storage, liLocal, signs, masks) { gP, lP, sP, mP in
-              withPointers(om2, outer) { oP, outerP in
+              withPointers(om2, outer, cpLocal) { oP, outerP, cpP in
                 let branch = BranchFactor(n: n, d: d, vectorsPerBranch: K, g: gP, li: lP, signs: sP, masks: mP, omega2: oP)
+                let weights = BranchWeightsFactor(n: n, d: d, vectorsPerBranch: K, g: gP, cPrime: cpP, masks: mP, omega2: oP)
                 let mfBase = SharedPointer(mfp.baseAddress!), msBase = SharedPointer(msp.baseAddress!)
                 let psBase = SharedPointer(psp.baseAddress!), bfBase = SharedPointer(bfp.baseAddress!)
-                let scratch = branch.workspaceSize + (batched ? perChunk * (terms + n * n) : 0)
+                let workspace = inWeights ? weights.workspaceSize : branch.workspaceSize
+                let scratch = workspace + (batched ? perChunk * (terms + n * n) : 0)
                 ParallelChunks.forEach(B, grain: ipm.factorGrain) { chunk, range in
                   withUnsafeTemporaryAllocation(of: Double.self, capacity: scratch) { tmp in
-                    let ws = tmp.baseAddress!, coefficients = ws + branch.workspaceSize, products = coefficients + perChunk * terms
+                    let ws = tmp.baseAddress!, coefficients = ws + workspace, products = coefficients + perChunk * terms
+                    if inWeights {
+                      for b in range
+                      where !weights.factor(
+                        b, factor: mfBase.base + b * order * order, scale: msBase.base + b * order, s: psBase.base + chunk * n * n, workspace: ws)
+                      {
+                        bfBase.base[chunk] = true
+                      }
+                      return
+                    }
                     if batched {
                       branch.outerCoefficients(range, into: coefficients)
                       RawBLAS.gemm(
@@ -259,23 +299,23 @@ struct ParallelReLUNewtonSystem {
       s[j + j * n] += 1
       sScale[j] = s[j + j * n].squareRoot()
     }
-    for c in 0..<n { for r in 0..<n { s[r + c * n] /= sScale[r] * sScale[c] } }
+    for c in 0..<n { for r in c..<n { s[r + c * n] /= sScale[r] * sScale[c] } }  // the lower triangle: all the Cholesky reads
     let factored = !anyFailed && s.withUnsafeMutableBufferPointer({ LAPACK.potrfInPlace($0.baseAddress!, order: n) })
     swap(&s, &sFactor)
     guard factored else { throw .notPositiveDefinite }
-    if !shifted.isEmpty { try factorCapacitance(gamma: gamma) }
   }
 
   /// Exchanges the per-block storage with the given arrays (O(1) each): `factor` moves it out for its parallel pass
   /// and back after it.
   private mutating func exchangePerBlock(
-    _ ctt: inout [Double], _ ctu: inout [Double], _ what: inout [Double], _ li: inout [Double], _ kappaShift: inout [Double],
-    _ blockFailed: inout [Bool], _ shiftFlags: inout [Bool]
+    _ ctt: inout [Double], _ ctu: inout [Double], _ what: inout [Double], _ li: inout [Double], _ cPrime: inout [Double],
+    _ kappaShift: inout [Double], _ blockFailed: inout [Bool], _ shiftFlags: inout [Bool]
   ) {
     swap(&ctt, &self.ctt)
     swap(&ctu, &self.ctu)
     swap(&what, &self.what)
     swap(&li, &self.li)
+    swap(&cPrime, &self.cPrime)
     swap(&kappaShift, &self.kappaShift)
     swap(&blockFailed, &self.blockFailed)
     swap(&shiftFlags, &self.shiftFlags)
@@ -375,40 +415,127 @@ struct ParallelReLUNewtonSystem {
     }
   }
 
+  /// One branch's factorisation in the space of its weights (`BranchSpace.weights`), on raw pointers (it runs on
+  /// several threads at once): Ã_b = C̃'_b + GᵀΩ2_bG (Kd×Kd; S2² = I) equilibrated, Δ⁻¹Ã_bΔ⁻¹ = LLᵀ, and the branch's
+  /// term of S, D2_b G Ã_b⁻¹ Gᵀ D2_b = ZZᵀ with Z = G_aΔ⁻¹L⁻ᵀ over the active rows a of D2_b (E_b² = D2_b).
+  struct BranchWeightsFactor {
+    let n: Int, d: Int, vectorsPerBranch: Int
+    let g: SharedPointer<Double>, cPrime: SharedPointer<Double>, masks: SharedPointer<Double>, omega2: SharedPointer<Double>
+
+    /// Doubles of scratch per thread: √Ω2 G or Z (n × Kd), ZZᵀ (n×n), the active rows.
+    var workspaceSize: Int { n * vectorsPerBranch * d + n * n + n }
+
+    /// Factorises branch b into `factor` (Kd×Kd, lower) and `scale` (Kd), adds its term to `s` (n×n); false when Ã_b
+    /// is not positive definite.
+    func factor(
+      _ b: Int, factor af: UnsafeMutablePointer<Double>, scale ds: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>,
+      workspace: UnsafeMutablePointer<Double>
+    ) -> Bool {
+      let K = vectorsPerBranch, kd = K * d, g = g.base, o = b * n
+      let m2 = masks.base + o, om = omega2.base + o
+      let z = workspace, zz = z + n * kd, active = zz + n * n
+      for j in 0..<n { active[j] = om[j].squareRoot() }
+      for c in 0..<kd { for j in 0..<n { z[j + c * n] = active[j] * g[j + c * n] } }
+      RawBLAS.syrkLower(.transpose, n: kd, k: n, alpha: 1, z, lda: n, beta: 0, af, ldc: kd)
+      for k in 0..<K {
+        let cp = cPrime.base + (b * K + k) * d * d, o = k * d
+        for f in 0..<d { for e in f..<d { af[(o + e) + (o + f) * kd] += cp[e * d + f] } }
+      }
+      for i in 0..<kd {
+        let v = af[i + i * kd]
+        guard v > 0, v.isFinite else { return false }
+        ds[i] = v.squareRoot()
+      }
+      for c in 0..<kd { for r in c..<kd { af[r + c * kd] /= ds[r] * ds[c] } }
+      guard LAPACK.potrfInPlace(af, order: kd) else { return false }
+      var na = 0
+      for j in 0..<n where m2[j] != 0 {
+        active[na] = Double(j)
+        na += 1
+      }
+      guard na > 0 else { return true }
+      // Z = G_a Δ⁻¹ L⁻ᵀ (na × Kd), then ZZᵀ.
+      for c in 0..<kd {
+        let f = 1 / ds[c], column = g + c * n, out = z + c * na
+        for a in 0..<na { out[a] = column[Int(active[a])] * f }
+      }
+      RawBLAS.solveRightLowerTransposed(rows: na, order: kd, UnsafePointer(af), z, ldb: na)
+      RawBLAS.syrkLower(.none, n: na, k: kd, alpha: 1, z, lda: na, beta: 0, zz, ldc: na)
+      // Into S's lower triangle (the only part its Cholesky reads): the active rows ascend, so a2 ≥ a is r ≥ c.
+      for a in 0..<na {
+        let c = Int(active[a])
+        for a2 in a..<na { s[Int(active[a2]) + c * n] += zz[a2 + a * na] }
+      }
+      return true
+    }
+  }
+
   /// The capacitance `Γ⁻¹ − EᵀH̃⁻¹E` of the radial shift, from n-vectors only:
   /// a_j = C̃_j⁻¹ŵ_j, g_j = S2 G_j a_j, φ_j = FÃ⁻¹e_j = E_b Ω2_b⁻¹ M_b⁻¹g_j,
   /// e_iᵀH̃⁻¹e_j = [same branch](δ_ij ŵ_i·a_j − g_iᵀM_b⁻¹g_j) − φ_iᵀS⁻¹φ_j.
   private mutating func factorCapacitance(gamma: Double) throws(Failure) {
     let n = ipm.n, d = ipm.d, K = ipm.vectorsPerBranch, m = shifted.count
-    var gvs = [Double](repeating: 0, count: m * n), mg = gvs, phis = gvs
-    var diag = [Double](repeating: 0, count: m)
-    var a = [Double](repeating: 0, count: d)
-    for (idx, blk) in shifted.enumerated() {
-      let b = blk / K, k = blk % K, o = idx * n
-      for c in 0..<d { a[c] = what[blk * d + c] }
-      a.withUnsafeMutableBufferPointer { applyCInverse($0.baseAddress! - blk * d, blocks: blk..<(blk + 1)) }
-      for c in 0..<d { diag[idx] += what[blk * d + c] * a[c] }
-      for c in 0..<d where a[c] != 0 { for j in 0..<n { gvs[o + j] += a[c] * ipm.g[j, k * d + c] } }
-      for j in 0..<n {
-        gvs[o + j] *= ipm.secondSigns[b * n + j]
-        mg[o + j] = gvs[o + j]
+    // Each shifted block's branch, divided out once (m² integer divisions cost more than the m×m loop's arithmetic).
+    let branchOf = shifted.map { $0 / K }
+    // φ_j = FÃ⁻¹e_j (n each) and, within a branch, e_iᵀÃ⁻¹e_j.
+    var phis = [Double](repeating: 0, count: m * n), inBranch = [Double](repeating: 0, count: m * m)
+    var gvs: [Double] = []
+    if ipm.branchSpace == .rows {
+      // e_iᵀÃ⁻¹e_j = δ_ij ŵ_i·a_j − g_iᵀM_b⁻¹g_j.
+      gvs = phis
+      var mg = phis, a = [Double](repeating: 0, count: d)
+      for (idx, blk) in shifted.enumerated() {
+        let b = branchOf[idx], k = blk % K, o = idx * n
+        for c in 0..<d { a[c] = what[blk * d + c] }
+        a.withUnsafeMutableBufferPointer { applyCInverse($0.baseAddress! - blk * d, blocks: blk..<(blk + 1)) }
+        for c in 0..<d { inBranch[idx + idx * m] += what[blk * d + c] * a[c] }
+        for c in 0..<d where a[c] != 0 { for j in 0..<n { gvs[o + j] += a[c] * ipm.g[j, k * d + c] } }
+        for j in 0..<n {
+          gvs[o + j] *= ipm.secondSigns[b * n + j]
+          mg[o + j] = gvs[o + j]
+        }
+        mg.withUnsafeMutableBufferPointer { solveBranch(b, $0.baseAddress! + o) }
+        for j in 0..<n { phis[o + j] = ipm.lossWeights[b * n + j] * mg[o + j] / omega2[b * n + j] }
       }
-      mg.withUnsafeMutableBufferPointer { solveM(branch: b, $0.baseAddress! + o) }
-      for j in 0..<n { phis[o + j] = ipm.lossWeights[b * n + j] * mg[o + j] / omega2[b * n + j] }
-    }
-    // S⁻¹φ for all shifted blocks at once.
-    var sphis = phis
-    solveS(&sphis, columns: m)
-    var cap = [Double](repeating: 0, count: m * m)
-    // −gᵀM⁻¹g within a branch, −φᵀS⁻¹φ everywhere (GEMMs over the n-vectors).
-    var gmg = [Double](repeating: 0, count: m * m), pp = gmg
-    gvs.withUnsafeBufferPointer { gp in
-      mg.withUnsafeBufferPointer { mp in
-        gmg.withUnsafeMutableBufferPointer { op in
-          RawBLAS.gemm(.transpose, .none, m: m, n: m, k: n, alpha: 1, gp.baseAddress!, lda: n, mp.baseAddress!, ldb: n, beta: 0, op.baseAddress!, ldc: m)
+      var gmg = [Double](repeating: 0, count: m * m)
+      gvs.withUnsafeBufferPointer { gp in
+        mg.withUnsafeBufferPointer { mp in
+          gmg.withUnsafeMutableBufferPointer { op in
+            RawBLAS.gemm(.transpose, .none, m: m, n: m, k: n, alpha: 1, gp.baseAddress!, lda: n, mp.baseAddress!, ldb: n, beta: 0, op.baseAddress!, ldc: m)
+          }
+        }
+      }
+      for c in 0..<m { for r in 0..<m where branchOf[r] == branchOf[c] { inBranch[r + c * m] -= gmg[r + c * m] } }
+    } else {
+      // a_j = Ã_b⁻¹e_j (the branch's Kd coordinates), e_iᵀÃ⁻¹e_j = ŵ_i·(a_j)_i, φ_j = E_b G a_j.
+      let kd = K * d
+      var a = [Double](repeating: 0, count: m * kd), ga = [Double](repeating: 0, count: n)
+      for (idx, blk) in shifted.enumerated() {
+        let b = branchOf[idx], slot = (blk % K) * d, o = idx * kd
+        for c in 0..<d { a[o + slot + c] = what[blk * d + c] }
+        a.withUnsafeMutableBufferPointer { solveBranch(b, $0.baseAddress! + o) }
+        ipm.g.storage.withUnsafeBufferPointer { gp in
+          a.withUnsafeBufferPointer { ap in
+            ga.withUnsafeMutableBufferPointer { op in
+              RawBLAS.gemv(.none, m: n, n: kd, alpha: 1, gp.baseAddress!, lda: n, ap.baseAddress! + o, beta: 0, op.baseAddress!)
+            }
+          }
+        }
+        for j in 0..<n { phis[idx * n + j] = ipm.lossWeights[b * n + j] * ga[j] }
+      }
+      for c in 0..<m {
+        for r in 0..<m where branchOf[r] == branchOf[c] {
+          let blk = shifted[r], slot = (blk % K) * d
+          var v = 0.0
+          for e in 0..<d { v += what[blk * d + e] * a[c * kd + slot + e] }
+          inBranch[r + c * m] = v
         }
       }
     }
+    // S⁻¹φ for all shifted blocks at once, and φᵀS⁻¹φ (one GEMM over the n-vectors).
+    var sphis = phis
+    solveS(&sphis, columns: m)
+    var pp = [Double](repeating: 0, count: m * m)
     phis.withUnsafeBufferPointer { fp in
       sphis.withUnsafeBufferPointer { sp in
         pp.withUnsafeMutableBufferPointer { op in
@@ -416,14 +543,11 @@ struct ParallelReLUNewtonSystem {
         }
       }
     }
-    // Each shifted block's branch, divided out once (m² integer divisions cost more than the m×m loop's arithmetic).
-    let branchOf = shifted.map { $0 / K }
+    // Γ⁻¹ − EᵀH̃⁻¹E with e_iᵀH̃⁻¹e_j = [same branch] e_iᵀÃ⁻¹e_j − φ_iᵀS⁻¹φ_j (symmetrised).
+    var cap = [Double](repeating: 0, count: m * m)
     for c in 0..<m {
       for r in 0..<m {
-        let same = branchOf[r] == branchOf[c]
-        var e = -0.5 * (pp[r + c * m] + pp[c + r * m])
-        if same { e -= 0.5 * (gmg[r + c * m] + gmg[c + r * m]) }
-        if r == c { e += diag[r] }
+        let e = 0.5 * (inBranch[r + c * m] + inBranch[c + r * m]) - 0.5 * (pp[r + c * m] + pp[c + r * m])
         cap[r + c * m] = (r == c ? 1 / gamma : 0) - e
       }
     }
@@ -457,7 +581,7 @@ struct ParallelReLUNewtonSystem {
             for b in range {
               let o = b * n
               if scaleBefore { for j in 0..<n { shared[o + j] *= pre[o + j] } }
-              solveM(branch: b, shared.base + o)
+              solveBranch(b, shared.base + o)
               if scaleAfter { for j in 0..<n { shared[o + j] *= post[o + j] } }
             }
           }
@@ -497,13 +621,25 @@ struct ParallelReLUNewtonSystem {
     }
   }
 
-  /// M_b⁻¹x in place (x: n entries).
-  func solveM(branch b: Int, _ x: UnsafeMutablePointer<Double>) {
-    let n = ipm.n
+  /// The inverse of branch b's factorised matrix applied in place: M_b⁻¹x (rows; x has n entries) or Ã_b⁻¹x
+  /// (weights; x has Kd entries).
+  func solveBranch(_ b: Int, _ x: UnsafeMutablePointer<Double>) {
+    let n = ipm.branchOrder
     mScale.withUnsafeBufferPointer { sp in
       for j in 0..<n { x[j] /= sp[b * n + j] }
       mFactor.withUnsafeBufferPointer { mp in RawBLAS.choleskySolve(mp.baseAddress! + b * n * n, order: n, x) }
       for j in 0..<n { x[j] /= sp[b * n + j] }
+    }
+  }
+
+  /// Ã_b⁻¹ applied in place to the Kd entries of every branch of x (B·K·d, weights), on all cores.
+  func solveBranches(_ x: inout [Double]) {
+    let kd = ipm.vectorsPerBranch * ipm.d
+    x.withUnsafeMutableBufferPointer { xp in
+      let shared = SharedPointer(xp)
+      ParallelChunks.forEach(ipm.branches, grain: ipm.solveGrain) { _, range in
+        for b in range { solveBranch(b, shared.base + b * kd) }
+      }
     }
   }
 
@@ -527,20 +663,11 @@ struct ParallelReLUNewtonSystem {
   /// with h_b = G C̃'⁻¹r′_b and m_b = M_b⁻¹S2 h_b, y₁ = C̃'⁻¹(r′ − Gᵀ(S2 m)) and Fy₁ = Σ_b E_b Ω2_b⁻¹ m_b; and
   /// Ã⁻¹(Ee − Fᵀw₂) = C̃'⁻¹(Ee − Gᵀc) with c_b = S2 M_b⁻¹(Σ_{j∈b} e_j g_j + E_b Ω2_b⁻¹ w₂).
   func solveOnce(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
-    let n = ipm.n, d = ipm.d, B = ipm.branches, nBlocks = ipm.blockCount, m = shifted.count, K = ipm.vectorsPerBranch
+    if ipm.branchSpace == .weights { return solveOnceInWeights(ru, rt) }
+    let n = ipm.n, d = ipm.d, B = ipm.branches, K = ipm.vectorsPerBranch
     let negatedSigns = ipm.secondSigns.map { -$0 }
     // r′ = r_u − c_tu r_t / c_tt (t eliminated), y = C̃'⁻¹r′.
-    var y = ru
-    y.withUnsafeMutableBufferPointer { yp in
-      let yb = SharedPointer(yp)
-      overBlocks { range in
-        for blk in range where rt[blk] != 0 {
-          let f = rt[blk] / ctt[blk]
-          for c in 0..<d { yb[blk * d + c] -= ctu[blk * d + c] * f }
-        }
-        applyCInverse(yb.base, blocks: range)
-      }
-    }
+    var y = eliminatingT(ru, rt, thenApplyCInverse: true)
     var h = ipm.hidden(y)
     var fy = [Double](repeating: 0, count: n)
     solveM(branchesOf: &h, before: ipm.secondSigns, after: nil)
@@ -562,23 +689,7 @@ struct ParallelReLUNewtonSystem {
       }
     }
     // w₁ = S⁻¹Fy₁, the shift coefficients, w₂.
-    solveS(&fy, columns: 1)
-    var coef = [Double](repeating: 0, count: m)
-    if m > 0 {
-      for (idx, blk) in shifted.enumerated() {
-        var s = 0.0
-        for c in 0..<d { s += y[blk * d + c] * what[blk * d + c] }
-        for j in 0..<n { s -= phi[idx * n + j] * fy[j] }
-        coef[idx] = s / capScale[idx]
-      }
-      capFactor.withUnsafeBufferPointer { cp in
-        coef.withUnsafeMutableBufferPointer { ep in LAPACK.potrsInPlace(cp.baseAddress!, order: m, ep.baseAddress!, rightHandSides: 1) }
-      }
-      for idx in 0..<m {
-        coef[idx] /= capScale[idx]
-        for j in 0..<n { fy[j] += coef[idx] * sphi[idx * n + j] }
-      }
-    }
+    let coef = shiftCoefficients(y, w: &fy)
     // c_b = S2 M_b⁻¹(Σ_{j∈b} e_j g_j + E_b Ω2_b⁻¹ w₂).
     var c = [Double](repeating: 0, count: B * n)
     for b in 0..<B { for j in 0..<n { c[b * n + j] = ipm.lossWeights[b * n + j] * fy[j] / omega2[b * n + j] } }
@@ -589,13 +700,74 @@ struct ParallelReLUNewtonSystem {
     solveM(branchesOf: &c, before: nil, after: negatedSigns)
     var y2 = ipm.hiddenAdjoint(c)
     for (idx, blk) in shifted.enumerated() { for e in 0..<d { y2[blk * d + e] += coef[idx] * what[blk * d + e] } }
-    var t = [Double](repeating: 0, count: nBlocks)
+    return summingAndRecoveringT(y, y2, rt, applyingCInverse: true)
+  }
+
+  /// `solveOnce` with the branches factorised in the space of their weights (the same formula, Ã_b⁻¹ from its
+  /// factor): y₁ = Ã⁻¹r′, w₁ = S⁻¹Fy₁, the shift coefficients e and w₂, and H⁻¹r = y₁ + Ã⁻¹(Ee − Fᵀw₂).
+  private func solveOnceInWeights(_ ru: [Double], _ rt: [Double]) -> (u: [Double], t: [Double]) {
+    let d = ipm.d
+    var y = eliminatingT(ru, rt, thenApplyCInverse: false)
+    solveBranches(&y)
+    var fy = ipm.predict(y)
+    let coef = shiftCoefficients(y, w: &fy)
+    var y2 = ipm.predictAdjoint(fy)
+    for e in y2.indices { y2[e] = -y2[e] }
+    for (idx, blk) in shifted.enumerated() { for e in 0..<d { y2[blk * d + e] += coef[idx] * what[blk * d + e] } }
+    solveBranches(&y2)
+    return summingAndRecoveringT(y, y2, rt, applyingCInverse: false)
+  }
+
+  /// r′ = r_u − c_tu r_t / c_tt per block (t eliminated), then C̃'⁻¹r′ when asked.
+  private func eliminatingT(_ ru: [Double], _ rt: [Double], thenApplyCInverse: Bool) -> [Double] {
+    let d = ipm.d
+    var y = ru
+    y.withUnsafeMutableBufferPointer { yp in
+      let yb = SharedPointer(yp)
+      overBlocks { range in
+        for blk in range where rt[blk] != 0 {
+          let f = rt[blk] / ctt[blk]
+          for c in 0..<d { yb[blk * d + c] -= ctu[blk * d + c] * f }
+        }
+        if thenApplyCInverse { applyCInverse(yb.base, blocks: range) }
+      }
+    }
+    return y
+  }
+
+  /// The radial shift's coefficients e = Cap⁻¹(Eᵀy₁ − Φᵀw₁), with w = Fy₁ on entry and w₂ = w₁ + S⁻¹Φe on return.
+  private func shiftCoefficients(_ y: [Double], w fy: inout [Double]) -> [Double] {
+    let n = ipm.n, d = ipm.d, m = shifted.count
+    solveS(&fy, columns: 1)
+    var coef = [Double](repeating: 0, count: m)
+    guard m > 0 else { return coef }
+    for (idx, blk) in shifted.enumerated() {
+      var s = 0.0
+      for c in 0..<d { s += y[blk * d + c] * what[blk * d + c] }
+      for j in 0..<n { s -= phi[idx * n + j] * fy[j] }
+      coef[idx] = s / capScale[idx]
+    }
+    capFactor.withUnsafeBufferPointer { cp in
+      coef.withUnsafeMutableBufferPointer { ep in LAPACK.potrsInPlace(cp.baseAddress!, order: m, ep.baseAddress!, rightHandSides: 1) }
+    }
+    for idx in 0..<m {
+      coef[idx] /= capScale[idx]
+      for j in 0..<n { fy[j] += coef[idx] * sphi[idx * n + j] }
+    }
+    return coef
+  }
+
+  /// u = y + (C̃'⁻¹ when asked) y₂ and t = (r_t − c_tuᵀu)/c_tt per block.
+  private func summingAndRecoveringT(_ y: [Double], _ y2: [Double], _ rt: [Double], applyingCInverse: Bool) -> (u: [Double], t: [Double]) {
+    let d = ipm.d
+    var y = y, y2 = y2
+    var t = [Double](repeating: 0, count: ipm.blockCount)
     y2.withUnsafeMutableBufferPointer { y2p in
       y.withUnsafeMutableBufferPointer { yp in
         t.withUnsafeMutableBufferPointer { tp in
           let y2b = SharedPointer(y2p), yb = SharedPointer(yp), tb = SharedPointer(tp)
           overBlocks { range in
-            applyCInverse(y2b.base, blocks: range)
+            if applyingCInverse { applyCInverse(y2b.base, blocks: range) }
             for blk in range {
               var s = rt[blk]
               for e in 0..<d {

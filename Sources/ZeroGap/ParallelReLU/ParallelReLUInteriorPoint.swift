@@ -44,10 +44,33 @@ struct ParallelReLUInteriorPoint {
   /// all branches (`ParallelReLUNewtonSystem`): n² × P₁·d(d+1)/2, column (i, t) = vec(a_e a_fᵀ + a_f a_eᵀ) for the
   /// pair t = (e < f) and vec(a_e a_eᵀ) for t = (e, e), a_c = D1_i x_c (the vectors k and k + P₁ of a branch differ
   /// only in sign, so they share these). Pairs in the order (0,0), (0,1), …, (0,d−1), (1,1), …. Empty when larger
-  /// than `outerProductsLimit` entries: the factorisation then forms N_b per branch from G. (Settable so that tests
+  /// than `outerProductsLimit` entries, or unused (`branchSpace` is `.weights`): the factorisation then forms N_b per
+  /// branch from G. (Settable so that tests
   /// can compare both paths on one problem.)
   var outerProducts: [Double]
   static let outerProductsLimit = 1 << 20
+  /// Where the Newton system's per-branch part Ã_b = C̃'_b + GᵀΩ2_bG is factorised (`ParallelReLUNewtonSystem`).
+  enum BranchSpace: Equatable, Sendable {
+    /// In the n-dimensional space of the branch's second-layer rows: Woodbury through M_b = S2 N_b S2 + Ω2_b⁻¹
+    /// (n×n per branch; about n²·Kd + 2n³ flops per branch and step). Small n: the bench's d = 2 programs.
+    case rows
+    /// In the Kd-dimensional space of the branch's weights: Ã_b itself (Kd×Kd per branch; about n·(Kd)² + (Kd)³/3
+    /// + (Kd)²·n/2 + n²·Kd/4 flops). Data with n above 2P₁d, where the n×n matrices per branch would dominate.
+    case weights
+
+    /// The cheaper space for n rows and Kd weights per branch, by the flop counts above.
+    static func cheaper(n: Int, weights kd: Int) -> BranchSpace {
+      let n = Double(n), kd = Double(kd)
+      let rows = n * n * kd + 2 * n * n * n
+      let weights = n * kd * kd + kd * kd * kd / 3 + kd * kd * n / 2 + n * n * kd / 4
+      return weights < rows ? .weights : .rows
+    }
+  }
+  /// The space of the per-branch factorisation: the cheaper one (settable so that tests can compare both on one
+  /// problem).
+  var branchSpace: BranchSpace
+  /// The order of one branch's factor: n (rows) or Kd (weights).
+  var branchOrder: Int { branchSpace == .rows ? n : vectorsPerBranch * d }
   /// E_b, S2_b and D2_b per branch (b·n + j).
   let lossWeights: [Double], secondSigns: [Double], secondMasks: [Double]
   /// γ = mean ‖x_j‖² (the scale of the radial shift), and max_j ‖x_j‖.
@@ -58,18 +81,22 @@ struct ParallelReLUInteriorPoint {
   /// the spinning `WorkerPool` picks up within a microsecond).
   static let blockGrain = 256
 
-  /// Branches per chunk of the per-branch factorisation (2n²Kd + n³/3 flops each) and of the M_b solves (2n² each):
-  /// about 2·10⁴ flops per chunk.
-  var factorGrain: Int { Swift.max(1, Int(2e4 / Double(2 * n * n * vectorsPerBranch * d + n * n * n / 3 + 1))) }
-  var solveGrain: Int { Swift.max(32, Int(2e4 / Double(2 * n * n + 1))) }
+  /// Branches per chunk of the per-branch factorisation (2n²Kd + n³/3 flops each in rows, about n(Kd)² + (Kd)³/3 +
+  /// n²Kd/4 in weights) and of the branch solves (2n² or 2(Kd)² each): about 2·10⁴ flops per chunk.
+  var factorGrain: Int {
+    let kd = vectorsPerBranch * d
+    let flops = branchSpace == .rows ? 2 * n * n * kd + n * n * n / 3 : n * kd * kd + kd * kd * kd / 3 + n * n * kd / 4
+    return Swift.max(1, Int(2e4 / Double(flops + 1)))
+  }
+  var solveGrain: Int { Swift.max(32, Int(2e4 / Double(2 * branchOrder * branchOrder + 1))) }
 
-  /// Bytes the solve keeps (saturating): one n×n matrix per branch (M_b's factor), the outer products of G (at most
-  /// 2²⁰ entries), per worker an n × Kd and four n×n workspaces, and about forty vectors over the blocks' cone and row
-  /// coordinates.
+  /// Bytes the solve keeps (saturating): one factor per branch (n×n or Kd×Kd, `branchSpace`), S (n×n) and its
+  /// per-worker terms, the outer products of G (at most 2²⁰ entries), per worker an n × Kd and three n×n or Kd×n
+  /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
   var memoryBytes: Int {
-    let P = MemoryBudget.product, nn = P(n, n)
-    let perBranch = P(branches, nn) &+ outerProducts.count
-    let perWorker = P(ParallelChunks.cores, P(n, vectorsPerBranch * d) &+ P(4, nn))
+    let P = MemoryBudget.product, nn = P(n, n), m = branchOrder
+    let perBranch = P(branches, P(m, m)) &+ outerProducts.count
+    let perWorker = P(ParallelChunks.cores, P(n, vectorsPerBranch * d) &+ P(3, P(m, n)) &+ P(2, nn))
     let vectors = P(40, P(blockCount, d + 1 + coneRows) &+ P(branches, n))
     return MemoryBudget.doubles(perBranch &+ perWorker &+ vectors)
   }
@@ -102,7 +129,8 @@ struct ParallelReLUInteriorPoint {
     }
     g = gm
     let pairs = d * (d + 1) / 2
-    if n * n * p1 * pairs <= Self.outerProductsLimit {
+    branchSpace = BranchSpace.cheaper(n: n, weights: K * d)
+    if branchSpace == .rows && n * n * p1 * pairs <= Self.outerProductsLimit {
       var outer = [Double](repeating: 0, count: n * n * p1 * pairs)
       for i in 0..<p1 {
         var t = 0

@@ -164,18 +164,7 @@ import Testing
     #expect(!batched.outerProducts.isEmpty)
     var perBranch = batched
     perBranch.outerProducts = []
-    // An interior pair (s, z): every cone's head above the norm of its tail, every row positive.
-    func interior() -> ParallelReLUInteriorPoint.Slacks {
-      var v = ParallelReLUInteriorPoint.Slacks(zeros: batched)
-      for blk in 0..<batched.blockCount {
-        let tail = g.normalVector(d)
-        for c in 0..<d { v.cone[blk * (d + 1) + 1 + c] = tail[c] }
-        v.cone[blk * (d + 1)] = tail.map { $0 * $0 }.reduce(0, +).squareRoot() + 0.1 + abs(g.normalVector(1)[0])
-      }
-      v.first = g.normalVector(v.first.count).map { 0.1 + abs($0) }
-      v.second = g.normalVector(v.second.count).map { 0.1 + abs($0) }
-      return v
-    }
+    func interior() -> ParallelReLUInteriorPoint.Slacks { Self.interior(batched, &g) }
     let s = interior(), z = interior()
     var eta = [Double](repeating: 0, count: batched.blockCount), w = [Double](repeating: 0, count: batched.blockCount * (d + 1))
     var lambda = ParallelReLUInteriorPoint.Slacks(zeros: batched), omega = lambda, rootOmega = lambda
@@ -200,6 +189,88 @@ import Testing
     #expect(a.mFactor == fresh.mFactor && a.sFactor == fresh.sFactor && a.li == fresh.li && a.shifted == fresh.shifted)
     let ya = a.solve(ru, rt, refine: 0), yf = fresh.solve(ru, rt, refine: 0)
     #expect(ya.u == yf.u && ya.t == yf.t)
+  }
+
+  /// An interior pair member for `ipm`: every cone's head above the norm of its tail, every row positive.
+  static func interior(_ ipm: ParallelReLUInteriorPoint, _ g: inout SeededGenerator) -> ParallelReLUInteriorPoint.Slacks {
+    let d = ipm.d
+    var v = ParallelReLUInteriorPoint.Slacks(zeros: ipm)
+    for blk in 0..<ipm.blockCount {
+      let tail = g.normalVector(d)
+      for c in 0..<d { v.cone[blk * (d + 1) + 1 + c] = tail[c] }
+      v.cone[blk * (d + 1)] = tail.map { $0 * $0 }.reduce(0, +).squareRoot() + 0.1 + abs(g.normalVector(1)[0])
+    }
+    v.first = g.normalVector(v.first.count).map { 0.1 + abs($0) }
+    v.second = g.normalVector(v.second.count).map { 0.1 + abs($0) }
+    return v
+  }
+
+  /// The per-branch factorisation in the space of the weights (Ã_b, Kd×Kd) solves the same Newton system as the one
+  /// in the space of the rows (M_b, n×n): at a random interior scaling, and at one near a cone's boundary where
+  /// blocks are radially shifted (the capacitance), both solves agree and the residual ‖Hx − r‖ against the
+  /// operator H itself (`apply`, no factor) is at rounding level — for d = 2 (closed-form C̃') and d = 3 (by QR).
+  @Test(arguments: [(2, 9), (3, 40)])
+  func branchSpacesSolveTheSameNewtonSystem(d: Int, n: Int) throws {
+    var g = SeededGenerator(seed: 60 + UInt64(d))
+    let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
+    let p1 = try d == 2
+      ? ActivationPatterns.enumerate(data: x)
+      : ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: x, count: 4, using: &g), data: x)
+    let p2 = try HiddenPatterns.sample(count: 5, data: x, generator: &g)
+    let program = try ParallelReLUProgram(data: x, targets: g.normalVector(n), firstLayer: p1, secondLayer: p2, beta: 0.1)
+    var rows = try #require(ParallelReLUInteriorPoint(program: program.blocks))
+    rows.branchSpace = .rows
+    var weights = rows
+    weights.branchSpace = .weights
+    for nearBoundary in [false, true] {
+      let s = Self.interior(rows, &g)
+      var z = Self.interior(rows, &g)
+      if nearBoundary {
+        // z on the boundary of every other cone to within 1e-9: κ → 0 there, and those blocks are shifted.
+        for blk in stride(from: 0, to: rows.blockCount, by: 2) {
+          var tail = 0.0
+          for c in 1...d { tail += z.cone[blk * (d + 1) + c] * z.cone[blk * (d + 1) + c] }
+          z.cone[blk * (d + 1)] = tail.squareRoot() * (1 + 1e-9)
+        }
+      }
+      var eta = [Double](repeating: 0, count: rows.blockCount), w = [Double](repeating: 0, count: rows.blockCount * (d + 1))
+      var lambda = ParallelReLUInteriorPoint.Slacks(zeros: rows), omega = lambda, rootOmega = lambda
+      #expect(rows.scale(s: s, z: z, eta: &eta, w: &w, lambda: &lambda, omega: &omega, rootOmega: &rootOmega))
+      var a = try ParallelReLUNewtonSystem(ipm: rows, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: 0)
+      var b = try ParallelReLUNewtonSystem(ipm: weights, eta: eta, w: w, omega1: omega.first, omega2: omega.second, regularisation: 0)
+      #expect(b.mFactor.count == rows.branches * (rows.vectorsPerBranch * d) * (rows.vectorsPerBranch * d))
+      #expect(nearBoundary == !a.shifted.isEmpty && a.shifted == b.shifted)
+      let ru = g.normalVector(rows.blockCount * d), rt = g.normalVector(rows.blockCount)
+      let xa = a.solve(ru, rt, refine: 0), xb = b.solve(ru, rt, refine: 0)
+      let size = (xa.u + xa.t).map(abs).max()!
+      #expect(zip(xa.u + xa.t, xb.u + xb.t).map { abs($0 - $1) }.max()! <= 1e-8 * size)
+      // The residual against H applied directly, relative to the right-hand side and H's part of the solution.
+      let hx = b.apply(xb.u, xb.t)
+      let residual = zip(ru + rt, hx.u + hx.t).map { abs($0 - $1) }.max()!
+      #expect(residual <= 1e-9 * Swift.max((ru + rt).map(abs).max()!, (hx.u + hx.t).map(abs).max()!))
+    }
+  }
+
+  /// The solver picks the cheaper space (rows for the bench's d = 2 programs, weights where n > 2P₁d) and certifies
+  /// the same optimum in either.
+  @Test func eitherBranchSpaceCertifiesTheSameOptimum() throws {
+    #expect(ParallelReLUInteriorPoint.BranchSpace.cheaper(n: 6, weights: 2 * 12 * 2) == .rows)
+    #expect(ParallelReLUInteriorPoint.BranchSpace.cheaper(n: 1000, weights: 2 * 20 * 5) == .weights)
+    var g = SeededGenerator(seed: 71)
+    let n = 60, d = 3
+    let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
+    let y = zip(x.multiply([1, -0.5, 0.2]), g.normalVector(n)).map { Swift.max($0, 0) + 0.1 * $1 }
+    let p1 = try ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: x, count: 5, using: &g), data: x)
+    let p2 = try HiddenPatterns.sample(count: 6, data: x, firstLayerGates: p1.gates, generator: &g)
+    let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: 0.05)
+    var weights = try #require(ParallelReLUInteriorPoint(program: program.blocks))
+    #expect(weights.branchSpace == .weights)
+    let a = weights.solve(options: Self.options(1e-7, .interiorPoint)).report
+    weights.branchSpace = .rows
+    let b = weights.solve(options: Self.options(1e-7, .interiorPoint)).report
+    #expect(a.stopReason == .converged && b.stopReason == .converged)
+    #expect(a.lowerBound <= b.objective && b.lowerBound <= a.objective)
+    #expect(abs(a.objective - b.objective) <= 2e-7 * b.objective)
   }
 
   /// d = 2 facet rows describe the same cones as all n rows: both forms give the same optimum.
