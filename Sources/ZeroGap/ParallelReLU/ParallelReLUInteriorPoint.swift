@@ -11,8 +11,8 @@ import Dispatch
 ///     min  ½‖Σ_b E_b G u_b − y‖² + β Σ_bk t_bk
 ///     s.t. (t_bk, u_bk) ∈ SOC(d + 1),   R_i u_bk ≥ 0 (first-layer cone),   S2_b G u_b ≥ 0 (second-layer cone).
 ///
-/// R_i is (2D_{1i} − I)X, or for d = 2 the two facet rows of the wedge it defines (the same cone, a barrier degree
-/// about n/2 times smaller).
+/// R_i is the irredundant rows of (2D_{1i} − I)X (`ConeRowReduction`), for d = 2 the two facet rows of the wedge it
+/// defines: the same cone, a barrier degree and first-layer passes up to n/r₁ times smaller.
 ///
 /// **Algorithm.** Mehrotra predictor–corrector with Nesterov–Todd scaling. The Newton system
 /// H = FᵀF + AᵀW⁻²A = blockdiag(C_bk) + Σ_b (S2_b G)ᵀΩ2_b(S2_b G) + FᵀF is solved exactly through its structure: t
@@ -32,11 +32,13 @@ struct ParallelReLUInteriorPoint {
   let program: ParallelReLUBlocks
   let n: Int, d: Int, p1: Int
   /// K = 2P₁ vectors per branch, B = 2P₂ branches, r₁ first-layer rows per vector.
-  let vectorsPerBranch: Int, branches: Int, coneRows: Int
+  let vectorsPerBranch: Int, branches: Int
+  var coneRows: Int
   /// G (n × Kd), column k·d + c.
   let g: Matrix
-  /// The first-layer rows per pattern i, row-major: `rows[(i·r₁ + r)·d + c]`.
-  let rows: [Double]
+  /// The first-layer rows per pattern i, row-major: `rows[(i·r₁ + r)·d + c]` (settable with `coneRows` so that tests
+  /// can compare reduced and full rows on one problem).
+  var rows: [Double]
   /// The first-layer pattern i of every block (b·K + k ↦ k mod P₁), so that the per-block passes need no integer
   /// division (two per block cost more than the block's arithmetic at d = 2).
   let firstPattern: [Int]
@@ -173,13 +175,30 @@ struct ParallelReLUInteriorPoint {
       rows = facets
       coneRows = 2
     } else {
-      var r = [Double](repeating: 0, count: p1 * n * d)
-      for i in 0..<p1 {
-        for j in 0..<n { for c in 0..<d { r[(i * n + j) * d + c] = (2 * masks1[j, i] - 1) * x[j, c] } }
-      }
-      rows = r
-      coneRows = n
+      (rows, coneRows) = Self.irredundantRows(x: x, masks: masks1)
     }
+  }
+
+  /// d > 2 (or a d = 2 cone that is not a pointed wedge): per first-layer pattern i the irredundant rows of
+  /// (2D_{1i} − I)X (`ConeRowReduction`: the same cone), r₁ the most any pattern keeps; a pattern that keeps fewer
+  /// repeats its own rows cyclically (a repeated row is the same constraint, with an interior).
+  static func irredundantRows(x: Matrix, masks: Matrix) -> (rows: [Double], count: Int) {
+    let n = x.rows, d = x.columns, p1 = masks.columns
+    var all = [Double](repeating: 0, count: n * d)
+    var kept: [[Int]] = []
+    for i in 0..<p1 {
+      for j in 0..<n { for c in 0..<d { all[j * d + c] = (2 * masks[j, i] - 1) * x[j, c] } }
+      kept.append(all.withUnsafeBufferPointer { ConeRowReduction.irredundant($0.baseAddress!, count: n, dimension: d) })
+    }
+    let r1 = Swift.max(1, kept.map(\.count).max() ?? 1)
+    var rows = [Double](repeating: 0, count: p1 * r1 * d)
+    for i in 0..<p1 where !kept[i].isEmpty {
+      for r in 0..<r1 {
+        let j = kept[i][r % kept[i].count]
+        for c in 0..<d { rows[(i * r1 + r) * d + c] = (2 * masks[j, i] - 1) * x[j, c] }
+      }
+    }
+    return (rows, r1)
   }
 
   /// d = 2: the two facet rows (unit normals) of every first-layer cone {u : (2D_{1i} − I)Xu ≥ 0}, when each is a
