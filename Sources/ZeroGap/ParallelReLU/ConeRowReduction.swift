@@ -8,12 +8,14 @@
 /// when it is not in cone(S) (non-negative least squares: ‖Σ_{s∈S} λ_s r̂_s − r̂_j‖ above `tolerance`); then every
 /// member of S that is in the cone of the rest is dropped in turn. The first pass keeps cone(S) = cone(all rows),
 /// the second keeps the cone and leaves only extreme rays. Cost: n solves over |S| + 1 columns in R^d, where |S|
-/// stays near the number of extreme rays.
+/// stays near the number of extreme rays. Where most rows are extreme (large d against n) the reduction would cost
+/// O(n²) solves and save little: it gives up (nil) once it has kept more than three quarters of the rows.
 enum ConeRowReduction {
   /// The indices (ascending) of an irredundant subset of the n rows of `rows` (n×d, row-major) that describes the same
-  /// cone. A row counts as implied when the unit row is within `tolerance` of the cone of the others: at the default,
-  /// rounding level, so a point of the reduced cone violates a dropped row by at most about 10⁻¹³·‖u‖‖r_j‖.
-  static func irredundant(_ rows: UnsafePointer<Double>, count n: Int, dimension d: Int, tolerance: Double = 1e-13) -> [Int] {
+  /// cone, or nil when that subset is more than three quarters of the rows (see above). A row counts as implied when
+  /// the unit row is within `tolerance` of the cone of the others: at the default, rounding level, so a point of the
+  /// reduced cone violates a dropped row by at most about 10⁻¹³·‖u‖‖r_j‖.
+  static func irredundant(_ rows: UnsafePointer<Double>, count n: Int, dimension d: Int, tolerance: Double = 1e-13) -> [Int]? {
     guard n > 1 else { return Array(0..<n) }
     var unit = [Double](repeating: 0, count: n * d), mean = [Double](repeating: 0, count: d)
     for j in 0..<n {
@@ -42,7 +44,10 @@ enum ConeRowReduction {
       }
     }
     var kept: [Int] = []
-    for j in order where !implied(j, by: kept) { kept.append(j) }
+    for j in order where !implied(j, by: kept) {
+      kept.append(j)
+      if 4 * kept.count > 3 * n { return nil }
+    }
     var index = 0
     while index < kept.count {
       var rest = kept

@@ -180,16 +180,23 @@ struct ParallelReLUInteriorPoint {
   }
 
   /// d > 2 (or a d = 2 cone that is not a pointed wedge): per first-layer pattern i the irredundant rows of
-  /// (2D_{1i} − I)X (`ConeRowReduction`: the same cone), r₁ the most any pattern keeps; a pattern that keeps fewer
-  /// repeats its own rows cyclically (a repeated row is the same constraint, with an interior).
+  /// (2D_{1i} − I)X (`ConeRowReduction`: the same cone; all n rows where it gives up), r₁ the most any pattern keeps;
+  /// a pattern that keeps fewer repeats its own rows cyclically (a repeated row is the same constraint, with an
+  /// interior). The patterns on all cores.
   static func irredundantRows(x: Matrix, masks: Matrix) -> (rows: [Double], count: Int) {
     let n = x.rows, d = x.columns, p1 = masks.columns
-    var all = [Double](repeating: 0, count: n * d)
-    var kept: [[Int]] = []
-    for i in 0..<p1 {
-      for j in 0..<n { for c in 0..<d { all[j * d + c] = (2 * masks[j, i] - 1) * x[j, c] } }
-      kept.append(all.withUnsafeBufferPointer { ConeRowReduction.irredundant($0.baseAddress!, count: n, dimension: d) })
+    let keptBuffer = UnsafeMutableBufferPointer<[Int]>.allocate(capacity: p1)
+    keptBuffer.initialize(repeating: [])
+    defer { keptBuffer.deinitialize().deallocate() }
+    let shared = SharedPointer(keptBuffer)
+    ParallelChunks.forEach(p1, grain: 1) { _, range in
+      var all = [Double](repeating: 0, count: n * d)
+      for i in range {
+        for j in 0..<n { for c in 0..<d { all[j * d + c] = (2 * masks[j, i] - 1) * x[j, c] } }
+        shared[i] = all.withUnsafeBufferPointer { ConeRowReduction.irredundant($0.baseAddress!, count: n, dimension: d) } ?? Array(0..<n)
+      }
     }
+    let kept = Array(keptBuffer)
     let r1 = Swift.max(1, kept.map(\.count).max() ?? 1)
     var rows = [Double](repeating: 0, count: p1 * r1 * d)
     for i in 0..<p1 where !kept[i].isEmpty {

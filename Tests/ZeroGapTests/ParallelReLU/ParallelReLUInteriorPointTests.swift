@@ -303,7 +303,7 @@ import Testing
         let s: Double = (0..<d).reduce(0.0) { $0 + x[j, $1] * gate[$1] } >= 0 ? 1 : -1
         return (0..<d).map { s * x[j, $0] }
       }
-      let kept = rows.withUnsafeBufferPointer { ConeRowReduction.irredundant($0.baseAddress!, count: n, dimension: d) }
+      let kept = try #require(rows.withUnsafeBufferPointer { ConeRowReduction.irredundant($0.baseAddress!, count: n, dimension: d) })
       func row(_ j: Int) -> [Double] { Array(rows[(j * d)..<((j + 1) * d)]) }
       func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
       func inCone(_ u: [Double], _ set: [Int], slack: Double) -> Bool { set.allSatisfy { dot(row($0), u) >= -slack } }
@@ -330,6 +330,18 @@ import Testing
         if margin > 1e-9 { #expect(inCone(u, kept, slack: 0) == inCone(u, Array(0..<n), slack: 0)) }
       }
     }
+  }
+
+  /// Where most rows are extreme (d = 12 against n = 30) the reduction gives up rather than run O(n²) solves, and
+  /// the solver keeps all n rows.
+  @Test func reductionGivesUpWhereMostRowsAreExtreme() throws {
+    var g = SeededGenerator(seed: 92)
+    let n = 30, d = 12
+    let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
+    let rows = (0..<n).flatMap { j in (0..<d).map { x[j, $0] } }
+    #expect(rows.withUnsafeBufferPointer { ConeRowReduction.irredundant($0.baseAddress!, count: n, dimension: d) } == nil)
+    let masks = Matrix(rows: n, columns: 1, columnMajor: [Double](repeating: 1, count: n))
+    #expect(ParallelReLUInteriorPoint.irredundantRows(x: x, masks: masks).count == n)
   }
 
   /// The interior point on the reduced first-layer rows certifies the optimum it certifies on all n rows (d = 4,
