@@ -73,6 +73,22 @@ import Testing
     #expect(r.stderr.contains("2 of the samples are inactive in every first-layer pattern of --gates"), "\(r.stderr)")
   }
 
+  /// Targets a billion times larger than β's scale (β = 10⁻⁶ against y ≈ 10³): the nearly unregularised program
+  /// stalls uncertified, exit code 3, and the error says how small β is and what to change.
+  @Test func nearlyUnregularisedFitIsExplained() throws {
+    let dir = try temporaryDirectory()
+    let data = dir.appendingPathComponent("big.csv").path
+    var rows = ["a,b,y"]
+    for j in 0..<40 {
+      let a = 2 * sin(1.7 * Double(j)), b = 1.5 * cos(2.3 * Double(j))
+      rows.append("\(a),\(b),\(1000 * max(0, a - b) + 100 * sin(7.1 * Double(j)))")
+    }
+    try (rows.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)
+    let r = try runZerogap(["fit", "--data", data, "--model", "parallel-relu", "--patterns", "6", "--patterns2", "5", "--beta", "1e-6", "--json"])
+    #expect(r.status == 3, "\(r.stderr)")
+    #expect(r.stderr.contains("of max ‖Xᵀ D1 D2 y‖") && r.stderr.contains("use a larger --beta"), "\(r.stderr)")
+  }
+
   /// Depth 4 (MATH.md §4.4) with every level enumerated on three samples: global scope, the JSON's depth and pattern
   /// counts, and an optimum no larger than the depth-3 one (a three-layer branch is a four-layer branch).
   @Test func depthFourFit() throws {

@@ -58,6 +58,10 @@ public struct ParallelReLUEstimator: Sendable {
     /// Samples inactive in every first-layer pattern (only given gates leave any, `coveringEverySample`): their
     /// second-layer rows are identically zero, so the interior point declined the program (0 for a loaded model).
     public internal(set) var uncoveredSamples = 0
+    /// β / max_{i,l} ‖Xᵀ D1ᵢ D2ₗ y‖ on the preprocessed data (`relativeBeta`; at depth 3, from 1 on the zero network is
+    /// optimal). Far below 1 the program is nearly unregularised and its Newton systems lose accuracy (nil for a
+    /// loaded model).
+    public internal(set) var relativeBeta: Double? = nil
   }
 
   public var configuration: Configuration
@@ -104,6 +108,25 @@ public struct ParallelReLUEstimator: Sendable {
       means: means, scales: scales, network: c.depth == 3 ? sol.network : nil, deepNetwork: sol.deepNetwork, report: sol.report,
       boundScope: sol.boundScope, firstLayerPatterns: first.count, hiddenLayerPatterns: hidden.map(\.count))
     fitted?.uncoveredSamples = (0..<z.rows).reduce(0) { first.covers(sample: $1) ? $0 : $0 + 1 }
+    fitted?.relativeBeta = Self.relativeBeta(c.beta, data: z, targets: y, first: first, second: hidden[0])
+  }
+
+  /// β / c̄(y) with c̄(y) = max_{i,l} ‖Xᵀ D1ᵢ D2ₗ y‖: the dual norm bound of §3.5 at v = y with zero multipliers, so at
+  /// depth 3 β ≥ c̄(y) makes u = 0 optimal. One GEMM per second-layer pattern; nil when c̄(y) = 0.
+  static func relativeBeta(_ beta: Double, data z: Matrix, targets y: [Double], first: ActivationPatterns, second: HiddenPatterns) -> Double? {
+    let n = z.rows, p1 = first.count
+    var largest = 0.0
+    var weighted = Matrix(rows: n, columns: p1)
+    for l in 0..<second.count {
+      for i in 0..<p1 { for j in 0..<n { weighted[j, i] = first.masks[j, i] * second.masks[j, l] * y[j] } }
+      let products = Matrix.product(z, weighted, transA: .transpose)
+      for i in 0..<p1 {
+        var s = 0.0
+        for c in 0..<z.columns { s += products[c, i] * products[c, i] }
+        largest = Swift.max(largest, s.squareRoot())
+      }
+    }
+    return largest > 0 ? beta / largest : nil
   }
 
   /// Sampled first-layer patterns completed so that every sample is active in one: a sample inactive in all of them

@@ -14,7 +14,41 @@ extension ParallelReLUInteriorPoint {
   /// Runs Mehrotra's predictor–corrector until the certified relative gap is at most `options.tolerance`, or
   /// `maxIterations` steps, or the iterate stalls (three steps shorter than 10⁻⁴, a non-interior scaling, a
   /// factorisation that fails at every regularisation); the best point and bounds seen are returned in every case.
+  ///
+  /// When it stalls uncertified from a start far from balanced (t/z above `balanceLimit` on the cones: β tiny against
+  /// the targets' scale, where the Newton systems lose accuracy early), it runs once more from the balanced start and
+  /// returns the better bounds of the two: each run's lower bound and point bound the same program, so the bracket
+  /// (largest lower bound, best point) is sound.
   func solve(options: ConvexSolverOptions, maxIterations: Int = 100) -> Result {
+    let first = attempt(options: options, maxIterations: maxIterations, balanced: false)
+    guard first.report.stopReason == .stalled, first.report.relativeGap > options.tolerance, startIsUnbalanced else { return first }
+    let second = attempt(options: options, maxIterations: maxIterations, balanced: true)
+    let better = second.report.objective < first.report.objective ? second : first
+    var report = better.report
+    report.lowerBound = Swift.max(first.report.lowerBound, second.report.lowerBound)
+    report.iterations = first.report.iterations + second.report.iterations
+    report.seconds = first.report.seconds + second.report.seconds
+    report.stopReason = report.relativeGap <= options.tolerance ? .converged : second.report.stopReason
+    return Result(
+      blocks: better.blocks, report: report, lastNewtonResidual: second.lastNewtonResidual,
+      meanShifted: 0.5 * (first.meanShifted + second.meanShifted))
+  }
+
+  /// The cones' t/z at the scaled start above which a stalled solve is retried from the balanced one (the bench's
+  /// programs start at t/z ≤ 10³).
+  static let balanceLimit = 1e4
+
+  /// Whether the scaled start's t/z = μ₀/β² on the cones exceeds `balanceLimit`.
+  var startIsUnbalanced: Bool {
+    let (mu0, beta) = (startingMu, program.beta)
+    return mu0 > 0 && beta > 0 && mu0 / (beta * beta) > Self.balanceLimit
+  }
+
+  /// μ₀ = 30·½‖y‖²/ν: s·z at the start is 30 times the objective at u = 0.
+  var startingMu: Double { 30 * 0.5 * program.targets.reduce(0) { $0 + $1 * $1 } / barrierDegree }
+
+  /// One predictor–corrector run from the scaled or the balanced start (`solve`).
+  func attempt(options: ConvexSolverOptions, maxIterations: Int, balanced: Bool) -> Result {
     // The GEMMs here are small (n × Kd by Kd × B); the branches are spread over the cores instead
     // (bench/PARALLEL_SOLVER.md §7, pitfall 5: two BLAS threads on such products were 100× slower).
     let blasThreads = BLAS.threadCount
@@ -23,7 +57,7 @@ extension ParallelReLUInteriorPoint {
     let q = d + 1, nBlocks = blockCount, nu = barrierDegree
     var loop = CertifiedLoop(options: options)
     var u = [Double](repeating: 0, count: nBlocks * d)
-    var (t, s, z) = startingPoint()
+    var (t, s, z) = startingPoint(balanced: balanced)
     let fty = predictAdjoint(program.targets)
     var bestBlocks = Matrix(rows: d, columns: nBlocks)
     var iterations = 0, smallSteps = 0, lastResidual = 0.0, shiftedTotal = 0
@@ -132,15 +166,16 @@ extension ParallelReLUInteriorPoint {
   /// The starting point (t, s, z) at u = 0, scaled to the problem (bench/PARALLEL_SOLVER.md §9, sixth round). With
   /// μ₀ = 30·½‖y‖²/ν (so s·z starts at 30 times the objective at u = 0, an upper bound of p*):
   /// - each cone: t = s = (μ₀/β, 0) and z = (β, 0), dual feasible in t (β − z_t = 0) and centred (s∘z = μ₀e);
-  /// - the LP rows: s = 0.3·√γ·μ₀/β and z = β/(0.3·√γ) (s·z = μ₀; γ = mean ‖x_j‖², the rows' scale).
-  /// Where y = 0 (p* = 0 at u = 0), the unit start t = 1, s = z = e.
-  func startingPoint() -> (t: [Double], s: Slacks, z: Slacks) {
+  /// - the LP rows: s = 0.3·√γ·t and z = z_t/(0.3·√γ) (s·z = μ₀; γ = mean ‖x_j‖², the rows' scale).
+  /// `balanced`: z_t = max(β, √(μ₀/balanceLimit)), t = μ₀/z_t, so that t/z ≤ `balanceLimit` (dual infeasible in t
+  /// where β is below that). Where y = 0 (p* = 0 at u = 0), the unit start t = 1, s = z = e.
+  func startingPoint(balanced: Bool = false) -> (t: [Double], s: Slacks, z: Slacks) {
     let q = d + 1, beta = program.beta
-    let half = 0.5 * program.targets.reduce(0) { $0 + $1 * $1 }
-    let mu0 = 30 * half / barrierDegree, rowScale = 0.3 * scale.squareRoot()
+    let mu0 = startingMu, rowScale = 0.3 * scale.squareRoot()
     let scaled = mu0 > 0 && mu0.isFinite && beta > 0 && (mu0 / beta).isFinite
-    let (tCone, zCone) = scaled ? (mu0 / beta, beta) : (1, 1)
-    let (sRow, zRow) = scaled ? (rowScale * mu0 / beta, beta / rowScale) : (1, 1)
+    let zCone = scaled ? (balanced ? Swift.max(beta, (mu0 / Self.balanceLimit).squareRoot()) : beta) : 1
+    let tCone = scaled ? mu0 / zCone : 1
+    let (sRow, zRow) = scaled ? (rowScale * tCone, zCone / rowScale) : (1, 1)
     let t = [Double](repeating: tCone, count: blockCount)
     var s = Slacks(zeros: self), z = s
     for blk in 0..<blockCount {

@@ -472,13 +472,14 @@ enum SecondOrderCone {
   @inline(__always) static func scaling(_ s: UnsafePointer<Double>, _ z: UnsafePointer<Double>, _ q: Int, into w: UnsafeMutablePointer<Double>) -> Double? {
     let ds = det(s, q), dz = det(z, q)
     guard ds > 0, dz > 0 else { return nil }
-    let rs = ds.squareRoot(), rz = dz.squareRoot()
+    // Reciprocals once: divisions, not the arithmetic, bound this per-block pass.
+    let rs = ds.squareRoot(), rz = dz.squareRoot(), irs = 1 / rs, irz = 1 / rz
     var dot = 0.0
-    for c in 0..<q { dot += (s[c] / rs) * (z[c] / rz) }
-    let gamma = ((1 + dot) / 2).squareRoot()
-    w[0] = (s[0] / rs + z[0] / rz) / (2 * gamma)
-    for c in 1..<q { w[c] = (s[c] / rs - z[c] / rz) / (2 * gamma) }
-    let eta = (rs / rz).squareRoot()
+    for c in 0..<q { dot += s[c] * z[c] }
+    let gamma = ((1 + dot * irs * irz) / 2).squareRoot(), half = 1 / (2 * gamma)
+    w[0] = (s[0] * irs + z[0] * irz) * half
+    for c in 1..<q { w[c] = (s[c] * irs - z[c] * irz) * half }
+    let eta = (rs * irz).squareRoot()
     return eta.isFinite && gamma.isFinite ? eta : nil
   }
 

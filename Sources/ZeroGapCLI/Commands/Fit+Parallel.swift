@@ -58,9 +58,14 @@ extension ZeroGapCommand.Fit {
     }
     if !f.report.isCertified(tolerance: solver.tol) {
       let gap = f.report.relativeGap.isFinite ? formatScientific(f.report.relativeGap) : "unknown"
-      let hint = f.uncoveredSamples > 0
-        ? "\(f.uncoveredSamples) of the samples are inactive in every first-layer pattern of --gates, so the interior point could not take the program and the slower augmented Lagrangian ran; add gates that cover them, or sample with --patterns (sampled patterns are completed to cover every sample)"
-        : "raise --max-iterations, loosen --tol or use fewer patterns"
+      let hint: String
+      if f.uncoveredSamples > 0 {
+        hint = "\(f.uncoveredSamples) of the samples are inactive in every first-layer pattern of --gates, so the interior point could not take the program and the slower augmented Lagrangian ran; add gates that cover them, or sample with --patterns (sampled patterns are completed to cover every sample)"
+      } else if let r = f.relativeBeta, r < 1e-7, f.report.stopReason == .stalled {
+        hint = "β is \(formatScientific(r)) of max ‖Xᵀ D1 D2 y‖ (from which on the zero network is optimal): the program is nearly unregularised and its Newton systems lose accuracy; use a larger --beta, or targets in smaller units"
+      } else {
+        hint = "raise --max-iterations, loosen --tol or use fewer patterns"
+      }
       printError("Error: not certified: the relative gap \(gap) is above --tol \(formatScientific(solver.tol)) (stop reason \(f.report.stopReason.rawValue))\(output != nil ? "; the model was written with its gap" : ""); \(hint) (exit code 3)")
       throw ZeroGapExit.notCertified
     }

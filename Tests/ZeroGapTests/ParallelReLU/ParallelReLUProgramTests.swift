@@ -61,6 +61,48 @@ import Testing
   /// Three sampled first-layer patterns leave samples inactive in all of them (identically zero second-layer rows:
   /// the interior point declined the program and the augmented Lagrangian did not certify in 100 000 iterations).
   /// The completed set keeps the sampled patterns first, covers every sample, and the fit certifies 1e-6.
+  /// `Fitted.relativeBeta` is β over c̄(y) = max_{i,l} ‖Xᵀ D1ᵢ D2ₗ y‖, here by explicit sums over the samples; at
+  /// β = 1.001·c̄(y) the certified optimum is the zero network's ½‖y‖², and at β = c̄(y)/20 it is below.
+  @Test func relativeBetaMeasuresTheZeroNetworksThreshold() throws {
+    var g = SeededGenerator(seed: 12)
+    let n = 40, d = 2
+    let x = g.normalMatrix(rows: n, columns: d)
+    let y = (0..<n).map { j in max(0, x[j, 0] - 0.5 * x[j, 1]) * 3 + 0.2 * g.nextNormal() }
+    func fitted(_ beta: Double) throws -> ParallelReLUEstimator.Fitted {
+      var e = ParallelReLUEstimator(configuration: .init(
+        beta: beta, firstLayer: .sampled(count: 6, seed: 1), secondLayer: .sampled(count: 5, seed: 2), standardize: false, bias: true))
+      try e.fit(data: x, targets: y)
+      return try #require(e.fitted)
+    }
+    // The measure against explicit sums over the samples, on one pattern set.
+    let z = x.appendingColumns(Matrix(rows: n, columns: 1, columnMajor: [Double](repeating: 1, count: n)))
+    let first = try ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: z, count: 6, using: &g), data: z)
+    let second = try HiddenPatterns.sample(count: 5, data: z, firstLayerGates: first.gates, generator: &g)
+    var explicit = 0.0
+    for i in 0..<first.count {
+      for l in 0..<second.count {
+        var norm = 0.0
+        for c in 0..<(d + 1) {
+          var sum = 0.0
+          for j in 0..<n { sum += z[j, c] * first.masks[j, i] * second.masks[j, l] * y[j] }
+          norm += sum * sum
+        }
+        explicit = max(explicit, norm.squareRoot())
+      }
+    }
+    let measured = try #require(ParallelReLUEstimator.relativeBeta(2, data: z, targets: y, first: first, second: second))
+    #expect(abs(2 / measured - explicit) <= 1e-12 * explicit)
+    // The fit's own patterns: at 1.001·c̄(y) the zero network.
+    let cbar = 1 / (try #require(try fitted(1).relativeBeta))
+    let zero = try fitted(1.001 * cbar)
+    let half = 0.5 * y.reduce(0) { $0 + $1 * $1 }
+    #expect(zero.report.stopReason == .converged)
+    #expect(abs(zero.report.objective - half) <= 1e-9 * half)
+    #expect(abs(try #require(zero.relativeBeta) - 1.001) <= 1e-12)
+    let small = try fitted(cbar / 20)
+    #expect(small.report.stopReason == .converged && small.report.objective < half * (1 - 1e-3))
+  }
+
   @Test func fewSampledFirstLayerPatternsAreCompletedAndCertify() throws {
     var g = SeededGenerator(seed: 7)
     let n = 60, d = 3
