@@ -11,8 +11,8 @@
 /// 3. Per branch, in the cheaper of two spaces (`ParallelReLUInteriorPoint.BranchSpace`):
 ///    - rows (n×n): `N_b = G C̃'⁻¹ Gᵀ`, `M_b = S2 N_b S2 + Ω2_b⁻¹` (equilibrated, Cholesky),
 ///      `G Ã_b⁻¹ Gᵀ = S2 Ñ_b M_b⁻¹ Ω2_b⁻¹ S2` (without the cancelling difference N − N S2M⁻¹S2N);
-///    - weights (Kd×Kd, where n > 2P₁d makes that smaller): `Ã_b = C̃'_b + GᵀΩ2_bG` itself (equilibrated,
-///      Cholesky LLᵀ), and `D2_b G Ã_b⁻¹ Gᵀ D2_b = ZᵀZ` with Z = L⁻¹(G_a)ᵀ on the active rows a of D2_b.
+///    - weights (Kd×Kd, where n > 2P₁d makes that smaller): `Ã_b = C̃'_b + GᵀΩ2_bG` itself (equilibrated by Δ,
+///      Cholesky LLᵀ), and `D2_b G Ã_b⁻¹ Gᵀ D2_b = ZZᵀ` with Z = G_aΔ⁻¹L⁻ᵀ on the active rows a of D2_b.
 /// 4. Loss: `S = I + Σ_b D2_b (G Ã_b⁻¹ Gᵀ) D2_b` (equilibrated, Cholesky) and `H̃⁻¹ = Ã⁻¹ − Ã⁻¹FᵀS⁻¹FÃ⁻¹`.
 ///
 /// The storage is allocated once (`init(ipm:)`) and reused by every step's `factor` (an interior-point solve makes
@@ -90,78 +90,79 @@ struct ParallelReLUNewtonSystem {
     withMutablePointers(&ctt, &ctu, &what, &li) { cttP, ctuP, whatP, liP in
       withMutablePointers(&kappaShift) { kP in
         withMutablePointers(&cPrime) { cpP in
-        blockFailed.withUnsafeMutableBufferPointer { fp in
-          shiftFlags.withUnsafeMutableBufferPointer { sfp in
-            let flags = SharedPointer(fp), shifts = SharedPointer(sfp)
-            eta.withUnsafeBufferPointer { ep in
-              w.withUnsafeBufferPointer { wp in
-                omega1.withUnsafeBufferPointer { op in
-                  ipm.rows.withUnsafeBufferPointer { rp in
-                    let etaP = SharedPointer(reading: ep), wP = SharedPointer(reading: wp)
-                    let om1 = SharedPointer(reading: op), rowsP = SharedPointer(reading: rp)
-                    ParallelChunks.forEach(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain) { chunk, range in
-                      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * (r1 + 4)) { columns in
-                        let v0 = columns.baseAddress!, v1 = v0 + (r1 + 4)
-                        for blk in range {
-                          let ie2 = 1 / (etaP[blk] * etaP[blk]), w0 = wP[blk * q]
-                          var nw = 0.0
-                          for c in 0..<d { nw += wP[blk * q + 1 + c] * wP[blk * q + 1 + c] }
-                          nw = nw.squareRoot()
-                          for c in 0..<d { whatP[blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
-                          let den = 2 * w0 * w0 - 1
-                          cttP[blk] = ie2 * den
-                          for c in 0..<d { ctuP[blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
-                          let kappa = ie2 / den
-                          let shift = kappa < 1e-2 * gamma
-                          kP[blk] = shift ? kappa + gamma : kappa
-                          shifts[blk] = shift
-                          guard d == 2 else { continue }
-                          // Columns (v0_p, v1_p) of the square-root factor
-                          // V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]: ŵ⊥, the radial column, the rows, and
-                          // √ρ I; a, b, c are VVᵀ's entries and det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a
-                          // sum of squares, no cancellation).
-                          let i = pattern[blk]
-                          let h0 = whatP[blk * 2], h1 = whatP[blk * 2 + 1], rq = kP[blk].squareRoot(), ie = ie2.squareRoot()
-                          var m = 0
-                          func add(_ x0: Double, _ x1: Double) {
-                            v0[m] = x0
-                            v1[m] = x1
-                            m += 1
-                          }
-                          add(-h1 * ie, h0 * ie)
-                          add(rq * h0, rq * h1)
-                          for r in 0..<r1 {
-                            let o = om1[blk * r1 + r].squareRoot()
-                            add(rowsP[(i * r1 + r) * 2] * o, rowsP[(i * r1 + r) * 2 + 1] * o)
-                          }
-                          if reg > 0 {
-                            add(reg.squareRoot(), 0)
-                            add(0, reg.squareRoot())
-                          }
-                          var a = 0.0, b = 0.0, c = 0.0, det = 0.0
-                          for p in 0..<m {
-                            a += v0[p] * v0[p]
-                            c += v1[p] * v1[p]
-                            b += v0[p] * v1[p]
-                            for q in (p + 1)..<Swift.max(p + 1, m) {
-                              let minor = v0[p] * v1[q] - v0[q] * v1[p]
-                              det += minor * minor
+          blockFailed.withUnsafeMutableBufferPointer { fp in
+            shiftFlags.withUnsafeMutableBufferPointer { sfp in
+              let flags = SharedPointer(fp), shifts = SharedPointer(sfp)
+              eta.withUnsafeBufferPointer { ep in
+                w.withUnsafeBufferPointer { wp in
+                  omega1.withUnsafeBufferPointer { op in
+                    ipm.rows.withUnsafeBufferPointer { rp in
+                      let etaP = SharedPointer(reading: ep), wP = SharedPointer(reading: wp)
+                      let om1 = SharedPointer(reading: op), rowsP = SharedPointer(reading: rp)
+                      ParallelChunks.forEach(nBlocks, grain: ParallelReLUInteriorPoint.blockGrain) { chunk, range in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * (r1 + 4)) { columns in
+                          let v0 = columns.baseAddress!, v1 = v0 + (r1 + 4)
+                          for blk in range {
+                            let ie2 = 1 / (etaP[blk] * etaP[blk]), w0 = wP[blk * q]
+                            var nw = 0.0
+                            for c in 0..<d { nw += wP[blk * q + 1 + c] * wP[blk * q + 1 + c] }
+                            nw = nw.squareRoot()
+                            for c in 0..<d { whatP[blk * d + c] = nw > 0 ? wP[blk * q + 1 + c] / nw : (c == 0 ? 1 : 0) }
+                            let den = 2 * w0 * w0 - 1
+                            cttP[blk] = ie2 * den
+                            for c in 0..<d { ctuP[blk * d + c] = -2 * ie2 * w0 * wP[blk * q + 1 + c] }
+                            let kappa = ie2 / den
+                            let shift = kappa < 1e-2 * gamma
+                            kP[blk] = shift ? kappa + gamma : kappa
+                            shifts[blk] = shift
+                            guard d == 2 else { continue }
+                            // Columns (v0_p, v1_p) of the square-root factor
+                            // V = [√η⁻²(I − ŵŵᵀ), √(κ + γ_shift) ŵ, R_iᵀ√Ω1, √ρ I]: ŵ⊥, the radial column, the rows, and
+                            // √ρ I; a, b, c are VVᵀ's entries and det = Σ_{p<q} (v0_p v1_q − v0_q v1_p)² (Cauchy–Binet: a
+                            // sum of squares, no cancellation).
+                            let i = pattern[blk]
+                            let h0 = whatP[blk * 2], h1 = whatP[blk * 2 + 1], rq = kP[blk].squareRoot(), ie = ie2.squareRoot()
+                            var m = 0
+                            func add(_ x0: Double, _ x1: Double) {
+                              v0[m] = x0
+                              v1[m] = x1
+                              m += 1
                             }
+                            add(-h1 * ie, h0 * ie)
+                            add(rq * h0, rq * h1)
+                            for r in 0..<r1 {
+                              let o = om1[blk * r1 + r].squareRoot()
+                              add(rowsP[(i * r1 + r) * 2] * o, rowsP[(i * r1 + r) * 2 + 1] * o)
+                            }
+                            if reg > 0 {
+                              add(reg.squareRoot(), 0)
+                              add(0, reg.squareRoot())
+                            }
+                            var a = 0.0, b = 0.0, c = 0.0, det = 0.0
+                            for p in 0..<m {
+                              a += v0[p] * v0[p]
+                              c += v1[p] * v1[p]
+                              b += v0[p] * v1[p]
+                              for q in (p + 1)..<Swift.max(p + 1, m) {
+                                let minor = v0[p] * v1[q] - v0[q] * v1[p]
+                                det += minor * minor
+                              }
+                            }
+                            guard det > 0, a > 0, det.isFinite else {
+                              flags[chunk] = true
+                              return
+                            }
+                            // C' = [[a, b], [b, c]]; C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower
+                            // Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
+                            cpP[blk * 4] = a
+                            cpP[blk * 4 + 1] = b
+                            cpP[blk * 4 + 2] = b
+                            cpP[blk * 4 + 3] = c
+                            liP[blk * 4] = 1 / a.squareRoot()
+                            liP[blk * 4 + 1] = 0
+                            liP[blk * 4 + 2] = -b / (a * det).squareRoot()
+                            liP[blk * 4 + 3] = (a / det).squareRoot()
                           }
-                          guard det > 0, a > 0, det.isFinite else {
-                            flags[chunk] = true
-                            return
-                          }
-                          // C' = [[a, b], [b, c]]; C'⁻¹ = [[c, −b], [−b, a]]/det = LᵢᵀLᵢ with the lower
-                          // Lᵢ = [[1/√a, 0], [−b/√(a·det), √(a/det)]].
-                          cpP[blk * 4] = a
-                          cpP[blk * 4 + 1] = b
-                          cpP[blk * 4 + 2] = b
-                          cpP[blk * 4 + 3] = c
-                          liP[blk * 4] = 1 / a.squareRoot()
-                          liP[blk * 4 + 1] = 0
-                          liP[blk * 4 + 2] = -b / (a * det).squareRoot()
-                          liP[blk * 4 + 3] = (a / det).squareRoot()
                         }
                       }
                     }
@@ -171,7 +172,6 @@ struct ParallelReLUNewtonSystem {
             }
           }
         }
-      }
       }
     }
     shifted.removeAll(keepingCapacity: true)
@@ -390,11 +390,7 @@ struct ParallelReLUNewtonSystem {
         for r in 0..<n { mf[r + c * n] = (nt[r + c * n] + (r == c ? 1 / om[r] : 0)) / (ms[r] * ms[c]) }
       }
       guard LAPACK.potrfInPlace(mf, order: n) else { return false }
-      var na = 0
-      for j in 0..<n where m2[j] != 0 {
-        active[na] = Double(j)
-        na += 1
-      }
+      let na = ParallelReLUNewtonSystem.activeRows(m2, count: n, into: active)
       guard na > 0 else { return true }
       for e in 0..<(n * na) { t[e] = 0 }
       for a in 0..<na {
@@ -448,11 +444,7 @@ struct ParallelReLUNewtonSystem {
       }
       for c in 0..<kd { for r in c..<kd { af[r + c * kd] /= ds[r] * ds[c] } }
       guard LAPACK.potrfInPlace(af, order: kd) else { return false }
-      var na = 0
-      for j in 0..<n where m2[j] != 0 {
-        active[na] = Double(j)
-        na += 1
-      }
+      let na = ParallelReLUNewtonSystem.activeRows(m2, count: n, into: active)
       guard na > 0 else { return true }
       // Z = G_a Δ⁻¹ L⁻ᵀ (na × Kd), then ZZᵀ.
       for c in 0..<kd {
@@ -468,6 +460,18 @@ struct ParallelReLUNewtonSystem {
       }
       return true
     }
+  }
+
+  /// The rows j < n of a branch's D2 mask that are active, written (as Doubles, into a workspace of doubles) to
+  /// `active`; returns their count.
+  @inline(__always)
+  static func activeRows(_ mask: UnsafePointer<Double>, count n: Int, into active: UnsafeMutablePointer<Double>) -> Int {
+    var na = 0
+    for j in 0..<n where mask[j] != 0 {
+      active[na] = Double(j)
+      na += 1
+    }
+    return na
   }
 
   /// The capacitance `Γ⁻¹ − EᵀH̃⁻¹E` of the radial shift, from n-vectors only:

@@ -47,8 +47,7 @@ struct ParallelReLUInteriorPoint {
   /// pair t = (e < f) and vec(a_e a_eᵀ) for t = (e, e), a_c = D1_i x_c (the vectors k and k + P₁ of a branch differ
   /// only in sign, so they share these). Pairs in the order (0,0), (0,1), …, (0,d−1), (1,1), …. Empty when larger
   /// than `outerProductsLimit` entries, or unused (`branchSpace` is `.weights`): the factorisation then forms N_b per
-  /// branch from G. (Settable so that tests
-  /// can compare both paths on one problem.)
+  /// branch from G. (Settable so that tests can compare both paths on one problem.)
   var outerProducts: [Double]
   static let outerProductsLimit = 1 << 20
   /// Where the Newton system's per-branch part Ã_b = C̃'_b + GᵀΩ2_bG is factorised (`ParallelReLUNewtonSystem`).
@@ -92,9 +91,9 @@ struct ParallelReLUInteriorPoint {
   }
   var solveGrain: Int { Swift.max(32, Int(2e4 / Double(2 * branchOrder * branchOrder + 1))) }
 
-  /// Bytes the solve keeps (saturating): one factor per branch (n×n or Kd×Kd, `branchSpace`), S (n×n) and its
-  /// per-worker terms, the outer products of G (at most 2²⁰ entries), per worker an n × Kd and three n×n or Kd×n
-  /// workspaces, and about forty vectors over the blocks' cone and row coordinates.
+  /// Bytes the solve keeps (saturating): one factor per branch (m×m, m = `branchOrder`), the outer products of G (at
+  /// most 2²⁰ entries), per worker an n × Kd, three m × n and two n×n workspaces (S's term among them; S itself is
+  /// one more n×n, within that allowance), and about forty vectors over the blocks' cone and row coordinates.
   var memoryBytes: Int {
     let P = MemoryBudget.product, nn = P(n, n), m = branchOrder
     let perBranch = P(branches, P(m, m)) &+ outerProducts.count
