@@ -572,10 +572,10 @@ struct ParallelReLUNewtonSystem {
     ParallelChunks.forEach(ipm.blockCount, grain: ParallelReLUInteriorPoint.blockGrain) { _, range in body(range) }
   }
 
-  /// M_b⁻¹ applied to the n entries of every branch of x (n×B) in place, each branch's entries first multiplied by
-  /// `before` and then by `after` (n×B each, nil: 1), on all cores.
-  func solveM(branchesOf x: inout [Double], before: [Double]?, after: [Double]?) {
-    let n = ipm.n, none = [1.0]
+  /// `solveBranch` applied in place to every branch's m = `branchOrder` entries of x (m×B: M_b⁻¹ in rows, Ã_b⁻¹ in
+  /// weights), each branch's entries first multiplied by `before` and then by `after` (m×B each, nil: 1), on all cores.
+  func solveBranches(_ x: inout [Double], before: [Double]? = nil, after: [Double]? = nil) {
+    let n = ipm.branchOrder, none = [1.0]
     (before ?? none).withUnsafeBufferPointer { bp in
       (after ?? none).withUnsafeBufferPointer { ap in
         x.withUnsafeMutableBufferPointer { xp in
@@ -636,17 +636,6 @@ struct ParallelReLUNewtonSystem {
     }
   }
 
-  /// Ã_b⁻¹ applied in place to the Kd entries of every branch of x (B·K·d, weights), on all cores.
-  func solveBranches(_ x: inout [Double]) {
-    let kd = ipm.vectorsPerBranch * ipm.d
-    x.withUnsafeMutableBufferPointer { xp in
-      let shared = SharedPointer(xp)
-      ParallelChunks.forEach(ipm.branches, grain: ipm.solveGrain) { _, range in
-        for b in range { solveBranch(b, shared.base + b * kd) }
-      }
-    }
-  }
-
   /// S⁻¹X in place (X n×columns).
   func solveS(_ x: inout [Double], columns: Int) {
     let n = ipm.n
@@ -674,7 +663,7 @@ struct ParallelReLUNewtonSystem {
     var y = eliminatingT(ru, rt, thenApplyCInverse: true)
     var h = ipm.hidden(y)
     var fy = [Double](repeating: 0, count: n)
-    solveM(branchesOf: &h, before: ipm.secondSigns, after: nil)
+    solveBranches(&h, before: ipm.secondSigns)
     for b in 0..<B {
       let o = b * n
       for j in 0..<n {
@@ -701,7 +690,7 @@ struct ParallelReLUNewtonSystem {
       let o = (blk / K) * n
       for j in 0..<n { c[o + j] += coef[idx] * gv[idx * n + j] }
     }
-    solveM(branchesOf: &c, before: nil, after: negatedSigns)
+    solveBranches(&c, after: negatedSigns)
     var y2 = ipm.hiddenAdjoint(c)
     for (idx, blk) in shifted.enumerated() { for e in 0..<d { y2[blk * d + e] += coef[idx] * what[blk * d + e] } }
     return summingAndRecoveringT(y, y2, rt, applyingCInverse: true)

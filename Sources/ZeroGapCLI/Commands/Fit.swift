@@ -27,11 +27,12 @@ extension ZeroGapCommand {
         the branch penalty β Σ ‖W1_j‖_F ‖w2_j‖ |z_j| through the program of MATH.md §4.3 over first-layer patterns \
         (--patterns N, default 20, or --gates) and second-layer patterns (--patterns2 M sampled from random \
         branches on the sampled first layer, so that each is realisable, default 20); --enumerate takes every pattern \
-        of both layers (n ≤ 16), and bound_scope is then "global": no parallel three-layer ReLU network of any width or number of branches does better. Its JSON adds branches, \
-        widths and patterns2; --output writes its model file, which predict reads. With the squared loss it is solved \
-        by a structured interior-point method (10–70 Newton steps; each one n×n Cholesky and, per branch, the \
-        cheaper of an n×n and a 2·P1·d one: with the default patterns about 0.1 s at n = 1000 and 2 s at n = 3000 \
-        on two cores), otherwise (logistic loss, depth 4) by the augmented Lagrangian (slower: small data). --depth 4 adds a pattern level for the third \
+        of both layers (n ≤ 16), and bound_scope is then "global": no parallel three-layer ReLU network of any width \
+        or number of branches does better. Its JSON adds branches, widths and patterns2; --output writes its model \
+        file, which predict reads. With the squared loss it is solved by a structured interior-point method (10–70 \
+        Newton steps; each one n×n Cholesky and, per branch, the cheaper of an n×n and a 2·P1·d one: with the \
+        default patterns about 0.1 s at n = 1000 and 2 s at n = 3000 on two cores), otherwise (logistic loss, depth \
+        4) by the augmented Lagrangian (slower: small data). --depth 4 adds a pattern level for the third \
         layer (MATH.md §4.4; --patterns2 M patterns sampled per hidden layer, or all with --enumerate): the program \
         over P1 × P2 × P3 patterns (8·P1·P2·P3 blocks) whose branches are penalised by their path norm Σ_paths \
         ‖W1[:,i]‖·|W2[i,k]|·|w3[k]|·|z| (at most β Σ ‖W1‖_F‖W2‖_F‖w3‖|z|); its bound_scope is "global" only when all \
