@@ -3,9 +3,9 @@
 ///
 /// Preprocessing as for the two-layer estimator (standardised features and a ones column, a regularised bias);
 /// first-layer patterns sampled from Gaussian gates (completed so that every sample is active in one,
-/// `coveringEverySample`) or enumerated; every hidden level's patterns all of {0,1}ⁿ (`.enumerate`,
-/// n ≤ `HiddenPatterns.enumerationLimit`) or sampled, the same count per level: the second level from random branches
-/// on the first layer's gates (each pattern realisable), deeper ones from random chains.
+/// `ActivationPatterns.coveringEverySample`) or enumerated; every hidden level's patterns all of {0,1}ⁿ
+/// (`.enumerate`, n ≤ `HiddenPatterns.enumerationLimit`) or sampled, the same count per level: the second level from
+/// random branches on the first layer's gates (each pattern realisable), deeper ones from random chains.
 public struct ParallelReLUEstimator: Sendable {
   public enum SecondLayerSource: Sendable, Equatable {
     case sampled(count: Int, seed: UInt64)
@@ -55,8 +55,9 @@ public struct ParallelReLUEstimator: Sendable {
     public var secondLayerPatterns: Int { hiddenLayerPatterns[0] }
     /// The data's column names (recorded by `recordColumns`, written to the model file).
     public internal(set) var columns: ConvexReLUEstimator.DataColumns? = nil
-    /// Samples inactive in every first-layer pattern (only given gates leave any, `coveringEverySample`): their
-    /// second-layer rows are identically zero, so the interior point declined the program (0 for a loaded model).
+    /// Samples inactive in every first-layer pattern (only given gates leave any,
+    /// `ActivationPatterns.coveringEverySample`): their second-layer rows are identically zero, so the interior point
+    /// declined the program (0 for a loaded model).
     public internal(set) var uncoveredSamples = 0
     /// β / max_{i,l} ‖Xᵀ D1ᵢ D2ₗ y‖ on the preprocessed data (`relativeBeta`; at depth 3, from 1 on the zero network is
     /// optimal). Far below 1 the program is nearly unregularised and its Newton systems lose accuracy (nil for a
@@ -84,7 +85,7 @@ public struct ParallelReLUEstimator: Sendable {
     guard c.depth >= 3 else { throw ConvexReLUError.invalidParameter("a parallel ReLU program has depth ≥ 3 (got \(c.depth)); depth 2 is the two-layer program") }
     let z = try ConvexReLUEstimator.preprocess(x, means: means, scales: scales, bias: c.bias)
     var first = try ConvexReLUEstimator.patterns(c.firstLayer, preprocessed: z, featureCount: x.columns, bias: c.bias, budget: c.solver.memoryBudget)
-    if case .sampled = c.firstLayer { first = try Self.coveringEverySample(first, data: z) }
+    if case .sampled = c.firstLayer { first = try first.coveringEverySample(data: z) }
     // The program these patterns make is refused before the hidden levels are sampled when it would not fit (all of
     // {0,1}ⁿ is small: n ≤ `HiddenPatterns.enumerationLimit`).
     let levels = c.depth - 2
@@ -127,28 +128,6 @@ public struct ParallelReLUEstimator: Sendable {
       }
     }
     return largest > 0 ? beta / largest : nil
-  }
-
-  /// Sampled first-layer patterns completed so that every sample is active in one: a sample inactive in all of them
-  /// has h_j = 0 in every branch (MATH.md §4.3), so its second-layer rows are identically zero, the program has no
-  /// interior there and the interior point declines it (the augmented Lagrangian then crawls). For each such sample
-  /// in turn the pattern of the gate x_j is added (x_jᵀx_j > 0 puts sample j in it); a zero row stays uncovered.
-  /// The program keeps every sampled pattern, so its bound covers at least what it covered.
-  static func coveringEverySample(_ patterns: ActivationPatterns, data z: Matrix) throws(ConvexReLUError) -> ActivationPatterns {
-    let d = z.columns
-    var covered = (0..<z.rows).map { patterns.covers(sample: $0) }
-    var added: [Double] = []
-    while let j = covered.firstIndex(of: false) {
-      covered[j] = true
-      let g = z.row(j)
-      guard g.contains(where: { $0 != 0 }) else { continue }
-      added += g
-      for (i, v) in z.multiply(g).enumerated() where v >= 0 { covered[i] = true }
-    }
-    guard !added.isEmpty else { return patterns }
-    let gates = patterns.gates.appendingColumns(Matrix(rows: d, columns: added.count / d, columnMajor: added))
-    let all = try ActivationPatterns.fromGates(gates, data: z)
-    return ActivationPatterns(masks: all.masks, gates: all.gates, origin: patterns.origin)
   }
 
   /// Records the data's column names (features, then targets) for the model file.

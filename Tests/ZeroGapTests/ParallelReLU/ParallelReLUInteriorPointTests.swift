@@ -215,7 +215,7 @@ import Testing
     let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
     let p1 = try d == 2
       ? ActivationPatterns.enumerate(data: x)
-      : ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: x, count: 4, using: &g), data: x)
+      : ActivationPatterns.sample(data: x, count: 4, using: &g).coveringEverySample(data: x)
     let p2 = try HiddenPatterns.sample(count: 5, data: x, generator: &g)
     let program = try ParallelReLUProgram(data: x, targets: g.normalVector(n), firstLayer: p1, secondLayer: p2, beta: 0.1)
     var rows = try #require(ParallelReLUInteriorPoint(program: program.blocks))
@@ -267,7 +267,7 @@ import Testing
     let n = 60, d = 3
     let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
     let y = zip(x.multiply([1, -0.5, 0.2]), g.normalVector(n)).map { Swift.max($0, 0) + 0.1 * $1 }
-    let p1 = try ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: x, count: 5, using: &g), data: x)
+    let p1 = try ActivationPatterns.sample(data: x, count: 5, using: &g).coveringEverySample(data: x)
     let p2 = try HiddenPatterns.sample(count: 6, data: x, firstLayerGates: p1.gates, generator: &g)
     let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: 0.05)
     var weights = try #require(ParallelReLUInteriorPoint(program: program.blocks))
@@ -358,7 +358,7 @@ import Testing
     let n = 60, d = 4
     let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
     let y = zip(x.multiply([1, -0.5, 0.2, 0.1]), g.normalVector(n)).map { Swift.max($0, 0) + 0.1 * $1 }
-    let p1 = try ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: x, count: 5, using: &g), data: x)
+    let p1 = try ActivationPatterns.sample(data: x, count: 5, using: &g).coveringEverySample(data: x)
     let p2 = try HiddenPatterns.sample(count: 5, data: x, firstLayerGates: p1.gates, generator: &g)
     let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: 0.05)
     let reduced = try #require(ParallelReLUInteriorPoint(program: program.blocks))
@@ -385,7 +385,7 @@ import Testing
     let x = Matrix(rows: n, columns: d, columnMajor: g.normalVector(n * (d - 1)) + [Double](repeating: 1, count: n))
     let w = g.normalVector(d)
     let y = zip(x.multiply(w), g.normalVector(n)).map { 300 * Swift.max($0, 0) + 30 * $1 }
-    let p1 = try ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: x, count: 8, using: &g), data: x)
+    let p1 = try ActivationPatterns.sample(data: x, count: 8, using: &g).coveringEverySample(data: x)
     let p2 = try HiddenPatterns.sample(count: 6, data: x, firstLayerGates: p1.gates, generator: &g)
     let program = try ParallelReLUProgram(data: x, targets: y, firstLayer: p1, secondLayer: p2, beta: beta)
     let ipm = try #require(ParallelReLUInteriorPoint(program: program.blocks))

@@ -76,7 +76,7 @@ import Testing
     }
     // The measure against explicit sums over the samples, on one pattern set.
     let z = x.appendingColumns(Matrix(rows: n, columns: 1, columnMajor: [Double](repeating: 1, count: n)))
-    let first = try ParallelReLUEstimator.coveringEverySample(ActivationPatterns.sample(data: z, count: 6, using: &g), data: z)
+    let first = try ActivationPatterns.sample(data: z, count: 6, using: &g).coveringEverySample(data: z)
     let second = try HiddenPatterns.sample(count: 5, data: z, firstLayerGates: first.gates, generator: &g)
     var explicit = 0.0
     for i in 0..<first.count {
@@ -113,7 +113,7 @@ import Testing
     let sampled = try ActivationPatterns.sample(data: z, count: 3, using: &gates)
     let uncovered = (0..<n).filter { j in (0..<sampled.count).allSatisfy { sampled.masks[j, $0] == 0 } }
     #expect(!uncovered.isEmpty, "the instance must leave a sample uncovered")
-    let completed = try ParallelReLUEstimator.coveringEverySample(sampled, data: z)
+    let completed = try sampled.coveringEverySample(data: z)
     #expect(completed.origin == .sampled && completed.count > sampled.count)
     for i in 0..<sampled.count { for j in 0..<n { #expect(completed.masks[j, i] == sampled.masks[j, i]) } }
     for j in 0..<n { #expect((0..<completed.count).contains { completed.masks[j, $0] != 0 }, "sample \(j)") }
