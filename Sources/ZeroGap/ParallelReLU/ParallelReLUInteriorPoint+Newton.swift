@@ -38,6 +38,8 @@ struct ParallelReLUNewtonSystem {
   var solves = 0, applications = 0
   /// The relative residual of the last solve.
   var lastResidual = 0.0
+  /// Blocks per chunk of the d > 2 factor pass (a QR of (d + 1 + r₁) × d each: thousands of flops per block).
+  static let qrGrain = 8
 
   enum Failure: Error { case notPositiveDefinite }
 
@@ -178,45 +180,59 @@ struct ParallelReLUNewtonSystem {
     for blk in 0..<nBlocks where shiftFlags[blk] { shifted.append(blk) }
     var failed = blockFailed.contains(true)
     if d != 2 && !failed {
+      // C' = VVᵀ and Lᵢ per block from a QR of Vᵀ, on all cores (a QR of (d + 1 + r₁) × d per block).
       let mv = d + 1 + r1 + (reg > 0 ? d : 0)
-      var vt = [Double](repeating: 0, count: mv * d), tau = [Double](repeating: 0, count: d), r = [Double](repeating: 0, count: d * d)
-      for blk in 0..<nBlocks where !failed {
-        let i = ipm.firstPattern[blk], ie2 = 1 / (eta[blk] * eta[blk]), rq = kappaShift[blk].squareRoot()
-        // Vᵀ (mv × d, column-major): rows are V's columns.
-        for c in 0..<d {
-          for e in 0..<d { vt[e + c * mv] = ie2.squareRoot() * ((e == c ? 1 : 0) - what[blk * d + e] * what[blk * d + c]) }
-          vt[d + c * mv] = rq * what[blk * d + c]
-          for row in 0..<r1 { vt[d + 1 + row + c * mv] = ipm.rows[(i * r1 + row) * d + c] * omega1[blk * r1 + row].squareRoot() }
-          if reg > 0 { for e in 0..<d { vt[d + 1 + r1 + e + c * mv] = e == c ? reg.squareRoot() : 0 } }
-        }
-        let ok = vt.withUnsafeMutableBufferPointer { vp in
-          tau.withUnsafeMutableBufferPointer { tp in
-            r.withUnsafeMutableBufferPointer { rp in LAPACK.qrFactorR(vp.baseAddress!, rows: mv, columns: d, tau: tp.baseAddress!, into: rp.baseAddress!) }
+      var chunkFailed = [Bool](repeating: false, count: ParallelChunks.count(nBlocks, grain: Self.qrGrain))
+      withMutablePointers(&li) { liP in
+        withMutablePointers(&cPrime) { cpP in
+          withPointers(what, kappaShift, omega1, eta) { whatP, kP, om1, etaP in
+            withPointers(ipm.rows) { rowsP in
+              pattern.withUnsafeBufferPointer { pp in
+                chunkFailed.withUnsafeMutableBufferPointer { cf in
+                  let flags = SharedPointer(cf), patternP = SharedPointer(reading: pp)
+                  ParallelChunks.forEach(nBlocks, grain: Self.qrGrain) { chunk, range in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: mv * d + 2 * d + d * d) { tmp in
+                      let vt = tmp.baseAddress!, tau = vt + mv * d, r = tau + d, x = r + d * d
+                      for blk in range {
+                        let i = patternP[blk], ie2 = 1 / (etaP[blk] * etaP[blk]), rq = kP[blk].squareRoot()
+                        // Vᵀ (mv × d, column-major): rows are V's columns.
+                        for c in 0..<d {
+                          for e in 0..<d { vt[e + c * mv] = ie2.squareRoot() * ((e == c ? 1 : 0) - whatP[blk * d + e] * whatP[blk * d + c]) }
+                          vt[d + c * mv] = rq * whatP[blk * d + c]
+                          for row in 0..<r1 { vt[d + 1 + row + c * mv] = rowsP[(i * r1 + row) * d + c] * om1[blk * r1 + row].squareRoot() }
+                          if reg > 0 { for e in 0..<d { vt[d + 1 + r1 + e + c * mv] = e == c ? reg.squareRoot() : 0 } }
+                        }
+                        // C' = RᵀR (R upper, column-major d×d); Lᵢ = R⁻ᵀ, i.e. Lᵢ[e][c] = (R⁻¹)[c][e].
+                        guard LAPACK.qrFactorR(vt, rows: mv, columns: d, tau: tau, into: r), (0..<d).allSatisfy({ abs(r[$0 + $0 * d]) > 0 }) else {
+                          flags[chunk] = true
+                          return
+                        }
+                        for e in 0..<d {
+                          for f in 0..<d {
+                            var sum = 0.0
+                            for row in 0...Swift.min(e, f) { sum += r[row + e * d] * r[row + f * d] }
+                            cpP[blk * d * d + e * d + f] = sum
+                          }
+                        }
+                        for e in 0..<d {
+                          // Column e of R⁻¹ by back substitution: R x = e_e.
+                          for row in stride(from: d - 1, through: 0, by: -1) {
+                            var s = row == e ? 1.0 : 0
+                            for c in (row + 1)..<d { s -= r[row + c * d] * x[c] }
+                            x[row] = s / r[row + row * d]
+                          }
+                          for c in 0..<d { liP[blk * d * d + e * d + c] = x[c] }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
           }
-        }
-        // C' = RᵀR (R upper, column-major d×d); Lᵢ = R⁻ᵀ, i.e. Lᵢ[e][c] = (R⁻¹)[c][e].
-        guard ok, (0..<d).allSatisfy({ abs(r[$0 + $0 * d]) > 0 }) else {
-          failed = true
-          break
-        }
-        for e in 0..<d {
-          for f in 0..<d {
-            var sum = 0.0
-            for row in 0...Swift.min(e, f) { sum += r[row + e * d] * r[row + f * d] }
-            cPrime[blk * d * d + e * d + f] = sum
-          }
-        }
-        for e in 0..<d {
-          // Column e of R⁻¹ by back substitution: R x = e_e.
-          var x = [Double](repeating: 0, count: d)
-          for row in stride(from: d - 1, through: 0, by: -1) {
-            var s = row == e ? 1.0 : 0
-            for c in (row + 1)..<d { s -= r[row + c * d] * x[c] }
-            x[row] = s / r[row + row * d]
-          }
-          for c in 0..<d { li[blk * d * d + e * d + c] = x[c] }
         }
       }
+      failed = chunkFailed.contains(true)
     }
     exchangePerBlock(&ctt, &ctu, &what, &li, &cPrime, &kappaShift, &blockFailed, &shiftFlags)
     if failed { throw .notPositiveDefinite }
@@ -329,7 +345,7 @@ struct ParallelReLUNewtonSystem {
     let n: Int, d: Int, vectorsPerBranch: Int
     let g: SharedPointer<Double>, li: SharedPointer<Double>, signs: SharedPointer<Double>, masks: SharedPointer<Double>, omega2: SharedPointer<Double>
 
-    /// Doubles of scratch per thread: G Lᵀ (n × Kd), Ñ, T and Ñ T (n×n each), the active rows.
+    /// Doubles of scratch per thread: G Lᵀ (n × Kd), Ñ, T and Ñ's active columns (n×n each), the active rows.
     var workspaceSize: Int { n * vectorsPerBranch * d + 3 * n * n + n }
 
     /// For the branches in `range`, the coefficients of N_b in the outer products of G
@@ -369,19 +385,13 @@ struct ParallelReLUNewtonSystem {
       if let given = products {
         for e in 0..<(n * n) { nt[e] = given[e] }
       } else {
-        // GY[:, (k, e)] = Σ_{c ≤ e} G[:, (k, c)] Lᵢ[e][c]; N = GY GYᵀ.
+        // GY[:, (k, e)] = Σ_{c ≤ e} G[:, (k, c)] Lᵢ[e][c]: per vector k, G_k (n×d) times the d×d array of Lᵢ read
+        // column-major (entry (c, e) = Lᵢ[e][c], zero for c > e). N = GY GYᵀ (its lower triangle, then mirrored).
         for k in 0..<K {
-          let l = li + (b * K + k) * d * d
-          for e in 0..<d {
-            let col = gy + (k * d + e) * n
-            for j in 0..<n { col[j] = 0 }
-            for c in 0...e where l[e * d + c] != 0 {
-              let f = l[e * d + c], src = g + (k * d + c) * n
-              for j in 0..<n { col[j] += f * src[j] }
-            }
-          }
+          RawBLAS.gemm(.none, .none, m: n, n: d, k: d, alpha: 1, g + k * d * n, lda: n, li + (b * K + k) * d * d, ldb: d, beta: 0, gy + k * d * n, ldc: n)
         }
-        RawBLAS.gemm(.none, .transpose, m: n, n: n, k: kd, alpha: 1, gy, lda: n, gy, ldb: n, beta: 0, nt, ldc: n)
+        RawBLAS.syrkLower(.none, n: n, k: kd, alpha: 1, gy, lda: n, beta: 0, nt, ldc: n)
+        for c in 0..<n { for r in (c + 1)..<Swift.max(c + 1, n) { nt[c + r * n] = nt[r + c * n] } }
       }
       // Ñ = S2 N S2.
       for c in 0..<n { for r in 0..<n { nt[r + c * n] *= sg[r] * sg[c] } }
@@ -399,12 +409,18 @@ struct ParallelReLUNewtonSystem {
       }
       LAPACK.potrsInPlace(UnsafePointer(mf), order: n, t, rightHandSides: na)
       for a in 0..<na { for r in 0..<n { t[r + a * n] /= ms[r] } }
-      RawBLAS.gemm(.none, .none, m: n, n: na, k: n, alpha: 1, nt, lda: n, t, ldb: n, beta: 0, qt, ldc: n)
+      // Only the active rows of Ñ T enter S: (Ñ T)_{A,A} = Ñ_{:,A}ᵀ T (Ñ symmetric), na × na, into nt once its
+      // active columns are gathered into qt.
+      for a in 0..<na {
+        let src = nt + Int(active[a]) * n, dst = qt + a * n
+        for r in 0..<n { dst[r] = src[r] }
+      }
+      RawBLAS.gemm(.transpose, .none, m: na, n: na, k: n, alpha: 1, qt, lda: n, t, ldb: n, beta: 0, nt, ldc: na)
       for a in 0..<na {
         let c = Int(active[a])
         for a2 in 0..<na {
           let r = Int(active[a2])
-          s[r + c * n] += 0.5 * (qt[r + a * n] + qt[c + a2 * n]) * sg[r] * sg[c]
+          s[r + c * n] += 0.5 * (nt[a2 + a * na] + nt[a + a2 * na]) * sg[r] * sg[c]
         }
       }
       return true
