@@ -59,5 +59,14 @@ struct ThreadPlanCommandTests {
     #expect(la <= oa && lb <= ob)
     // Each certifies 1e-6, so the two optima lie within 1e-6 of each other's bounds.
     #expect(abs(oa - ob) <= 1e-6 * oa && lb <= oa * (1 + 1e-12) && la <= ob * (1 + 1e-12))
+    // The gated fit's JSON reports its passes over the data (first-order iterations on working sets: at most two
+    // per iteration, one per round's certificate and one at the start); column generation has none.
+    let passes = a["data_passes"] as? Double
+    if model == "gated-relu" {
+      let iterations = try #require(a["iterations"] as? Double)
+      #expect(passes.map { $0 > 0 && $0 <= 3 * iterations + 1 } == true, "data_passes \(String(describing: passes))")
+    } else {
+      #expect(passes == nil)
+    }
   }
 }

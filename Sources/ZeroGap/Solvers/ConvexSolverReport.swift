@@ -17,6 +17,12 @@ public struct ConvexSolverReport: Sendable, Codable, Equatable {
   public var relativeGap: Double { ConvexSolverReport.relative(objective, lowerBound) }
   /// Largest cone-constraint violation `max (−(2D_i − I)X v_i)_+` at exit (0 for the gated program).
   public var constraintViolation: Double
+  /// Passes over the n×P data by the first-order iterations: two products per iteration (the lift 𝒳U, n×d by d×P,
+  /// and its adjoint), each counted as the fraction of the P blocks it ran on (|W|/P on a working set W), plus the
+  /// full adjoints of the working sets' certificates. Line-search retries and the support Newton's Gram matrices are
+  /// not counted. Nil for solvers that do not iterate over the blocks this way (column generation, ADMM, the
+  /// interior points).
+  public var dataPasses: Double? = nil
 
   /// Signed: negative when the returned network beats the lower bound, which happens only if it is not a point
   /// of the program (cone constraints violated beyond tolerance; see `constraintViolation`).

@@ -20,6 +20,7 @@ extension ConvexReLUProgram {
     var best: ConvexReLUSolution? = nil
     var iterations = 0, outer = 0
     var violation = 0.0
+    var passes: Double? = nil
     while true {
       var stage = options
       stage.tolerance = Swift.max(options.tolerance * 0.25, 0.05 * mu, 1e-14)
@@ -29,6 +30,7 @@ extension ConvexReLUProgram {
       let sol = solveStage(loss: smooth, options: stage, warmStart: current)
       iterations += sol.report.iterations
       outer += sol.report.outerIterations
+      if let p = sol.report.dataPasses { passes = (passes ?? 0) + p }
       current = sol
       // True hinge certificate of this stage's network.
       let convexPrediction = prediction(positive: sol.positive, negative: sol.negative)
@@ -64,6 +66,7 @@ extension ConvexReLUProgram {
     }
     var out = best ?? current ?? solveStage(loss: SolverLoss(.hinge, smoothing: mu, rows: rows), options: options, warmStart: nil)
     out.report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation)
+    out.report.dataPasses = passes
     return out
   }
 

@@ -384,7 +384,8 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     }
     violation = maxViolation()
     loop.offerLower(lb)
-    let report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
+    var report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
+    report.dataPasses = 2 * Double(iterations)
     return Result(u: u, multipliers: gamma, penalty: delta, report: report, dualPoint: bestDual.point, step: eta,
       newtonBalance: newtonBalance + iterationFlops * Double(iterations - earnedAt))
   }

@@ -46,6 +46,8 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     var scores = [Double](repeating: 0, count: B)
     var norms = [Double](repeating: 0, count: B)
     var iterations = 0, rounds = 0
+    // Passes over the data (`ConvexSolverReport.dataPasses`): each round's scaled by |W|/B, one per full adjoint.
+    var passes = 0.0
     var step: Double? = nil
     var newtonCredit = 0.0
     var size = minimumSize
@@ -54,6 +56,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     let yhat = program.prediction(u)
     if loop.offerUpper(program.loss.value(yhat, program.targets) + program.beta * program.penalty(u)) { bestU = u }
     offerFull(v: program.loss.dualPoint(yhat, program.targets), scores: &scores, loop: &loop)
+    passes += 1
 
     while !loop.isCertified && iterations < options.maxIterations {
       program.blockNorms(u, into: &norms)
@@ -70,6 +73,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
         let r = ProximalGradientSolver(program: program, newtonCredit: newtonCredit)
           .solve(start: u, multipliers: nil, penalty: nil, options: inner, step: step)
         iterations += r.report.iterations
+        passes += r.report.dataPasses ?? 0
         rounds += 1
         if loop.offerUpper(r.report.objective) { bestU = r.u }
         loop.offerLower(r.report.lowerBound)
@@ -81,12 +85,16 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
       let r = ProximalGradientSolver(program: program.restricted(to: w), newtonCredit: newtonCredit)
         .solve(start: gather(u, blocks: w), multipliers: nil, penalty: nil, options: inner, step: step)
       iterations += r.report.iterations
+      passes += (r.report.dataPasses ?? 0) * Double(w.count) / Double(B)
       rounds += 1
       step = r.step
       newtonCredit = r.newtonBalance
       u = scatter(r.u, blocks: w)
       if loop.offerUpper(r.report.objective) { bestU = u }
-      if !r.dualPoint.isEmpty { offerFull(v: r.dualPoint, scores: &scores, loop: &loop) }
+      if !r.dualPoint.isEmpty {
+        offerFull(v: r.dualPoint, scores: &scores, loop: &loop)
+        passes += 1
+      }
       _ = loop.checkpoint(iteration: iterations)
       if r.report.stopReason == .diverged {
         loop.stopReason = .diverged
@@ -96,7 +104,8 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
       if !loop.isCertified && inner.tolerance <= options.tolerance { size = Swift.min(B, 2 * size) }
     }
     if loop.isCertified { loop.stopReason = .converged } else if iterations >= options.maxIterations { loop.stopReason = .maxIterations }
-    let report = loop.report(iterations: iterations, outerIterations: rounds, constraintViolation: 0)
+    var report = loop.report(iterations: iterations, outerIterations: rounds, constraintViolation: 0)
+    report.dataPasses = passes
     return .init(u: bestU, multipliers: Matrix(rows: 0, columns: 0), penalty: 0, report: report, step: step ?? 0)
   }
 

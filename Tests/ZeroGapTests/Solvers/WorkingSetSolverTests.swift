@@ -89,6 +89,23 @@ import Testing
     }
   }
 
+  /// `dataPasses`: two per FISTA iteration over all blocks; one more for the working sets' first certificate when the
+  /// first round is already the whole program; and on working sets each iteration counts |W|/B of two passes, so
+  /// fewer than two per iteration but at least the smallest working set's share.
+  @Test func dataPassesCountTheWorkingSetsShare() throws {
+    let inst = try Instance(seed: 9, betaFraction: 0.15)
+    let options = ConvexSolverOptions(tolerance: 1e-8, maxIterations: 200_000)
+    let plain = ProximalGradientSolver(program: inst.program).solve(start: nil, multipliers: nil, penalty: nil, options: options)
+    #expect(plain.report.dataPasses == 2 * Double(plain.report.iterations))
+    let whole = WorkingSetSolver(program: inst.program, fullFraction: 0).solve(start: nil, options: options)
+    #expect(whole.report.outerIterations == 1 && whole.report.dataPasses == 1 + 2 * Double(whole.report.iterations))
+    let ws = WorkingSetSolver(program: inst.program, minimumSize: 4).solve(start: nil, options: options)
+    let passes = try #require(ws.report.dataPasses), iterations = Double(ws.report.iterations), B = Double(inst.program.blockCount)
+    #expect(ws.report.stopReason == .converged && ws.report.outerIterations > 1)
+    #expect(passes < 2 * iterations, "working sets made \(passes) passes in \(iterations) iterations")
+    #expect(passes >= 2 * iterations * 4 / B)
+  }
+
   /// Stopped after a few iterations (inside the first restricted rounds): the lower bound is still one of the full
   /// program, below its optimum, and the objective is the returned point's.
   @Test(arguments: [10, 40, 90]) func earlyStopStillBoundsTheFullProgram(iterations: Int) throws {
