@@ -41,7 +41,8 @@ struct ConePricer: PricingOracle {
     // Xᵀ[T | σ⊙M⊙∇ℓ] (d × 2B): the screen with the last λ, and f_b = Xᵀ(σ_b D_b ∇ℓ) = −σ_b XᵀD_b v.
     program.certificateRHS(lossGrad: g, gamma: multipliers, into: &tbuf)
     program.adjoint(g, scale: 1, multipliers: nil, into: &fbuf)
-    var sums = Matrix.product(x, tbuf.appendingColumns(fbuf), transA: .transpose)
+    // Two d×B products joined (not one product with [T | F]: that n×2B copy was 1.6 GB per call at n = 10⁵, B = 10³).
+    var sums = Matrix.product(x, tbuf, transA: .transpose).appendingColumns(Matrix.product(x, fbuf, transA: .transpose))
     rows.sum(&sums)
     var bounds = (0..<B).map { sums.column($0).norm2 }
     let over = (0..<B).filter { bounds[$0] > threshold }
@@ -97,7 +98,7 @@ enum LockstepNNLS {
 
   /// Solves the systems of `blocks` in place (on every process, with the same systems). Per Lawson–Hanson step:
   /// one GEMM X·R over the active blocks' residuals R (this process's rows), and three reductions — the best score
-  /// per block, the lowest global row attaining it, its column.
+  /// per block (blocks on all cores), the lowest global row attaining it, its column.
   static func solve(_ systems: inout [System], blocks: [Int], program: ReLUBlockProgram, rowOffset offset: Int, totalRows total: Int) {
     let rows = program.loss.rows, x = program.x, masks = program.masks, n = program.n, d = program.d
     let budget = 3 * Swift.max(total, 1) + 10
@@ -120,19 +121,35 @@ enum LockstepNNLS {
           }
         }
       }
+      // Per block the best-scoring row outside its passive set above the entering tolerance (the lowest row among
+      // equals), blocks on all cores.
       var best = [Double](repeating: -.infinity, count: active.count), bestRow = [Int](repeating: -1, count: active.count)
+      let columnOf = active.map { systems[$0].block }, tolerances = active.map { systems[$0].threshold }
+      let passives = active.map { systems[$0].set.passive }
       masks.withUnsafeBufferPointer { m in
-        for (a, q) in active.enumerated() {
-          let mb = m.baseAddress! + systems[q].block * n
-          var top = systems[q].threshold
-          for j in 0..<n {
-            let value = (2 * mb[j] - 1) * w[a * n + j]
-            if value > top && !systems[q].set.passive.contains(offset + j) {
-              top = value
-              bestRow[a] = j
+        w.withUnsafeBufferPointer { wb in
+          best.withUnsafeMutableBufferPointer { bb in
+            bestRow.withUnsafeMutableBufferPointer { rb in
+              let (mP, wP, bestP, rowP) = (SharedPointer(readingAny: m), SharedPointer(readingAny: wb), SharedPointer(bb), SharedPointer(rb))
+              ParallelChunks.forEach(active.count, grain: Swift.max(1, (1 << 15) / Swift.max(1, n))) { _, range in
+                for a in range {
+                  let mask = mP.base + columnOf[a] * n, scores = wP.base + a * n
+                  var top = tolerances[a], row = -1
+                  for j in 0..<n {
+                    let value = (2 * mask[j] - 1) * scores[j]
+                    if value > top && !passives[a].contains(offset + j) {
+                      top = value
+                      row = j
+                    }
+                  }
+                  if row >= 0 {
+                    bestP[a] = top
+                    rowP[a] = row
+                  }
+                }
+              }
             }
           }
-          if bestRow[a] >= 0 { best[a] = top }
         }
       }
       // The largest score over the processes, then the lowest global row attaining it, then its column.
