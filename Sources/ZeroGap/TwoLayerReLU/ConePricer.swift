@@ -103,10 +103,20 @@ enum LockstepNNLS {
     let rows = program.loss.rows, x = program.x, masks = program.masks, n = program.n, d = program.d
     let budget = 3 * Swift.max(total, 1) + 10
     for q in blocks { systems[q].set.warmStart() }
-    var r = [Double](repeating: 0, count: d * blocks.count), w = [Double](repeating: 0, count: n * blocks.count)
+    // Buffers of every step, sized for all the blocks (a step uses the first |active| entries; the reductions over
+    // processes take whole buffers, the same size on every process).
+    let m = blocks.count
+    var active: [Int] = []
+    active.reserveCapacity(m)
+    var r = [Double](repeating: 0, count: d * m), w = [Double](repeating: 0, count: n * m)
+    var columnOf = [Int](repeating: 0, count: m), bestRow = columnOf
+    var tolerances = [Double](repeating: 0, count: m), best = tolerances, global = tolerances, claim = tolerances
+    var entering = [Double](repeating: 0, count: m * d)
     while true {
-      let active = blocks.filter { !systems[$0].done }
+      active.removeAll(keepingCapacity: true)
+      for q in blocks where !systems[q].done { active.append(q) }
       guard !active.isEmpty else { break }
+      let count = active.count
       // Scores w_jb = s_jb x_jᵀ(f_b − E_Pλ_b) on this process's rows, one GEMM for all active blocks.
       r.withUnsafeMutableBufferPointer { rp in
         for (a, q) in active.enumerated() {
@@ -117,34 +127,41 @@ enum LockstepNNLS {
       x.withUnsafeBufferPointer { xp in
         r.withUnsafeBufferPointer { rp in
           w.withUnsafeMutableBufferPointer { wp in
-            RawBLAS.gemm(.none, .none, m: n, n: active.count, k: d, alpha: 1, xp.baseAddress!, lda: n, rp.baseAddress!, ldb: d, beta: 0, wp.baseAddress!, ldc: n)
+            RawBLAS.gemm(.none, .none, m: n, n: count, k: d, alpha: 1, xp.baseAddress!, lda: n, rp.baseAddress!, ldb: d, beta: 0, wp.baseAddress!, ldc: n)
           }
         }
       }
-      // Per block the best-scoring row outside its passive set above the entering tolerance (the lowest row among
-      // equals), blocks on all cores.
-      var best = [Double](repeating: -.infinity, count: active.count), bestRow = [Int](repeating: -1, count: active.count)
-      let columnOf = active.map { systems[$0].block }, tolerances = active.map { systems[$0].threshold }
-      let passives = active.map { systems[$0].set.passive }
-      masks.withUnsafeBufferPointer { m in
+      // Per block the best-scoring row above the entering tolerance (the lowest among equals), blocks on all cores.
+      for (a, q) in active.enumerated() {
+        columnOf[a] = systems[q].block
+        tolerances[a] = systems[q].threshold
+        best[a] = -.infinity
+        bestRow[a] = -1
+      }
+      masks.withUnsafeBufferPointer { mb in
         w.withUnsafeBufferPointer { wb in
-          best.withUnsafeMutableBufferPointer { bb in
-            bestRow.withUnsafeMutableBufferPointer { rb in
-              let (mP, wP, bestP, rowP) = (SharedPointer(readingAny: m), SharedPointer(readingAny: wb), SharedPointer(bb), SharedPointer(rb))
-              ParallelChunks.forEach(active.count, grain: Swift.max(1, (1 << 15) / Swift.max(1, n))) { _, range in
-                for a in range {
-                  let mask = mP.base + columnOf[a] * n, scores = wP.base + a * n
-                  var top = tolerances[a], row = -1
-                  for j in 0..<n {
-                    let value = (2 * mask[j] - 1) * scores[j]
-                    if value > top && !passives[a].contains(offset + j) {
-                      top = value
-                      row = j
+          withPointers(tolerances) { tol in
+            columnOf.withUnsafeBufferPointer { cb in
+              best.withUnsafeMutableBufferPointer { bb in
+                bestRow.withUnsafeMutableBufferPointer { rb in
+                  let (mP, wP, column) = (SharedPointer(readingAny: mb), SharedPointer(readingAny: wb), SharedPointer(reading: cb))
+                  let (bestP, rowP) = (SharedPointer(bb), SharedPointer(rb))
+                  ParallelChunks.forEach(count, grain: Swift.max(1, (1 << 15) / Swift.max(1, n))) { _, range in
+                    for a in range {
+                      let mask = mP.base + column[a] * n, scores = wP.base + a * n
+                      var top = tol[a], row = -1
+                      for j in 0..<n {
+                        let value = (2 * mask[j] - 1) * scores[j]
+                        if value > top {
+                          top = value
+                          row = j
+                        }
+                      }
+                      if row >= 0 {
+                        bestP[a] = top
+                        rowP[a] = row
+                      }
                     }
-                  }
-                  if row >= 0 {
-                    bestP[a] = top
-                    rowP[a] = row
                   }
                 }
               }
@@ -152,12 +169,25 @@ enum LockstepNNLS {
           }
         }
       }
+      // A passive row scores about 0 (the residual is orthogonal to its column); should one still come out on top,
+      // the block is scanned again without its passive rows.
+      for (a, q) in active.enumerated() where bestRow[a] >= 0 && systems[q].set.passive.contains(offset + bestRow[a]) {
+        var top = tolerances[a], row = -1
+        for j in 0..<n where !systems[q].set.passive.contains(offset + j) {
+          let value = (2 * masks[j, columnOf[a]] - 1) * w[a * n + j]
+          if value > top {
+            top = value
+            row = j
+          }
+        }
+        (best[a], bestRow[a]) = row >= 0 ? (top, row) : (-.infinity, -1)
+      }
       // The largest score over the processes, then the lowest global row attaining it, then its column.
-      var global = best
+      for a in 0..<count { global[a] = best[a] }
       rows.max(&global)
-      var claim = (0..<active.count).map { a in bestRow[a] >= 0 && best[a] == global[a] ? -Double(offset + bestRow[a]) : -Double.infinity }
+      for a in 0..<count { claim[a] = bestRow[a] >= 0 && best[a] == global[a] ? -Double(offset + bestRow[a]) : -.infinity }
       rows.max(&claim)
-      var entering = [Double](repeating: 0, count: active.count * d)
+      for e in entering.indices { entering[e] = 0 }
       for (a, q) in active.enumerated() where global[a] > -.infinity {
         let index = Int(-claim[a])
         guard index >= offset && index < offset + n else { continue }
