@@ -20,6 +20,12 @@ extension ParallelReLUInteriorPoint {
   /// returns the better bounds of the two: each run's lower bound and point bound the same program, so the bracket
   /// (largest lower bound, best point) is sound.
   func solve(options: ConvexSolverOptions, maxIterations: Int = 100) -> Result {
+    // The GEMMs here are small (n × Kd by Kd × B); the branches are spread over the cores instead
+    // (bench/PARALLEL_SOLVER.md §7, pitfall 5: two BLAS threads on such products were 100× slower).
+    ThreadPlan.withSerialBLAS { solveSerially(options: options, maxIterations: maxIterations) }
+  }
+
+  private func solveSerially(options: ConvexSolverOptions, maxIterations: Int) -> Result {
     let first = attempt(options: options, maxIterations: maxIterations, balanced: false)
     guard first.report.stopReason == .stalled, first.report.relativeGap > options.tolerance, startIsUnbalanced else { return first }
     let second = attempt(options: options, maxIterations: maxIterations, balanced: true)
@@ -49,11 +55,6 @@ extension ParallelReLUInteriorPoint {
 
   /// One predictor–corrector run from the scaled or the balanced start (`solve`).
   func attempt(options: ConvexSolverOptions, maxIterations: Int, balanced: Bool) -> Result {
-    // The GEMMs here are small (n × Kd by Kd × B); the branches are spread over the cores instead
-    // (bench/PARALLEL_SOLVER.md §7, pitfall 5: two BLAS threads on such products were 100× slower).
-    let blasThreads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(blasThreads) }
     let q = d + 1, nBlocks = blockCount, nu = barrierDegree
     var loop = CertifiedLoop(options: options)
     var u = [Double](repeating: 0, count: nBlocks * d)

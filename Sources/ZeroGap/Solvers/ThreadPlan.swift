@@ -27,6 +27,18 @@ public enum ThreadPlan {
     BLAS.setThreadCount(t)
   }
 
+  /// Runs `body` with one OpenBLAS thread, for loops that spread small BLAS calls over the cores themselves
+  /// (`ParallelChunks`): OpenBLAS threads each call above ~10⁴ flops, and two workers each calling a two-threaded
+  /// BLAS spent most of their time waiting on each other (bench/PARALLEL_SOLVER.md §7, pitfall 5). Call it from
+  /// one thread, outside any parallel loop.
+  public static func withSerialBLAS<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+    let blasThreads = BLAS.threadCount
+    guard blasThreads > 1 else { return try body() }
+    BLAS.setThreadCount(1)
+    defer { BLAS.setThreadCount(blasThreads) }
+    return try body()
+  }
+
   /// The thread counts `use(threads:)` is meant for.
   public static let validCounts = 1...4096
 

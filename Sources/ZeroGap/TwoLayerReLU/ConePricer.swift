@@ -6,12 +6,13 @@
 /// Lawson–Hanson NNLS (`LockstepNNLS`), warm-started from the block's previous support, only where the screen exceeds
 /// the threshold. The maximiser `u_b = (E_bλ* − f_b)/c_b` lies in K_b (NNLS optimality), so it is an atom.
 ///
-/// The blocks above the threshold are solved together: one GEMM X·R scores every row for every block per
-/// Lawson–Hanson step, instead of a d×n system per block. The same code runs data-parallel (`program.loss.rows`
-/// distributed, each process holding a block of the rows of X): the sums over rows (the screen and f) are one
-/// allreduce of d×2B, each passive set (a few columns of length d) is held by every process, and only the entering
-/// column needs the rows — each process scores its own, the maximum is reduced, the lowest global row attaining it
-/// chosen and its column sent to all. Every bound stays the norm of a residual at some λ ≥ 0.
+/// The blocks above the threshold are solved together: one GEMM X·R scores every row for every block per full
+/// check of `LockstepNNLS` (Lawson–Hanson runs on each block's best-scoring rows between checks), instead of a
+/// d×n system per block. The same code runs data-parallel (`program.loss.rows` distributed, each process holding a
+/// block of the rows of X): the sums over rows (the screen and f) are one allreduce of d×2B, each block's passive
+/// and candidate rows (a few columns of length d) are held by every process, and only the full checks need the
+/// rows — each process scores its own and the best rows' scores, global indices and columns are gathered to all.
+/// Every bound stays the norm of a residual at some λ ≥ 0.
 struct ConePricer: PricingOracle {
   let program: ReLUBlockProgram
   /// The last NNLS λ per block (this process's rows × B).
@@ -24,6 +25,8 @@ struct ConePricer: PricingOracle {
   /// This process's first global row, the number of rows over all processes, and ‖X‖_F over them (fixed for the
   /// solve: reduced once, when every process creates its pricer).
   private let rowOffset: Int, totalRows: Int, frobenius: Double
+  /// How `LockstepNNLS` runs (candidate rows per full check, scores buffer).
+  var tuning = LockstepNNLS.Tuning()
 
   init(program: ReLUBlockProgram) {
     self.program = program
@@ -48,7 +51,7 @@ struct ConePricer: PricingOracle {
     let over = (0..<B).filter { bounds[$0] > threshold }
     let offset = rowOffset, frobenius = self.frobenius
     for b in over { systems[b].restart(f: sums.column(B + b), frobenius: frobenius) }
-    LockstepNNLS.solve(&systems, blocks: over, program: program, rowOffset: offset, totalRows: totalRows)
+    LockstepNNLS.solve(&systems, blocks: over, program: program, rowOffset: offset, totalRows: totalRows, tuning: tuning)
     var found: [(atom: Atom, value: Double)] = []
     for b in over {
       let dir = systems[b].set.residual.map { -$0 }  // E_bλ − f_b
@@ -71,8 +74,25 @@ struct ConePricer: PricingOracle {
 /// Lawson–Hanson NNLS `min_{λ≥0} ‖E_bλ − f_b‖` (as `NonNegativeLeastSquares`) for several blocks of a C-ReLU program
 /// at once, the rows of X possibly spread over processes (`ConePricer`): column j of E_b is s_jb x_j (s = 2m − 1);
 /// λ is indexed by global row.
+///
+/// Lawson–Hanson on candidate rows, checked against all rows: a *full check* scores every row for every unfinished
+/// block with one GEMM X·R (R the blocks' residuals f_b − E_Pλ_b) and finds no row above the entering tolerance
+/// (λ is optimal: Lawson–Hanson's KKT test over all n rows) or makes the `batch` best-scoring rows candidates;
+/// Lawson–Hanson's steps then run on the block's candidates alone (scores Cᵀr: d·|C| flops, blocks on all cores)
+/// until none scores above the tolerance, and the next full check follows. With n ≫ d the optimal support has at
+/// most d rows and a few checks find it, where one GEMM per entering row made the n×B scoring the whole cost.
+/// Every λ stays non-negative, so every residual norm bounds the cone maximum whether or not a block converged.
 enum LockstepNNLS {
-  /// One block's system: its passive set (global row indices, `PassiveSet`) and its state in the lockstep loop.
+  /// The knobs of `solve`: neither changes its result beyond rounding, only how the work is split.
+  struct Tuning {
+    /// Candidate rows added per block and full check (nil: max(16, d)).
+    var batch: Int? = nil
+    /// The most doubles of the full check's scores buffer: its GEMMs take as many blocks at a time as n-row columns
+    /// fit (at least one).
+    var scoreBuffer = 1 << 22
+  }
+
+  /// One block's system: its passive set (global row indices, `PassiveSet`), its candidate rows and its state.
   struct System {
     var block: Int
     var set: PassiveSet
@@ -80,86 +100,145 @@ enum LockstepNNLS {
     var threshold = 0.0
     var converged = false
     var done = false
+    /// Candidate rows (global indices) and their columns s_j x_j (d each), from this solve's full checks.
+    private(set) var candidates: [Int] = []
+    private var candidateColumns: [Double] = []
+    /// Scratch: the residual (d) and the candidates' scores (|C|).
+    private var residual: [Double]
+    private var scores: [Double] = []
 
     /// Block `block`'s system with d rows and an empty passive set.
     init(block: Int, d: Int) {
       self.block = block
       set = PassiveSet(d: d)
+      residual = [Double](repeating: 0, count: d)
     }
 
-    /// The same passive set for a new right-hand side f (the warm start of the next solve).
+    /// The same passive set for a new right-hand side f (the warm start of the next solve), without candidates.
     mutating func restart(f: [Double], frobenius: Double) {
       set.restart(f: f)
       threshold = 1e-12 * Swift.max(frobenius * f.norm2, 1e-300)
       converged = false
       done = false
+      candidates.removeAll(keepingCapacity: true)
+      candidateColumns.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether global row `row` is a candidate or passive.
+    func holds(_ row: Int) -> Bool { candidates.contains(row) || set.passive.contains(row) }
+
+    /// Makes global row `row` (column `column`, d entries) a candidate.
+    mutating func addCandidate(_ row: Int, column: UnsafeBufferPointer<Double>) {
+      candidates.append(row)
+      candidateColumns.append(contentsOf: column)
+    }
+
+    /// Lawson–Hanson's steps on the candidates: the best-scoring candidate outside the passive set enters while one
+    /// scores above the tolerance; `done` (not converged) when a step fails or the budget is spent.
+    mutating func descend(budget: Int) {
+      let d = set.d
+      while !done {
+        let m = candidates.count
+        if scores.count < m { scores = [Double](repeating: 0, count: Swift.max(m, 2 * scores.count)) }
+        residual.withUnsafeMutableBufferPointer { set.writeResidual(into: $0.baseAddress!) }
+        candidateColumns.withUnsafeBufferPointer { c in
+          residual.withUnsafeBufferPointer { r in
+            scores.withUnsafeMutableBufferPointer { s in
+              RawBLAS.gemv(.transpose, m: d, n: m, alpha: 1, c.baseAddress!, lda: d, r.baseAddress!, beta: 0, s.baseAddress!)
+            }
+          }
+        }
+        var top = threshold, best = -1
+        for p in 0..<m where scores[p] > top && !set.passive.contains(candidates[p]) {
+          top = scores[p]
+          best = p
+        }
+        guard best >= 0 else { return }
+        if set.iterations >= budget {
+          done = true
+          return
+        }
+        set.iterations += 1
+        if !set.enter(candidates[best], column: candidateColumns[(best * d)..<((best + 1) * d)], budget: budget) { done = true }
+      }
     }
   }
 
-  /// Solves the systems of `blocks` in place (on every process, with the same systems). Per Lawson–Hanson step:
-  /// one GEMM X·R over the active blocks' residuals R (this process's rows), and three reductions — the best score
-  /// per block (blocks on all cores), the lowest global row attaining it, its column.
-  static func solve(_ systems: inout [System], blocks: [Int], program: ReLUBlockProgram, rowOffset offset: Int, totalRows total: Int) {
+  /// Solves the systems of `blocks` in place (on every process, with the same systems). Per full check: GEMMs
+  /// X·R over the unfinished blocks' residuals (this process's rows, `tuning.scoreBuffer` at a time), each block's
+  /// `tuning.batch` best rows above its tolerance on every process (blocks on all cores), one reduction gathering
+  /// them (scores, global rows, columns) to every process, then Lawson–Hanson on the candidates (blocks on all
+  /// cores).
+  static func solve(_ systems: inout [System], blocks: [Int], program: ReLUBlockProgram, rowOffset offset: Int, totalRows total: Int, tuning: Tuning = Tuning()) {
     let rows = program.loss.rows, x = program.x, masks = program.masks, n = program.n, d = program.d
+    let k = Swift.max(1, tuning.batch ?? Swift.max(16, d))
+    let processes = rows.communicator?.size ?? 1, rank = rows.communicator?.rank ?? 0
     let budget = 3 * Swift.max(total, 1) + 10
     for q in blocks { systems[q].set.warmStart() }
-    // Buffers of every step, sized for all the blocks (a step uses the first |active| entries; the reductions over
-    // processes take whole buffers, the same size on every process).
-    let m = blocks.count
+    // Buffers of every check, sized for all the blocks (a check uses the first |unfinished| entries; the reduction
+    // takes the whole buffer, the same size on every process). A gathered entry: score, global row + 1 (0: none),
+    // column.
+    let m = blocks.count, entry = d + 2
     var active: [Int] = []
     active.reserveCapacity(m)
-    var r = [Double](repeating: 0, count: d * m), w = [Double](repeating: 0, count: n * m)
-    var columnOf = [Int](repeating: 0, count: m), bestRow = columnOf
-    var tolerances = [Double](repeating: 0, count: m), best = tolerances, global = tolerances, claim = tolerances
-    var entering = [Double](repeating: 0, count: m * d)
+    // Scores for `chunk` blocks at a time (an n × chunk buffer, not n × B).
+    let chunk = Swift.max(1, Swift.min(m, tuning.scoreBuffer / Swift.max(1, n)))
+    var r = [Double](repeating: 0, count: d * m), w = [Double](repeating: 0, count: n * chunk)
+    var columnOf = [Int](repeating: 0, count: m), tolerances = [Double](repeating: 0, count: m)
+    var topScore = [Double](repeating: 0, count: m * k), topRow = [Int](repeating: -1, count: m * k)
+    var gathered = [Double](repeating: 0, count: m * processes * k * entry)
+    var merged: [(score: Double, row: Int, at: Int)] = []
     while true {
       active.removeAll(keepingCapacity: true)
       for q in blocks where !systems[q].done { active.append(q) }
       guard !active.isEmpty else { break }
       let count = active.count
-      // Scores w_jb = s_jb x_jᵀ(f_b − E_Pλ_b) on this process's rows, one GEMM for all active blocks.
-      r.withUnsafeMutableBufferPointer { rp in
-        for (a, q) in active.enumerated() {
-          systems[q].set.iterations += 1
-          systems[q].set.writeResidual(into: rp.baseAddress! + a * d)
-        }
-      }
-      x.withUnsafeBufferPointer { xp in
-        r.withUnsafeBufferPointer { rp in
-          w.withUnsafeMutableBufferPointer { wp in
-            RawBLAS.gemm(.none, .none, m: n, n: count, k: d, alpha: 1, xp.baseAddress!, lda: n, rp.baseAddress!, ldb: d, beta: 0, wp.baseAddress!, ldc: n)
-          }
-        }
-      }
-      // Per block the best-scoring row above the entering tolerance (the lowest among equals), blocks on all cores.
       for (a, q) in active.enumerated() {
         columnOf[a] = systems[q].block
         tolerances[a] = systems[q].threshold
-        best[a] = -.infinity
-        bestRow[a] = -1
       }
-      masks.withUnsafeBufferPointer { mb in
-        w.withUnsafeBufferPointer { wb in
-          withPointers(tolerances) { tol in
-            columnOf.withUnsafeBufferPointer { cb in
-              best.withUnsafeMutableBufferPointer { bb in
-                bestRow.withUnsafeMutableBufferPointer { rb in
-                  let (mP, wP, column) = (SharedPointer(readingAny: mb), SharedPointer(readingAny: wb), SharedPointer(reading: cb))
-                  let (bestP, rowP) = (SharedPointer(bb), SharedPointer(rb))
-                  ParallelChunks.forEach(count, grain: Swift.max(1, (1 << 15) / Swift.max(1, n))) { _, range in
-                    for a in range {
-                      let mask = mP.base + column[a] * n, scores = wP.base + a * n
-                      var top = tol[a], row = -1
-                      for j in 0..<n {
-                        let value = (2 * mask[j] - 1) * scores[j]
-                        if value > top {
-                          top = value
-                          row = j
+      // Scores w_jb = s_jb x_jᵀ(f_b − E_Pλ_b) on this process's rows, one GEMM per chunk of unfinished blocks.
+      r.withUnsafeMutableBufferPointer { rp in
+        for (a, q) in active.enumerated() { systems[q].set.writeResidual(into: rp.baseAddress! + a * d) }
+      }
+      for start in stride(from: 0, to: count, by: chunk) {
+        let width = Swift.min(chunk, count - start)
+        x.withUnsafeBufferPointer { xp in
+          r.withUnsafeBufferPointer { rp in
+            w.withUnsafeMutableBufferPointer { wp in
+              RawBLAS.gemm(.none, .none, m: n, n: width, k: d, alpha: 1, xp.baseAddress!, lda: n, rp.baseAddress! + start * d, ldb: d, beta: 0, wp.baseAddress!, ldc: n)
+            }
+          }
+        }
+        // Per block the k best rows above the entering tolerance, best first (the lowest row among equals).
+        masks.withUnsafeBufferPointer { mb in
+          w.withUnsafeBufferPointer { wb in
+            withPointers(tolerances) { tol in
+              columnOf.withUnsafeBufferPointer { cb in
+                topScore.withUnsafeMutableBufferPointer { sb in
+                  topRow.withUnsafeMutableBufferPointer { rb in
+                    let (mP, wP, column) = (SharedPointer(readingAny: mb), SharedPointer(readingAny: wb), SharedPointer(reading: cb))
+                    let (scoreP, rowP) = (SharedPointer(sb), SharedPointer(rb))
+                    ParallelChunks.forEach(width, grain: Swift.max(1, (1 << 15) / Swift.max(1, n))) { _, range in
+                      for a in (start + range.lowerBound)..<(start + range.upperBound) {
+                        let mask = mP.base + column[a] * n, scores = wP.base + (a - start) * n
+                        let ts = scoreP.base + a * k, tr = rowP.base + a * k
+                        var kept = 0, floor = tol[a]
+                        for j in 0..<n {
+                          let value = (2 * mask[j] - 1) * scores[j]
+                          guard value > floor else { continue }
+                          var i = kept < k ? kept : k - 1
+                          if kept < k { kept += 1 }
+                          while i > 0 && ts[i - 1] < value {
+                            ts[i] = ts[i - 1]
+                            tr[i] = tr[i - 1]
+                            i -= 1
+                          }
+                          ts[i] = value
+                          tr[i] = j
+                          if kept == k { floor = ts[k - 1] }
                         }
-                      }
-                      if row >= 0 {
-                        bestP[a] = top
-                        rowP[a] = row
+                        for i in kept..<k { tr[i] = -1 }
                       }
                     }
                   }
@@ -169,41 +248,58 @@ enum LockstepNNLS {
           }
         }
       }
-      // A passive row scores about 0 (the residual is orthogonal to its column); should one still come out on top,
-      // the block is scanned again without its passive rows.
-      for (a, q) in active.enumerated() where bestRow[a] >= 0 && systems[q].set.passive.contains(offset + bestRow[a]) {
-        var top = tolerances[a], row = -1
-        for j in 0..<n where !systems[q].set.passive.contains(offset + j) {
-          let value = (2 * masks[j, columnOf[a]] - 1) * w[a * n + j]
-          if value > top {
-            top = value
-            row = j
-          }
+      // Gathered to every process: this process's entries in its own slots, zeros elsewhere, summed.
+      let used = count * processes * k * entry
+      for e in 0..<used { gathered[e] = 0 }
+      for a in 0..<count {
+        let block = columnOf[a]
+        for t in 0..<k where topRow[a * k + t] >= 0 {
+          let j = topRow[a * k + t], sg = 2 * masks[j, block] - 1
+          let e = ((a * processes + rank) * k + t) * entry
+          gathered[e] = topScore[a * k + t]
+          gathered[e + 1] = Double(offset + j + 1)
+          for i in 0..<d { gathered[e + 2 + i] = sg * x[j, i] }
         }
-        (best[a], bestRow[a]) = row >= 0 ? (top, row) : (-.infinity, -1)
       }
-      // The largest score over the processes, then the lowest global row attaining it, then its column.
-      for a in 0..<count { global[a] = best[a] }
-      rows.max(&global)
-      for a in 0..<count { claim[a] = bestRow[a] >= 0 && best[a] == global[a] ? -Double(offset + bestRow[a]) : -.infinity }
-      rows.max(&claim)
-      for e in entering.indices { entering[e] = 0 }
-      for (a, q) in active.enumerated() where global[a] > -.infinity {
-        let index = Int(-claim[a])
-        guard index >= offset && index < offset + n else { continue }
-        let j = index - offset, sg = 2 * masks[j, systems[q].block] - 1
-        for i in 0..<d { entering[a * d + i] = sg * x[j, i] }
-      }
-      rows.sum(&entering)
+      rows.sum(&gathered)
+      // Per block the k best gathered rows (the lowest global row among equals) that are new join the candidates;
+      // none above the tolerance on any process: λ is optimal (Lawson–Hanson's KKT test).
       for (a, q) in active.enumerated() {
-        if global[a] == -.infinity {
-          // No row scores above the tolerance on any process: λ is optimal (Lawson–Hanson's KKT test).
+        merged.removeAll(keepingCapacity: true)
+        for slot in 0..<(processes * k) {
+          let e = (a * processes * k + slot) * entry
+          if gathered[e + 1] > 0 { merged.append((gathered[e], Int(gathered[e + 1]) - 1, e)) }
+        }
+        guard !merged.isEmpty else {
           systems[q].converged = true
           systems[q].done = true
-        } else if systems[q].set.iterations >= budget {
-          systems[q].done = true
-        } else {
-          if !systems[q].set.enter(Int(-claim[a]), column: entering[(a * d)..<((a + 1) * d)], budget: budget) { systems[q].done = true }
+          continue
+        }
+        merged.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
+        var added = 0
+        gathered.withUnsafeBufferPointer { g in
+          for item in merged where added < k && !systems[q].holds(item.row) {
+            systems[q].addCandidate(item.row, column: UnsafeBufferPointer(rebasing: g[(item.at + 2)..<(item.at + 2 + d)]))
+            added += 1
+          }
+        }
+        // Only rows the candidates' own scores put at or below the tolerance (rounding between the GEMM and the
+        // candidates' products): stop without claiming optimality (the bound holds; the block gives no atom).
+        if added == 0 { systems[q].done = true }
+      }
+      // Lawson–Hanson on the candidates, blocks on all cores (each chunk touches only its own systems; its small
+      // BLAS calls on one thread each).
+      active.removeAll(keepingCapacity: true)
+      for q in blocks where !systems[q].done { active.append(q) }
+      guard !active.isEmpty else { break }
+      ThreadPlan.withSerialBLAS {
+        systems.withUnsafeMutableBufferPointer { sp in
+          active.withUnsafeBufferPointer { ab in
+            let (sys, list) = (SharedPointer(sp), SharedPointer(reading: ab))
+            ParallelChunks.forEach(ab.count, grain: 4) { _, range in
+              for a in range { sys.base[list.base[a]].descend(budget: budget) }
+            }
+          }
         }
       }
     }

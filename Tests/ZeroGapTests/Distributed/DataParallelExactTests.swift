@@ -48,9 +48,11 @@ import Testing
   /// `ConePricer` (Lawson–Hanson in lockstep over the blocks, its columns spread over K = 1, 2, 3 processes) against
   /// the serial NNLS of every block: the same bound c̄ (to 1e-10) and the same atoms (blocks; directions to 1e-8), in
   /// two rounds (the second warm-started from the first's supports), with nearly every block priced (threshold
-  /// 10⁻³c̄: atoms at rounding level have no meaningful direction) and only the top ones (c̄/2).
-  @Test(arguments: [(1, UInt64(5)), (2, UInt64(3)), (3, UInt64(4))])
-  func pricingMatchesSerialNNLS(processes k: Int, seed: UInt64) throws {
+  /// 10⁻³c̄: atoms at rounding level have no meaningful direction) and only the top ones (c̄/2). With the default
+  /// tuning (16 candidate rows of n = 97 per full check, every block's scores in one buffer) and with one or two
+  /// candidates per check (about a check per entering row) and scores three blocks at a time.
+  @Test(arguments: [(1, UInt64(5), false), (2, UInt64(3), false), (3, UInt64(4), false), (1, UInt64(6), true), (2, UInt64(7), true)])
+  func pricingMatchesSerialNNLS(processes k: Int, seed: UInt64, small: Bool) throws {
     let inst = try Instance(seed: seed)
     let n = inst.x.rows
     let whole = inst.program(0..<n, .local)
@@ -67,6 +69,7 @@ import Testing
         let member = ThreadRing.Member(ring: ring, rank: r)
         let rows = member.rowBlock(of: n)
         var pricer = inst.program(rows, RowReduction(communicator: member)).makePricer()
+        if small { pricer.tuning = .init(batch: k, scoreBuffer: 3 * rows.count) }
         let out = [g1, g2].map { g in
           let p = pricer.price(lossGradient: Array(g[rows]), threshold: threshold, maxAtoms: 1000)
           return (p.dualNormBound, p.atoms)
