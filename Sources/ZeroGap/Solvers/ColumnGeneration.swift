@@ -33,9 +33,10 @@ struct ColumnGeneration<Program: PricedProgram> {
   let program: Program
 
   /// Whether the master applies to the program's loss: squared or logistic, without a centred (bias) target.
-  static func applies(to program: Program) -> Bool {
-    program.loss.kind != .hinge && !program.loss.centered && !program.loss.isHuber
-  }
+  static func applies(to program: Program) -> Bool { applies(to: program.loss) }
+
+  /// Whether the master applies to `loss`: squared or logistic, without a centred (bias) target.
+  static func applies(to loss: SolverLoss) -> Bool { loss.kind != .hinge && !loss.centered && !loss.isHuber }
 
   func solve(start: Matrix?, options: ConvexSolverOptions) -> ProximalGradientSolver<Program>.Result {
     var loop = CertifiedLoop(options: options)

@@ -100,6 +100,16 @@ struct PassiveSet {
     }
   }
 
+  /// Writes E_Pλ (d entries) to `out`: zeros while λ is unset.
+  func writeCombination(into out: UnsafeMutablePointer<Double>) {
+    let d = self.d, k = lambda.count
+    out.update(repeating: 0, count: d)
+    guard k > 0 else { return }
+    columns.withUnsafeBufferPointer { c in
+      lambda.withUnsafeBufferPointer { l in RawBLAS.gemv(.none, m: d, n: k, alpha: 1, c.baseAddress!, lda: d, l.baseAddress!, beta: 0, out) }
+    }
+  }
+
   /// Drops the passive entries marked in `leaving` (the others keep their order), from the factor too.
   private mutating func dropLeaving() {
     let d = self.d, k = passive.count

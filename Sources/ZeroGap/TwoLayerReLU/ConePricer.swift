@@ -15,13 +15,9 @@
 /// Every bound stays the norm of a residual at some λ ≥ 0.
 struct ConePricer: PricingOracle {
   let program: ReLUBlockProgram
-  /// The last NNLS λ per block (this process's rows × B).
-  private(set) var multipliers: Matrix
   /// Per block, the last system: its passive set is the global rows where λ was positive, with their columns
-  /// s_j x_j of E_b and its least-squares factor (the next call's warm start).
+  /// s_j x_j of E_b, λ on them and its least-squares factor (the next call's warm start and screen).
   private var systems: [LockstepNNLS.System]
-  private var tbuf: Matrix
-  private var fbuf: Matrix
   /// This process's first global row, the number of rows over all processes, and ‖X‖_F over them (fixed for the
   /// solve: reduced once, when every process creates its pricer).
   private let rowOffset: Int, totalRows: Int, frobenius: Double
@@ -33,20 +29,41 @@ struct ConePricer: PricingOracle {
     let n = program.n, B = program.blocks, rows = program.loss.rows
     (rowOffset, totalRows) = rows.rowOffset(localCount: n)
     frobenius = rows.sum(program.x.frobeniusNorm * program.x.frobeniusNorm).squareRoot()
-    multipliers = Matrix(rows: n, columns: B)
     systems = (0..<B).map { LockstepNNLS.System(block: $0, d: program.d) }
-    tbuf = Matrix(rows: n, columns: B)
-    fbuf = Matrix(rows: n, columns: B)
+  }
+
+  /// The last NNLS λ per block (this process's rows × B; built when asked, from the passive sets).
+  var multipliers: Matrix {
+    let n = program.n, offset = rowOffset
+    var gamma = Matrix(rows: n, columns: program.blocks)
+    for (b, system) in systems.enumerated() where system.set.lambda.count == system.set.passive.count {
+      for (p, index) in system.set.passive.enumerated() where index >= offset && index < offset + n {
+        gamma[index - offset, b] = system.set.lambda[p]
+      }
+    }
+    return gamma
   }
 
   mutating func price(lossGradient g: [Double], threshold: Double, maxAtoms: Int) -> (dualNormBound: Double, atoms: [Atom]) {
-    let rows = program.loss.rows, x = program.x, n = program.n, B = program.blocks
-    // Xᵀ[T | σ⊙M⊙∇ℓ] (d × 2B): the screen with the last λ, and f_b = Xᵀ(σ_b D_b ∇ℓ) = −σ_b XᵀD_b v.
-    program.certificateRHS(lossGrad: g, gamma: multipliers, into: &tbuf)
-    program.adjoint(g, scale: 1, multipliers: nil, into: &fbuf)
-    // Two d×B products joined (not one product with [T | F]: that n×2B copy was 1.6 GB per call at n = 10⁵, B = 10³).
-    var sums = Matrix.product(x, tbuf, transA: .transpose).appendingColumns(Matrix.product(x, fbuf, transA: .transpose))
-    rows.sum(&sums)
+    let rows = program.loss.rows, x = program.x, n = program.n, d = program.d, B = program.blocks
+    // F = [f_b] = [Xᵀ(σ_b D_b ∇ℓ)] = [−σ_b XᵀD_b v] (d × B) as one GEMM (∇ℓ ⊙ X)ᵀM, reduced over the processes;
+    // then the screen with the last λ, Xᵀ(σ_b D_b v + S_bλ_b) = E_bλ_b − f_b, from the passive sets (every process
+    // holds them whole: no reduction), in the first B columns of `sums` (d × 2B).
+    var scaled = x
+    scaled.withUnsafeMutableBufferPointer { xp in
+      for i in 0..<d { for j in 0..<n { xp[i * n + j] *= g[j] } }
+    }
+    var f = Matrix.product(scaled, program.masks, transA: .transpose)
+    for b in 0..<B where program.signs[b] < 0 { for i in 0..<d { f[i, b] = -f[i, b] } }
+    rows.sum(&f)
+    var sums = Matrix(rows: d, columns: B).appendingColumns(f)
+    sums.withUnsafeMutableBufferPointer { sp in
+      for b in 0..<B {
+        let column = sp.baseAddress! + b * d
+        systems[b].set.writeCombination(into: column)
+        for i in 0..<d { column[i] -= sp[(B + b) * d + i] }
+      }
+    }
     var bounds = (0..<B).map { sums.column($0).norm2 }
     let over = (0..<B).filter { bounds[$0] > threshold }
     let offset = rowOffset, frobenius = self.frobenius
@@ -57,11 +74,7 @@ struct ConePricer: PricingOracle {
       let dir = systems[b].set.residual.map { -$0 }  // E_bλ − f_b
       let value = dir.norm2
       bounds[b] = Swift.min(bounds[b], value)
-      for j in 0..<n { multipliers[j, b] = 0 }
       systems[b].set.dropInactive()
-      for (p, index) in systems[b].set.passive.enumerated() where index >= offset && index < offset + n {
-        multipliers[index - offset, b] = systems[b].set.lambda[p]
-      }
       // Only an optimal λ* makes the maximiser a point of K_b (any λ ≥ 0 still bounds c_b).
       if value > threshold && systems[b].converged { found.append((Atom(block: b, direction: dir.map { $0 / value }), value)) }
     }

@@ -114,11 +114,8 @@ public struct ConvexReLUProgram: Sendable {
     guard !rows.isDistributed || (loss != .hinge && (model == .gatedReLU || !unregularizedBias)) else {
       throw .invalidParameter("data-parallel solves take the squared and logistic losses (and, for the exact ReLU program, no unregularised output bias); solve \(loss == .hinge ? "the hinge loss" : "the exact program with an unregularised bias") on one process")
     }
-    // The solvers keep about a dozen n×B and d×B buffers (B blocks), plus the patterns' masks.
-    let n = data.rows, d = data.columns
-    let perBlock = MemoryBudget.doubles(MemoryBudget.product(12, n + d))
     try options.memoryBudget.require(
-      MemoryBudget.product(perBlock, blockCount), for: "solving the program over \(patterns.count) patterns (n = \(n), d = \(d))",
+      workspaceBytes(options: options), for: "solving the program over \(patterns.count) patterns (n = \(data.rows), d = \(data.columns))",
       hint: "use fewer patterns (--patterns)")
     let solution = loss == .hinge
       ? solveHinge(options: options, warmStart: warmStart) : solveStage(loss: solverLoss, options: options, warmStart: warmStart)
@@ -157,6 +154,23 @@ public struct ConvexReLUProgram: Sendable {
   /// The program's blocks over its patterns (one per pattern, or 2P signed blocks for C-ReLU).
   var layout: BlockLayout { BlockLayout(patternCount: patterns.count, model: model) }
 
+  /// Whether the exact program is solved by column generation (`solveStage`): when `options` choose it or the rows
+  /// are distributed, and its master applies to the loss.
+  func takesColumnGeneration(options: ConvexSolverOptions) -> Bool {
+    model == .relu && loss != .hinge && (options.exactAlgorithm == .columnGeneration || rows.isDistributed)
+      && ColumnGeneration<ReLUBlockProgram>.applies(to: solverLoss)
+  }
+
+  /// The memory of the solver's fixed workspaces, checked before solving: column generation keeps about five n×B
+  /// and d×B buffers (B blocks: the per-block masks, the network's products, the polish's multipliers and
+  /// right-hand side, one spare; measured 5.3 n×B in all at n = 10⁵, B = 10³, atoms included), its atoms being
+  /// budgeted as they arrive (`AtomSet.capacity`, from what this leaves); FISTA, ADMM and the augmented Lagrangian
+  /// keep about a dozen.
+  func workspaceBytes(options: ConvexSolverOptions) -> Int {
+    let buffers = takesColumnGeneration(options: options) ? 5 : 12
+    return MemoryBudget.product(MemoryBudget.doubles(MemoryBudget.product(buffers, data.rows + data.columns)), blockCount)
+  }
+
   /// One solve of the program with the given smooth loss: FISTA (gated) or the exact algorithm chosen in `options`
   /// (column generation, ADMM or the augmented Lagrangian).
   func solveStage(loss solverLoss: SolverLoss, options: ConvexSolverOptions, warmStart: ConvexReLUSolution?) -> ConvexReLUSolution {
@@ -184,8 +198,11 @@ public struct ConvexReLUProgram: Sendable {
     let result: ProximalGradientSolver<ReLUBlockProgram>.Result
     // ADMM handles the plain squared and logistic losses; the centred (bias) and Huber (hinge) solver losses use the AL.
     // A data-parallel solve of C-ReLU always takes column generation (its pricing is the one distributed exactly).
-    if (options.exactAlgorithm == .columnGeneration || rows.isDistributed) && ColumnGeneration.applies(to: program) {
-      result = ColumnGeneration(program: program).solve(start: start, options: options)
+    if takesColumnGeneration(options: options) {
+      // The atoms get what the fixed workspaces leave of the budget.
+      var atomOptions = options
+      atomOptions.memoryBudget.bytes = Swift.max(0, options.memoryBudget.bytes - workspaceBytes(options: options))
+      result = ColumnGeneration(program: program).solve(start: start, options: atomOptions)
     } else if options.exactAlgorithm != .augmentedLagrangian && !solverLoss.centered && !solverLoss.isHuber {
       var splittable = program
       splittable.patternIndex = (PatternTable(columnsOf: patterns.masks), layout)

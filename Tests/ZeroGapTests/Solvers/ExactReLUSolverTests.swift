@@ -155,6 +155,34 @@ import Testing
     }
   }
 
+  /// The memory check is per algorithm: column generation's fixed workspaces are five n×B buffers (its atoms are
+  /// budgeted as they arrive), ADMM's a dozen. A budget just below ADMM's refuses it before solving and lets column
+  /// generation certify (about 140 atoms); one that leaves room for three atoms stops it with `memoryLimit`, its bounds still sound.
+  @Test func memoryBudgetIsPerAlgorithm() throws {
+    let (x, y) = Self.problem(seed: 31, n: 200, features: 4)
+    var gen = SeededGenerator(seed: 32)
+    let patterns = try ActivationPatterns.sample(data: x, count: 40, using: &gen)
+    let prog = try ConvexReLUProgram(data: x, targets: y, patterns: patterns, beta: 0.1, model: .relu)
+    var cg = ConvexSolverOptions(tolerance: 1e-6, maxIterations: 500)
+    var admm = cg
+    admm.exactAlgorithm = .admm
+    let (cgBytes, admmBytes) = (prog.workspaceBytes(options: cg), prog.workspaceBytes(options: admm))
+    #expect(cgBytes == 5 * 8 * (200 + 5) * prog.blockCount)
+    #expect(admmBytes == 12 * 8 * (200 + 5) * prog.blockCount)
+    cg.memoryBudget = MemoryBudget(bytes: admmBytes - 1)
+    admm.memoryBudget = cg.memoryBudget
+    #expect(throws: ConvexReLUError.self) { try prog.solve(options: admm) }
+    let solved = try prog.solve(options: cg)
+    #expect(solved.report.stopReason == .converged)
+    #expect(solved.report.outerIterations > 3)
+    // Three atoms: 16·3² bytes of Gram and 16(n + d)·3 of columns and directions.
+    cg.memoryBudget = MemoryBudget(bytes: cgBytes + 16 * 9 + 16 * (200 + 5) * 3)
+    let tight = try prog.solve(options: cg)
+    #expect(tight.report.stopReason == .memoryLimit)
+    #expect(tight.report.lowerBound <= tight.report.objective)
+    #expect(tight.report.objective >= solved.report.lowerBound)
+  }
+
   /// Breast cancer (569×31 standardised + bias, ±1 labels, squared loss), 100 Gaussian gates (seed 1), β by the
   /// benchmark rule: certified 1e-6 gap; C-GReLU on the same gates is a lower bound (§3.6).
   @Test func breastCancerWithHundredGates() throws {
