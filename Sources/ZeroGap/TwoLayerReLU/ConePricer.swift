@@ -2,14 +2,14 @@
 ///
 ///     c_b(v) = max{σ_b vᵀD_bXu : u ∈ K_b, ‖u‖ ≤ 1} = min_{λ≥0} ‖E_bλ − f_b‖,   E_b = XᵀS_b, f_b = −σ_b XᵀD_b v,
 ///
-/// screened with the block's previous λ (any λ ≥ 0 bounds c_b from above; one GEMM for all blocks) and solved by
+/// screened with the block's previous λ (any λ ≥ 0 bounds c_b from above; f for all blocks is one GEMM) and solved by
 /// Lawson–Hanson NNLS (`LockstepNNLS`), warm-started from the block's previous support, only where the screen exceeds
 /// the threshold. The maximiser `u_b = (E_bλ* − f_b)/c_b` lies in K_b (NNLS optimality), so it is an atom.
 ///
 /// The blocks above the threshold are solved together: one GEMM X·R scores every row for every block per full
 /// check of `LockstepNNLS` (Lawson–Hanson runs on each block's best-scoring rows between checks), instead of a
 /// d×n system per block. The same code runs data-parallel (`program.loss.rows` distributed, each process holding a
-/// block of the rows of X): the sums over rows (the screen and f) are one allreduce of d×2B, each block's passive
+/// block of the rows of X): the sums over rows (f) are one allreduce of d×B, each block's passive
 /// and candidate rows (a few columns of length d) are held by every process, and only the full checks need the
 /// rows — each process scores its own and the best rows' scores, global indices and columns are gathered to all.
 /// Every bound stays the norm of a residual at some λ ≥ 0.
