@@ -11,9 +11,17 @@ import Testing
   struct Instance {
     let x: Matrix, y: [Double], masks: Matrix, signs: [Double], gates: Matrix
 
-    init(seed: UInt64) throws {
+    /// `degenerate`: rows 50–59 repeat rows 0–9, row 60 is zero and the last column is constant (ties among the
+    /// scores, a row that never enters, repeated columns of E_b).
+    init(seed: UInt64, degenerate: Bool = false) throws {
       var g = SeededGenerator(seed: seed)
-      x = g.normalMatrix(rows: 97, columns: 5)
+      var x = g.normalMatrix(rows: 97, columns: 5)
+      if degenerate {
+        for j in 50..<60 { for i in 0..<5 { x[j, i] = x[j - 50, i] } }
+        for i in 0..<5 { x[60, i] = 0 }
+        for j in 0..<97 where j != 60 { x[j, 4] = 1 }
+      }
+      self.x = x
       y = g.normalVector(97)
       let patterns = try ActivationPatterns.sample(data: x, count: 15, using: &g)
       let layout = BlockLayout(patternCount: patterns.count, model: .relu)
@@ -51,9 +59,13 @@ import Testing
   /// 10⁻³c̄: atoms at rounding level have no meaningful direction) and only the top ones (c̄/2). With the default
   /// tuning (16 candidate rows of n = 97 per full check, every block's scores in one buffer) and with one or two
   /// candidates per check (about a check per entering row) and scores three blocks at a time.
-  @Test(arguments: [(1, UInt64(5), false), (2, UInt64(3), false), (3, UInt64(4), false), (1, UInt64(6), true), (2, UInt64(7), true)])
-  func pricingMatchesSerialNNLS(processes k: Int, seed: UInt64, small: Bool) throws {
-    let inst = try Instance(seed: seed)
+  /// Also on degenerate rows (`Instance(degenerate:)`).
+  @Test(arguments: [
+    (1, UInt64(5), false, false), (2, UInt64(3), false, false), (3, UInt64(4), false, false), (1, UInt64(6), true, false),
+    (2, UInt64(7), true, false), (1, UInt64(8), false, true), (2, UInt64(9), true, true),
+  ])
+  func pricingMatchesSerialNNLS(processes k: Int, seed: UInt64, small: Bool, degenerate: Bool) throws {
+    let inst = try Instance(seed: seed, degenerate: degenerate)
     let n = inst.x.rows
     let whole = inst.program(0..<n, .local)
     let g1 = inst.y.map { -$0 }
