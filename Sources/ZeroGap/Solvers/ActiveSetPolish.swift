@@ -164,18 +164,26 @@ struct ActiveSetPolish {
   /// null-space basis (full SVD of the kept rows). nil if the basis would be empty.
   func makeWorking(block b: Int, candidates: [Int], start: [Double]) -> Working? {
     let x = program.x, d = program.d
-    var q: [[Double]] = []
+    // Modified Gram–Schmidt over the candidates: the r orthonormal directions kept so far (d entries each) and the
+    // row being reduced, in two buffers for the whole scan.
+    var q = [Double](repeating: 0, count: d * Swift.max(d - 1, 1)), w = [Double](repeating: 0, count: d)
+    var r = 0
     var rows: [Int] = []
     for j in candidates {
-      var w = x.row(j)
+      for i in 0..<d { w[i] = x[j, i] }
       let w0 = w.norm2
       guard w0 > 0 else { continue }
-      for qv in q { w.axpy(-qv.dot(w), qv) }
+      for p in 0..<r {
+        var dot = 0.0
+        for i in 0..<d { dot += q[p * d + i] * w[i] }
+        for i in 0..<d { w[i] -= dot * q[p * d + i] }
+      }
       let nw = w.norm2
       if nw <= 1e-9 * w0 {
         rows.append(j)
-      } else if q.count < d - 1 {
-        q.append(w.map { $0 / nw })
+      } else if r < d - 1 {
+        for i in 0..<d { q[r * d + i] = w[i] / nw }
+        r += 1
         rows.append(j)
       }
     }
@@ -184,7 +192,6 @@ struct ActiveSetPolish {
       basis = Matrix.identity(d)
     } else {
       guard let svd = try? SVD(x.rows(rows), full: true) else { return nil }
-      let r = q.count
       guard r < d else { return nil }
       basis = svd.vt.rows(r..<d).transposed
     }

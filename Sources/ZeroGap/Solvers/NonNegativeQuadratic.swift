@@ -16,54 +16,83 @@ struct NonNegativeQuadratic {
   init(gram g: Matrix, linear h: [Double], start: [Int] = [], maxIterations: Int? = nil) {
     precondition(g.rows == g.columns && g.rows == h.count, "NonNegativeQuadratic: G must be k×k and h of length k")
     let k = h.count
+    guard k > 0 else {
+      (solution, converged) = ([], true)
+      return
+    }
     var c = [Double](repeating: 0, count: k)
     var passive = [Bool](repeating: false, count: k)
     var trace = 0.0
     for i in 0..<k { trace += g[i, i] }
     let ridge = 1e-13 * Swift.max(trace / Double(Swift.max(k, 1)), 1e-300)
     let tol = 1e-12 * Swift.max(h.map { abs($0) }.max() ?? 0, 1e-300)
-    func solvePassive() -> [Int: Double]? {
-      let idx = (0..<k).filter { passive[$0] }
-      guard !idx.isEmpty else { return [:] }
-      var gp = Matrix(rows: idx.count, columns: idx.count)
-      var hp = Matrix(rows: idx.count, columns: 1)
+    // Buffers of every step: the passive indices, G_PP (factored in place), h_P (solved in place), the passive
+    // solution by index (zero off the passive set) and Gc.
+    var idx: [Int] = []
+    idx.reserveCapacity(k)
+    var gp = [Double](repeating: 0, count: k * k), hp = [Double](repeating: 0, count: k)
+    var sol = [Double](repeating: 0, count: k), gc = sol
+    /// The passive solution into `sol`: G_PP s = h_P by Cholesky, with a ridge from `ridge` growing ×100 while G_PP
+    /// is numerically singular; false when none factors below 10⁻³·tr G.
+    func solvePassive() -> Bool {
+      idx.removeAll(keepingCapacity: true)
+      for j in 0..<k where passive[j] { idx.append(j) }
+      for j in 0..<k { sol[j] = 0 }
+      let p = idx.count
+      guard p > 0 else { return true }
+      var bump = 0.0
+      while true {
+        for (q, j) in idx.enumerated() {
+          hp[q] = h[j]
+          for (r, i) in idx.enumerated() { gp[q * p + r] = g[i, j] }
+          gp[q * p + q] += bump
+        }
+        let solved = gp.withUnsafeMutableBufferPointer { a in
+          hp.withUnsafeMutableBufferPointer { b in
+            guard LAPACK.potrfInPlace(a.baseAddress!, order: p) else { return false }
+            LAPACK.potrsInPlace(a.baseAddress!, order: p, b.baseAddress!, rightHandSides: 1)
+            return true
+          }
+        }
+        if solved { break }
+        bump = bump == 0 ? ridge : 100 * bump
+        guard bump < 1e-3 * Swift.max(trace, 1e-300) else { return false }
+      }
       for (q, j) in idx.enumerated() {
-        hp[q, 0] = h[j]
-        for (r, i) in idx.enumerated() { gp[r, q] = g[i, j] }
+        guard hp[q].isFinite else { return false }
+        sol[j] = hp[q]
       }
-      var s: Matrix? = try? Cholesky(gp).solve(hp)
-      var bump = ridge
-      while s == nil && bump < 1e-3 * Swift.max(trace, 1e-300) {
-        var gr = gp
-        for q in 0..<idx.count { gr[q, q] += bump }
-        s = try? Cholesky(gr).solve(hp)
-        bump *= 100
-      }
-      guard let sol = s else { return nil }
-      var out: [Int: Double] = [:]
-      for (q, j) in idx.enumerated() { out[j] = sol[q, 0] }
-      return out
+      return true
     }
     // Warm start: shrink the given set until its solution is positive.
     for j in start where j >= 0 && j < k { passive[j] = true }
     while passive.contains(true) {
-      guard let s = solvePassive() else {
-        passive = [Bool](repeating: false, count: k)
+      guard solvePassive() else {
+        for j in 0..<k { passive[j] = false }
         break
       }
-      let bad = s.filter { $0.value <= 0 }.map { $0.key }
-      if bad.isEmpty {
-        for (j, v) in s { c[j] = v }
+      var bad = false
+      for j in 0..<k where passive[j] && sol[j] <= 0 {
+        passive[j] = false
+        bad = true
+      }
+      if !bad {
+        for j in 0..<k where passive[j] { c[j] = sol[j] }
         break
       }
-      for j in bad { passive[j] = false }
     }
     var ok = false
     let budget = maxIterations ?? 3 * Swift.max(k, 1) + 10
     var iterations = 0
     outer: while iterations < budget {
       iterations += 1
-      let gc = g.multiply(c)
+      g.withUnsafeBufferPointer { gb in
+        c.withUnsafeBufferPointer { cb in
+          gc.withUnsafeMutableBufferPointer { out in
+            RawBLAS.gemv(.none, m: k, n: k, alpha: 1, gb.baseAddress!, lda: k, cb.baseAddress!, beta: 0, out.baseAddress!)
+          }
+        }
+      }
       var best = -1
       var bestW = tol
       for j in 0..<k where !passive[j] && h[j] - gc[j] > bestW {
@@ -76,19 +105,19 @@ struct NonNegativeQuadratic {
       }
       passive[best] = true
       while true {
-        guard let s = solvePassive() else { break outer }
-        if s.allSatisfy({ $0.value > 0 }) {
-          for j in 0..<k { c[j] = s[j] ?? 0 }
+        guard solvePassive() else { break outer }
+        if (0..<k).allSatisfy({ !passive[$0] || sol[$0] > 0 }) {
+          for j in 0..<k { c[j] = sol[j] }
           break
         }
         var alpha = 1.0
-        for (j, v) in s where v <= 0 {
-          let den = c[j] - v
+        for j in 0..<k where passive[j] && sol[j] <= 0 {
+          let den = c[j] - sol[j]
           if den > 0 { alpha = Swift.min(alpha, c[j] / den) }
         }
         var removed = false
         for j in 0..<k where passive[j] {
-          let v = s[j] ?? 0
+          let v = sol[j]
           c[j] += alpha * (v - c[j])
           if c[j] <= 1e-15 * Swift.max(1, abs(v)) {
             c[j] = 0
