@@ -223,67 +223,92 @@ struct ActiveSetPolish {
     }
     let gtg = g.gram()
     let gty = g.multiply(y, trans: .transpose)
+    // Buffers of every Newton step: the residual (n), the gradient, step and trial point (total each), the Hessian
+    // and its damped copy factored in place (total² each).
+    var residual = [Double](repeating: 0, count: n), grad = [Double](repeating: 0, count: total)
+    var step = grad, trial = grad
+    var hessian = [Double](repeating: 0, count: total * total), damped = hessian
     func value(_ c: [Double]) -> Double {
-      var r = g.multiply(c)
-      for j in 0..<n { r[j] -= y[j] }
+      g.withUnsafeBufferPointer { gb in
+        c.withUnsafeBufferPointer { cb in
+          residual.withUnsafeMutableBufferPointer { r in
+            RawBLAS.gemv(.none, m: n, n: total, alpha: 1, gb.baseAddress!, lda: n, cb.baseAddress!, beta: 0, r.baseAddress!)
+          }
+        }
+      }
+      for j in 0..<n { residual[j] -= y[j] }
       var pen = 0.0
       for (k, w) in work.enumerated() { pen += c[offsets[k]..<(offsets[k] + w.basis.columns)].norm2 }
-      return 0.5 * r.dot(r) + beta * pen
+      return 0.5 * residual.dot(residual) + beta * pen
     }
     var f = value(c)
     var lastGrad = 0.0
     for _ in 0..<60 {
-      var grad = gtg.multiply(c)
+      gtg.withUnsafeBufferPointer { hb in
+        c.withUnsafeBufferPointer { cb in
+          grad.withUnsafeMutableBufferPointer { out in
+            RawBLAS.gemv(.none, m: total, n: total, alpha: 1, hb.baseAddress!, lda: total, cb.baseAddress!, beta: 0, out.baseAddress!)
+          }
+        }
+      }
       for i in 0..<total { grad[i] -= gty[i] }
-      var h = gtg
+      gtg.withUnsafeBufferPointer { hb in hessian.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: hb.baseAddress!, count: total * total) } }
       for (k, w) in work.enumerated() {
         let o = offsets[k], r = w.basis.columns
         let nrm = c[o..<(o + r)].norm2
         guard nrm > 1e-300 else { return false }
         for i in 0..<r {
           grad[o + i] += beta * c[o + i] / nrm
-          for j in 0..<r { h[o + i, o + j] += beta * ((i == j ? 1 : 0) - c[o + i] * c[o + j] / (nrm * nrm)) / nrm }
+          for j in 0..<r { hessian[(o + j) * total + o + i] += beta * ((i == j ? 1 : 0) - c[o + i] * c[o + j] / (nrm * nrm)) / nrm }
         }
       }
       lastGrad = grad.norm2
       if grad.norm2 <= 1e-14 * Swift.max(1, gty.norm2) { break }
       // Damped (Levenberg–Marquardt) if GᵀG + curvature is singular (more working columns than samples).
       var trace = 0.0
-      for i in 0..<total { trace += h[i, i] }
+      for i in 0..<total { trace += hessian[i * total + i] }
       var damping = 1e-12 * trace / Double(total) + lastGrad
-      var solved: Matrix? = nil
+      var solved = false
       for _ in 0..<8 {
-        var hd = h
-        for i in 0..<total { hd[i, i] += damping }
-        if let st = try? Cholesky(hd).solve(Matrix(column: grad)) {
-          solved = st
-          break
+        let attempt = damping
+        solved = hessian.withUnsafeBufferPointer { hb in
+          damped.withUnsafeMutableBufferPointer { db in
+            step.withUnsafeMutableBufferPointer { sb in
+              let a = db.baseAddress!
+              a.update(from: hb.baseAddress!, count: total * total)
+              for i in 0..<total { a[i * total + i] += attempt }
+              guard LAPACK.potrfInPlace(a, order: total) else { return false }
+              for i in 0..<total { sb[i] = grad[i] }
+              LAPACK.potrsInPlace(a, order: total, sb.baseAddress!, rightHandSides: 1)
+              return (0..<total).allSatisfy { sb[$0].isFinite }
+            }
+          }
         }
+        if solved { break }
         damping *= 100
       }
-      guard let step = solved else { return false }
+      guard solved else { return false }
       // A block that the step would reverse (c_bᵀ(c_b − Δ_b) ≤ 0) leaves the support: set it to 0 and stop;
       // the caller drops it and re-solves.
       var reversed = false
       for (k, w) in work.enumerated() {
         let o = offsets[k]
         var dot = 0.0
-        for i in 0..<w.basis.columns { dot += c[o + i] * (c[o + i] - step.storage[o + i]) }
+        for i in 0..<w.basis.columns { dot += c[o + i] * (c[o + i] - step[o + i]) }
         if dot <= 0 {
           for i in 0..<w.basis.columns { c[o + i] = 0 }
           reversed = true
         }
       }
       if reversed { break }
-      let slope = grad.dot(step.storage)
+      let slope = grad.dot(step)
       var s = 1.0
       var accepted = false
       for _ in 0..<50 {
-        var trial = c
-        for i in 0..<total { trial[i] -= s * step.storage[i] }
+        for i in 0..<total { trial[i] = c[i] - s * step[i] }
         let ft = value(trial)
         if ft <= f - 1e-4 * s * slope {
-          c = trial
+          swap(&c, &trial)
           f = ft
           accepted = true
           break
