@@ -147,8 +147,10 @@ struct ColumnGeneration<Program: PricedProgram> {
       }
     }
     let report = loop.report(iterations: rounds, outerIterations: atoms.count, constraintViolation: program.constraintViolation(bestV))
-    // The pricing multipliers (a warm start for the ADMM's γ as well).
-    return .init(u: bestV, multipliers: pricer.multipliers, penalty: 1, report: report)
+    // No n×B multipliers: the pricing's λ live per block in its passive sets (a few rows each), and building them
+    // here cost a dense n×B matrix (800 MB at n = 10⁵, B = 10³) for a warm start only ADMM would read (it then
+    // starts its multipliers at zero).
+    return .init(u: bestV, multipliers: Matrix(rows: 0, columns: 0), penalty: 1, report: report)
   }
 
   /// `min_{c ≥ 0} ℓ(Ac, y) + β Σ c` (A = the atom columns, n×m) by proximal Newton from `start`: each step solves the

@@ -92,6 +92,9 @@ protocol GroupSparseProgram {
   func proximal(_ a: Matrix, plus b: Matrix, scaledBy s: Double, threshold t: Double, into out: inout Matrix)
   /// The dual norms ‖G_b‖_dual of the blocks of G (d×(B·w)) into `norms` (length B).
   func blockNorms(_ g: Matrix, into norms: inout [Double])
+  /// Largest constraint violation `max(−𝒞𝒳U)_+` (0 when unconstrained), over the rows of every process; the
+  /// default forms 𝒳U and 𝒞𝒳U in full.
+  func constraintViolation(_ u: Matrix) -> Double
 
 }
 
@@ -162,7 +165,8 @@ extension GroupSparseProgram {
     return loss.value(yhat, targets) + beta * penalty(u)
   }
 
-  /// Largest constraint violation `max(−𝒞𝒳U)_+` (0 when unconstrained), over the rows of every process.
+  /// Largest constraint violation `max(−𝒞𝒳U)_+` (0 when unconstrained), over the rows of every process, from 𝒳U and
+  /// 𝒞𝒳U in full.
   func constraintViolation(_ u: Matrix) -> Double {
     guard isConstrained else { return 0 }
     var c = Matrix(rows: constraintShape.rows, columns: constraintShape.columns)

@@ -130,15 +130,24 @@ public struct ConvexReLUProgram: Sendable {
     var s = solution
     if model == .relu {
       var u = layout.join(positive: s.positive, negative: s.negative)
-      let masks = layout.perBlock(patterns.masks)
-      var xu = Matrix.product(data, u)
+      // A zero block lies in every cone: only the nonzero blocks are checked and repaired, with their own masks,
+      // gates and products (n × |nonzero|, not n × B: at n = 10⁵ with 1 000 blocks and 62 neurons that was three
+      // 800 MB matrices).
+      let nonzero = (0..<u.columns).filter { b in (0..<u.rows).contains { u[$0, b] != 0 } }
+      let ofPattern = nonzero.map { layout.pattern(ofBlock: $0) }
+      let masks = patterns.masks.columns(ofPattern)
+      var blocks = u.columns(nonzero)
+      var xu = Matrix.product(data, blocks)
       if !ConeRepair.isFeasible(xu: xu, masks: masks, rows: rows) {
-        coneRepair(masks: masks).repair(&u, xu: &xu)
+        var repair = ConeRepair(x: data, masks: masks, gates: patterns.gates.columns(ofPattern))
+        repair.rows = rows
+        repair.repair(&blocks, xu: &xu)
+        for (q, b) in nonzero.enumerated() { for i in 0..<u.rows { u[i, b] = blocks[i, q] } }
         (s.positive, s.negative) = layout.split(u)
         if unregularizedBias { s.bias = outputBias(prediction: prediction(positive: s.positive, negative: s.negative)) }
         s.report.objective = objective(positive: s.positive, negative: s.negative)
       }
-      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, u), masks: masks, rows: rows)
+      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, blocks), masks: masks, rows: rows)
     }
     s.report.enforceCertificate(tolerance: tolerance)
     return s

@@ -163,6 +163,13 @@ struct ReLUBlockProgram: PricedProgram {
 
   func isFeasible(_ p: Matrix) -> Bool { ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) }
 
+  /// `max_b max_j (−S_b X u_b)_j` over the nonzero blocks only (a zero block lies in its cone): n × |nonzero|
+  /// products instead of n × B.
+  func constraintViolation(_ u: Matrix) -> Double {
+    let nonzero = (0..<u.columns).filter { b in (0..<u.rows).contains { u[$0, b] != 0 } }
+    return ConeRepair.violation(xu: Matrix.product(x, u.columns(nonzero)), masks: masks.columns(nonzero), rows: loss.rows)
+  }
+
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool {
     guard !ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) else { return true }
     if let patternIndex {
