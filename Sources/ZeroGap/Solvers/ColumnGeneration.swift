@@ -72,10 +72,8 @@ struct ColumnGeneration<Program: PricedProgram> {
     /// program's optimum) is the best so far.
     func considerUpper(_ candidate: Matrix) {
       var v = candidate
-      var pv = program.products(v)
-      guard program.repair(&v, products: &pv) else { return }
-      program.networkPrediction(pv, into: &yhat)
-      if loop.offerUpper(program.loss.value(yhat, y) + beta * program.groupNormSum(v)) { bestV = v }
+      guard let value = program.repairedObjective(&v) else { return }
+      if loop.offerUpper(value) { bestV = v }
     }
     /// Raises the lower bound with the dual point v = −∇ℓ scaled into {c(v) ≤ β} (§3.5).
     func considerLower(_ lossGrad: [Double], cbar: Double) {

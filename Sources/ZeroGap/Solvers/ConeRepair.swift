@@ -49,6 +49,13 @@ struct ConeRepair {
     self.masks = masks
   }
 
+  /// The repair of the blocks `blocks` only (their masks and gates, in that order), over the same rows.
+  func restricted(to blocks: [Int]) -> ConeRepair {
+    var r = ConeRepair(x: x, masks: masks.columns(blocks), gates: gates.columns(blocks))
+    r.rows = rows
+    return r
+  }
+
   /// Largest violation `max (−S ⊙ XU)_+` over all blocks (absolute), over the rows of every process.
   static func violation(xu: Matrix, masks: Matrix, rows: RowReduction = .local) -> Double {
     var v = 0.0

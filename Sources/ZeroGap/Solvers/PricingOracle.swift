@@ -34,10 +34,25 @@ protocol PricedProgram: GroupSparseProgram {
   func seedAtoms(_ u: Matrix) -> [(atom: Atom, weight: Double)]
   /// A candidate near the solution from a merged point (column generation's polish; nil: none).
   func polish(_ u: Matrix, multipliers: Matrix) -> (u: Matrix, lossGradient: [Double])?
+  /// The objective ℓ(network of U) + β Σ‖u_b‖ of the blocks U moved into the program (`repair`; U is replaced by
+  /// them), an attained upper bound on its optimum; nil when they cannot be moved. Default:
+  /// `repairedObjectiveOverAllBlocks`.
+  func repairedObjective(_ u: inout Matrix) -> Double?
 }
 
 extension PricedProgram {
   func polish(_ u: Matrix, multipliers: Matrix) -> (u: Matrix, lossGradient: [Double])? { nil }
+
+  func repairedObjective(_ u: inout Matrix) -> Double? { repairedObjectiveOverAllBlocks(&u) }
+
+  /// `repairedObjective` through the products of every block: 𝒳U, `repair`, the network's prediction.
+  func repairedObjectiveOverAllBlocks(_ u: inout Matrix) -> Double? {
+    var p = products(u)
+    guard repair(&u, products: &p) else { return nil }
+    var yhat = [Double](repeating: 0, count: sampleCount)
+    networkPrediction(p, into: &yhat)
+    return loss.value(yhat, targets) + beta * groupNormSum(u)
+  }
 
   /// Every nonzero block when U as a whole is feasible, else none.
   func seedAtoms(_ u: Matrix) -> [(atom: Atom, weight: Double)] {

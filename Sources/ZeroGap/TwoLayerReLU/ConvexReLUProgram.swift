@@ -133,7 +133,7 @@ public struct ConvexReLUProgram: Sendable {
       // A zero block lies in every cone: only the nonzero blocks are checked and repaired, with their own masks,
       // gates and products (n × |nonzero|, not n × B: at n = 10⁵ with 1 000 blocks and 62 neurons that was three
       // 800 MB matrices).
-      let nonzero = (0..<u.columns).filter { b in (0..<u.rows).contains { u[$0, b] != 0 } }
+      let nonzero = ReLUBlockProgram.nonzeroBlocks(u)
       let ofPattern = nonzero.map { layout.pattern(ofBlock: $0) }
       let masks = patterns.masks.columns(ofPattern)
       var blocks = u.columns(nonzero)

@@ -163,11 +163,35 @@ struct ReLUBlockProgram: PricedProgram {
 
   func isFeasible(_ p: Matrix) -> Bool { ConeRepair.isFeasible(xu: p, masks: masks, rows: loss.rows) }
 
-  /// `max_b max_j (−S_b X u_b)_j` over the nonzero blocks only (a zero block lies in its cone): n × |nonzero|
-  /// products instead of n × B.
+  /// The blocks of U with a nonzero entry (a zero block lies in its cone and adds nothing to the network).
+  static func nonzeroBlocks(_ u: Matrix) -> [Int] { (0..<u.columns).filter { b in (0..<u.rows).contains { u[$0, b] != 0 } } }
+
+  /// `max_b max_j (−S_b X u_b)_j` over the nonzero blocks only: n × |nonzero| products instead of n × B.
   func constraintViolation(_ u: Matrix) -> Double {
-    let nonzero = (0..<u.columns).filter { b in (0..<u.rows).contains { u[$0, b] != 0 } }
+    let nonzero = Self.nonzeroBlocks(u)
     return ConeRepair.violation(xu: Matrix.product(x, u.columns(nonzero)), masks: masks.columns(nonzero), rows: loss.rows)
+  }
+
+  /// `repairedObjective` over the nonzero blocks only (their products, masks and gates: n × |nonzero|, where column
+  /// generation's merged points have a few dozen nonzero blocks of hundreds or thousands); with a pattern index
+  /// (ADMM's pattern moves, which look at every block) over all blocks.
+  func repairedObjective(_ u: inout Matrix) -> Double? {
+    guard patternIndex == nil else { return repairedObjectiveOverAllBlocks(&u) }
+    let nonzero = Self.nonzeroBlocks(u)
+    var blocks = u.columns(nonzero)
+    var p = Matrix.product(x, blocks)
+    if !ConeRepair.isFeasible(xu: p, masks: masks.columns(nonzero), rows: loss.rows) {
+      guard let cones else { return nil }
+      cones.restricted(to: nonzero).repair(&blocks, xu: &p)
+      for (q, b) in nonzero.enumerated() { for i in 0..<d { u[i, b] = blocks[i, q] } }
+    }
+    // ŷ = Σ_b σ_b (X u_b)_+ over the nonzero blocks.
+    var yhat = [Double](repeating: 0, count: n)
+    for (q, b) in nonzero.enumerated() {
+      let sb = signs[b]
+      for j in 0..<n { yhat[j] += sb * Swift.max(0, p[j, q]) }
+    }
+    return loss.value(yhat, targets) + beta * groupNormSum(u)
   }
 
   func repair(_ u: inout Matrix, products p: inout Matrix) -> Bool {

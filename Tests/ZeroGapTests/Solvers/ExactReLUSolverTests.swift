@@ -155,6 +155,30 @@ import Testing
     }
   }
 
+  /// `ReLUBlockProgram.repairedObjective` on the nonzero blocks only (column generation's upper bounds) agrees with
+  /// the repair over every block: the same repaired blocks and objective, on random blocks with violated cones and
+  /// every third block zero; the result is a point of the program.
+  @Test func repairedObjectiveOnNonzeroBlocksMatchesAllBlocks() throws {
+    let (x, y) = Self.problem(seed: 41, n: 120, features: 4)
+    var gen = SeededGenerator(seed: 42)
+    let patterns = try ActivationPatterns.sample(data: x, count: 12, using: &gen)
+    let layout = BlockLayout(patternCount: patterns.count, model: .relu)
+    let masks = layout.perBlock(patterns.masks)
+    let program = ReLUBlockProgram(
+      x: x, targets: y, masks: masks, signs: layout.signs, beta: 0.3, loss: SolverLoss(.squared),
+      cones: ConeRepair(x: x, masks: masks, gates: layout.perBlock(patterns.gates)))
+    var u = gen.normalMatrix(rows: x.columns, columns: layout.blockCount)
+    for b in stride(from: 0, to: layout.blockCount, by: 3) { for i in 0..<x.columns { u[i, b] = 0 } }
+    #expect(!program.isFeasible(Matrix.product(x, u)))
+    var restricted = u, full = u
+    let value = try #require(program.repairedObjective(&restricted))
+    let reference = try #require(program.repairedObjectiveOverAllBlocks(&full))
+    expectClose(value, reference, relative: 1e-10)
+    #expect(zip(restricted.storage, full.storage).allSatisfy { abs($0 - $1) <= 1e-10 * (1 + abs($1)) })
+    #expect(program.isFeasible(Matrix.product(x, restricted)))
+    #expect(restricted != u, "some block was repaired")
+  }
+
   /// The memory check is per algorithm: column generation's fixed workspaces are five n×B buffers (its atoms are
   /// budgeted as they arrive), ADMM's a dozen. A budget just below ADMM's refuses it before solving and lets column
   /// generation certify (about 140 atoms); one that leaves room for three atoms stops it with `memoryLimit`, its bounds still sound.
