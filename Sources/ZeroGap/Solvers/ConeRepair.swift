@@ -27,9 +27,9 @@ struct ConeRepair {
 
   /// The data (n×d).
   let x: Matrix
-  /// The blocks' gates (d×B) and X times them (n×B).
+  /// The blocks' gates (d×B); a gate's products X g_b are formed when its block is shifted (`gateProduct`), not
+  /// stored for all B blocks (an n×B matrix that column generation, repairing a few dozen blocks, never read).
   let gates: Matrix
-  let gateProducts: Matrix
   /// n×B 0/1 masks of the blocks' patterns.
   let masks: Matrix
   /// Where the rows are (`x`, `masks` and the products hold this process's rows).
@@ -45,7 +45,6 @@ struct ConeRepair {
     precondition(gates.columns == masks.columns && gates.rows == x.columns, "one gate per block")
     self.x = x
     self.gates = gates
-    self.gateProducts = Matrix.product(x, gates)
     self.masks = masks
   }
 
@@ -241,8 +240,14 @@ struct ConeRepair {
     guard !violated.isEmpty else { return (0, 0) }
     // Per violated block: the shift t_b, then 1 where a violated row cannot be cleared (its gate product is 0).
     var shifts = [Double](repeating: 0, count: 2 * violated.count)
+    let products = violated.map { gateProduct($0) }
     for (q, b) in violated.enumerated() {
-      if let t = gateShift(b, xu: xu, tolerance: Self.roundingTolerance * per[B + b]) { shifts[q] = t } else { shifts[violated.count + q] = 1 }
+      let product = products[q]
+      if let t = gateShift(b, xu: xu, product: product, tolerance: Self.roundingTolerance * per[B + b]) {
+        shifts[q] = t
+      } else {
+        shifts[violated.count + q] = 1
+      }
     }
     rows.max(&shifts)
     var dropped = 0
@@ -252,7 +257,7 @@ struct ConeRepair {
         dropped += 1
         Self.dropBlock(b, u: &u, xu: &xu)
       } else {
-        shift(b, by: t, u: &u, xu: &xu)
+        shift(b, by: t, product: products[q], u: &u, xu: &xu)
       }
     }
     return (violated.count - dropped, dropped)
@@ -262,30 +267,34 @@ struct ConeRepair {
   /// (a little past the boundary, so that the recomputed product keeps its sign). False if some violated row has
   /// `(S_b X g_b)_j = 0`.
   private func shiftAlongGate(_ b: Int, u: inout Matrix, xu: inout Matrix, tolerance tol: Double) -> Bool {
-    guard let t = gateShift(b, xu: xu, tolerance: tol), t.isFinite else { return false }
-    if t > 0 { shift(b, by: t, u: &u, xu: &xu) }
+    let product = gateProduct(b)
+    guard let t = gateShift(b, xu: xu, product: product, tolerance: tol), t.isFinite else { return false }
+    if t > 0 { shift(b, by: t, product: product, u: &u, xu: &xu) }
     return true
   }
 
+  /// X g_b (this process's rows).
+  private func gateProduct(_ b: Int) -> [Double] { x.multiply(gates.column(b)) }
+
   /// The smallest t ≥ 0 that clears this process's rows of block b violated by more than `tolerance` (a little past
   /// the boundary); nil if some violated row has `(S_b X g_b)_j ≤ 0`.
-  private func gateShift(_ b: Int, xu: Matrix, tolerance tol: Double) -> Double? {
+  private func gateShift(_ b: Int, xu: Matrix, product: [Double], tolerance tol: Double) -> Double? {
     var t = 0.0
     for j in 0..<xu.rows {
       let s = 2 * masks[j, b] - 1
       let viol = -s * xu[j, b]
       guard viol > tol else { continue }
-      let rate = s * gateProducts[j, b]
+      let rate = s * product[j]
       guard rate > 0 else { return nil }
       t = Swift.max(t, (viol + tol) / rate)
     }
     return t
   }
 
-  /// u_b += t g_b, with its products.
-  private func shift(_ b: Int, by t: Double, u: inout Matrix, xu: inout Matrix) {
+  /// u_b += t g_b, with its products (`product` = X g_b).
+  private func shift(_ b: Int, by t: Double, product: [Double], u: inout Matrix, xu: inout Matrix) {
     for i in 0..<u.rows { u[i, b] += t * gates[i, b] }
-    for j in 0..<xu.rows { xu[j, b] += t * gateProducts[j, b] }
+    for j in 0..<xu.rows { xu[j, b] += t * product[j] }
   }
 
 }
