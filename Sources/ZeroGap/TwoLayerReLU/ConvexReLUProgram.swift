@@ -170,11 +170,10 @@ public struct ConvexReLUProgram: Sendable {
       && ColumnGeneration<ReLUBlockProgram>.applies(to: solverLoss)
   }
 
-  /// The memory of the solver's fixed workspaces, checked before solving: column generation keeps about five n×B
-  /// and d×B buffers (B blocks: the per-block masks, the network's products, the polish's multipliers and
-  /// right-hand side, one spare; measured 5.3 n×B in all at n = 10⁵, B = 10³, atoms included), its atoms being
-  /// budgeted as they arrive (`AtomSet.capacity`, from what this leaves); FISTA, ADMM and the augmented Lagrangian
-  /// keep about a dozen.
+  /// The memory of the solver's fixed workspaces, checked before solving: column generation is allowed five n×B
+  /// and d×B buffers (B blocks: the patterns' and the per-block masks, the polish's multipliers and right-hand
+  /// side, spares; measured 3.5 n×B in all at n = 10⁵, B = 10³, atoms included), its atoms being budgeted as they
+  /// arrive (`AtomSet.capacity`, from what this leaves); FISTA, ADMM and the augmented Lagrangian keep about a dozen.
   func workspaceBytes(options: ConvexSolverOptions) -> Int {
     let buffers = takesColumnGeneration(options: options) ? 5 : 12
     return MemoryBudget.product(MemoryBudget.doubles(MemoryBudget.product(buffers, data.rows + data.columns)), blockCount)
