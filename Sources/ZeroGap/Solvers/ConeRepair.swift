@@ -48,11 +48,23 @@ struct ConeRepair {
     self.masks = masks
   }
 
-  /// The repair of the blocks `blocks` only (their masks and gates, in that order), over the same rows.
-  func restricted(to blocks: [Int]) -> ConeRepair {
-    var r = ConeRepair(x: x, masks: masks.columns(blocks), gates: gates.columns(blocks))
-    r.rows = rows
-    return r
+  /// Moves the blocks `blocks` of U (the columns it names; `masks` (n×|blocks|) and `gates` (d×|blocks|) are
+  /// theirs, in that order) into their cones by `repair`, U updated in place, and returns their products X u_b
+  /// (n × |blocks|, kept consistent with the moves) and whether any block was outside its cone; nil when one was
+  /// and there are no gates to repair it with. Blocks not named are left alone: pass the nonzero ones (a zero
+  /// block lies in every cone), so that the products are n × |nonzero| rather than n × B.
+  static func repairing(
+    _ u: inout Matrix, blocks: [Int], x: Matrix, masks: Matrix, gates: Matrix?, rows: RowReduction
+  ) -> (products: Matrix, repaired: Bool)? {
+    var sub = u.columns(blocks)
+    var xu = Matrix.product(x, sub)
+    guard !isFeasible(xu: xu, masks: masks, rows: rows) else { return (xu, false) }
+    guard let gates else { return nil }
+    var repair = ConeRepair(x: x, masks: masks, gates: gates)
+    repair.rows = rows
+    repair.repair(&sub, xu: &xu)
+    for (q, b) in blocks.enumerated() { for i in 0..<u.rows { u[i, b] = sub[i, q] } }
+    return (xu, true)
   }
 
   /// Largest violation `max (−S ⊙ XU)_+` over all blocks (absolute), over the rows of every process.

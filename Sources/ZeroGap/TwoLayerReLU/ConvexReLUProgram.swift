@@ -136,18 +136,14 @@ public struct ConvexReLUProgram: Sendable {
       let nonzero = ReLUBlockProgram.nonzeroBlocks(u)
       let ofPattern = nonzero.map { layout.pattern(ofBlock: $0) }
       let masks = patterns.masks.columns(ofPattern)
-      var blocks = u.columns(nonzero)
-      var xu = Matrix.product(data, blocks)
-      if !ConeRepair.isFeasible(xu: xu, masks: masks, rows: rows) {
-        var repair = ConeRepair(x: data, masks: masks, gates: patterns.gates.columns(ofPattern))
-        repair.rows = rows
-        repair.repair(&blocks, xu: &xu)
-        for (q, b) in nonzero.enumerated() { for i in 0..<u.rows { u[i, b] = blocks[i, q] } }
+      let checked = ConeRepair.repairing(
+        &u, blocks: nonzero, x: data, masks: masks, gates: patterns.gates.columns(ofPattern), rows: rows)
+      if checked?.repaired == true {
         (s.positive, s.negative) = layout.split(u)
         if unregularizedBias { s.bias = outputBias(prediction: prediction(positive: s.positive, negative: s.negative)) }
         s.report.objective = objective(positive: s.positive, negative: s.negative)
       }
-      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, blocks), masks: masks, rows: rows)
+      s.report.constraintViolation = ConeRepair.violation(xu: Matrix.product(data, u.columns(nonzero)), masks: masks, rows: rows)
     }
     s.report.enforceCertificate(tolerance: tolerance)
     return s

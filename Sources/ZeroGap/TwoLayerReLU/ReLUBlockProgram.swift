@@ -178,13 +178,10 @@ struct ReLUBlockProgram: PricedProgram {
   func repairedObjective(_ u: inout Matrix) -> Double? {
     guard patternIndex == nil else { return repairedObjectiveOverAllBlocks(&u) }
     let nonzero = Self.nonzeroBlocks(u)
-    var blocks = u.columns(nonzero)
-    var p = Matrix.product(x, blocks)
-    if !ConeRepair.isFeasible(xu: p, masks: masks.columns(nonzero), rows: loss.rows) {
-      guard let cones else { return nil }
-      cones.restricted(to: nonzero).repair(&blocks, xu: &p)
-      for (q, b) in nonzero.enumerated() { for i in 0..<d { u[i, b] = blocks[i, q] } }
-    }
+    guard
+      let p = ConeRepair.repairing(
+        &u, blocks: nonzero, x: x, masks: masks.columns(nonzero), gates: cones?.gates.columns(nonzero), rows: loss.rows)?.products
+    else { return nil }
     // ŷ = Σ_b σ_b (X u_b)_+ over the nonzero blocks.
     var yhat = [Double](repeating: 0, count: n)
     for (q, b) in nonzero.enumerated() {
