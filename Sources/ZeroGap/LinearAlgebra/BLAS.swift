@@ -243,6 +243,13 @@ enum RawBLAS {
     cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, i32(m), i32(n), 1, l, i32(n), b, i32(Swift.max(1, ldb)))
   }
 
+  /// `B ← L⁻¹·B` in place for the lower-triangular L (n×n, leading dimension n) and B (n×m, leading dimension n;
+  /// `dtrsm` from the left).
+  static func solveLeftLower(order n: Int, columns m: Int, _ l: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>) {
+    if n == 0 || m == 0 { return }
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, i32(n), i32(m), 1, l, i32(n), b, i32(n))
+  }
+
   /// `xᵀy` over n entries (`ddot`).
   static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
     n == 0 ? 0 : cblas_ddot(i32(n), x, 1, y, 1)

@@ -77,6 +77,14 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     let newton: ((Matrix) -> SupportNewton?)? = constrained ? nil : (program as? any BlockColumnProgram).map { p in
       { u in SupportNewton(program: p, u: u, tolerance: options.tolerance, maxUnknowns: newtonCap) }
     }
+    // Gated programs with the plain squared loss on one process: Newton on the blocks' scales (`KernelNewton`) when
+    // it is cheaper than the support Newton (or the support is past the latter's cap), and once the iterations have
+    // earned it or their own rate (`GapRate` over the last four checks) predicts they would cost more.
+    let scalesCost = KernelNewton.attemptCost(for: program, memoryBytes: options.memoryBudget.bytes / 4)
+    let kernel: ((Matrix) -> KernelNewton?)? = scalesCost == nil ? nil : (program as? any MaskedBlockProgram).map { p in
+      { u in KernelNewton(program: p, u: u, tolerance: options.tolerance) }
+    }
+    var rate = GapRate(window: 4)
     var newtonBalance = newtonCredit, earnedAt = 0
     var supportNorms = [Double](repeating: 0, count: B)
     var checks = 0
@@ -223,14 +231,28 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     func tryNewton(current: Double) -> Bool? {
       newtonBalance += iterationFlops * Double(iterations - earnedAt)
       earnedAt = iterations
-      guard let newton, !loop.isCertified else { return nil }
+      guard !loop.isCertified else { return nil }
       program.blockNorms(u, into: &supportNorms)
       let m = supportNorms.reduce(0) { $1 > 0 ? $0 + 1 : $0 } * program.blockSize
-      let cost = SupportNewton.cost(rows: n, unknowns: m)
-      let bytes = MemoryBudget.doubles(MemoryBudget.product(n + 3 * m, m))
-      guard m > 0, m <= newtonCap, cost <= newtonBalance, bytes <= options.memoryBudget.bytes / 4 else { return nil }
+      rate.record(iteration: iterations, gap: loop.relativeGap)
+      // The cheaper of the Newtons that fit: on the support (m unknowns) or on the scales (n×n).
+      let onSupport = newton != nil && m > 0 && m <= newtonCap
+        && MemoryBudget.doubles(MemoryBudget.product(n + 3 * m, m)) <= options.memoryBudget.bytes / 4
+        ? SupportNewton.cost(rows: n, unknowns: m) : Double.infinity
+      let onScales = scalesCost ?? .infinity
+      let useScales = onScales <= onSupport
+      let predicted = useScales ? (rate.remaining(to: options.tolerance) ?? 0) * iterationFlops / KernelNewton.predictionMargin : 0
+      let cost = Swift.min(onSupport, onScales)
+      guard cost.isFinite, cost <= Swift.max(newtonBalance, predicted) else { return nil }
       newtonBalance -= cost
-      guard let r = newton(u) else { return false }
+      let point: (u: Matrix, prediction: [Double], objective: Double)?
+      if useScales, let kernel {
+        rate.reset()
+        point = kernel(u).map { ($0.u, $0.prediction, $0.objective) }
+      } else {
+        point = newton?(u).map { ($0.u, $0.prediction, $0.objective) }
+      }
+      guard let r = point else { return false }
       if loop.offerUpper(r.objective) { bestU = r.u }
       loop.offerLower(offerDual(prediction: r.prediction))
       guard r.objective < current else { return false }

@@ -57,6 +57,14 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     if loop.offerUpper(program.loss.value(yhat, program.targets) + program.beta * program.penalty(u)) { bestU = u }
     offerFull(v: program.loss.dualPoint(yhat, program.targets), scores: &scores, loop: &loop)
     passes += 1
+    // Newton on the blocks' scales for the whole program (`KernelNewton`): its cost hardly depends on the working set,
+    // so when the rounds' rate (`GapRate`) predicts more flops than it costs, the next round is the last one and
+    // starts with it.
+    let scalesCost = KernelNewton.attemptCost(for: program, memoryBytes: options.memoryBudget.bytes / 4)
+    var rate = GapRate(window: 1)
+    rate.record(iteration: 0, gap: loop.relativeGap)
+    let blockFlops = 4 * Double(program.sampleCount) * Double(program.blockSize)
+    var toNewton = false
 
     while !loop.isCertified && iterations < options.maxIterations {
       program.blockNorms(u, into: &norms)
@@ -66,7 +74,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
       inner.maxIterations = options.maxIterations - iterations
       let gap = loop.relativeGap
       inner.tolerance = gap.isFinite ? Swift.max(options.tolerance, innerFraction * gap) : Swift.max(options.tolerance, innerFraction)
-      if Double(size) >= fullFraction * Double(B) {
+      if toNewton || Double(size) >= fullFraction * Double(B) {
         // The last round: the whole program from the current point, to the requested tolerance.
         inner.tolerance = options.tolerance
         inner.progress = shifted(options.progress, iterations: iterations, seconds: loop.seconds, lower: nil)
@@ -102,6 +110,11 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
       }
       // Inner solved to the requested tolerance and the full program still not certified: W misses blocks.
       if !loop.isCertified && inner.tolerance <= options.tolerance { size = Swift.min(B, 2 * size) }
+      rate.record(iteration: iterations, gap: loop.relativeGap)
+      if let cost = scalesCost, let remaining = rate.remaining(to: options.tolerance), remaining * blockFlops * Double(w.count) >= KernelNewton.predictionMargin * cost {
+        toNewton = true
+        newtonCredit = Swift.max(newtonCredit, cost)
+      }
     }
     if loop.isCertified { loop.stopReason = .converged } else if iterations >= options.maxIterations { loop.stopReason = .maxIterations }
     var report = loop.report(iterations: iterations, outerIterations: rounds, constraintViolation: 0)

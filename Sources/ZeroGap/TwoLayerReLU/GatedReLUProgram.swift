@@ -121,6 +121,8 @@ extension GatedReLUProgram: BlockColumnProgram {
   }
 }
 
+extension GatedReLUProgram: MaskedBlockProgram {}
+
 extension GatedReLUProgram: RestrictableProgram {
   /// The program over the patterns `blocks` (their mask columns).
   func restricted(to blocks: [Int]) -> GatedReLUProgram {

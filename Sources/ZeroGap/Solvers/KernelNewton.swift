@@ -1,0 +1,297 @@
+/// A group-lasso program whose blocks are masked copies of one data matrix, A_b = D_b X with D_b = diag(m_b)
+/// (C-GReLU, MATH.md §3.6). Then Σ_b s_b A_bA_bᵀ = (XXᵀ) ⊙ (M diag(s) Mᵀ): an n×n matrix formed by one rank-B update
+/// and an entrywise product, where the blocks' columns would take n·B·d entries (`KernelNewton`).
+protocol MaskedBlockProgram: BlockColumnProgram {
+  /// X (n×d).
+  var x: Matrix { get }
+  /// M (n×B): column b is the diagonal of D_b, entries 0 or 1.
+  var masks: Matrix { get }
+}
+
+/// Projected Newton on the squared-loss group lasso in the blocks' *scales*, for problems with many active blocks and
+/// few samples (small β, B·d ≫ n), where FISTA needs thousands of passes and `SupportNewton`'s (B·d)² Gram is out
+/// of reach.
+///
+/// The variational form β‖u‖ = min_{σ>0} ‖u‖²/(2σ) + β²σ/2 (attained at σ = ‖u‖/β) turns the program of MATH.md
+/// §3.6 into a ridge regression inside a smooth convex problem over s ∈ ℝ^B, s ≥ 0:
+///
+///     min_U ½‖Σ_b A_b u_b − y‖² + β Σ_b ‖u_b‖ = min_{s ≥ 0} J(s),   J(s) = ½ yᵀK(s)⁻¹y + (β²/2) Σ_b s_b,
+///     K(s) = I + Σ_b s_b A_bA_bᵀ (n×n),   r = K(s)⁻¹y,   u_b = s_b A_bᵀr,   y − Σ_b A_b u_b = r,
+///     ∂J/∂s_b = (β² − ‖A_bᵀr‖²)/2,   ∂²J/∂s_b∂s_c = q_bᵀK(s)⁻¹q_c,   q_b = A_bA_bᵀr.
+///
+/// At a minimiser, ‖A_bᵀr‖ = β where s_b > 0 and ≤ β where s_b = 0: r is then the dual optimum of §3.6. Each step
+/// factors K(s) (Cholesky, n³/3 flops), forms the Hessian as WᵀW with W = L⁻¹[q_b] over the free scales and takes
+/// the projected Newton step of Bertsekas (1982) — scales at 0 whose gradient pushes them below stay at 0 — with an
+/// Armijo search along the projected path. J is smooth on s ≥ 0 (K ⪰ I), so the steps need no support guess: blocks
+/// enter and leave through their scales, and from a few hundred FISTA iterations the suite's small-β problems
+/// certify in four to eight steps.
+///
+/// Every iterate is checked like any other candidate: U = [s_b A_bᵀr] is a point of the program (its objective
+/// from a fresh forward product, so rounding in the factorisation cannot make it optimistic) and r a dual point
+/// with c̄ = max_b ‖A_bᵀr‖ over every block (`CertifiedLoop.dualBound`). The steps stop once that pair is within half
+/// the tolerance, or at no further decrease. One process only (K(s) couples all rows).
+struct KernelNewton {
+  /// The best point U (d×B) seen.
+  var u: Matrix
+  /// Its predictions Σ_b A_b u_b.
+  var prediction: [Double]
+  /// Its objective ½‖ŷ − y‖² + β Σ‖u_b‖.
+  var objective: Double
+  /// Its scales s (B): u_b = s_b A_bᵀr.
+  var scales: [Double]
+  /// Newton steps taken.
+  var steps: Int
+
+  /// The steps an attempt is expected to take from a warm start (what a caller budgets).
+  static let expectedSteps = 6.0
+
+  /// How many times its cost the iterations' predicted flops (`GapRate`) must be before an attempt runs on the
+  /// prediction alone: the rate of a certified gap is a rough guide, and its Newton steps run below the GEMMs' speed.
+  static let predictionMargin = 2.0
+
+  /// Flops of one step at n samples, B blocks of size d: the Cholesky of K(s) (n³/3), its rank-B update and the
+  /// triangular solve for W (n²B each), the Hessian (B²n) and the products with X (4ndB).
+  static func stepCost(rows n: Int, blockSize d: Int, blocks b: Int) -> Double {
+    let nn = Double(n), bb = Double(b)
+    return nn * nn * nn / 3 + 2 * nn * nn * bb + bb * bb * nn + 4 * nn * Double(d) * bb
+  }
+
+  /// Bytes of an attempt's buffers: XXᵀ, K(s) and a trial factor (n² each), M diag(√s) and W (n·B each).
+  static func bytes(rows n: Int, blocks b: Int) -> Int {
+    MemoryBudget.doubles(MemoryBudget.product(n, 3 * n + 2 * b))
+  }
+
+  /// Samples beyond which K(s) is not formed (4096² doubles, 128 MiB, three times).
+  static let maxRows = 4096
+
+  /// The flops budgeted for an attempt on `program` (`expectedSteps` steps and XXᵀ), or nil when it does not apply or
+  /// its buffers take more than `memoryBytes`.
+  static func attemptCost(for program: some GroupSparseProgram, memoryBytes: Int) -> Double? {
+    let n = program.sampleCount, B = program.blockCount, d = program.blockSize
+    guard program is any MaskedBlockProgram, applies(to: program), n <= maxRows, bytes(rows: n, blocks: B) <= memoryBytes
+    else { return nil }
+    return expectedSteps * stepCost(rows: n, blockSize: d, blocks: B) + Double(n) * Double(n) * Double(d)
+  }
+
+  /// Whether `program` is one this Newton solves: the plain squared loss, vector blocks, rows on one process.
+  static func applies(to program: some GroupSparseProgram) -> Bool {
+    let loss = program.loss
+    return loss.kind == .squared && !loss.centered && !loss.isHuber && !loss.rows.isDistributed && program.blockWidth == 1
+      && !program.isConstrained
+  }
+
+  /// Newton from the scales s_b = ‖u_b‖/β of `current` for `program`, or nil: a loss other than the plain squared
+  /// loss, vector blocks, rows over several processes, more than `maxRows` samples, or β ≤ 0.
+  init?<Program: MaskedBlockProgram>(program: Program, u current: Matrix, tolerance: Double, maxSteps: Int = 25) {
+    guard Self.applies(to: program) else { return nil }
+    let loss = program.loss
+    let n = program.sampleCount, d = program.blockSize, B = program.blockCount
+    let y = program.targets, beta = program.beta
+    guard n > 0, n <= Self.maxRows, B > 0, beta > 0, beta.isFinite else { return nil }
+    var s = [Double](repeating: 0, count: B)
+    program.blockNorms(current, into: &s)
+    for b in 0..<B { s[b] /= beta }
+
+    // XXᵀ (lower triangle), then K(s) and its factor in `factor`; a trial factor for the search.
+    var kernel = ScaledKernel(program: program)
+    var factor = [Double](repeating: 0, count: n * n), trial = factor
+    var r = [Double](repeating: 0, count: n), rTrial = r
+    guard var j = kernel.factor(s, into: &factor, residual: &r) else { return nil }
+
+    var z = Matrix(rows: d, columns: B), point = z
+    var residual = Matrix(rows: n, columns: 1)
+    var zNorm = [Double](repeating: 0, count: B), g = zNorm
+    var best: (objective: Double, u: Matrix, prediction: [Double], scales: [Double])? = nil
+    var free: [Int] = []
+    free.reserveCapacity(B)
+    var taken = 0
+    while true {
+      // Z = [A_bᵀr], the point U = [s_b z_b] and its certificate.
+      for i in 0..<n { residual[i, 0] = r[i] }
+      program.liftAdjoint(residual, into: &z)
+      program.blockNorms(z, into: &zNorm)
+      var cbar = 0.0, penalty = 0.0
+      z.withUnsafeBufferPointer { zp in
+        point.withUnsafeMutableBufferPointer { pp in
+          for b in 0..<B {
+            for i in 0..<d { pp[i + b * d] = s[b] * zp[i + b * d] }
+            penalty += s[b] * zNorm[b]
+            cbar = Swift.max(cbar, zNorm[b])
+          }
+        }
+      }
+      let prediction = program.prediction(point)
+      let objective = loss.value(prediction, y) + beta * penalty
+      let lower = CertifiedLoop.dualBound(v: r, y: y, loss: loss, dualNormBound: cbar, beta: beta)
+      if objective.isFinite, objective < best?.objective ?? .infinity { best = (objective, point, prediction, s) }
+      if objective - lower <= 0.5 * tolerance * Swift.max(abs(objective), 1e-300) || taken >= maxSteps { break }
+
+      // Gradient, and the free scales: those above ε, or at it with a gradient pushing them up (Bertsekas's
+      // ε-active set, ε the size of the projected-gradient step).
+      var projected = 0.0, top = 0.0
+      for b in 0..<B {
+        g[b] = 0.5 * (beta * beta - zNorm[b] * zNorm[b])
+        let t = s[b] - Swift.max(0, s[b] - g[b])
+        projected += t * t
+        top = Swift.max(top, s[b])
+      }
+      let epsilon = Swift.min(projected.squareRoot(), 1e-3 * top)
+      free.removeAll(keepingCapacity: true)
+      for b in 0..<B where s[b] > epsilon || g[b] < 0 { free.append(b) }
+      guard let step = Self.newtonStep(program: program, z: z, free: free, gradient: g, factor: factor, rows: n) else { break }
+      // Search along s(α) = max(0, s + αΔ), Δ = Newton on the free scales and −s on the others.
+      var alpha = 1.0, accepted = false
+      var sTrial = s
+      for _ in 0..<30 {
+        for b in 0..<B { sTrial[b] = Swift.max(0, s[b] - alpha * s[b]) }
+        for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + alpha * step[c]) }
+        var predicted = 0.0
+        for b in 0..<B { predicted += g[b] * (sTrial[b] - s[b]) }
+        if let jt = kernel.factor(sTrial, into: &trial, residual: &rTrial), jt <= j + 1e-4 * predicted {
+          accepted = jt < j
+          if accepted {
+            j = jt
+            swap(&factor, &trial)
+            swap(&r, &rTrial)
+            swap(&s, &sTrial)
+          }
+          break
+        }
+        alpha *= 0.5
+      }
+      guard accepted else { break }
+      taken += 1
+    }
+    guard let best else { return nil }
+    u = best.u
+    prediction = best.prediction
+    objective = best.objective
+    scales = best.scales
+    steps = taken
+  }
+
+  /// The Newton step on the free scales: (H_FF + ridge)Δ = −g_F with H_FF = WᵀW, W = L⁻¹[q_b]_{b∈F},
+  /// q_b = D_b X z_b; nil when it cannot be formed.
+  private static func newtonStep<Program: MaskedBlockProgram>(
+    program: Program, z: Matrix, free: [Int], gradient g: [Double], factor: [Double], rows n: Int
+  ) -> [Double]? {
+    let k = free.count
+    guard k > 0 else { return [] }
+    var w = Matrix.product(program.x, z.columns(free))
+    program.masks.withUnsafeBufferPointer { m in
+      w.withUnsafeMutableBufferPointer { wp in
+        for (c, b) in free.enumerated() { for i in 0..<n { wp[i + c * n] *= m[i + b * n] } }
+      }
+    }
+    var h = [Double](repeating: 0, count: k * k)
+    factor.withUnsafeBufferPointer { l in
+      w.withUnsafeMutableBufferPointer { wp in
+        RawBLAS.solveLeftLower(order: n, columns: k, l.baseAddress!, wp.baseAddress!)
+        h.withUnsafeMutableBufferPointer { hp in
+          RawBLAS.syrkLower(.transpose, n: k, k: n, alpha: 1, wp.baseAddress!, lda: n, beta: 0, hp.baseAddress!, ldc: k)
+        }
+      }
+    }
+    var trace = 0.0
+    for c in 0..<k { trace += h[c + c * k] }
+    guard trace.isFinite, trace > 0 else { return nil }
+    var rhs = free.map { -g[$0] }
+    // A ridge relative to the Hessian's scale (blocks with q_b ≈ 0 leave it singular), raised until it factors.
+    var ridge = 1e-12 * trace / Double(k)
+    for _ in 0..<4 {
+      var system = h
+      for c in 0..<k { system[c + c * k] += ridge }
+      let ok = system.withUnsafeMutableBufferPointer { sp in LAPACK.potrfInPlace(sp.baseAddress!, order: k) }
+      if ok {
+        system.withUnsafeBufferPointer { sp in
+          rhs.withUnsafeMutableBufferPointer { rp in LAPACK.potrsInPlace(sp.baseAddress!, order: k, rp.baseAddress!, rightHandSides: 1) }
+        }
+        return rhs.allSatisfy(\.isFinite) ? rhs : nil
+      }
+      ridge *= 1e3
+    }
+    return nil
+  }
+}
+
+extension KernelNewton {
+  /// J(s) and r = K(s)⁻¹y for `program` at the scales `s` (B, ≥ 0), or nil when K(s) does not factor or the
+  /// program is not one this Newton solves: the function the steps minimise, for checks against the definitions.
+  static func scaleObjective<Program: MaskedBlockProgram>(program: Program, scales s: [Double]) -> (value: Double, residual: [Double])? {
+    guard applies(to: program), s.count == program.blockCount else { return nil }
+    let n = program.sampleCount
+    var kernel = ScaledKernel(program: program)
+    var factor = [Double](repeating: 0, count: n * n), r = [Double](repeating: 0, count: n)
+    return kernel.factor(s, into: &factor, residual: &r).map { ($0, r) }
+  }
+}
+
+/// K(s) = I + (XXᵀ) ⊙ (M diag(s) Mᵀ) = I + Σ_b s_b A_bA_bᵀ of a `MaskedBlockProgram` (n×n, lower triangles), factored
+/// at given scales with the buffers kept across calls.
+struct ScaledKernel {
+  let masks: Matrix
+  let targets: [Double]
+  let beta: Double
+  /// XXᵀ (lower triangle).
+  private let gramX: [Double]
+  /// M diag(√s) over the positive scales.
+  private var scaled: [Double]
+
+  init<Program: MaskedBlockProgram>(program: Program) {
+    let x = program.x, n = x.rows
+    masks = program.masks
+    targets = program.targets
+    beta = program.beta
+    var g = [Double](repeating: 0, count: n * n)
+    x.withUnsafeBufferPointer { xp in
+      g.withUnsafeMutableBufferPointer { gp in
+        RawBLAS.syrkLower(.none, n: n, k: x.columns, alpha: 1, xp.baseAddress!, lda: n, beta: 0, gp.baseAddress!, ldc: n)
+      }
+    }
+    gramX = g
+    scaled = [Double](repeating: 0, count: n * masks.columns)
+  }
+
+  /// The Cholesky factor of K(s) into `factor` (n×n, lower), r = K(s)⁻¹y into `residual`; returns
+  /// J(s) = ½ yᵀr + (β²/2) Σ s_b, or nil when K(s) is not numerically positive definite.
+  mutating func factor(_ s: [Double], into factor: inout [Double], residual: inout [Double]) -> Double? {
+    let n = masks.rows, B = masks.columns
+    var k = 0, sum = 0.0
+    masks.withUnsafeBufferPointer { m in
+      for b in 0..<B where s[b] > 0 {
+        let w = s[b].squareRoot()
+        for i in 0..<n { scaled[i + k * n] = w * m[i + b * n] }
+        k += 1
+        sum += s[b]
+      }
+    }
+    let rank = k
+    let ok: Bool = factor.withUnsafeMutableBufferPointer { o in
+      let op = o.baseAddress!
+      if rank > 0 {
+        scaled.withUnsafeBufferPointer { w in
+          RawBLAS.syrkLower(.none, n: n, k: rank, alpha: 1, w.baseAddress!, lda: n, beta: 0, op, ldc: n)
+        }
+      }
+      gramX.withUnsafeBufferPointer { g in
+        for j in 0..<n {
+          let c = j * n
+          if rank > 0 {
+            for i in j..<n { op[i + c] *= g[i + c] }
+          } else {
+            for i in j..<n { op[i + c] = 0 }
+          }
+          op[j + c] += 1
+        }
+      }
+      return LAPACK.potrfInPlace(op, order: n)
+    }
+    guard ok else { return nil }
+    for i in 0..<n { residual[i] = targets[i] }
+    factor.withUnsafeBufferPointer { o in
+      residual.withUnsafeMutableBufferPointer { rp in LAPACK.potrsInPlace(o.baseAddress!, order: n, rp.baseAddress!, rightHandSides: 1) }
+    }
+    let value = 0.5 * targets.dot(residual) + 0.5 * beta * beta * sum
+    return value.isFinite ? value : nil
+  }
+}

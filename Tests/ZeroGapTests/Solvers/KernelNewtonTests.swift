@@ -1,0 +1,107 @@
+import Testing
+@testable import ZeroGap
+
+/// The Newton on the blocks' scales (`KernelNewton`) of C-GReLU, checked against the definitions (Xᵀ D_b v summed
+/// entry by entry, `SupportNewtonTests.Instance`): its function J(s) bounds the objective of the point it defines and
+/// has the stated gradient; from zero scales (no support guess at all) it reaches the KKT conditions of the whole
+/// program; and fits that take it stay certified.
+@Suite struct KernelNewtonTests {
+  typealias Instance = SupportNewtonTests.Instance
+
+  /// The point u_b = s_b Xᵀ D_b r of the scales s, r = K(s)⁻¹y, from the definitions.
+  static func point(_ inst: Instance, scales s: [Double], residual r: [Double]) -> Matrix {
+    let p = inst.program
+    var u = Matrix(rows: p.x.columns, columns: p.masks.columns)
+    for b in 0..<p.masks.columns {
+      let c = Instance.correlation(x: p.x, masks: p.masks, block: b, v: r)
+      for i in 0..<c.count { u[i, b] = s[b] * c[i] }
+    }
+    return u
+  }
+
+  /// At any s ≥ 0: r is the residual of u(s) (y − ŷ = r, the ridge problem's optimality), J(s) is at least the
+  /// objective of u(s) (the variational form bounds each ‖u_b‖ from above), and ∂J/∂s_b = (β² − ‖Xᵀ D_b r‖²)/2 by
+  /// central differences.
+  @Test(arguments: [UInt64(11), 12]) func scaleObjectiveMatchesTheDefinitions(seed: UInt64) throws {
+    let inst = try Instance(seed: seed, betaFraction: 0.05)
+    let p = inst.program, beta = p.beta, B = p.masks.columns
+    var g = SeededGenerator(seed: seed + 70)
+    var s = (0..<B).map { _ in abs(g.nextNormal()) * 0.02 }
+    for b in stride(from: 0, to: B, by: 4) { s[b] = 0 }
+    let (value, r) = try #require(KernelNewton.scaleObjective(program: p, scales: s))
+    let u = Self.point(inst, scales: s, residual: r)
+    let (objective, residual) = inst.objective(u)
+    for j in 0..<r.count { #expect(abs(residual[j] - r[j]) <= 1e-10 * (1 + abs(r[j]))) }
+    #expect(objective <= value + 1e-10 * value)
+    #expect(objective >= value * 0.5, "J should bound the objective tightly enough to be a useful model")
+    for b in [1, 2, 5, 9] {
+      let h = 1e-6 * Swift.max(s[b], 1e-3)
+      var up = s, down = s
+      up[b] += h
+      down[b] -= h
+      let fd = (try #require(KernelNewton.scaleObjective(program: p, scales: up)).value
+        - (try #require(KernelNewton.scaleObjective(program: p, scales: down)).value)) / (2 * h)
+      let z = Instance.correlation(x: p.x, masks: p.masks, block: b, v: r).norm2
+      let exact = 0.5 * (beta * beta - z * z)
+      #expect(abs(fd - exact) <= 1e-5 * Swift.max(1, abs(exact)), "block \(b): \(fd) against \(exact)")
+    }
+  }
+
+  /// From U = 0 (every scale 0) at β = 10⁻² and 10⁻³·β_max: the point satisfies the KKT conditions over every block,
+  /// its objective is its own from the definitions, J(s*) equals it (no gap in the variational form at the optimum),
+  /// and it agrees with a certified fit.
+  @Test(arguments: [(UInt64(1), 0.01), (2, 0.01), (3, 1e-3), (6, 0.2)])
+  func reachesTheWholeProgramsOptimumFromZero(seed: UInt64, betaFraction: Double) throws {
+    let inst = try Instance(seed: seed, betaFraction: betaFraction)
+    let p = inst.program
+    let zero = Matrix(rows: p.x.columns, columns: p.masks.columns)
+    let newton = try #require(KernelNewton(program: p, u: zero, tolerance: 1e-12, maxSteps: 60))
+    #expect(abs(newton.objective - inst.objective(newton.u).value) <= 1e-11 * newton.objective)
+    #expect(inst.kktViolation(newton.u, blocks: Array(0..<p.masks.columns)) <= 1e-6)
+    let j = try #require(KernelNewton.scaleObjective(program: p, scales: newton.scales)).value
+    #expect(abs(j - newton.objective) <= 1e-9 * newton.objective)
+    let fit = try inst.solve(tolerance: 1e-9)
+    #expect(newton.objective >= fit.report.lowerBound)
+    #expect(newton.objective <= fit.report.objective * (1 + 1e-9))
+    #expect(newton.steps <= 40, "took \(newton.steps) steps")
+  }
+
+  /// More unknowns than samples (B·d = 240 > n = 60) at β = 10⁻³·β_max, where the fit switches to the scales'
+  /// Newton: certified, with the full program's KKT conditions from the definitions.
+  @Test func wideSmallBetaFitIsCertified() throws {
+    var g = SeededGenerator(seed: 21)
+    let x = g.normalMatrix(rows: 60, columns: 6)
+    let y = g.normalVector(60)
+    let patterns = try ActivationPatterns.sample(data: x, count: 40, using: &g)
+    let largest = (0..<40).map { Instance.correlation(x: x, masks: patterns.masks, block: $0, v: y).norm2 }.max()!
+    let beta = 1e-3 * largest
+    let fit = try ConvexReLUProgram(data: x, targets: y, patterns: patterns, beta: beta, model: .gatedReLU)
+      .solve(options: ConvexSolverOptions(tolerance: 1e-8, maxIterations: 200_000))
+    #expect(fit.report.stopReason == .converged)
+    #expect(fit.report.lowerBound <= fit.report.objective)
+    let objective = fit.positive
+    var residual = y
+    for j in 0..<60 { for b in 0..<40 where patterns.masks[j, b] != 0 { for i in 0..<6 { residual[j] -= x[j, i] * objective[i, b] } } }
+    let penalty = (0..<40).reduce(0.0) { $0 + objective.column($1).norm2 }
+    #expect(abs(0.5 * residual.dot(residual) + beta * penalty - fit.report.objective) <= 1e-10 * fit.report.objective)
+    var worst = 0.0
+    for b in 0..<40 {
+      let c = Instance.correlation(x: x, masks: patterns.masks, block: b, v: residual), ub = objective.column(b), nb = ub.norm2
+      worst = max(worst, nb > 0 ? zip(c, ub).map { ($0 - beta * $1 / nb) * ($0 - beta * $1 / nb) }.reduce(0, +).squareRoot() / beta
+        : max(0, c.norm2 - beta) / beta)
+    }
+    #expect(worst <= 1e-3, "KKT violation \(worst)")
+  }
+
+  /// Not for the logistic loss, nor for rows split over processes' reductions it cannot form.
+  @Test func declinesOtherLosses() throws {
+    let inst = try Instance(seed: 3, betaFraction: 0.01)
+    let p = inst.program
+    let logistic = GatedReLUProgram(x: p.x, targets: p.targets.map { $0 > 0 ? 1 : -1 }, masks: p.masks, beta: p.beta, loss: SolverLoss(.logistic))
+    let zero = Matrix(rows: p.x.columns, columns: p.masks.columns)
+    #expect(KernelNewton(program: logistic, u: zero, tolerance: 1e-8) == nil)
+    #expect(KernelNewton.attemptCost(for: logistic, memoryBytes: 1 << 30) == nil)
+    #expect(KernelNewton.attemptCost(for: p, memoryBytes: 1 << 30) != nil)
+    #expect(KernelNewton.attemptCost(for: p, memoryBytes: 1000) == nil, "the buffers exceed a 1000-byte budget")
+  }
+}
