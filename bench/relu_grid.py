@@ -69,6 +69,11 @@ GRID = [
     ("planted n5000 P200 b0.05", "planted-5000", 200, 0.05),
     ("illcond n2000 P200 b0.05", "illcond-2000", 200, 0.05),
     ("planted n100000 P500 b0.05", "planted-100000", 500, 0.05),
+    # Small β on more kinds of data (most patterns active: the slowest regime of first-order methods).
+    ("illcond n2000 P200 b0.001", "illcond-2000", 200, 0.001),
+    ("breast-cancer-std P500 b0.001", "breast-cancer-std", 500, 0.001),
+    ("planted n500 P100 b0.001", "planted-500", 100, 0.001),
+    ("digits-raw P200 b0.01", "digits-raw", 200, 0.01),
 ]
 QUICK = {"digits-std P200 b0.05", "breast-cancer-std P100 b0.05", "diabetes-std P50 b0.01", "planted n500 P100 b0.05"}
 
