@@ -153,14 +153,26 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
 
   /// The dual objective piece `−ℓ*(−v)`; −∞ outside its domain (§3.4, §3.8).
   public func dualValue(_ v: [Double], _ y: [Double]) -> Double {
+    dualValue(v, scaledBy: 1, y)
+  }
+
+  /// `dualValue(s·v, y)` without forming s·v (each entry is the product v_j·s, as the scaled vector would hold).
+  func dualValue(_ v: [Double], scaledBy scale: Double, _ y: [Double]) -> Double {
     precondition(v.count == y.count)
     switch self {
     case .squared:
-      return y.dot(v) - 0.5 * v.dot(v)
+      if scale == 1 { return y.dot(v) - 0.5 * v.dot(v) }
+      var yv = 0.0, vv = 0.0
+      for j in 0..<y.count {
+        let w = v[j] * scale
+        yv += y[j] * w
+        vv += w * w
+      }
+      return yv - 0.5 * vv
     case .logistic:
       var s = 0.0
       for j in 0..<y.count {
-        let q = y[j] * v[j]
+        let q = y[j] * (v[j] * scale)
         if q < 0 || q > 1 { return -.infinity }
         s += ConvexLoss.entropy(q)
       }
@@ -168,7 +180,7 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
     case .hinge:
       var s = 0.0
       for j in 0..<y.count {
-        let q = y[j] * v[j]
+        let q = y[j] * (v[j] * scale)
         if q < 0 || q > 1 { return -.infinity }
         s += q
       }
@@ -182,19 +194,19 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
   /// hinge: the largest feasible s; logistic: a golden-section search of the concave 1-D dual. Each is at least
   /// as good as MATH.md's `s = min(1, β/c̄)`, which is always evaluated too.
   public func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
-    bestDualScaling(v, y, maxScale: maxScale, rows: .local) { dualValue($0, y) }
+    bestDualScaling(v, y, maxScale: maxScale, rows: .local) { dualValue(v, scaledBy: $0, y) }
   }
 
   /// `bestDualScaling` with its sums and maxima over the rows reduced by `rows` and the (total) dual value given,
   /// so that the processes of a data-parallel run pick the same scale as one process.
   func bestDualScaling(
-    _ v: [Double], _ y: [Double], maxScale: Double, rows: RowReduction, dual: ([Double]) -> Double
+    _ v: [Double], _ y: [Double], maxScale: Double, rows: RowReduction, dual: (Double) -> Double
   ) -> (scale: Double, value: Double) {
     let sMath = Swift.min(1, maxScale)
-    var best = (scale: sMath, value: dual(v.map { $0 * sMath }))
+    var best = (scale: sMath, value: dual(sMath))
     func consider(_ s: Double) {
       guard s.isFinite, s >= 0, s <= maxScale else { return }
-      let val = dual(v.map { $0 * s })
+      let val = dual(s)
       if val > best.value { best = (s, val) }
     }
     switch self {
@@ -213,7 +225,7 @@ public enum ConvexLoss: String, Sendable, Codable, CaseIterable {
         let phi = (5.0.squareRoot() - 1) / 2
         for _ in 0..<80 {
           let c = b - phi * (b - a), d = a + phi * (b - a)
-          if dual(v.map { $0 * c }) < dual(v.map { $0 * d }) { a = c } else { b = d }
+          if dual(c) < dual(d) { a = c } else { b = d }
         }
         consider((a + b) / 2)
       }

@@ -137,21 +137,30 @@ struct SolverLoss: Sendable {
   }
 
   /// `−ℓ*(−v)` of the solved loss (−∞ outside its domain).
-  func dualValue(_ v: [Double], _ y: [Double]) -> Double {
+  func dualValue(_ v: [Double], _ y: [Double]) -> Double { dualValue(v, scaledBy: 1, y) }
+
+  /// `dualValue(c·v, y)` without forming c·v.
+  func dualValue(_ v: [Double], scaledBy c: Double, _ y: [Double]) -> Double {
     if centered {
-      let s = rows.sum(v.reduce(0, +))
-      let scale = rows.max(v.reduce(0) { Swift.max($0, abs($1)) })
+      var sum = 0.0, top = 0.0
+      for j in 0..<v.count {
+        let w = v[j] * c
+        sum += w
+        top = Swift.max(top, abs(w))
+      }
+      let s = rows.sum(sum)
+      let scale = rows.max(top)
       if abs(s) > 1e-9 * Swift.max(1, scale) * rows.sum(Double(v.count)) { return -.infinity }
-      return rows.sum(kind.dualValue(v, y))
+      return rows.sum(kind.dualValue(v, scaledBy: c, y))
     }
-    return rows.sum(localDualValue(v, y))
+    return rows.sum(localDualValue(v, scaledBy: c, y))
   }
 
-  private func localDualValue(_ v: [Double], _ y: [Double]) -> Double {
-    guard isHuber else { return kind.dualValue(v, y) }
+  private func localDualValue(_ v: [Double], scaledBy c: Double, _ y: [Double]) -> Double {
+    guard isHuber else { return kind.dualValue(v, scaledBy: c, y) }
     var s = 0.0
     for j in 0..<y.count {
-      let q = y[j] * v[j]
+      let q = y[j] * (v[j] * c)
       if q < 0 || q > 1 { return -.infinity }
       s += q - 0.5 * smoothing * q * q
     }
@@ -162,7 +171,7 @@ struct SolverLoss: Sendable {
   func bestDualScaling(_ v: [Double], _ y: [Double], maxScale: Double) -> (scale: Double, value: Double) {
     // Centred squared loss: v = C(y − ŷ) has 1ᵀv = 0, and so has every s·v; the squared dual applies.
     guard isHuber else {
-      return kind.bestDualScaling(v, y, maxScale: maxScale, rows: rows) { dualValue($0, y) }
+      return kind.bestDualScaling(v, y, maxScale: maxScale, rows: rows) { dualValue(v, scaledBy: $0, y) }
     }
     var qmax = 0.0, sq = 0.0, sqq = 0.0
     for j in 0..<y.count {
@@ -177,7 +186,7 @@ struct SolverLoss: Sendable {
     let hi = Swift.min(maxScale, qmax > 0 ? 1 / qmax : maxScale)
     guard hi.isFinite, hi > 0, sqq > 0 else { return (0, 0) }
     let s = Swift.min(hi, Swift.max(0, sq / (smoothing * sqq)))
-    return (s, dualValue(v.map { $0 * s }, y))
+    return (s, dualValue(v, scaledBy: s, y))
   }
 
   @inline(__always) private func huber(_ m: Double) -> Double {

@@ -98,13 +98,17 @@ struct KernelNewton {
     var r = [Double](repeating: 0, count: n), rTrial = r
     guard var j = kernel.factor(s, into: &factor, residual: &r) else { return nil }
 
-    var z = Matrix(rows: d, columns: B), point = z
+    var z = Matrix(rows: d, columns: B), point = z, bestU = z
     var residual = Matrix(rows: n, columns: 1)
-    var zNorm = [Double](repeating: 0, count: B), g = zNorm
-    var best: (objective: Double, u: Matrix, prediction: [Double], scales: [Double])? = nil
+    var products = Matrix(rows: program.productShape.rows, columns: program.productShape.columns)
+    var yhat = [Double](repeating: 0, count: n), bestPrediction = yhat
+    var zNorm = [Double](repeating: 0, count: B), g = zNorm, sTrial = zNorm, bestScales = zNorm
+    var bestObjective = Double.infinity
     var free: [Int] = []
     free.reserveCapacity(B)
+    var work = StepBuffers(rows: n, blockSize: d, blocks: B)
     var taken = 0
+    // Every buffer above is allocated once: a step allocates nothing.
     while true {
       // Z = [A_bᵀr], the point U = [s_b z_b] and its certificate.
       for i in 0..<n { residual[i, 0] = r[i] }
@@ -120,10 +124,16 @@ struct KernelNewton {
           }
         }
       }
-      let prediction = program.prediction(point)
-      let objective = loss.value(prediction, y) + beta * penalty
+      program.lift(point, into: &products)
+      program.predict(products, into: &yhat)
+      let objective = loss.value(yhat, y) + beta * penalty
       let lower = CertifiedLoop.dualBound(v: r, y: y, loss: loss, dualNormBound: cbar, beta: beta)
-      if objective.isFinite, objective < best?.objective ?? .infinity { best = (objective, point, prediction, s) }
+      if objective.isFinite, objective < bestObjective {
+        bestObjective = objective
+        point.withUnsafeBufferPointer { src in bestU.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
+        for i in 0..<n { bestPrediction[i] = yhat[i] }
+        for b in 0..<B { bestScales[b] = s[b] }
+      }
       if objective - lower <= 0.5 * tolerance * Swift.max(abs(objective), 1e-300) || taken >= maxSteps { break }
 
       // Gradient, and the free scales: those above ε, or at it with a gradient pushing them up (Bertsekas's
@@ -138,13 +148,12 @@ struct KernelNewton {
       let epsilon = Swift.min(projected.squareRoot(), 1e-3 * top)
       free.removeAll(keepingCapacity: true)
       for b in 0..<B where s[b] > epsilon || g[b] < 0 { free.append(b) }
-      guard let step = Self.newtonStep(program: program, z: z, free: free, gradient: g, factor: factor, rows: n) else { break }
+      guard work.newtonStep(program: program, z: z, free: free, gradient: g, factor: factor) else { break }
       // Search along s(α) = max(0, s + αΔ), Δ = Newton on the free scales and −s on the others.
       var alpha = 1.0, accepted = false
-      var sTrial = s
       for _ in 0..<30 {
         for b in 0..<B { sTrial[b] = Swift.max(0, s[b] - alpha * s[b]) }
-        for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + alpha * step[c]) }
+        for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + alpha * work.step[c]) }
         var predicted = 0.0
         for b in 0..<B { predicted += g[b] * (sTrial[b] - s[b]) }
         if let jt = kernel.factor(sTrial, into: &trial, residual: &rTrial), jt <= j + 1e-4 * predicted {
@@ -162,55 +171,83 @@ struct KernelNewton {
       guard accepted else { break }
       taken += 1
     }
-    guard let best else { return nil }
-    u = best.u
-    prediction = best.prediction
-    objective = best.objective
-    scales = best.scales
+    guard bestObjective < .infinity else { return nil }
+    u = bestU
+    prediction = bestPrediction
+    objective = bestObjective
+    scales = bestScales
     steps = taken
   }
+}
 
-  /// The Newton step on the free scales: (H_FF + ridge)Δ = −g_F with H_FF = WᵀW, W = L⁻¹[q_b]_{b∈F},
-  /// q_b = D_b X z_b; nil when it cannot be formed.
-  private static func newtonStep<Program: MaskedBlockProgram>(
-    program: Program, z: Matrix, free: [Int], gradient g: [Double], factor: [Double], rows n: Int
-  ) -> [Double]? {
-    let k = free.count
-    guard k > 0 else { return [] }
-    var w = Matrix.product(program.x, z.columns(free))
+/// The buffers of `KernelNewton`'s steps, sized for every block free (B) and allocated once.
+private struct StepBuffers {
+  let n: Int, d: Int
+  /// Z_F (d×|F|), then W = L⁻¹Q_F (n×|F|), H_FF and its factor (|F|×|F|).
+  var zFree: [Double], columns: [Double], hessian: [Double], system: [Double]
+  /// Δ on the free scales (its first |F| entries).
+  var step: [Double]
+
+  init(rows n: Int, blockSize d: Int, blocks b: Int) {
+    self.n = n
+    self.d = d
+    zFree = [Double](repeating: 0, count: d * b)
+    columns = [Double](repeating: 0, count: n * b)
+    hessian = [Double](repeating: 0, count: b * b)
+    system = hessian
+    step = [Double](repeating: 0, count: b)
+  }
+
+  /// The Newton step on the free scales into `step`: (H_FF + ridge)Δ = −g_F with H_FF = WᵀW, W = L⁻¹[q_b]_{b∈F},
+  /// q_b = D_b X z_b; false when it cannot be formed.
+  mutating func newtonStep<Program: MaskedBlockProgram>(
+    program: Program, z: Matrix, free: [Int], gradient g: [Double], factor: [Double]
+  ) -> Bool {
+    let k = free.count, n = self.n, d = self.d
+    guard k > 0 else { return true }
+    z.withUnsafeBufferPointer { zp in
+      for (c, b) in free.enumerated() { for i in 0..<d { zFree[i + c * d] = zp[i + b * d] } }
+    }
+    program.x.withUnsafeBufferPointer { xp in
+      zFree.withUnsafeBufferPointer { zf in
+        columns.withUnsafeMutableBufferPointer { w in
+          RawBLAS.gemm(.none, .none, m: n, n: k, k: d, alpha: 1, xp.baseAddress!, lda: n, zf.baseAddress!, ldb: d, beta: 0, w.baseAddress!, ldc: n)
+        }
+      }
+    }
     program.masks.withUnsafeBufferPointer { m in
-      w.withUnsafeMutableBufferPointer { wp in
+      columns.withUnsafeMutableBufferPointer { wp in
         for (c, b) in free.enumerated() { for i in 0..<n { wp[i + c * n] *= m[i + b * n] } }
       }
     }
-    var h = [Double](repeating: 0, count: k * k)
     factor.withUnsafeBufferPointer { l in
-      w.withUnsafeMutableBufferPointer { wp in
+      columns.withUnsafeMutableBufferPointer { wp in
         RawBLAS.solveLeftLower(order: n, columns: k, l.baseAddress!, wp.baseAddress!)
-        h.withUnsafeMutableBufferPointer { hp in
+        hessian.withUnsafeMutableBufferPointer { hp in
           RawBLAS.syrkLower(.transpose, n: k, k: n, alpha: 1, wp.baseAddress!, lda: n, beta: 0, hp.baseAddress!, ldc: k)
         }
       }
     }
     var trace = 0.0
-    for c in 0..<k { trace += h[c + c * k] }
-    guard trace.isFinite, trace > 0 else { return nil }
-    var rhs = free.map { -g[$0] }
+    for c in 0..<k { trace += hessian[c + c * k] }
+    guard trace.isFinite, trace > 0 else { return false }
     // A ridge relative to the Hessian's scale (blocks with q_b ≈ 0 leave it singular), raised until it factors.
     var ridge = 1e-12 * trace / Double(k)
     for _ in 0..<4 {
-      var system = h
+      for e in 0..<(k * k) { system[e] = hessian[e] }
       for c in 0..<k { system[c + c * k] += ridge }
       let ok = system.withUnsafeMutableBufferPointer { sp in LAPACK.potrfInPlace(sp.baseAddress!, order: k) }
       if ok {
+        for (c, b) in free.enumerated() { step[c] = -g[b] }
         system.withUnsafeBufferPointer { sp in
-          rhs.withUnsafeMutableBufferPointer { rp in LAPACK.potrsInPlace(sp.baseAddress!, order: k, rp.baseAddress!, rightHandSides: 1) }
+          step.withUnsafeMutableBufferPointer { rp in LAPACK.potrsInPlace(sp.baseAddress!, order: k, rp.baseAddress!, rightHandSides: 1) }
         }
-        return rhs.allSatisfy(\.isFinite) ? rhs : nil
+        for c in 0..<k where !step[c].isFinite { return false }
+        return true
       }
       ridge *= 1e3
     }
-    return nil
+    return false
   }
 }
 
