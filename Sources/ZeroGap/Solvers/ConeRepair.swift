@@ -143,7 +143,7 @@ struct ConeRepair {
         // 2. Gate shift of the rounding left (or of everything, if the projection failed), else drop; rounding is
         // measured against the projected block's own scale.
         let left = Self.blockViolation(b, xu: xu, masks: masks)
-        if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale) {
+        if !shiftAlongGate(b, u: &u, xu: &xu, tolerance: Self.roundingTolerance * left.scale, product: &work.gateProduct) {
           dropped += 1
           Self.dropBlock(b, u: &u, xu: &xu)
         } else {
@@ -185,10 +185,10 @@ struct ConeRepair {
   }
 
   /// The buffers of the projection and of the cone maxima: the NNLS, E = XᵀS_b (d×n), f (d), the projected block
-  /// (d) and D_b∇ℓ (n).
+  /// (d), D_b∇ℓ (n) and a gate's products X g_b (n).
   struct Workspace: Sendable {
     var nnls: NonNegativeLeastSquares.Workspace
-    var e: [Double], f: [Double], projected: [Double], dv: [Double]
+    var e: [Double], f: [Double], projected: [Double], dv: [Double], gateProduct: [Double]
 
     init(d: Int, n: Int) {
       nnls = .init(rows: d)
@@ -196,6 +196,7 @@ struct ConeRepair {
       f = [Double](repeating: 0, count: d)
       projected = f
       dv = [Double](repeating: 0, count: n)
+      gateProduct = dv
     }
 
     /// E = XᵀS_b (reallocating the buffers if X's shape changed).
@@ -278,15 +279,33 @@ struct ConeRepair {
   /// Moves block b along its gate by the smallest t ≥ 0 that clears every row violated by more than `tolerance`
   /// (a little past the boundary, so that the recomputed product keeps its sign). False if some violated row has
   /// `(S_b X g_b)_j = 0`.
-  private func shiftAlongGate(_ b: Int, u: inout Matrix, xu: inout Matrix, tolerance tol: Double) -> Bool {
-    let product = gateProduct(b)
+  /// `product` (n) is the buffer of X g_b.
+  private func shiftAlongGate(_ b: Int, u: inout Matrix, xu: inout Matrix, tolerance tol: Double, product: inout [Double]) -> Bool {
+    gateProduct(b, into: &product)
     guard let t = gateShift(b, xu: xu, product: product, tolerance: tol), t.isFinite else { return false }
     if t > 0 { shift(b, by: t, product: product, u: &u, xu: &xu) }
     return true
   }
 
   /// X g_b (this process's rows).
-  private func gateProduct(_ b: Int) -> [Double] { x.multiply(gates.column(b)) }
+  private func gateProduct(_ b: Int) -> [Double] {
+    var p = [Double](repeating: 0, count: x.rows)
+    gateProduct(b, into: &p)
+    return p
+  }
+
+  /// X g_b into `out` (n; resized if it is not).
+  private func gateProduct(_ b: Int, into out: inout [Double]) {
+    let n = x.rows, d = x.columns
+    if out.count != n { out = [Double](repeating: 0, count: n) }
+    x.withUnsafeBufferPointer { xp in
+      gates.withUnsafeBufferPointer { g in
+        out.withUnsafeMutableBufferPointer { o in
+          RawBLAS.gemv(.none, m: n, n: d, alpha: 1, xp.baseAddress!, lda: n, g.baseAddress! + b * d, beta: 0, o.baseAddress!)
+        }
+      }
+    }
+  }
 
   /// The smallest t ≥ 0 that clears this process's rows of block b violated by more than `tolerance` (a little past
   /// the boundary); nil if some violated row has `(S_b X g_b)_j ≤ 0`.

@@ -12,7 +12,10 @@ struct GapRate {
   let window: Int
   private var history: [(iteration: Int, gap: Double)] = []
 
-  init(window: Int) { self.window = Swift.max(1, window) }
+  init(window: Int) {
+    self.window = Swift.max(1, window)
+    history.reserveCapacity(self.window + 2)
+  }
 
   /// Records the gap at an iteration (non-finite gaps are skipped).
   mutating func record(iteration: Int, gap: Double) {
@@ -20,9 +23,6 @@ struct GapRate {
     history.append((iteration, gap))
     if history.count > window + 1 { history.removeFirst(history.count - window - 1) }
   }
-
-  /// Forgets the records (after a jump that the rate before it does not describe).
-  mutating func reset() { history.removeAll(keepingCapacity: true) }
 
   /// The iterations still needed to reach `tolerance`: nil before `window + 1` records, 0 at the tolerance,
   /// infinity when the gap did not fall over the window.

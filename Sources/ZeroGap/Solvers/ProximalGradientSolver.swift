@@ -84,7 +84,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     let kernel: ((Matrix) -> KernelNewton?)? = scalesCost == nil ? nil : (program as? any MaskedBlockProgram).map { p in
       { u in KernelNewton(program: p, u: u, tolerance: options.tolerance) }
     }
-    var rate = GapRate(window: 4)
+    var rate = GapRate(window: 4), scalesTried = false
     var newtonBalance = newtonCredit, earnedAt = 0
     var supportNorms = [Double](repeating: 0, count: B)
     var checks = 0
@@ -241,13 +241,15 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
         ? SupportNewton.cost(rows: n, unknowns: m) : Double.infinity
       let onScales = scalesCost ?? .infinity
       let useScales = onScales <= onSupport
-      let predicted = useScales ? (rate.remaining(to: options.tolerance) ?? 0) * iterationFlops / KernelNewton.predictionMargin : 0
+      // The prediction starts one attempt per solve: the attempt runs to the tolerance or to a stall, and another
+      // from a point FISTA moved a little would mostly repeat it (an unreachable tolerance would repeat it forever).
+      let predicted = useScales && !scalesTried ? (rate.remaining(to: options.tolerance) ?? 0) * iterationFlops / KernelNewton.predictionMargin : 0
       let cost = Swift.min(onSupport, onScales)
       guard cost.isFinite, cost <= Swift.max(newtonBalance, predicted) else { return nil }
       newtonBalance -= cost
       let point: (u: Matrix, prediction: [Double], objective: Double)?
       if useScales, let kernel {
-        rate.reset()
+        scalesTried = true
         point = kernel(u).map { ($0.u, $0.prediction, $0.objective) }
       } else {
         point = newton?(u).map { ($0.u, $0.prediction, $0.objective) }
