@@ -93,7 +93,7 @@ import Testing
     #expect(worst <= 1e-3, "KKT violation \(worst)")
   }
 
-  /// Not for the logistic loss, nor for rows split over processes' reductions it cannot form.
+  /// Not for the logistic loss, nor within a memory budget its n×n buffers exceed.
   @Test func declinesOtherLosses() throws {
     let inst = try Instance(seed: 3, betaFraction: 0.01)
     let p = inst.program
