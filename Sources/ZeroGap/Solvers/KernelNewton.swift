@@ -58,9 +58,11 @@ struct KernelNewton {
     return nn * nn * nn / 3 + 2 * nn * nn * bb + bb * bb * nn + 4 * nn * Double(d) * bb
   }
 
-  /// Bytes of an attempt's buffers: XXᵀ, K(s) and a trial factor (n² each), M diag(√s) and W (n·B each).
+  /// Bytes of an attempt's buffers: XXᵀ, K(s) and a trial factor (n² each), M diag(√s) and W (n·B each, and one n·B
+  /// more for the n- and B-vectors), the Hessian and its factor (B² each).
   static func bytes(rows n: Int, blocks b: Int) -> Int {
-    MemoryBudget.doubles(MemoryBudget.product(n, 3 * n + 2 * b))
+    let (total, o) = MemoryBudget.product(n, 3 * n + 3 * b).addingReportingOverflow(MemoryBudget.product(2 * b, b))
+    return o ? Int.max : MemoryBudget.doubles(total)
   }
 
   /// Samples beyond which K(s) is not formed (4096² doubles, 128 MiB, three times).
