@@ -96,10 +96,21 @@ extension Matrix {
 
   /// Matrix–vector product `op(A)·x` (`dgemv`). `x` has length op(A).columns.
   public func multiply(_ x: [Double], trans: Transpose = .none, alpha: Double = 1) -> [Double] {
+    var y = [Double](repeating: 0, count: trans == .none ? rows : columns)
+    multiply(x, into: &y, trans: trans, alpha: alpha)
+    return y
+  }
+
+  /// `y ← α·op(A)·x` into a buffer the caller keeps (`dgemv`, no allocation): `x` has length op(A).columns, `y`
+  /// op(A).rows.
+  public func multiply(_ x: [Double], into y: inout [Double], trans: Transpose = .none, alpha: Double = 1) {
     let (m, n) = trans == .none ? (rows, columns) : (columns, rows)
-    precondition(x.count == n, "gemv: op(A) is \(m)×\(n) but x has length \(x.count)")
-    var y = [Double](repeating: 0, count: m)
-    if m == 0 || n == 0 { return y }
+    precondition(x.count == n && y.count == m, "gemv: op(A) is \(m)×\(n) but x has length \(x.count), y \(y.count)")
+    if m == 0 { return }
+    if n == 0 {
+      for i in 0..<m { y[i] = 0 }
+      return
+    }
     withUnsafeBufferPointer { pa in
       x.withUnsafeBufferPointer { px in
         y.withUnsafeMutableBufferPointer { py in
@@ -109,7 +120,6 @@ extension Matrix {
         }
       }
     }
-    return y
   }
 
   // MARK: Level 1 on the whole buffer

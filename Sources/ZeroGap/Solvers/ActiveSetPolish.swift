@@ -229,13 +229,7 @@ struct ActiveSetPolish {
     var step = grad, trial = grad
     var hessian = [Double](repeating: 0, count: total * total), damped = hessian
     func value(_ c: [Double]) -> Double {
-      g.withUnsafeBufferPointer { gb in
-        c.withUnsafeBufferPointer { cb in
-          residual.withUnsafeMutableBufferPointer { r in
-            RawBLAS.gemv(.none, m: n, n: total, alpha: 1, gb.baseAddress!, lda: n, cb.baseAddress!, beta: 0, r.baseAddress!)
-          }
-        }
-      }
+      g.multiply(c, into: &residual)
       for j in 0..<n { residual[j] -= y[j] }
       var pen = 0.0
       for (k, w) in work.enumerated() { pen += c[offsets[k]..<(offsets[k] + w.basis.columns)].norm2 }
@@ -244,13 +238,7 @@ struct ActiveSetPolish {
     var f = value(c)
     var lastGrad = 0.0
     for _ in 0..<60 {
-      gtg.withUnsafeBufferPointer { hb in
-        c.withUnsafeBufferPointer { cb in
-          grad.withUnsafeMutableBufferPointer { out in
-            RawBLAS.gemv(.none, m: total, n: total, alpha: 1, hb.baseAddress!, lda: total, cb.baseAddress!, beta: 0, out.baseAddress!)
-          }
-        }
-      }
+      gtg.multiply(c, into: &grad)
       for i in 0..<total { grad[i] -= gty[i] }
       gtg.withUnsafeBufferPointer { hb in hessian.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: hb.baseAddress!, count: total * total) } }
       for (k, w) in work.enumerated() {

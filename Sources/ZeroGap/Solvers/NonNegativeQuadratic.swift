@@ -86,13 +86,7 @@ struct NonNegativeQuadratic {
     var iterations = 0
     outer: while iterations < budget {
       iterations += 1
-      g.withUnsafeBufferPointer { gb in
-        c.withUnsafeBufferPointer { cb in
-          gc.withUnsafeMutableBufferPointer { out in
-            RawBLAS.gemv(.none, m: k, n: k, alpha: 1, gb.baseAddress!, lda: k, cb.baseAddress!, beta: 0, out.baseAddress!)
-          }
-        }
-      }
+      g.multiply(c, into: &gc)
       var best = -1
       var bestW = tol
       for j in 0..<k where !passive[j] && h[j] - gc[j] > bestW {

@@ -78,15 +78,7 @@ struct SupportNewton {
     var hv = [Double](repeating: 0, count: m), hx = hv, hxp = hv, xp = hv, cand = hv, rhs = hv
     var system = [Double](repeating: 0, count: m * m)
     /// Hv into `out` (H symmetric; its full square is stored).
-    func multiplyH(_ v: [Double], into out: inout [Double]) {
-      gram.withUnsafeBufferPointer { g in
-        v.withUnsafeBufferPointer { vp in
-          out.withUnsafeMutableBufferPointer { o in
-            RawBLAS.gemv(.none, m: m, n: m, alpha: 1, g.baseAddress!, lda: m, vp.baseAddress!, beta: 0, o.baseAddress!)
-          }
-        }
-      }
-    }
+    func multiplyH(_ v: [Double], into out: inout [Double]) { gram.multiply(v, into: &out) }
     /// F(u) without the constant ½‖y‖².
     func value(_ v: [Double]) -> Double {
       multiplyH(v, into: &hv)
