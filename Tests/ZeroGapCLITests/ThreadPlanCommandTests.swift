@@ -60,13 +60,16 @@ struct ThreadPlanCommandTests {
     // Each certifies 1e-6, so the two optima lie within 1e-6 of each other's bounds.
     #expect(abs(oa - ob) <= 1e-6 * oa && lb <= oa * (1 + 1e-12) && la <= ob * (1 + 1e-12))
     // The gated fit's JSON reports its passes over the data (first-order iterations on working sets: at most two
-    // per iteration, one per round's certificate and one at the start); column generation has none.
+    // per iteration, one per round's certificate, one at the start and one for a first Newton's certificate) and
+    // its Newton steps; column generation has neither.
     let passes = a["data_passes"] as? Double
     if model == "gated-relu" {
       let iterations = try #require(a["iterations"] as? Double)
-      #expect(passes.map { $0 > 0 && $0 <= 3 * iterations + 1 } == true, "data_passes \(String(describing: passes))")
+      let newton = try #require(a["newton_steps"] as? Double)
+      #expect(passes.map { $0 > 0 && $0 <= 3 * iterations + 2 } == true, "data_passes \(String(describing: passes))")
+      #expect(iterations + newton > 0)
     } else {
-      #expect(passes == nil)
+      #expect(passes == nil && a["newton_steps"] == nil)
     }
   }
 }

@@ -260,6 +260,12 @@ enum RawBLAS {
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, i32(n), i32(m), 1, l, i32(n), b, i32(n))
   }
 
+  /// `y ← α·A·x + β·y` for the symmetric A (n×n, leading dimension n) stored in its lower triangle (`dsymv`).
+  static func symvLower(order n: Int, alpha: Double, _ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>, beta: Double, _ y: UnsafeMutablePointer<Double>) {
+    if n == 0 { return }
+    cblas_dsymv(CblasColMajor, CblasLower, i32(n), alpha, a, i32(n), x, 1, beta, y, 1)
+  }
+
   /// `xᵀy` over n entries (`ddot`).
   static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
     n == 0 ? 0 : cblas_ddot(i32(n), x, 1, y, 1)

@@ -23,6 +23,9 @@ public struct ConvexSolverReport: Sendable, Codable, Equatable {
   /// not counted. Nil for solvers that do not iterate over the blocks this way (column generation, ADMM, the
   /// interior points).
   public var dataPasses: Double? = nil
+  /// Newton steps taken besides the iterations: on the support (`SupportNewton`) and on the blocks' scales
+  /// (`KernelNewton`), each factoring a matrix rather than passing over the data. Nil for solvers without them.
+  public var newtonSteps: Int? = nil
 
   /// Signed: negative when the returned network beats the lower bound, which happens only if it is not a point
   /// of the program (cone constraints violated beyond tolerance; see `constraintViolation`).

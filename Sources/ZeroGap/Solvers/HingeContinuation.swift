@@ -21,6 +21,7 @@ extension ConvexReLUProgram {
     var iterations = 0, outer = 0
     var violation = 0.0
     var passes: Double? = nil
+    var newtonSteps: Int? = nil
     while true {
       var stage = options
       stage.tolerance = Swift.max(options.tolerance * 0.25, 0.05 * mu, 1e-14)
@@ -31,6 +32,7 @@ extension ConvexReLUProgram {
       iterations += sol.report.iterations
       outer += sol.report.outerIterations
       if let p = sol.report.dataPasses { passes = (passes ?? 0) + p }
+      if let k = sol.report.newtonSteps { newtonSteps = (newtonSteps ?? 0) + k }
       current = sol
       // True hinge certificate of this stage's network.
       let convexPrediction = prediction(positive: sol.positive, negative: sol.negative)
@@ -67,6 +69,7 @@ extension ConvexReLUProgram {
     var out = best ?? current ?? solveStage(loss: SolverLoss(.hinge, smoothing: mu, rows: rows), options: options, warmStart: nil)
     out.report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation)
     out.report.dataPasses = passes
+    out.report.newtonSteps = newtonSteps
     return out
   }
 

@@ -47,6 +47,19 @@ struct KernelNewton {
   /// The steps an attempt is expected to take from a warm start (what a caller budgets).
   static let expectedSteps = 6.0
 
+  /// The uniform start's scales as a fraction of the minimiser of J along c·1. Below the optimum J behaves like a/s
+  /// and Newton steps only grow the scales; above it they overshoot and backtrack. Measured on seven small-β
+  /// problems of the suite (numpy prototype of these steps): 53 steps and 69 factorisations in all from one half,
+  /// 59 and 85 from the minimiser itself, 54 and 65 from a quarter.
+  static let uniformFraction = 0.5
+
+  /// The most times the uniform start is halved to bring it below the ray's minimum.
+  static let maxHalvings = 8
+
+  /// β/β_max at or below which a working-set solve starts with this Newton from the uniform scales, before any
+  /// FISTA round (`WorkingSetSolver`), where it is the cheaper Newton with every block active.
+  static let firstBelow = 0.015
+
   /// How many times its cost the iterations' predicted flops (`GapRate`) must be before an attempt runs on the
   /// prediction alone: the rate of a certified gap is a rough guide, and its Newton steps run below the GEMMs' speed.
   static let predictionMargin = 2.0
@@ -59,9 +72,10 @@ struct KernelNewton {
   }
 
   /// Bytes of an attempt's buffers: XXᵀ, K(s) and a trial factor (n² each), M diag(√s) and W (n·B each, and one n·B
-  /// more for the n- and B-vectors), the Hessian and its factor (B² each).
+  /// more for the n- and B-vectors), the Hessian and its factor (B² each), the uniform start's Lanczos basis
+  /// (33 n-vectors, and two more).
   static func bytes(rows n: Int, blocks b: Int) -> Int {
-    let (total, o) = MemoryBudget.product(n, 3 * n + 3 * b).addingReportingOverflow(MemoryBudget.product(2 * b, b))
+    let (total, o) = MemoryBudget.product(n, 3 * n + 3 * b + 35).addingReportingOverflow(MemoryBudget.product(2 * b, b))
     return o ? Int.max : MemoryBudget.doubles(total)
   }
 
@@ -84,30 +98,52 @@ struct KernelNewton {
       && !program.isConstrained
   }
 
-  /// Newton from the scales s_b = ‖u_b‖/β of `current` for `program`, or nil: a loss other than the plain squared
-  /// loss, vector blocks, rows over several processes, more than `maxRows` samples, β ≤ 0, or K(s) not factoring at
-  /// the start.
-  init?<Program: MaskedBlockProgram>(program: Program, u current: Matrix, tolerance: Double, maxSteps: Int = 25) {
+  /// Newton for `program` from the scales s_b = ‖u_b‖/β of `current`, or without it from the uniform scales
+  /// `uniformFraction`·c*·1, c* the minimiser of J along the ray c·1 (`ScaledKernel.uniformScaleMinimiser`). Nil for
+  /// a loss other than the plain squared loss, vector blocks, rows over several processes, more than `maxRows`
+  /// samples, β ≤ 0, no uniform scale lowering J (β²B ≥ yᵀGy = Σ_b ‖A_bᵀy‖²), or K(s) not factoring at the start.
+  init?<Program: MaskedBlockProgram>(program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25) {
     guard Self.applies(to: program) else { return nil }
     let loss = program.loss
     let n = program.sampleCount, d = program.blockSize, B = program.blockCount
     let y = program.targets, beta = program.beta
     guard n > 0, n <= Self.maxRows, B > 0, beta > 0, beta.isFinite else { return nil }
-    var s = [Double](repeating: 0, count: B)
-    program.blockNorms(current, into: &s)
-    for b in 0..<B { s[b] /= beta }
 
     // XXᵀ (lower triangle), then K(s) and its factor in `factor`; a trial factor for the search.
     var kernel = ScaledKernel(program: program)
     var factor = [Double](repeating: 0, count: n * n), trial = factor
     var r = [Double](repeating: 0, count: n), rTrial = r
-    guard var j = kernel.factor(s, into: &factor, residual: &r) else { return nil }
-
+    var s = [Double](repeating: 0, count: B), sTrial = s
     var z = Matrix(rows: d, columns: B), point = z, bestU = z
     var residual = Matrix(rows: n, columns: 1)
+    var zNorm = [Double](repeating: 0, count: B), g = zNorm, bestScales = zNorm
+    var j: Double
+    if let current {
+      program.blockNorms(current, into: &s)
+      for b in 0..<B { s[b] /= beta }
+      guard let value = kernel.factor(s, into: &factor, residual: &r) else { return nil }
+      j = value
+    } else {
+      // Uniform scales below the ray's minimum: halved while J still falls along c·1 there, dJ(c·1)/dc =
+      // Σ_b ∂J/∂s_b = ½(Bβ² − Σ_b ‖A_bᵀr‖²) > 0 (the quadrature's c* can be too large where G has small eigenvalues).
+      guard let c = kernel.uniformScaleMinimiser(work: &trial) else { return nil }
+      var scale = Self.uniformFraction * c, value: Double? = nil
+      for _ in 0..<Self.maxHalvings {
+        for b in 0..<B { s[b] = scale }
+        value = kernel.factor(s, into: &factor, residual: &r)
+        guard value != nil else { break }
+        for i in 0..<n { residual[i, 0] = r[i] }
+        program.liftAdjoint(residual, into: &z)
+        program.blockNorms(z, into: &zNorm)
+        if zNorm.reduce(0, { $0 + $1 * $1 }) >= Double(B) * beta * beta { break }
+        scale *= 0.5
+      }
+      guard let value else { return nil }
+      j = value
+    }
+
     var products = Matrix(rows: program.productShape.rows, columns: program.productShape.columns)
     var yhat = [Double](repeating: 0, count: n), bestPrediction = yhat
-    var zNorm = [Double](repeating: 0, count: B), g = zNorm, sTrial = zNorm, bestScales = zNorm
     var bestObjective = Double.infinity
     var free: [Int] = []
     free.reserveCapacity(B)
@@ -265,75 +301,5 @@ extension KernelNewton {
     var kernel = ScaledKernel(program: program)
     var factor = [Double](repeating: 0, count: n * n), r = [Double](repeating: 0, count: n)
     return kernel.factor(s, into: &factor, residual: &r).map { ($0, r) }
-  }
-}
-
-/// K(s) = I + (XXᵀ) ⊙ (M diag(s) Mᵀ) = I + Σ_b s_b A_bA_bᵀ of a `MaskedBlockProgram` (n×n, lower triangles), factored
-/// at given scales with the buffers kept across calls.
-struct ScaledKernel {
-  let masks: Matrix
-  let targets: [Double]
-  let beta: Double
-  /// XXᵀ (lower triangle).
-  private let gramX: [Double]
-  /// M diag(√s) over the positive scales.
-  private var scaled: [Double]
-
-  init<Program: MaskedBlockProgram>(program: Program) {
-    let x = program.x, n = x.rows
-    masks = program.masks
-    targets = program.targets
-    beta = program.beta
-    var g = [Double](repeating: 0, count: n * n)
-    x.withUnsafeBufferPointer { xp in
-      g.withUnsafeMutableBufferPointer { gp in
-        RawBLAS.syrkLower(.none, n: n, k: x.columns, alpha: 1, xp.baseAddress!, lda: n, beta: 0, gp.baseAddress!, ldc: n)
-      }
-    }
-    gramX = g
-    scaled = [Double](repeating: 0, count: n * masks.columns)
-  }
-
-  /// The Cholesky factor of K(s) into `factor` (n×n, lower), r = K(s)⁻¹y into `residual`; returns
-  /// J(s) = ½ yᵀr + (β²/2) Σ s_b, or nil when K(s) is not numerically positive definite.
-  mutating func factor(_ s: [Double], into factor: inout [Double], residual: inout [Double]) -> Double? {
-    let n = masks.rows, B = masks.columns
-    var k = 0, sum = 0.0
-    masks.withUnsafeBufferPointer { m in
-      for b in 0..<B where s[b] > 0 {
-        let w = s[b].squareRoot()
-        for i in 0..<n { scaled[i + k * n] = w * m[i + b * n] }
-        k += 1
-        sum += s[b]
-      }
-    }
-    let rank = k
-    let ok: Bool = factor.withUnsafeMutableBufferPointer { o in
-      let op = o.baseAddress!
-      if rank > 0 {
-        scaled.withUnsafeBufferPointer { w in
-          RawBLAS.syrkLower(.none, n: n, k: rank, alpha: 1, w.baseAddress!, lda: n, beta: 0, op, ldc: n)
-        }
-      }
-      gramX.withUnsafeBufferPointer { g in
-        for j in 0..<n {
-          let c = j * n
-          if rank > 0 {
-            for i in j..<n { op[i + c] *= g[i + c] }
-          } else {
-            for i in j..<n { op[i + c] = 0 }
-          }
-          op[j + c] += 1
-        }
-      }
-      return LAPACK.potrfInPlace(op, order: n)
-    }
-    guard ok else { return nil }
-    for i in 0..<n { residual[i] = targets[i] }
-    factor.withUnsafeBufferPointer { o in
-      residual.withUnsafeMutableBufferPointer { rp in LAPACK.potrsInPlace(o.baseAddress!, order: n, rp.baseAddress!, rightHandSides: 1) }
-    }
-    let value = 0.5 * targets.dot(residual) + 0.5 * beta * beta * sum
-    return value.isFinite ? value : nil
   }
 }

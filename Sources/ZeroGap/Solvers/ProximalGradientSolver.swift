@@ -85,6 +85,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       { u in KernelNewton(program: p, u: u, tolerance: options.tolerance) }
     }
     var rate = GapRate(window: 4), scalesTried = false
+    var newtonSteps = 0
     var newtonBalance = newtonCredit, earnedAt = 0
     var supportNorms = [Double](repeating: 0, count: B)
     var checks = 0
@@ -250,9 +251,13 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       let point: (u: Matrix, prediction: [Double], objective: Double)?
       if useScales, let kernel {
         scalesTried = true
-        point = kernel(u).map { ($0.u, $0.prediction, $0.objective) }
+        let k = kernel(u)
+        newtonSteps += k?.steps ?? 0
+        point = k.map { ($0.u, $0.prediction, $0.objective) }
       } else {
-        point = newton?(u).map { ($0.u, $0.prediction, $0.objective) }
+        let k = newton?(u)
+        newtonSteps += k?.steps ?? 0
+        point = k.map { ($0.u, $0.prediction, $0.objective) }
       }
       guard let r = point else { return false }
       if loop.offerUpper(r.objective) { bestU = r.u }
@@ -410,6 +415,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     loop.offerLower(lb)
     var report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
     report.dataPasses = 2 * Double(iterations)
+    report.newtonSteps = newtonSteps
     return Result(u: u, multipliers: gamma, penalty: delta, report: report, dualPoint: bestDual.point, step: eta,
       newtonBalance: newtonBalance + iterationFlops * Double(iterations - earnedAt))
   }

@@ -25,6 +25,11 @@ protocol RestrictableProgram: GroupSparseProgram {
 /// 1.36 → 0.78 s, n = 100 000 with 500 gates (two threads) 55 → 13 s; no gain where most blocks are active (diabetes,
 /// digits at β = 0.01·β_max).
 ///
+/// **Small β.** At β ≤ `KernelNewton.firstBelow`·β_max most blocks end up active and FISTA needs thousands of passes;
+/// where the Newton on the blocks' scales is then the cheaper Newton, it runs first, from uniform scales, on the whole
+/// program, and the rounds start from its point if it did not certify (measured in the README's suite: diabetes at
+/// 10⁻³·β_max 0.036 → 0.018 s, the ill-conditioned set 1.72 → 1.30 s).
+///
 /// Data-parallel fits: every process computes the same reduced scores, so all choose the same W.
 struct WorkingSetSolver<Program: RestrictableProgram> {
   let program: Program
@@ -45,7 +50,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     var bestU = u
     var scores = [Double](repeating: 0, count: B)
     var norms = [Double](repeating: 0, count: B)
-    var iterations = 0, rounds = 0
+    var iterations = 0, rounds = 0, newtonSteps = 0
     // Passes over the data (`ConvexSolverReport.dataPasses`): each round's scaled by |W|/B, one per full adjoint.
     var passes = 0.0
     var step: Double? = nil
@@ -62,9 +67,25 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     // starts with it.
     let scalesCost = KernelNewton.attemptCost(for: program, memoryBytes: options.memoryBudget.bytes / 4)
     var rate = GapRate(window: 1)
-    rate.record(iteration: 0, gap: loop.relativeGap)
     let blockFlops = 4 * Double(program.sampleCount) * Double(program.blockSize)
     var toNewton = false
+    // Small β (at most `KernelNewton.firstBelow` of β_max = max_b ‖A_bᵀy‖, the scores at U = 0) where the Newton on
+    // the scales is cheaper than the support Newton would be with every block active: most blocks will be, and FISTA
+    // would need thousands of passes; the scales' Newton starts from the uniform scales, before any round.
+    if start == nil, let cost = scalesCost, let masked = program as? any MaskedBlockProgram,
+      program.beta <= KernelNewton.firstBelow * (scores.max() ?? 0),
+      cost <= SupportNewton.cost(rows: program.sampleCount, unknowns: B * program.blockSize),
+      let first = KernelNewton(program: masked, u: nil, tolerance: options.tolerance)
+    {
+      if loop.offerUpper(first.objective) {
+        bestU = first.u
+        u = first.u
+      }
+      offerFull(v: program.loss.dualPoint(first.prediction, program.targets), scores: &scores, loop: &loop)
+      passes += 1
+      newtonSteps += first.steps
+    }
+    rate.record(iteration: 0, gap: loop.relativeGap)
 
     while !loop.isCertified && iterations < options.maxIterations {
       program.blockNorms(u, into: &norms)
@@ -82,6 +103,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
           .solve(start: u, multipliers: nil, penalty: nil, options: inner, step: step)
         iterations += r.report.iterations
         passes += r.report.dataPasses ?? 0
+        newtonSteps += r.report.newtonSteps ?? 0
         rounds += 1
         if loop.offerUpper(r.report.objective) { bestU = r.u }
         loop.offerLower(r.report.lowerBound)
@@ -94,6 +116,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
         .solve(start: gather(u, blocks: w), multipliers: nil, penalty: nil, options: inner, step: step)
       iterations += r.report.iterations
       passes += (r.report.dataPasses ?? 0) * Double(w.count) / Double(B)
+      newtonSteps += r.report.newtonSteps ?? 0
       rounds += 1
       step = r.step
       newtonCredit = r.newtonBalance
@@ -119,6 +142,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     if loop.isCertified { loop.stopReason = .converged } else if iterations >= options.maxIterations { loop.stopReason = .maxIterations }
     var report = loop.report(iterations: iterations, outerIterations: rounds, constraintViolation: 0)
     report.dataPasses = passes
+    report.newtonSteps = newtonSteps
     return .init(u: bestU, multipliers: Matrix(rows: 0, columns: 0), penalty: 0, report: report, step: step ?? 0)
   }
 

@@ -359,6 +359,7 @@ public struct ConvexReLUEstimator: Sendable {
     ]
     if let c = f.classes { pairs.append(("classes", .numbers([c.negative, c.positive]))) }
     if let passes = f.report.dataPasses { pairs.append(("data_passes", .number(passes))) }
+    if let steps = f.report.newtonSteps { pairs.append(("newton_steps", .number(Double(steps)))) }
     if let g = f.globalCertificate {
       pairs.append(("global_lower_bound", .number(g.lowerBound)))
       pairs.append(("global_bound_scope", .string(g.scope.rawValue)))

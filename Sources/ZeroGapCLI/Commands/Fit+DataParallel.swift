@@ -68,7 +68,7 @@ extension ZeroGapCommand.Fit {
         print("objective    \(formatNumber(f.report.objective))   (upper bound: the returned network's value)")
         print("lower bound  \(formatNumber(f.report.lowerBound))   (\(Self.boundCovers(f.boundScope, model: est.configuration.model)))")
         print("gap          \(formatScientific(f.report.gap))   relative \(formatScientific(f.report.relativeGap))   (\(f.report.stopReason.rawValue))")
-        print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
+        print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(iterationsText(f.report)) in \(formatFixed(f.report.seconds, decimals: 3)) s")
         if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }
         print("processes    \(world.size), each with its block of the \(total) rows (every sum over samples reduced across them)")
         print(output.map { "model        written to \($0)" } ?? "model        not saved (give --output FILE to use it with predict and certify)")

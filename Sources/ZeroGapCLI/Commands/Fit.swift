@@ -165,7 +165,7 @@ extension ZeroGapCommand {
           print("global bound \(formatNumber(g.lowerBound))   (\(g.scope.rawValue) bound on the full nonconvex problem)")
         }
         if let c = f.classes, c != .signs { print("classes      \(classesText(c)) (recorded in the model file; predict prints these labels)") }
-        print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(f.report.iterations) iterations in \(formatFixed(f.report.seconds, decimals: 3)) s")
+        print("network      \(f.network.width) neurons from \(f.gates.columns) patterns; \(iterationsText(f.report)) in \(formatFixed(f.report.seconds, decimals: 3)) s")
         let trainScore = yAll.columns > 1 ? try est.score(x, targetMatrix: yAll) : try est.score(x, y)
         print("train score  \(formatNumber(trainScore)) (\(loss == .squared ? "R²" : "accuracy"))")
         if let path = export { print("export       \(path) (PyTorch safetensors, raw features)") }

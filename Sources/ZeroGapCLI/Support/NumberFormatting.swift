@@ -1,4 +1,5 @@
 import Foundation
+import ZeroGap
 
 /// Number formats of the CLI's text output (JSON output keeps full precision).
 
@@ -26,4 +27,11 @@ func formatScientific(_ x: Double, digits: Int = 2) -> String {
 func formatFixed(_ x: Double, decimals: Int = 6) -> String {
   guard x.isFinite else { return String(describing: x) }
   return String(format: "%.\(max(0, decimals))f", x)
+}
+
+/// What a convex solve did, for the text output: "100 iterations", or "100 iterations and 6 Newton steps" when it
+/// also factored (`ConvexSolverReport.newtonSteps`).
+func iterationsText(_ report: ConvexSolverReport) -> String {
+  let steps = report.newtonSteps ?? 0
+  return "\(report.iterations) iterations" + (steps > 0 ? " and \(steps) Newton step\(steps == 1 ? "" : "s")" : "")
 }
