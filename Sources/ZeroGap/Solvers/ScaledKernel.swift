@@ -27,13 +27,35 @@ struct ScaledKernel {
   /// The Cholesky factor of K(s) into `factor` (n×n, lower), r = K(s)⁻¹y into `residual`; returns
   /// J(s) = ½ yᵀr + (β²/2) Σ s_b, or nil when K(s) is not numerically positive definite.
   mutating func factor(_ s: [Double], into factor: inout [Double], residual: inout [Double]) -> Double? {
-    let n = masks.rows
     let sum = form(s, into: &factor)
+    return factorFormed(&factor, scaleSum: sum, residual: &residual)
+  }
+
+  /// `factor(c·1, …)` from K(1) in `one` (lower triangle, as `form` leaves it): K(c·1) = I + c·(K(1) − I) without
+  /// the rank-B update.
+  func factor(uniform c: Double, from one: [Double], into factor: inout [Double], residual: inout [Double]) -> Double? {
+    let n = masks.rows
+    one.withUnsafeBufferPointer { k1 in
+      factor.withUnsafeMutableBufferPointer { o in
+        for j in 0..<n {
+          let col = j * n
+          for i in j..<n { o[i + col] = c * k1[i + col] }
+          o[j + col] += 1 - c
+        }
+      }
+    }
+    return factorFormed(&factor, scaleSum: c * Double(masks.columns), residual: &residual)
+  }
+
+  /// Factors the K(s) formed in `factor`, solves r = K(s)⁻¹y into `residual` (two triangular solves) and returns
+  /// J(s) given Σ_b s_b, or nil when K(s) is not numerically positive definite or J is not finite.
+  private func factorFormed(_ factor: inout [Double], scaleSum sum: Double, residual: inout [Double]) -> Double? {
+    let n = masks.rows
     let ok = factor.withUnsafeMutableBufferPointer { o in LAPACK.potrfInPlace(o.baseAddress!, order: n) }
     guard ok else { return nil }
     for i in 0..<n { residual[i] = targets[i] }
     factor.withUnsafeBufferPointer { o in
-      residual.withUnsafeMutableBufferPointer { rp in LAPACK.potrsInPlace(o.baseAddress!, order: n, rp.baseAddress!, rightHandSides: 1) }
+      residual.withUnsafeMutableBufferPointer { rp in RawBLAS.choleskySolve(o.baseAddress!, order: n, rp.baseAddress!) }
     }
     let value = 0.5 * targets.dot(residual) + 0.5 * beta * beta * sum
     return value.isFinite ? value : nil

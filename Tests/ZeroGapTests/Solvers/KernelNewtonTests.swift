@@ -91,9 +91,10 @@ import Testing
     #expect(KernelNewton(program: p, u: nil, tolerance: 1e-8) == nil)
   }
 
-  /// From U = 0 (every scale 0) and from the uniform scales (no point), at β = 10⁻² and 10⁻³·β_max: the point
-  /// satisfies the KKT conditions over every block, its objective is its own from the definitions, J(s*) equals it
-  /// (no gap in the variational form at the optimum), and it agrees with a certified fit.
+  /// From U = 0 (every scale 0) and from the uniform scales (no point), at β = 10⁻² and 10⁻³·β_max: the point (the
+  /// Newton iterate or its magnitude refit, whichever certified) satisfies the KKT conditions over every block, its
+  /// objective is its own from the definitions, J(s*) equals it (no gap in the variational form at the optimum), and
+  /// it agrees with a certified fit.
   @Test(arguments: [(UInt64(1), 0.01, true), (2, 0.01, true), (3, 1e-3, true), (6, 0.2, true), (1, 0.01, false), (3, 1e-3, false), (6, 0.2, false), (32, 1e-3, false)])
   func reachesTheWholeProgramsOptimum(seed: UInt64, betaFraction: Double, fromZero: Bool) throws {
     let inst = try Instance(seed: seed, betaFraction: betaFraction)
@@ -101,7 +102,9 @@ import Testing
     let zero = Matrix(rows: p.x.columns, columns: p.masks.columns)
     let newton = try #require(KernelNewton(program: p, u: fromZero ? zero : nil, tolerance: 1e-12, maxSteps: 60))
     #expect(abs(newton.objective - inst.objective(newton.u).value) <= 1e-11 * newton.objective)
-    #expect(inst.kktViolation(newton.u, blocks: Array(0..<p.masks.columns)) <= 1e-6)
+    // A certified relative gap δ bounds ‖ŷ − ŷ*‖² by 2δ·objective, so the violation is of order √δ (here 10⁻⁶), not δ.
+    let violation = inst.kktViolation(newton.u, blocks: Array(0..<p.masks.columns))
+    #expect(violation <= 3e-6, "KKT violation \(violation)")
     let j = try #require(KernelNewton.scaleObjective(program: p, scales: newton.scales)).value
     #expect(abs(j - newton.objective) <= 1e-9 * newton.objective)
     let fit = try inst.solve(tolerance: 1e-9)
