@@ -64,8 +64,14 @@ struct KernelNewton {
   static let refitBelow = 1e-3
 
   /// β/β_max at or below which a working-set solve starts with this Newton from the uniform scales, before any
-  /// FISTA round (`WorkingSetSolver`), where it is the cheaper Newton with every block active.
+  /// FISTA round (`WorkingSetSolver`), when it costs at most `supportCostFactor` times the support Newton with every
+  /// block active.
   static let firstBelow = 0.015
+
+  /// How much dearer than the support Newton (`SupportNewton`) this one may be and still be preferred at small β: it
+  /// needs no support guess and its J stays smooth on ill-conditioned blocks, where the support Newton can stall
+  /// (raw wine at 10⁻³·β_max, B·d = 168 against n = 178: 30 support steps without converging, then 7 on the scales).
+  static let supportCostFactor = 2.0
 
   /// How many times its cost the iterations' predicted flops (`GapRate`) must be before an attempt runs on the
   /// prediction alone: the rate of a certified gap is a rough guide, and its Newton steps run below the GEMMs' speed.

@@ -74,8 +74,8 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     // earned its cost.
     let newtonCap = 4000
     let iterationFlops = 4 * Double(n) * Double(program.blockSize) * Double(B)
-    let newton: ((Matrix) -> SupportNewton?)? = constrained ? nil : (program as? any BlockColumnProgram).map { p in
-      { u in SupportNewton(program: p, u: u, tolerance: options.tolerance, maxUnknowns: newtonCap) }
+    let newton: ((Matrix, [Int]) -> SupportNewton?)? = constrained ? nil : (program as? any BlockColumnProgram).map { p in
+      { u, extra in SupportNewton(program: p, u: u, including: extra, tolerance: options.tolerance, maxUnknowns: newtonCap) }
     }
     // Gated programs with the plain squared loss on one process: Newton on the blocks' scales (`KernelNewton`) when
     // it is cheaper than the support Newton (or the support is past the latter's cap), and once the iterations have
@@ -88,6 +88,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     var newtonSteps = 0
     var newtonBalance = newtonCredit, earnedAt = 0
     var supportNorms = [Double](repeating: 0, count: B)
+    var entering: [Int] = []
     var checks = 0
     var delta = penalty ?? options.initialPenalty
     var yhat = [Double](repeating: 0, count: n)
@@ -233,8 +234,12 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       newtonBalance += iterationFlops * Double(iterations - earnedAt)
       earnedAt = iterations
       guard !loop.isCertified else { return nil }
+      // The support, and the zero blocks whose dual constraint the last certificate found violated (they would
+      // enter: a support Newton on the iterate's support alone cannot reach the optimum without them).
       program.blockNorms(u, into: &supportNorms)
-      let m = supportNorms.reduce(0) { $1 > 0 ? $0 + 1 : $0 } * program.blockSize
+      entering.removeAll(keepingCapacity: true)
+      for b in 0..<B where supportNorms[b] == 0 && blockBounds[b] > beta { entering.append(b) }
+      let m = (supportNorms.reduce(0) { $1 > 0 ? $0 + 1 : $0 } + entering.count) * program.blockSize
       rate.record(iteration: iterations, gap: loop.relativeGap)
       // The cheaper of the Newtons that fit: on the support (m unknowns) or on the scales (n×n).
       let onSupport = newton != nil && m > 0 && m <= newtonCap
@@ -257,7 +262,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
         newtonSteps += k?.steps ?? 0
         point = k.map { ($0.u, $0.prediction, $0.objective) }
       } else {
-        let k = newton?(u)
+        let k = newton?(u, entering)
         newtonSteps += k?.steps ?? 0
         point = k.map { ($0.u, $0.prediction, $0.objective) }
       }

@@ -36,15 +36,19 @@ struct SupportNewton {
     return Double(n) * mm * mm + 6 * (mm * mm * mm / 3 + 4 * mm * mm)
   }
 
-  /// Newton from `current` for `program` (squared loss, vector blocks), or nil: no nonzero block, more than
+  /// Newton from `current` for `program` (squared loss, vector blocks) over S = its nonzero blocks and the blocks
+  /// `extra` (zero blocks the caller expects to enter: they start at their prox points), or nil: S empty, more than
   /// `maxUnknowns` unknowns, another loss, or no step that lowered F.
   /// Stops when the Newton decrement is below 10⁻³·`tolerance` of the objective (or at rounding level).
-  init?<Program: BlockColumnProgram>(program: Program, u current: Matrix, tolerance: Double, maxUnknowns: Int, maxSteps: Int = 30) {
+  init?<Program: BlockColumnProgram>(
+    program: Program, u current: Matrix, including extra: [Int] = [], tolerance: Double, maxUnknowns: Int, maxSteps: Int = 30
+  ) {
     let loss = program.loss
     guard loss.kind == .squared, !loss.centered, !loss.isHuber, program.blockWidth == 1 else { return nil }
     let d = program.blockSize, B = program.blockCount, y = program.targets, beta = program.beta
     var norms = [Double](repeating: 0, count: B)
     program.blockNorms(current, into: &norms)
+    for b in extra where b >= 0 && b < B && norms[b] == 0 { norms[b] = .infinity }
     let blocks = (0..<B).filter { norms[$0] > 0 }
     let k = blocks.count, m = k * d
     guard k > 0, m <= maxUnknowns else { return nil }

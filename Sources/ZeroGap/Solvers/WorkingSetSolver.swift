@@ -70,11 +70,12 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     let blockFlops = 4 * Double(program.sampleCount) * Double(program.blockSize)
     var toNewton = false
     // Small β (at most `KernelNewton.firstBelow` of β_max = max_b ‖A_bᵀy‖, the scores at U = 0) where the Newton on
-    // the scales is cheaper than the support Newton would be with every block active: most blocks will be, and FISTA
-    // would need thousands of passes; the scales' Newton starts from the uniform scales, before any round.
+    // the scales costs less than `KernelNewton.supportCostFactor` support Newtons with every block active: most
+    // blocks will be, and FISTA would need thousands of passes; the scales' Newton starts from the uniform scales,
+    // before any round.
     if start == nil, let cost = scalesCost, let masked = program as? any MaskedBlockProgram,
       program.beta <= KernelNewton.firstBelow * (scores.max() ?? 0),
-      cost <= SupportNewton.cost(rows: program.sampleCount, unknowns: B * program.blockSize),
+      cost <= KernelNewton.supportCostFactor * SupportNewton.cost(rows: program.sampleCount, unknowns: B * program.blockSize),
       let first = KernelNewton(program: masked, u: nil, tolerance: options.tolerance)
     {
       if loop.offerUpper(first.objective) {

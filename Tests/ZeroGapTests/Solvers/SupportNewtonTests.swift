@@ -95,6 +95,25 @@ import Testing
     #expect(newton.objective <= solution.report.objective * (1 + 1e-8), "Newton stopped at \(newton.objective) above the optimum \(solution.report.objective)")
   }
 
+  /// A block the optimum needs, zero at the start: over the start's support alone the Newton stops at that support's
+  /// optimum (the block's dual constraint violated), with it included (`including:`) it reaches the whole program's.
+  @Test(arguments: [UInt64(1), 2]) func includedBlocksEnter(seed: UInt64) throws {
+    let inst = try Instance(seed: seed, betaFraction: 0.05)
+    let solution = try inst.solve(tolerance: 1e-10)
+    let support = (0..<solution.positive.columns).filter { solution.positive.column($0).norm2 > 0 }
+    let missing = try #require(support.max { solution.positive.column($0).norm2 < solution.positive.column($1).norm2 })
+    var u = solution.positive
+    for i in 0..<u.rows { u[i, missing] = 0 }
+    let all = Array(0..<u.columns)
+    let without = try #require(SupportNewton(program: inst.program, u: u, tolerance: 1e-12, maxUnknowns: 1000))
+    #expect(without.u.column(missing).norm2 == 0)
+    #expect(inst.kktViolation(without.u, blocks: all) > 1e-3)
+    let with = try #require(SupportNewton(program: inst.program, u: u, including: [missing], tolerance: 1e-12, maxUnknowns: 1000))
+    #expect(with.u.column(missing).norm2 > 0)
+    #expect(inst.kktViolation(with.u, blocks: all) <= 1e-5)
+    #expect(with.objective <= solution.report.objective * (1 + 1e-10) && with.objective >= solution.report.lowerBound)
+  }
+
   /// β = 10⁻³·β_max, every block active: the fit certifies 10⁻⁹ and the returned point satisfies the KKT conditions
   /// of the full program over every block.
   @Test func smallBetaFitSatisfiesTheFullConditions() throws {
