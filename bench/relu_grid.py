@@ -74,6 +74,12 @@ GRID = [
     ("breast-cancer-std P500 b0.001", "breast-cancer-std", 500, 0.001),
     ("planted n500 P100 b0.001", "planted-500", 100, 0.001),
     ("digits-raw P200 b0.01", "digits-raw", 200, 0.01),
+    # Variations measured as held-out problems (2026-12-05): raw features at small β, fewer gates, β between the axes.
+    ("diabetes-raw P50 b0.001", "diabetes-raw", 50, 0.001),
+    ("wine-raw P100 b0.001", "wine-raw", 100, 0.001),
+    ("breast-cancer-raw P100 b0.01", "breast-cancer-raw", 100, 0.01),
+    ("digits-std P100 b0.02", "digits-std", 100, 0.02),
+    ("illcond n2000 P100 b0.01", "illcond-2000", 100, 0.01),
 ]
 QUICK = {"digits-std P200 b0.05", "breast-cancer-std P100 b0.05", "diabetes-std P50 b0.01", "planted n500 P100 b0.05"}
 

@@ -23,10 +23,12 @@ protocol MaskedBlockProgram: BlockColumnProgram {
 /// factors K(s) (Cholesky, n³/3 flops), forms the Hessian as WᵀW with W = L⁻¹[q_b] over the free scales and takes
 /// the projected Newton step of Bertsekas (1982) — scales at 0 whose gradient pushes them below stay at 0 — with an
 /// Armijo search along the projected path. J is smooth on s ≥ 0 (K ⪰ I), so the steps need no support guess: blocks
-/// enter and leave through their scales; from the iterate of one or two working-set rounds the suite's small-β
-/// problems certify in four to fourteen steps. Far below the optimum J behaves like a/s along a scale and a step
-/// only multiplies the scales by about 3/2; rescaling along the ray c·s by a rational model of J, extrapolating
-/// accepted steps, Newton in log s and other starting scales were tried and took as many factorisations or more.
+/// enter and leave through their scales. Far below the optimum J behaves like a/s along a scale and a step only
+/// multiplies the scales by about 3/2, so the start matters: from an iterate's scales, or without one from uniform
+/// scales at half the minimiser of J along c·1 (`ScaledKernel.uniformScaleMinimiser`, Lanczos quadrature, no
+/// factorisation), the suite's small-β problems certify in five to twenty steps. Rescaling along the ray c·s by a
+/// rational model of J, extrapolating accepted steps, Newton in log s and starting from the magnitude refit's scales
+/// were tried and took as many factorisations or more.
 ///
 /// Every iterate is checked like any other candidate: U = [s_b A_bᵀr] is a point of the program (its objective
 /// from a fresh forward product, so rounding in the factorisation cannot make it optimistic) and r a dual point
@@ -162,7 +164,7 @@ struct KernelNewton {
     free.reserveCapacity(B)
     var work = StepBuffers(rows: n, blockSize: d, blocks: B)
     var taken = 0
-    // Every buffer above is allocated once: a step allocates nothing.
+    // Every buffer above is allocated once: a step allocates nothing but the magnitude refit it may try near the end.
     while true {
       // Z = [A_bᵀr], the point U = [s_b z_b] and its certificate.
       for i in 0..<n { residual[i, 0] = r[i] }

@@ -26,9 +26,10 @@ protocol RestrictableProgram: GroupSparseProgram {
 /// digits at β = 0.01·β_max).
 ///
 /// **Small β.** At β ≤ `KernelNewton.firstBelow`·β_max most blocks end up active and FISTA needs thousands of passes;
-/// where the Newton on the blocks' scales is then the cheaper Newton, it runs first, from uniform scales, on the whole
-/// program, and the rounds start from its point if it did not certify (measured in the README's suite: diabetes at
-/// 10⁻³·β_max 0.036 → 0.018 s, the ill-conditioned set 1.72 → 1.30 s).
+/// where the Newton on the blocks' scales costs at most `KernelNewton.supportCostFactor` support Newtons with every
+/// block active, it runs first, from uniform scales, on the whole program, and the rounds start from its point if it
+/// did not certify (measured in the README's suite: diabetes at
+/// 10⁻³·β_max 0.043 → 0.016 s, the ill-conditioned set 1.74 → 1.16 s).
 ///
 /// Data-parallel fits: every process computes the same reduced scores, so all choose the same W.
 struct WorkingSetSolver<Program: RestrictableProgram> {
