@@ -423,7 +423,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     loop.offerLower(lb)
     var report = loop.report(iterations: iterations, outerIterations: outer, constraintViolation: violation, objective: ub)
     report.dataPasses = 2 * Double(iterations)
-    report.newtonSteps = newtonSteps
+    report.newtonSteps = constrained ? nil : newtonSteps
     return Result(u: u, multipliers: gamma, penalty: delta, report: report, dualPoint: bestDual.point, step: eta,
       newtonBalance: newtonBalance + iterationFlops * Double(iterations - earnedAt))
   }
