@@ -38,6 +38,23 @@ import Testing
     #expect(clb <= cub)
   }
 
+  /// A small-β gated fit (diabetes, β about 10⁻³·β_max) certifies with the Newton on the patterns' scales before any
+  /// FISTA step and says so: "0 iterations and N Newton steps" in the text, `newton_steps` in the JSON; the two runs
+  /// certify the same objective.
+  @Test func smallBetaGatedFitReportsItsNewtonSteps() throws {
+    let args = ["fit", "--data", "diabetes", "--model", "gated-relu", "--beta", "5", "--patterns", "50", "--threads", "1"]
+    let text = try runZerogap(args)
+    #expect(text.status == 0, "\(text.stderr)")
+    #expect(text.stdout.contains("; 0 iterations and ") && text.stdout.contains(" Newton steps in "), "\(text.stdout)")
+    let json = try runZerogap(args + ["--json"])
+    #expect(json.status == 0, "\(json.stderr)")
+    let obj = try Self.jsonObject(json.stdout)
+    #expect((obj["newton_steps"] as? Double).map { $0 >= 1 } == true, "\(obj)")
+    #expect(obj["iterations"] as? Double == 0)
+    let ub = try #require(obj["objective"] as? Double), lb = try #require(obj["lower_bound"] as? Double)
+    #expect(lb <= ub && ub - lb <= 1e-6 * ub)
+  }
+
   @Test func fitNeverOverwritesWithoutForce() throws {
     let dir = try temporaryDirectory()
     let model = dir.appendingPathComponent("m.json").path
