@@ -132,6 +132,12 @@ struct KernelNewton {
     var z = Matrix(rows: d, columns: B), point = z, bestU = z
     var residual = Matrix(rows: n, columns: 1)
     var zNorm = [Double](repeating: 0, count: B), g = zNorm, bestScales = zNorm
+    /// Z = [A_bᵀv] and its blocks' norms into `z` and `norms`.
+    func correlate(_ v: [Double], into z: inout Matrix, norms: inout [Double]) {
+      for i in 0..<n { residual[i, 0] = v[i] }
+      program.liftAdjoint(residual, into: &z)
+      program.blockNorms(z, into: &norms)
+    }
     var j: Double
     if let current {
       program.blockNorms(current, into: &s)
@@ -147,9 +153,7 @@ struct KernelNewton {
         for b in 0..<B { s[b] = scale }
         value = kernel.factor(uniform: scale, from: trial, into: &factor, residual: &r)
         guard value != nil else { break }
-        for i in 0..<n { residual[i, 0] = r[i] }
-        program.liftAdjoint(residual, into: &z)
-        program.blockNorms(z, into: &zNorm)
+        correlate(r, into: &z, norms: &zNorm)
         if zNorm.reduce(0, { $0 + $1 * $1 }) >= Double(B) * beta * beta { break }
         scale *= 0.5
       }
@@ -167,9 +171,7 @@ struct KernelNewton {
     // Every buffer above is allocated once: a step allocates nothing but the magnitude refit it may try near the end.
     while true {
       // Z = [A_bᵀr], the point U = [s_b z_b] and its certificate.
-      for i in 0..<n { residual[i, 0] = r[i] }
-      program.liftAdjoint(residual, into: &z)
-      program.blockNorms(z, into: &zNorm)
+      correlate(r, into: &z, norms: &zNorm)
       var cbar = 0.0
       z.withUnsafeBufferPointer { zp in
         point.withUnsafeMutableBufferPointer { pp in
@@ -197,21 +199,17 @@ struct KernelNewton {
       if objective - lower <= Self.refitBelow * abs(objective), let refit = MagnitudeRefit(program: program, u: point, maxBlocks: B),
         refit.objective.isFinite, refit.objective <= objective
       {
-        for i in 0..<n { residual[i, 0] = y[i] - refit.prediction[i] }
-        program.liftAdjoint(residual, into: &z)
-        program.blockNorms(z, into: &zNorm)
-        let refitLower = CertifiedLoop.dualBound(
-          v: residual.column(0), y: y, loss: loss, dualNormBound: zNorm.max() ?? 0, beta: beta)
+        // Its own correlations (Z and its norms stay the iterate's, for the step below).
+        let v = (0..<n).map { y[$0] - refit.prediction[$0] }
+        var refitZ = Matrix(rows: d, columns: B), refitNorms = [Double](repeating: 0, count: B)
+        correlate(v, into: &refitZ, norms: &refitNorms)
+        let refitLower = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: refitNorms.max() ?? 0, beta: beta)
         if refit.objective - refitLower <= target {
           bestObjective = refit.objective
           bestU = refit.u
           bestPrediction = refit.prediction
           break
         }
-        // Z and its norms again for the step below.
-        for i in 0..<n { residual[i, 0] = r[i] }
-        program.liftAdjoint(residual, into: &z)
-        program.blockNorms(z, into: &zNorm)
       }
 
       // Gradient, and the free scales: those above ε, or at it with a gradient pushing them up (Bertsekas's

@@ -84,7 +84,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
     let kernel: ((Matrix) -> KernelNewton?)? = scalesCost == nil ? nil : (program as? any MaskedBlockProgram).map { p in
       { u in KernelNewton(program: p, u: u, tolerance: options.tolerance) }
     }
-    var rate = GapRate(window: 4), scalesTried = false, supportMisses = 0
+    var rate = GapRate(window: 4), scalesTried = false, supportMissed = false
     var newtonSteps = 0
     var newtonBalance = newtonCredit, earnedAt = 0
     var supportNorms = [Double](repeating: 0, count: B)
@@ -248,7 +248,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       let onScales = scalesCost ?? .infinity
       // The scales also once a support Newton did not certify: its support came from the iterate and may miss
       // blocks (raw, ill-conditioned data), where the scales' blocks enter and leave on their own.
-      let useScales = onScales.isFinite && (onScales <= onSupport || (supportMisses > 0 && !scalesTried))
+      let useScales = onScales.isFinite && (onScales <= onSupport || (supportMissed && !scalesTried))
       // The prediction starts one attempt per solve: the attempt runs to the tolerance or to a stall, and another
       // from a point FISTA moved a little would mostly repeat it (an unreachable tolerance would repeat it forever).
       let predicted = useScales && !scalesTried ? (rate.remaining(to: options.tolerance) ?? 0) * iterationFlops / KernelNewton.predictionMargin : 0
@@ -269,7 +269,7 @@ struct ProximalGradientSolver<Program: GroupSparseProgram> {
       guard let r = point else { return false }
       if loop.offerUpper(r.objective) { bestU = r.u }
       loop.offerLower(offerDual(prediction: r.prediction))
-      if !useScales && !loop.isCertified { supportMisses += 1 }
+      if !useScales && !loop.isCertified { supportMissed = true }
       guard r.objective < current else { return false }
       u = r.u
       program.lift(u, into: &xu)

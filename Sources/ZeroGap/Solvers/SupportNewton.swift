@@ -48,8 +48,9 @@ struct SupportNewton {
     let d = program.blockSize, B = program.blockCount, y = program.targets, beta = program.beta
     var norms = [Double](repeating: 0, count: B)
     program.blockNorms(current, into: &norms)
-    for b in extra where b >= 0 && b < B && norms[b] == 0 { norms[b] = .infinity }
-    let blocks = (0..<B).filter { norms[$0] > 0 }
+    var inS = norms.map { $0 > 0 }
+    for b in extra where (0..<B).contains(b) { inS[b] = true }
+    let blocks = (0..<B).filter { inS[$0] }
     let k = blocks.count, m = k * d
     guard k > 0, m <= maxUnknowns else { return nil }
     // A_S: the columns of the identity directions of every block of S.
