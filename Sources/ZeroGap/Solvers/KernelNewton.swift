@@ -34,7 +34,9 @@ protocol MaskedBlockProgram: BlockColumnProgram {
 /// from a fresh forward product, so rounding in the factorisation cannot make it optimistic) and r a dual point
 /// with c̄ = max_b ‖A_bᵀr‖ over every block (`CertifiedLoop.dualBound`). The steps stop once that pair is within half
 /// the tolerance — or the pair of its magnitude refit (`MagnitudeRefit`), tried once the gap is below `refitBelow` —
-/// or at no further decrease. One process only (K(s) couples all rows).
+/// or at no further decrease. Near the optimum (`chordBelow`) the full step's point is certified first with r from
+/// `KernelChord` (conjugate gradients preconditioned with the current factor, no factorisation at the new scales),
+/// which saves the last factorisation when it certifies. One process only (K(s) couples all rows).
 struct KernelNewton {
   /// The best point U (d×B) seen.
   var u: Matrix
@@ -64,6 +66,13 @@ struct KernelNewton {
   /// 10⁻²·β_max the refit certifies at step 5 where the iterates need 6; each try costs a GEMM n·d·|S|, a Gram
   /// n·|S|² and one adjoint).
   static let refitBelow = 1e-3
+
+  /// The relative gap of an iterate below which the full Newton step's point is first certified without factoring K
+  /// at it (`KernelChord`), and the most products with K that solve may take. On the suite's small-β rows this saves
+  /// the last factorisation (diabetes at 10⁻³·β_max 16.7 → 14.6 ms, the ill-conditioned set with 100 gates at
+  /// 10⁻²·β_max 0.61 → 0.55 s); from 3·10⁻² it also runs on steps that do not certify and costs more than it saves.
+  static let chordBelow = 1e-2
+  static let chordProducts = 8
 
   /// β/β_max at or below which a working-set solve starts with this Newton from the uniform scales, before any
   /// FISTA round (`WorkingSetSolver`), when it costs at most `supportCostFactor` times the support Newton with every
@@ -167,50 +176,63 @@ struct KernelNewton {
     var free: [Int] = []
     free.reserveCapacity(B)
     var work = StepBuffers(rows: n, blockSize: d, blocks: B)
+    var chord: KernelChord<Program>? = nil
+    let yNorm = y.dot(y).squareRoot()
     var taken = 0
-    // Every buffer above is allocated once: a step allocates nothing but the magnitude refit it may try near the end.
-    while true {
-      // Z = [A_bᵀr], the point U = [s_b z_b] and its certificate.
-      correlate(r, into: &z, norms: &zNorm)
+    // Every buffer above is allocated once: a step allocates nothing but the magnitude refit it may try near the end
+    // (and the chord's buffers, once).
+    /// Whether a pair is within half the tolerance (the caller's certificate then holds with room for rounding).
+    func certified(_ objective: Double, _ lower: Double) -> Bool {
+      objective - lower <= 0.5 * tolerance * Swift.max(abs(objective), 1e-300)
+    }
+    /// The point U = [s_b A_bᵀv] of scales `scales` and a residual guess v, its objective (a fresh forward product, so
+    /// neither rounding nor an inexact v can make it optimistic) and the dual bound of v; the best point is kept.
+    /// Leaves Z = [A_bᵀv] and its norms in `z` and `zNorm`.
+    func evaluate(_ scales: [Double], _ v: [Double]) -> (objective: Double, lower: Double) {
+      correlate(v, into: &z, norms: &zNorm)
       var cbar = 0.0
       z.withUnsafeBufferPointer { zp in
         point.withUnsafeMutableBufferPointer { pp in
           for b in 0..<B {
-            for i in 0..<d { pp[i + b * d] = s[b] * zp[i + b * d] }
+            for i in 0..<d { pp[i + b * d] = scales[b] * zp[i + b * d] }
             cbar = Swift.max(cbar, zNorm[b])
           }
         }
       }
-      // The point's own objective: a fresh forward product and its blocks' norms.
       program.lift(point, into: &products)
       program.predict(products, into: &yhat)
       let objective = loss.value(yhat, y) + beta * program.penalty(point)
-      let lower = CertifiedLoop.dualBound(v: r, y: y, loss: loss, dualNormBound: cbar, beta: beta)
+      let lower = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: cbar, beta: beta)
       if objective.isFinite, objective < bestObjective {
         bestObjective = objective
         point.withUnsafeBufferPointer { src in bestU.withUnsafeMutableBufferPointer { dst in for k in 0..<src.count { dst[k] = src[k] } } }
         for i in 0..<n { bestPrediction[i] = yhat[i] }
-        for b in 0..<B { bestScales[b] = s[b] }
+        for b in 0..<B { bestScales[b] = scales[b] }
       }
-      let target = 0.5 * tolerance * Swift.max(abs(objective), 1e-300)
-      if objective - lower <= target || taken >= maxSteps { break }
-      // Close to the optimum, the magnitude refit of the point may certify a step early: its residual is a dual
-      // point whose bound closes at second order in the directions' error (`MagnitudeRefit`).
-      if objective - lower <= Self.refitBelow * abs(objective), let refit = MagnitudeRefit(program: program, u: point, maxBlocks: B),
+      return (objective, lower)
+    }
+    /// Whether `certified(objective, lower)`, or close to it (`refitBelow`) the magnitude refit of the last evaluated
+    /// point certifies (its residual is a dual point whose bound closes at second order in the directions' error,
+    /// `MagnitudeRefit`); the refit then becomes the best point. Leaves `z` and `zNorm` as they were.
+    func certifiedByRefit(_ objective: Double, _ lower: Double) -> Bool {
+      if certified(objective, lower) { return true }
+      guard objective - lower <= Self.refitBelow * abs(objective), let refit = MagnitudeRefit(program: program, u: point, maxBlocks: B),
         refit.objective.isFinite, refit.objective <= objective
-      {
-        // Its own correlations (Z and its norms stay the iterate's, for the step below).
-        let v = (0..<n).map { y[$0] - refit.prediction[$0] }
-        var refitZ = Matrix(rows: d, columns: B), refitNorms = [Double](repeating: 0, count: B)
-        correlate(v, into: &refitZ, norms: &refitNorms)
-        let refitLower = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: refitNorms.max() ?? 0, beta: beta)
-        if refit.objective - refitLower <= target {
-          bestObjective = refit.objective
-          bestU = refit.u
-          bestPrediction = refit.prediction
-          break
-        }
-      }
+      else { return false }
+      let v = (0..<n).map { y[$0] - refit.prediction[$0] }
+      var refitZ = Matrix(rows: d, columns: B), refitNorms = [Double](repeating: 0, count: B)
+      correlate(v, into: &refitZ, norms: &refitNorms)
+      let refitLower = CertifiedLoop.dualBound(v: v, y: y, loss: loss, dualNormBound: refitNorms.max() ?? 0, beta: beta)
+      guard certified(refit.objective, refitLower) else { return false }
+      bestObjective = refit.objective
+      bestU = refit.u
+      bestPrediction = refit.prediction
+      return true
+    }
+    while true {
+      let (objective, lower) = evaluate(s, r)
+      if taken >= maxSteps { break }
+      if certifiedByRefit(objective, lower) { break }
 
       // Gradient, and the free scales: those above ε, or at it with a gradient pushing them up (Bertsekas's
       // ε-active set, ε the size of the projected-gradient step).
@@ -225,6 +247,19 @@ struct KernelNewton {
       free.removeAll(keepingCapacity: true)
       for b in 0..<B where s[b] > epsilon || g[b] < 0 { free.append(b) }
       guard work.newtonStep(program: program, z: z, free: free, gradient: g, factor: factor) else { break }
+      // Near the optimum the full step's point may certify without factoring K at it: r at its scales by
+      // conjugate gradients preconditioned with the current factor.
+      if objective - lower <= Self.chordBelow * abs(objective) {
+        for b in 0..<B { sTrial[b] = 0 }
+        for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + work.step[c]) }
+        if chord == nil { chord = KernelChord(program: program) }
+        chord!.solve(scales: sTrial, factor: factor, start: r, stop: 1e-3 * tolerance * yNorm, maxProducts: Self.chordProducts)
+        let estimate = evaluate(sTrial, chord!.solution)
+        if certifiedByRefit(estimate.objective, estimate.lower) {
+          taken += 1
+          break
+        }
+      }
       // Search along s(α) = max(0, s + αΔ), Δ = Newton on the free scales and −s on the others.
       var alpha = 1.0, accepted = false
       for _ in 0..<30 {
