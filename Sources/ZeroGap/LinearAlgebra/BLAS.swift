@@ -271,6 +271,33 @@ enum RawBLAS {
     n == 0 ? 0 : cblas_ddot(i32(n), x, 1, y, 1)
   }
 
+  // Single precision, for factors used as preconditioners (`KernelFactor`): the same calls as above.
+
+  /// `ssyrk`: `C ← α·A·Aᵀ + β·C` in C's lower triangle, A n×k.
+  static func syrkLower(n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, lda: Int, beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if n == 0 { return }
+    cblas_ssyrk(CblasColMajor, CblasLower, CblasNoTrans, i32(n), i32(k), alpha, a, i32(Swift.max(1, lda)), beta, c, i32(Swift.max(1, ldc)))
+  }
+
+  /// `strsm` from the left: `B ← L⁻¹·B`, L n×n lower, B n×m (leading dimension n).
+  static func solveLeftLower(order n: Int, columns m: Int, _ l: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>) {
+    if n == 0 || m == 0 { return }
+    cblas_strsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, i32(n), i32(m), 1, l, i32(n), b, i32(n))
+  }
+
+  /// `ssymv`: `y ← α·A·x + β·y`, A symmetric n×n in its lower triangle.
+  static func symvLower(order n: Int, alpha: Float, _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, beta: Float, _ y: UnsafeMutablePointer<Float>) {
+    if n == 0 { return }
+    cblas_ssymv(CblasColMajor, CblasLower, i32(n), alpha, a, i32(n), x, 1, beta, y, 1)
+  }
+
+  /// `L·Lᵀ·x = b` in place, L lower n×n (two `strsv`).
+  static func choleskySolve(_ l: UnsafePointer<Float>, order n: Int, _ x: UnsafeMutablePointer<Float>) {
+    if n == 0 { return }
+    cblas_strsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, i32(n), l, i32(n), x, 1)
+    cblas_strsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, i32(n), l, i32(n), x, 1)
+  }
+
   /// Solves `L·Lᵀ·x = b` in place for the lower Cholesky factor at `l` (n×n): two triangular solves (`dtrsv`).
   static func choleskySolve(_ l: UnsafePointer<Double>, order n: Int, _ x: UnsafeMutablePointer<Double>) {
     if n == 0 { return }

@@ -210,6 +210,13 @@ enum LAPACK {
     return LAPACKE_dpotrf(LAPACK_COL_MAJOR, char("L"), Int32(n), a, Int32(n)) == 0
   }
 
+  /// `spotrf` (lower, in place, no NaN scan of the input: a NaN fails the factorisation or reaches the caller's
+  /// finiteness checks); true on success.
+  static func potrfInPlace(_ a: UnsafeMutablePointer<Float>, order n: Int) -> Bool {
+    if n == 0 { return true }
+    return LAPACKE_spotrf_work(LAPACK_COL_MAJOR, char("L"), Int32(n), a, Int32(n)) == 0
+  }
+
   /// Solves `L·Lᵀ·X = B` in place for the lower factor at `l` (n×n) and B at `b` (n×nrhs, `dpotrs`).
   static func potrsInPlace(_ l: UnsafePointer<Double>, order n: Int, _ b: UnsafeMutablePointer<Double>, rightHandSides nrhs: Int) {
     if n == 0 || nrhs == 0 { return }

@@ -1,6 +1,7 @@
 /// r(σ) = K(σ)⁻¹y for a `MaskedBlockProgram`, K(σ) = I + Σ_b σ_b A_bA_bᵀ (`ScaledKernel`), by conjugate gradients
-/// preconditioned with the Cholesky factor of K at other scales s — `KernelNewton`'s current factor, σ one Newton
-/// step from s — instead of factoring K(σ).
+/// in double precision, preconditioned with a Cholesky factor (`KernelFactor`): of K(σ) itself in single precision
+/// (`KernelNewton`'s residuals), or of K at other scales s — its current factor, σ one Newton step from s — instead of
+/// factoring K(σ).
 ///
 /// A product K(σ)v = v + Σ_b σ_b A_b(A_bᵀv) goes through the blocks (the program's adjoint and forward products,
 /// 4ndB flops, no n×n matrix) and the preconditioner is two triangular solves (2n² flops), where forming and
@@ -53,17 +54,19 @@ struct KernelChord<Program: MaskedBlockProgram> {
     for i in 0..<n { image[i] = v[i] + yhat[i] }
   }
 
-  /// Conjugate gradients on K(σ)x = y from `start`, preconditioned with `factor` (the lower Cholesky factor of a
-  /// K(s), n×n), into `solution`; stops once ‖y − K(σ)x‖ ≤ `stop`, after `maxProducts` products with K(σ), or when a
-  /// step does not lower the residual. Returns the final residual norm (a bound on the error of `solution`).
+  /// Conjugate gradients on K(σ)x = y from `start`, preconditioned with `factor` (a Cholesky factor of some K(s), in
+  /// either precision), into `solution`; stops once ‖y − K(σ)x‖ ≤ `stop`, after `maxProducts` products with K(σ),
+  /// or when a step does not lower the residual. The Polak–Ribière form of the step (flexible CG) keeps the
+  /// convergence when a single-precision factor makes the preconditioner slightly inexact. Returns the final
+  /// residual norm (a bound on the error of `solution`).
   @discardableResult
-  mutating func solve(scales sigma: [Double], factor: [Double], start: [Double], stop: Double, maxProducts: Int) -> Double {
+  mutating func solve(scales sigma: [Double], factor: inout KernelFactor, start: [Double], stop: Double, maxProducts: Int) -> Double {
     let n = program.sampleCount, y = program.targets
     for i in 0..<n { solution[i] = start[i] }
     applyKernel(sigma, solution)
     for i in 0..<n { residual[i] = y[i] - image[i] }
     var norm = residual.dot(residual).squareRoot()
-    applyPreconditioner(factor)
+    applyPreconditioner(&factor)
     for i in 0..<n { direction[i] = preconditioned[i] }
     var rz = residual.dot(preconditioned)
     var products = 1
@@ -83,9 +86,14 @@ struct KernelChord<Program: MaskedBlockProgram> {
         break
       }
       norm = next
-      applyPreconditioner(factor)
-      let rzNext = residual.dot(preconditioned)
-      let ratio = rzNext / rz
+      // β = z₊ᵀ(r₊ − r)/zᵀr: the previous residual is r₊ + a·K(σ)p.
+      applyPreconditioner(&factor)
+      var rzNext = 0.0, cross = 0.0
+      for i in 0..<n {
+        rzNext += residual[i] * preconditioned[i]
+        cross += preconditioned[i] * (residual[i] + a * image[i])
+      }
+      let ratio = Swift.max(0, (rzNext - cross) / rz)
       for i in 0..<n { direction[i] = preconditioned[i] + ratio * direction[i] }
       rz = rzNext
     }
@@ -93,11 +101,9 @@ struct KernelChord<Program: MaskedBlockProgram> {
   }
 
   /// `preconditioned` = (LLᵀ)⁻¹ `residual`.
-  private mutating func applyPreconditioner(_ factor: [Double]) {
+  private mutating func applyPreconditioner(_ factor: inout KernelFactor) {
     let n = program.sampleCount
     for i in 0..<n { preconditioned[i] = residual[i] }
-    factor.withUnsafeBufferPointer { l in
-      preconditioned.withUnsafeMutableBufferPointer { p in RawBLAS.choleskySolve(l.baseAddress!, order: n, p.baseAddress!) }
-    }
+    factor.solve(&preconditioned)
   }
 }

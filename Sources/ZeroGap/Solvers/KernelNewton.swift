@@ -74,6 +74,12 @@ struct KernelNewton {
   static let chordBelow = 1e-2
   static let chordProducts = 8
 
+  /// The precision of K(s)'s factors (`KernelFactor`): single, with r refined by conjugate gradients to a residual
+  /// of `refinedResidual`·‖y‖ in at most `refinementProducts` products with K(s), else the double factor.
+  static let precision = KernelFactor.Precision.single
+  static let refinedResidual = 1e-12
+  static let refinementProducts = 16
+
   /// β/β_max at or below which a working-set solve starts with this Newton from the uniform scales, before any
   /// FISTA round (`WorkingSetSolver`), when it costs at most `supportCostFactor` times the support Newton with every
   /// block active.
@@ -126,7 +132,9 @@ struct KernelNewton {
   /// `uniformFraction`·c*·1, c* the minimiser of J along the ray c·1 (`ScaledKernel.uniformScaleMinimiser`). Nil for
   /// a loss other than the plain squared loss, vector blocks, rows over several processes, more than `maxRows`
   /// samples, β ≤ 0, no uniform scale lowering J (β²B ≥ yᵀGy = Σ_b ‖A_bᵀy‖²), or K(s) not factoring at the start.
-  init?<Program: MaskedBlockProgram>(program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25) {
+  init?<Program: MaskedBlockProgram>(
+    program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25, precision: KernelFactor.Precision = Self.precision
+  ) {
     guard Self.applies(to: program) else { return nil }
     let loss = program.loss
     let n = program.sampleCount, d = program.blockSize, B = program.blockCount
@@ -134,8 +142,8 @@ struct KernelNewton {
     guard n > 0, n <= Self.maxRows, B > 0, beta > 0, beta.isFinite else { return nil }
 
     // XXᵀ (lower triangle), then K(s) and its factor in `factor`; a trial factor for the search.
-    var kernel = ScaledKernel(program: program)
-    var factor = [Double](repeating: 0, count: n * n), trial = factor
+    var kernel = ScaledKernel(program: program, precision: precision)
+    var factor = KernelFactor(order: n, precision: kernel.precision), trial = factor
     var r = [Double](repeating: 0, count: n), rTrial = r
     var s = [Double](repeating: 0, count: B), sTrial = s
     var z = Matrix(rows: d, columns: B), point = z, bestU = z
@@ -147,11 +155,33 @@ struct KernelNewton {
       program.liftAdjoint(residual, into: &z)
       program.blockNorms(z, into: &norms)
     }
+    var chord: KernelChord<Program>? = nil
+    let yNorm = y.dot(y).squareRoot()
+    /// J(σ) and r(σ) = K(σ)⁻¹y into `out` from the factor of K(σ) in `f`: two triangular solves for a double factor;
+    /// for a single one, conjugate gradients preconditioned with it (`KernelChord`) to a residual of
+    /// `refinedResidual`·‖y‖ — a bound on r's error, K ⪰ I — or, when they stop short, the double factor.
+    func solve(_ sigma: [Double], _ f: inout KernelFactor, into out: inout [Double]) -> Double? {
+      for i in 0..<n { out[i] = y[i] }
+      f.solve(&out)
+      if f.precision == .single {
+        if chord == nil { chord = KernelChord(program: program) }
+        let stop = Self.refinedResidual * yNorm
+        if chord!.solve(scales: sigma, factor: &f, start: out, stop: stop, maxProducts: Self.refinementProducts) <= stop {
+          for i in 0..<n { out[i] = chord!.solution[i] }
+        } else {
+          kernel.use(.double)
+          guard kernel.factor(sigma, into: &f) else { return nil }
+          for i in 0..<n { out[i] = y[i] }
+          f.solve(&out)
+        }
+      }
+      return kernel.objective(residual: out, scales: sigma)
+    }
     var j: Double
     if let current {
       program.blockNorms(current, into: &s)
       for b in 0..<B { s[b] /= beta }
-      guard let value = kernel.factor(s, into: &factor, residual: &r) else { return nil }
+      guard kernel.factor(s, into: &factor), let value = solve(s, &factor, into: &r) else { return nil }
       j = value
     } else {
       // Uniform scales below the ray's minimum: halved while J still falls along c·1 there, dJ(c·1)/dc =
@@ -160,7 +190,7 @@ struct KernelNewton {
       var scale = Self.uniformFraction * c, value: Double? = nil
       for _ in 0..<Self.maxHalvings {
         for b in 0..<B { s[b] = scale }
-        value = kernel.factor(uniform: scale, from: trial, into: &factor, residual: &r)
+        value = kernel.factor(uniform: scale, from: trial, into: &factor) ? solve(s, &factor, into: &r) : nil
         guard value != nil else { break }
         correlate(r, into: &z, norms: &zNorm)
         if zNorm.reduce(0, { $0 + $1 * $1 }) >= Double(B) * beta * beta { break }
@@ -176,8 +206,6 @@ struct KernelNewton {
     var free: [Int] = []
     free.reserveCapacity(B)
     var work = StepBuffers(rows: n, blockSize: d, blocks: B)
-    var chord: KernelChord<Program>? = nil
-    let yNorm = y.dot(y).squareRoot()
     var taken = 0
     // Every buffer above is allocated once: a step allocates nothing but the magnitude refit it may try near the end
     // (and the chord's buffers, once).
@@ -246,14 +274,14 @@ struct KernelNewton {
       let epsilon = Swift.min(projected.squareRoot(), 1e-3 * top)
       free.removeAll(keepingCapacity: true)
       for b in 0..<B where s[b] > epsilon || g[b] < 0 { free.append(b) }
-      guard work.newtonStep(program: program, z: z, free: free, gradient: g, factor: factor) else { break }
+      guard work.newtonStep(program: program, z: z, free: free, gradient: g, factor: &factor) else { break }
       // Near the optimum the full step's point may certify without factoring K at it: r at its scales by
       // conjugate gradients preconditioned with the current factor.
       if objective - lower <= Self.chordBelow * abs(objective) {
         for b in 0..<B { sTrial[b] = 0 }
         for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + work.step[c]) }
         if chord == nil { chord = KernelChord(program: program) }
-        chord!.solve(scales: sTrial, factor: factor, start: r, stop: 1e-3 * tolerance * yNorm, maxProducts: Self.chordProducts)
+        chord!.solve(scales: sTrial, factor: &factor, start: r, stop: 1e-3 * tolerance * yNorm, maxProducts: Self.chordProducts)
         let estimate = evaluate(sTrial, chord!.solution)
         if certifiedByRefit(estimate.objective, estimate.lower) {
           taken += 1
@@ -267,7 +295,7 @@ struct KernelNewton {
         for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + alpha * work.step[c]) }
         var predicted = 0.0
         for b in 0..<B { predicted += g[b] * (sTrial[b] - s[b]) }
-        if let jt = kernel.factor(sTrial, into: &trial, residual: &rTrial), jt <= j + 1e-4 * predicted {
+        if kernel.factor(sTrial, into: &trial), let jt = solve(sTrial, &trial, into: &rTrial), jt <= j + 1e-4 * predicted {
           accepted = jt < j
           if accepted {
             j = jt
@@ -312,7 +340,7 @@ private struct StepBuffers {
   /// The Newton step on the free scales into `step`: (H_FF + ridge)Δ = −g_F with H_FF = WᵀW, W = L⁻¹[q_b]_{b∈F},
   /// q_b = D_b X z_b; false when it cannot be formed.
   mutating func newtonStep<Program: MaskedBlockProgram>(
-    program: Program, z: Matrix, free: [Int], gradient g: [Double], factor: [Double]
+    program: Program, z: Matrix, free: [Int], gradient g: [Double], factor: inout KernelFactor
   ) -> Bool {
     let k = free.count, n = self.n, d = self.d
     guard k > 0 else { return true }
@@ -331,12 +359,10 @@ private struct StepBuffers {
         for (c, b) in free.enumerated() { for i in 0..<n { wp[i + c * n] *= m[i + b * n] } }
       }
     }
-    factor.withUnsafeBufferPointer { l in
-      columns.withUnsafeMutableBufferPointer { wp in
-        RawBLAS.solveLeftLower(order: n, columns: k, l.baseAddress!, wp.baseAddress!)
-        hessian.withUnsafeMutableBufferPointer { hp in
-          RawBLAS.syrkLower(.transpose, n: k, k: n, alpha: 1, wp.baseAddress!, lda: n, beta: 0, hp.baseAddress!, ldc: k)
-        }
+    columns.withUnsafeMutableBufferPointer { wp in
+      factor.solveLeft(wp.baseAddress!, columns: k)
+      hessian.withUnsafeMutableBufferPointer { hp in
+        RawBLAS.syrkLower(.transpose, n: k, k: n, alpha: 1, wp.baseAddress!, lda: n, beta: 0, hp.baseAddress!, ldc: k)
       }
     }
     var trace = 0.0
@@ -369,7 +395,10 @@ extension KernelNewton {
     guard applies(to: program), s.count == program.blockCount else { return nil }
     let n = program.sampleCount
     var kernel = ScaledKernel(program: program)
-    var factor = [Double](repeating: 0, count: n * n), r = [Double](repeating: 0, count: n)
-    return kernel.factor(s, into: &factor, residual: &r).map { ($0, r) }
+    var factor = KernelFactor(order: n, precision: .double)
+    guard kernel.factor(s, into: &factor) else { return nil }
+    var r = program.targets
+    factor.solve(&r)
+    return kernel.objective(residual: r, scales: s).map { ($0, r) }
   }
 }

@@ -9,13 +9,15 @@
 /// along the ray would factor K(c·1) at every trial.
 extension ScaledKernel {
   /// The minimiser c* > 0 of the quadrature model of J(c·1), or nil when there is none: J(c·1) is non-decreasing
-  /// from c = 0 (β²B ≥ yᵀGy: no uniform scale pays), y = 0, or a non-finite model. `work` (n×n) receives K(1);
-  /// `steps` bounds the Lanczos steps (full reorthogonalisation, n·(steps + 1) doubles for the basis).
-  mutating func uniformScaleMinimiser(work: inout [Double], steps: Int = 32) -> Double? {
+  /// from c = 0 (β²B ≥ yᵀGy: no uniform scale pays), y = 0, or a non-finite model. `work` receives G = K(1) − I
+  /// (n×n, in the kernel's precision); `steps` bounds the Lanczos steps (full reorthogonalisation, n·(steps + 1)
+  /// doubles for the basis).
+  mutating func uniformScaleMinimiser(work: inout KernelFactor, steps: Int = 32) -> Double? {
     let n = masks.rows, B = masks.columns
     let yy = targets.dot(targets)
     guard n > 0, B > 0, yy > 0, yy.isFinite else { return nil }
-    _ = form([Double](repeating: 1, count: B), into: &work)
+    form([Double](repeating: 1, count: B), into: &work, identity: false)
+    var single = work.precision == .single ? [Float](repeating: 0, count: 2 * n) : []
     let k = Swift.min(steps, n)
     var basis = [Double](repeating: 0, count: n * (k + 1))
     var w = [Double](repeating: 0, count: n), coefficients = [Double](repeating: 0, count: k + 1)
@@ -24,27 +26,35 @@ extension ScaledKernel {
     for i in 0..<n { basis[i] = targets[i] / norm }
     basis.withUnsafeMutableBufferPointer { vp in
       let v = vp.baseAddress!
-      work.withUnsafeBufferPointer { kp in
-        w.withUnsafeMutableBufferPointer { wp in
-          coefficients.withUnsafeMutableBufferPointer { cp in
-            for m in 0..<k {
-              let vm = v + m * n
-              // w = G v_m = K(1)v_m − v_m, α_m = v_mᵀw, then w orthogonalised against v_0…v_m (twice).
-              RawBLAS.symvLower(order: n, alpha: 1, kp.baseAddress!, vm, beta: 0, wp.baseAddress!)
-              for i in 0..<n { wp[i] -= vm[i] }
-              let a = RawBLAS.dot(n, vm, wp.baseAddress!)
-              for _ in 0..<2 {
-                RawBLAS.gemv(.transpose, m: n, n: m + 1, alpha: 1, v, lda: n, wp.baseAddress!, beta: 0, cp.baseAddress!)
-                RawBLAS.gemv(.none, m: n, n: m + 1, alpha: -1, v, lda: n, cp.baseAddress!, beta: 1, wp.baseAddress!)
+      w.withUnsafeMutableBufferPointer { wp in
+        coefficients.withUnsafeMutableBufferPointer { cp in
+          for m in 0..<k {
+            let vm = v + m * n
+            // w = G v_m, α_m = v_mᵀw, then w orthogonalised against v_0…v_m (twice).
+            switch work.precision {
+            case .double:
+              work.double.withUnsafeBufferPointer { RawBLAS.symvLower(order: n, alpha: 1, $0.baseAddress!, vm, beta: 0, wp.baseAddress!) }
+            case .single:
+              for i in 0..<n { single[i] = Float(vm[i]) }
+              work.single.withUnsafeBufferPointer { kp in
+                single.withUnsafeMutableBufferPointer { sp in
+                  RawBLAS.symvLower(order: n, alpha: 1, kp.baseAddress!, sp.baseAddress!, beta: 0, sp.baseAddress! + n)
+                }
               }
-              diagonal.append(a)
-              let b = RawBLAS.dot(n, wp.baseAddress!, wp.baseAddress!).squareRoot()
-              // An invariant Krylov space (or the last step): T_m is complete.
-              let scale = Swift.max(abs(a), offDiagonal.last ?? 0)
-              if m == k - 1 || !(b > 1e-12 * scale) { break }
-              offDiagonal.append(b)
-              for i in 0..<n { vm[n + i] = wp[i] / b }
+              for i in 0..<n { wp[i] = Double(single[n + i]) }
             }
+            let a = RawBLAS.dot(n, vm, wp.baseAddress!)
+            for _ in 0..<2 {
+              RawBLAS.gemv(.transpose, m: n, n: m + 1, alpha: 1, v, lda: n, wp.baseAddress!, beta: 0, cp.baseAddress!)
+              RawBLAS.gemv(.none, m: n, n: m + 1, alpha: -1, v, lda: n, cp.baseAddress!, beta: 1, wp.baseAddress!)
+            }
+            diagonal.append(a)
+            let b = RawBLAS.dot(n, wp.baseAddress!, wp.baseAddress!).squareRoot()
+            // An invariant Krylov space (or the last step): T_m is complete.
+            let scale = Swift.max(abs(a), offDiagonal.last ?? 0)
+            if m == k - 1 || !(b > 1e-12 * scale) { break }
+            offDiagonal.append(b)
+            for i in 0..<n { vm[n + i] = wp[i] / b }
           }
         }
       }

@@ -51,21 +51,70 @@ import Testing
     sigma[0] = 0.02  // a scale entering
     sigma[1] = 0  // and one leaving
     var kernel = ScaledKernel(program: p)
-    var factor = [Double](repeating: 0, count: n * n), start = [Double](repeating: 0, count: n)
-    _ = try #require(kernel.factor(s, into: &factor, residual: &start))
+    var factor = KernelFactor(order: n, precision: .double)
+    #expect(kernel.factor(s, into: &factor))
+    var start = p.targets
+    factor.solve(&start)
     let exact = try #require(KernelNewton.scaleObjective(program: p, scales: sigma)).residual
     let yNorm = p.targets.norm2
     var chord = KernelChord(program: p)
-    let residual = chord.solve(scales: sigma, factor: factor, start: start, stop: 1e-10 * yNorm, maxProducts: 40)
+    let residual = chord.solve(scales: sigma, factor: &factor, start: start, stop: 1e-10 * yNorm, maxProducts: 40)
     let error = zip(chord.solution, exact).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
     #expect(residual <= 1e-10 * yNorm)
     #expect(error <= residual * (1 + 1e-6) + 1e-13 * yNorm)
     let check = zip(p.targets, chord.product(sigma, chord.solution)).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
     #expect(abs(check - residual) <= 1e-8 * yNorm)
 
-    let short = chord.solve(scales: sigma, factor: factor, start: start, stop: 0, maxProducts: 2)
+    let short = chord.solve(scales: sigma, factor: &factor, start: start, stop: 0, maxProducts: 2)
     let shortCheck = zip(p.targets, chord.product(sigma, chord.solution)).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
     #expect(abs(shortCheck - short) <= 1e-8 * yNorm)
     #expect(short > residual)
+  }
+
+  /// A single-precision factor of K(σ) itself (`KernelNewton`'s residuals): its own solve is off by about
+  /// κ·6·10⁻⁸, and preconditioned conjugate gradients bring r(σ) to 10⁻¹²‖y‖ in a few products.
+  @Test(arguments: [UInt64(61), 62]) func singleFactorRefinesToDoubleAccuracy(seed: UInt64) throws {
+    let inst = try Instance(seed: seed, betaFraction: 1e-3)
+    let p = inst.program, n = p.x.rows
+    let sigma = Self.scales(seed: seed + 1, count: p.masks.columns, zeroEvery: 4).map { $0 * 20 }
+    var kernel = ScaledKernel(program: p, precision: .single)
+    var factor = KernelFactor(order: n, precision: .single)
+    #expect(kernel.factor(sigma, into: &factor))
+    #expect(factor.precision == .single)
+    let exact = try #require(KernelNewton.scaleObjective(program: p, scales: sigma)).residual
+    var rough = p.targets
+    factor.solve(&rough)
+    let yNorm = p.targets.norm2
+    let roughError = zip(rough, exact).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+    #expect(roughError > 1e-12 * yNorm, "a single-precision solve should not be exact")
+    #expect(roughError < 1e-2 * yNorm)
+    var chord = KernelChord(program: p)
+    let residual = chord.solve(scales: sigma, factor: &factor, start: rough, stop: 1e-12 * yNorm, maxProducts: 8)
+    #expect(residual <= 1e-12 * yNorm)
+    let error = zip(chord.solution, exact).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+    #expect(error <= 2e-12 * yNorm)
+  }
+
+  /// K = I + 10⁹·XXᵀ with X of rank 2 (one block of all rows): single precision cannot factor it (the Schur
+  /// complement after two columns is I drowned in rounding of 10⁹·6·10⁻⁸), so the kernel switches to double for
+  /// good, and that factor solves to rounding.
+  @Test func illConditionedKernelFallsBackToDouble() throws {
+    var g = SeededGenerator(seed: 71)
+    let n = 30
+    let x = g.normalMatrix(rows: n, columns: 2)
+    let y = g.normalVector(n)
+    let masks = Matrix(rows: n, columns: 1, repeating: 1)
+    let p = GatedReLUProgram(x: x, targets: y, masks: masks, beta: 0.1, loss: SolverLoss(.squared))
+    var kernel = ScaledKernel(program: p, precision: .single)
+    var factor = KernelFactor(order: n, precision: .single)
+    #expect(kernel.factor([1e9], into: &factor))
+    #expect(kernel.precision == .double)
+    #expect(factor.precision == .double)
+    var r = y
+    factor.solve(&r)
+    var chord = KernelChord(program: p)
+    let image = chord.product([1e9], r)
+    let residual = zip(y, image).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+    #expect(residual <= 1e-5 * y.norm2, "residual \(residual)")
   }
 }

@@ -66,27 +66,31 @@ import Testing
   /// The uniform start's c*: with fewer samples than Lanczos steps the quadrature is exact, and c* is the minimiser
   /// of J along c·1 found by search on J itself. (With more samples it can be off by a factor of two or three where
   /// G has small eigenvalues — seed 32 below, twice the minimiser — which the start's halving corrects.)
-  @Test(arguments: [(UInt64(31), 0.01), (32, 1e-3), (33, 0.1)])
-  func uniformScaleMinimisesJAlongTheRay(seed: UInt64, betaFraction: Double) throws {
+  /// In single precision (G rounded, products in `ssymv`) it agrees to 10⁻⁴.
+  @Test(arguments: [
+    (UInt64(31), 0.01, KernelFactor.Precision.double), (32, 1e-3, .double), (33, 0.1, .double), (31, 0.01, .single), (32, 1e-3, .single),
+    (33, 0.1, .single),
+  ])
+  func uniformScaleMinimisesJAlongTheRay(seed: UInt64, betaFraction: Double, precision: KernelFactor.Precision) throws {
     var g = SeededGenerator(seed: seed)
     let x = g.normalMatrix(rows: 24, columns: 4)
     let y = g.normalVector(24)
     let masks = try ActivationPatterns.sample(data: x, count: 10, using: &g).masks
     let largest = (0..<masks.columns).map { Instance.correlation(x: x, masks: masks, block: $0, v: y).norm2 }.max()!
     let small = GatedReLUProgram(x: x, targets: y, masks: masks, beta: betaFraction * largest, loss: SolverLoss(.squared))
-    var kernel = ScaledKernel(program: small)
-    var work = [Double](repeating: 0, count: 24 * 24)
+    var kernel = ScaledKernel(program: small, precision: precision)
+    var work = KernelFactor(order: 24, precision: precision)
     let estimate = kernel.uniformScaleMinimiser(work: &work)
     let c = try #require(estimate)
     let exact = try Self.rayMinimiser(small)
-    #expect(abs(c - exact) <= 1e-5 * exact, "\(c) against \(exact)")
+    #expect(abs(c - exact) <= (precision == .double ? 1e-5 : 1e-4) * exact, "\(c) against \(exact)")
   }
 
   /// No uniform scale lowers J once β²B ≥ Σ_b ‖A_bᵀy‖² (here β = β_max): no start.
   @Test func noUniformScaleAtLargeBeta() throws {
     let p = try Instance(seed: 5, betaFraction: 1).program
     var kernel = ScaledKernel(program: p)
-    var work = [Double](repeating: 0, count: p.x.rows * p.x.rows)
+    var work = KernelFactor(order: p.x.rows, precision: .double)
     #expect(kernel.uniformScaleMinimiser(work: &work) == nil)
     #expect(KernelNewton(program: p, u: nil, tolerance: 1e-8) == nil)
   }
@@ -94,13 +98,18 @@ import Testing
   /// From U = 0 (every scale 0) and from the uniform scales (no point), at β = 10⁻² and 10⁻³·β_max: the point (the
   /// Newton iterate or its magnitude refit, whichever certified) satisfies the KKT conditions over every block, its
   /// objective is its own from the definitions, J(s*) equals it (no gap in the variational form at the optimum), and
-  /// it agrees with a certified fit.
-  @Test(arguments: [(UInt64(1), 0.01, true), (2, 0.01, true), (3, 1e-3, true), (6, 0.2, true), (1, 0.01, false), (3, 1e-3, false), (6, 0.2, false), (32, 1e-3, false)])
-  func reachesTheWholeProgramsOptimum(seed: UInt64, betaFraction: Double, fromZero: Bool) throws {
+  /// it agrees with a certified fit. With factors in double precision and in single (r then refined by conjugate
+  /// gradients, `KernelNewton.solve`), alike.
+  @Test(arguments: [
+    (UInt64(1), 0.01, true, KernelFactor.Precision.single), (2, 0.01, true, .single), (3, 1e-3, true, .single), (6, 0.2, true, .single),
+    (1, 0.01, false, .single), (3, 1e-3, false, .single), (6, 0.2, false, .single), (32, 1e-3, false, .single),
+    (1, 0.01, true, .double), (3, 1e-3, true, .double), (3, 1e-3, false, .double), (32, 1e-3, false, .double),
+  ])
+  func reachesTheWholeProgramsOptimum(seed: UInt64, betaFraction: Double, fromZero: Bool, precision: KernelFactor.Precision) throws {
     let inst = try Instance(seed: seed, betaFraction: betaFraction)
     let p = inst.program
     let zero = Matrix(rows: p.x.columns, columns: p.masks.columns)
-    let newton = try #require(KernelNewton(program: p, u: fromZero ? zero : nil, tolerance: 1e-12, maxSteps: 60))
+    let newton = try #require(KernelNewton(program: p, u: fromZero ? zero : nil, tolerance: 1e-12, maxSteps: 60, precision: precision))
     #expect(abs(newton.objective - inst.objective(newton.u).value) <= 1e-11 * newton.objective)
     // A certified relative gap δ bounds ‖ŷ − ŷ*‖² by 2δ·objective, so the violation is of order √δ (here 10⁻⁶), not δ.
     let violation = inst.kktViolation(newton.u, blocks: Array(0..<p.masks.columns))
