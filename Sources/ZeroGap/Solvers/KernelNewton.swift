@@ -30,6 +30,12 @@ protocol MaskedBlockProgram: BlockColumnProgram {
 /// rational model of J, extrapolating accepted steps, Newton in log s and starting from the magnitude refit's scales
 /// were tried and took as many factorisations or more.
 ///
+/// From `singleRows` samples on, K(s) is formed and factored in single precision (`KernelFactor`: half the time of
+/// double's `dpotrf`, `dsyrk` and `dtrsm`); r, J and the gradient then come from conjugate gradients in double
+/// precision preconditioned with that factor (`KernelChord`, three to five products with K(s) through the blocks,
+/// to a residual of 10⁻¹²‖y‖), and the Hessian from the single factor, accurate to about κ(K)·6·10⁻⁸. A K(s) that
+/// single precision cannot factor switches the attempt to double.
+///
 /// Every iterate is checked like any other candidate: U = [s_b A_bᵀr] is a point of the program (its objective
 /// from a fresh forward product, so rounding in the factorisation cannot make it optimistic) and r a dual point
 /// with c̄ = max_b ‖A_bᵀr‖ over every block (`CertifiedLoop.dualBound`). The steps stop once that pair is within half
