@@ -94,20 +94,6 @@ struct KernelNewton {
   /// block active.
   static let firstBelow = 0.015
 
-  /// Above `firstBelow` and up to `probeBelow`·β_max, on at least `probeRows` samples, the working-set solve starts
-  /// with this Newton as well when at the uniform start at least `probeActive` of the blocks have ‖A_bᵀr‖ ≥ β
-  /// (nearly all would enter): else the attempt stops there, having cost the Lanczos steps and the start's factor.
-  /// Measured one thread, single-precision factors: digits-std with 200 gates at 0.05·β_max (every block above β)
-  /// 0.52 → 0.30 s, with 100 gates at 0.02·β_max 0.37 → 0.26 s, the ill-conditioned set with 200 and 100 gates at
-  /// 0.05·β_max (99.5 %, 99 %) 0.58 → 0.42 s and 0.69 → 0.30 s; where fewer are (breast-cancer with 500 gates 87 %,
-  /// digits-raw 78 %, wine-raw 7 % at 0.05·β_max) the Newton from the uniform start took 10 to 15 steps and lost to
-  /// the rounds. At 0.06·β_max the ill-conditioned set lost (0.43 → 0.58 s, 7 steps) and at 0.1·β_max digits-std did
-  /// (0.24 → 0.61 s, 8 steps) although every block was above β: the bound sits just above the suite's 0.05·β_max
-  /// (its β rounded to three digits). Smaller problems do not probe: their rounds are cheap next to the start.
-  static let probeBelow = 0.055
-  static let probeRows = 1000
-  static let probeActive = 0.99
-
   /// How much dearer than the support Newton (`SupportNewton`) this one may be and still be preferred at small β: it
   /// needs no support guess and its J stays smooth on ill-conditioned blocks, where the support Newton can stall
   /// (raw wine at 10⁻³·β_max, B·d = 168 against n = 178: 30 support steps without converging, then 7 on the scales).
@@ -154,11 +140,9 @@ struct KernelNewton {
   /// Newton for `program` from the scales s_b = ‖u_b‖/β of `current`, or without it from the uniform scales
   /// `uniformFraction`·c*·1, c* the minimiser of J along the ray c·1 (`ScaledKernel.uniformScaleMinimiser`). Nil for
   /// a loss other than the plain squared loss, vector blocks, rows over several processes, more than `maxRows`
-  /// samples, β ≤ 0, no uniform scale lowering J (β²B ≥ yᵀGy = Σ_b ‖A_bᵀy‖²), K(s) not factoring at the start, or
-  /// (from the uniform start) fewer than `minimumActiveFraction` of the blocks with ‖A_bᵀr‖ ≥ β there.
+  /// samples, β ≤ 0, no uniform scale lowering J (β²B ≥ yᵀGy = Σ_b ‖A_bᵀy‖²), or K(s) not factoring at the start.
   init?<Program: MaskedBlockProgram>(
-    program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25, precision: KernelFactor.Precision? = nil,
-    minimumActiveFraction: Double = 0
+    program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25, precision: KernelFactor.Precision? = nil
   ) {
     guard Self.applies(to: program) else { return nil }
     let loss = program.loss
@@ -223,10 +207,6 @@ struct KernelNewton {
       }
       guard let value else { return nil }
       j = value
-      // Blocks whose dual constraint the start's r violates (they would enter); too few and the caller does better
-      // without this Newton.
-      let above = zNorm.reduce(0) { $1 >= beta ? $0 + 1 : $0 }
-      guard Double(above) >= minimumActiveFraction * Double(B) else { return nil }
     }
 
     var products = Matrix(rows: program.productShape.rows, columns: program.productShape.columns)

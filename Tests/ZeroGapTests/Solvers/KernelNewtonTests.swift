@@ -86,40 +86,6 @@ import Testing
     #expect(abs(c - exact) <= (precision == .double ? 1e-5 : 1e-4) * exact, "\(c) against \(exact)")
   }
 
-  /// The probe in a fit: at 0.025·β_max, above `firstBelow`, a problem of `probeRows` samples or more whose blocks all
-  /// exceed β at the uniform start certifies with the Newton alone; the same data cut below `probeRows` runs the
-  /// rounds.
-  @Test func largeFitProbesTheUniformStart() throws {
-    var g = SeededGenerator(seed: 23)
-    let n = KernelNewton.probeRows + 200
-    let x = g.normalMatrix(rows: n, columns: 20)
-    let y = g.normalVector(n)
-    // B·d = 2 000 unknowns, more than the samples: the Newton on the scales is the cheaper Newton.
-    func fit(rows: Int) throws -> ConvexReLUSolution {
-      let xs = x.rows(0..<rows), ys = Array(y[0..<rows])
-      var gates = SeededGenerator(seed: 24)
-      let patterns = try ActivationPatterns.sample(data: xs, count: 100, using: &gates)
-      let largest = (0..<patterns.masks.columns).map { Instance.correlation(x: xs, masks: patterns.masks, block: $0, v: ys).norm2 }.max()!
-      return try ConvexReLUProgram(data: xs, targets: ys, patterns: patterns, beta: 0.025 * largest, model: .gatedReLU)
-        .solve(options: ConvexSolverOptions(tolerance: 1e-8, maxIterations: 200_000))
-    }
-    let large = try fit(rows: n)
-    #expect(large.report.stopReason == .converged)
-    #expect(large.report.lowerBound <= large.report.objective)
-    #expect(large.report.iterations == 0 && (large.report.newtonSteps ?? 0) > 0, "\(large.report)")
-    let small = try fit(rows: KernelNewton.probeRows / 2)
-    #expect(small.report.stopReason == .converged)
-    #expect(small.report.iterations > 0)
-  }
-
-  /// The probe of `WorkingSetSolver` (`KernelNewton.probeActive`): from the uniform start, an attempt that requires
-  /// more blocks above β than there are stops there, and without the requirement the same start goes on.
-  @Test func uniformStartGivesUpBelowTheRequiredActiveFraction() throws {
-    let p = try Instance(seed: 8, betaFraction: 0.05).program
-    #expect(KernelNewton(program: p, u: nil, tolerance: 1e-8, minimumActiveFraction: 0) != nil)
-    #expect(KernelNewton(program: p, u: nil, tolerance: 1e-8, minimumActiveFraction: 1.01) == nil)
-  }
-
   /// No uniform scale lowers J once β²B ≥ Σ_b ‖A_bᵀy‖² (here β = β_max): no start.
   @Test func noUniformScaleAtLargeBeta() throws {
     let p = try Instance(seed: 5, betaFraction: 1).program
