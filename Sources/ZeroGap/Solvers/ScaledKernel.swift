@@ -48,16 +48,17 @@ struct ScaledKernel {
 
   /// Forms and factors K(s) into `f`; false when K(s) is not numerically positive definite (in double precision).
   mutating func factor(_ s: [Double], into f: inout KernelFactor) -> Bool {
-    _ = form(s, into: &f)
+    form(s, into: &f)
     if f.factorInPlace() { return true }
     guard precision == .single else { return false }
     use(.double)
-    _ = form(s, into: &f)
+    form(s, into: &f)
     return f.factorInPlace()
   }
 
   /// `factor(c·1, into:)` from G = K(1) − I in `g` (lower triangle, as `form(_:into:identity: false)` leaves it):
-  /// K(c·1) = I + c·G without the rank-B update.
+  /// K(c·1) = I + c·G without the rank-B update. When a single-precision G's K(c·1) does not factor, the kernel
+  /// switches to double and forms K(c·1) itself.
   mutating func factor(uniform c: Double, from g: KernelFactor, into f: inout KernelFactor) -> Bool {
     let n = masks.rows
     f.convert(to: g.precision)
@@ -66,6 +67,9 @@ struct ScaledKernel {
     case .single: Self.shifted(g.single, Float(c), into: &f.single, n: n)
     }
     if f.factorInPlace() { return true }
+    // A double K(c·1) that does not factor would not factor formed again; a single one is formed again in double.
+    guard g.precision == .single else { return false }
+    use(.double)
     return factor([Double](repeating: c, count: masks.columns), into: &f)
   }
 
