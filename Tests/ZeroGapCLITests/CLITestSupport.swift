@@ -33,9 +33,18 @@ func runZerogap(_ arguments: [String], directory: URL? = nil, environment: [Stri
     status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
-/// A fresh temporary directory for one test.
+/// One directory per test process under the system's temporary directory, removed when the process exits, so a test
+/// run leaves nothing behind.
+let scratchRoot: URL = {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-cli-tests-\(getpid())")
+  try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  atexit { try? FileManager.default.removeItem(at: scratchRoot) }
+  return url
+}()
+
+/// A fresh temporary directory for one test, inside `scratchRoot`.
 func temporaryDirectory() throws -> URL {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-test-\(UUID().uuidString)")
+  let url = scratchRoot.appendingPathComponent(UUID().uuidString)
   try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
   return url
 }

@@ -68,8 +68,7 @@ import Testing
   /// A process that fails (here: a missing file on every process, and a NaN only in the second process's rows)
   /// stops the run with one error line from the lowest failing process, not a hang.
   @Test(.enabled(if: mpirun != nil, "Open MPI's mpirun is not installed")) func failingProcessStopsTheRun() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zg-mpi-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try temporaryDirectory()
     let csv = dir.appendingPathComponent("late-nan.csv").path
     try "a,y\n1,1\n2,2\n3,1\nnan,2\n".write(toFile: csv, atomically: true, encoding: .utf8)
     for (data, needle) in [(dir.appendingPathComponent("missing.csv").path, "no such file"), (csv, "NaN")] {

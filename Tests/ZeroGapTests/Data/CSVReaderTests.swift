@@ -8,8 +8,7 @@ func writeTemporaryFile(_ text: String, name: String = "data.csv") throws -> Str
 }
 
 func writeTemporaryFile(_ bytes: [UInt8], name: String) throws -> String {
-  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-data-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  let dir = try scratchDirectory()
   let url = dir.appendingPathComponent(name)
   try Data(bytes).write(to: url)
   return url.path

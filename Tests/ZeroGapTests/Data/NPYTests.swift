@@ -83,8 +83,7 @@ struct NPYTests {
       }
     })
     let expected = dtype == .float32 ? m.map { Double(Float($0)) } : m
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-npy-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try scratchDirectory()
     for fortran in [false, true] {
       let path = dir.appendingPathComponent("\(dtype.rawValue)-\(fortran).npy").path
       try NPY.write(m, to: path, dtype: dtype, fortranOrder: fortran)

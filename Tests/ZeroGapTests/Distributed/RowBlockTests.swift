@@ -43,9 +43,8 @@ struct RowBlockTests {
     let n = try NPY.read(path: path).matrix.rows
     #expect(throws: DataError.self) { try NPY.readRows(path: path, rows: 0..<(n + 1)) }
     let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-    let cut = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-cut-\(UInt64.random(in: 0..<UInt64.max)).npy")
+    let cut = try scratchDirectory().appendingPathComponent("cut.npy")
     try bytes.prefix(bytes.count - 8).write(to: cut)
-    defer { try? FileManager.default.removeItem(at: cut) }
     let e = #expect(throws: DataError.self) { try NPY.readRows(path: cut.path, rows: 0..<1) }
     #expect(e?.kind == .truncatedData)
   }

@@ -111,7 +111,7 @@ import Testing
     var est = ConvexReLUEstimator(configuration: .init(patterns: .sampled(count: 5, seed: 1)))
     try est.fit(data: x, targets: y)
     est.fitted?.report.objective = .infinity
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-inf-\(UUID().uuidString).json").path
+    let path = try scratchDirectory().appendingPathComponent("m.json").path
     #expect(throws: ConvexReLUError.self) { try est.save(to: path) }
     #expect(!FileManager.default.fileExists(atPath: path))
   }

@@ -50,8 +50,7 @@ import Testing
     let gated = try b.certificate(x, labels)
     #expect(gated.scope == .sampled && gated.lowerBound <= gated.objective)
     // Save/load keeps the classes.
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-classes-\(UInt64.random(in: 0..<UInt64.max))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try scratchDirectory()
     let path = dir.appendingPathComponent("m.json").path
     try b.save(to: path)
     let loaded = try ConvexReLUEstimator.load(from: path)

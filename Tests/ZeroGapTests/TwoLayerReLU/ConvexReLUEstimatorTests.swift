@@ -38,8 +38,7 @@ import Testing
     let y = (0..<40).map { i in max(0, x[i, 0] - x[i, 1]) + 0.1 * gen.nextNormal() }
     var est = ConvexReLUEstimator(configuration: .init(model: .gatedReLU, beta: 0.5, patterns: .sampled(count: 20, seed: 1), solver: ConvexSolverOptions(tolerance: 1e-7)))
     try est.fit(data: x, targets: y)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zerogap-est-\(UInt64.random(in: 0..<UInt64.max))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let dir = try scratchDirectory()
     let path = dir.appendingPathComponent("m.json").path
     try est.save(to: path)
     let loaded = try ConvexReLUEstimator.load(from: path)

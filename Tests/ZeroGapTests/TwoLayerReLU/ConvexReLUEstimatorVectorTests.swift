@@ -35,8 +35,7 @@ import Testing
     }
     expectClose(f.report.objective, sum, relative: 1e-7)
     #expect(try est.score(x, targetMatrix: y) > 0.5)
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("zg-vec-\(UUID().uuidString).json").path
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    let path = try scratchDirectory().appendingPathComponent("m.json").path
     try est.save(to: path)
     let loaded = try ConvexReLUEstimator.load(from: path)
     #expect(try loaded.predictOutputs(x) == est.predictOutputs(x))
