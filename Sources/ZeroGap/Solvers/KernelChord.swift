@@ -33,14 +33,14 @@ struct KernelChord<Program: MaskedBlockProgram> {
     image = solution
   }
 
-  /// K(σ)v (n), through the blocks.
-  mutating func product(_ sigma: [Double], _ v: [Double]) -> [Double] {
-    applyKernel(sigma, v)
+  /// K(σ)v (n), through the blocks; without `identity`, (K(σ) − I)v = Σ_b σ_b A_b(A_bᵀv).
+  mutating func product(_ sigma: [Double], _ v: [Double], identity: Bool = true) -> [Double] {
+    applyKernel(sigma, v, identity: identity)
     return image
   }
 
-  /// K(σ)v into `image`.
-  private mutating func applyKernel(_ sigma: [Double], _ v: [Double]) {
+  /// K(σ)v, or (K(σ) − I)v without `identity`, into `image`.
+  private mutating func applyKernel(_ sigma: [Double], _ v: [Double], identity: Bool = true) {
     let n = program.sampleCount, d = program.blockSize, B = program.blockCount
     for i in 0..<n { column[i, 0] = v[i] }
     program.liftAdjoint(column, into: &z)
@@ -51,7 +51,11 @@ struct KernelChord<Program: MaskedBlockProgram> {
     }
     program.lift(weighted, into: &products)
     program.predict(products, into: &yhat)
-    for i in 0..<n { image[i] = v[i] + yhat[i] }
+    if identity {
+      for i in 0..<n { image[i] = v[i] + yhat[i] }
+    } else {
+      for i in 0..<n { image[i] = yhat[i] }
+    }
   }
 
   /// Conjugate gradients on K(σ)x = y from `start`, preconditioned with `factor` (a Cholesky factor of some K(s), in
@@ -98,6 +102,12 @@ struct KernelChord<Program: MaskedBlockProgram> {
       rz = rzNext
     }
     return norm
+  }
+
+  /// A lower bound on yᵀK(σ)⁻¹y from the last solve's x and its residual ρ = y − K(σ)x: 2yᵀx − xᵀK(σ)x = yᵀx + xᵀρ,
+  /// at most yᵀK(σ)⁻¹y because (x − K(σ)⁻¹y)ᵀK(σ)(x − K(σ)⁻¹y) ≥ 0, and equal to it at x = K(σ)⁻¹y.
+  func energyLowerBound() -> Double {
+    program.targets.dot(solution) + solution.dot(residual)
   }
 
   /// `preconditioned` = (LLᵀ)⁻¹ `residual`.

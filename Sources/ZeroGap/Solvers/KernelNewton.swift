@@ -42,7 +42,9 @@ protocol MaskedBlockProgram: BlockColumnProgram {
 /// the tolerance — or the pair of its magnitude refit (`MagnitudeRefit`), tried once the gap is below `refitBelow` —
 /// or at no further decrease. Near the optimum (`chordBelow`) the full step's point is certified first with r from
 /// `KernelChord` (conjugate gradients preconditioned with the current factor, no factorisation at the new scales),
-/// which saves the last factorisation when it certifies. One process only (K(s) couples all rows).
+/// which saves the last factorisation when it certifies. Where the search backtracks, a trial is first checked
+/// against a lower bound on its J from the same conjugate gradients (`searchProducts`), so a rejected trial costs a
+/// few products rather than a factorisation. One process only (K(s) couples all rows).
 struct KernelNewton {
   /// The best point U (d×B) seen.
   var u: Matrix
@@ -78,6 +80,13 @@ struct KernelNewton {
   /// the last factorisation (diabetes at 10⁻³·β_max 16.7 → 14.6 ms, the ill-conditioned set with 100 gates at
   /// 10⁻²·β_max 0.61 → 0.55 s); from 3·10⁻² it also runs on steps that do not certify and costs more than it saves.
   static let chordBelow = 1e-2
+
+  /// Products with K at a trial point of the search for the lower bound on its J that can reject it without a
+  /// factorisation: once a step has backtracked, and for every trial after a rejected one. Where the search
+  /// backtracks (held-out noisy moons at 10⁻³ to 0.015·β_max: four to six halvings a step, each a factorisation of
+  /// 12 ms at n = 1 200) it took 0.47–0.79 s to 0.34–0.47 s, breast-cancer-raw with 100 gates at 10⁻²·β_max 47 →
+  /// 37 ms; the others measured within noise (breast-cancer with 500 gates at 10⁻³·β_max 0.17 → 0.18–0.19 s).
+  static let searchProducts = 3
   static let chordProducts = 8
 
   /// The precision of K(s)'s factors (`KernelFactor`) on n samples: single from `singleRows` on, with r refined by
@@ -93,6 +102,54 @@ struct KernelNewton {
   /// FISTA round (`WorkingSetSolver`), when it costs at most `supportCostFactor` times the support Newton with every
   /// block active.
   static let firstBelow = 0.015
+
+  /// Above `firstBelow` and up to `probeBelow`·β_max, on at least `probeRows` samples, a working-set solve starts
+  /// with this Newton as well when at the uniform start nearly every block has ‖A_bᵀr‖ ≥ β (would enter): `probe`.
+  /// Measured one thread: digits-std with 200 gates at 0.05·β_max (every block above β) and with 100 gates at
+  /// 0.02·β_max, the ill-conditioned set with 200 and 100 gates at 0.05·β_max (99.5 %, 99 %) gain from it; where
+  /// fewer blocks are above β (breast-cancer with 500 gates 87 %, digits-raw 78 %, wine-raw 7 % at 0.05·β_max;
+  /// held-out Friedman-type regression 92–94 %, noisy moons 84 %) the Newton from the uniform start takes 10 to 15
+  /// steps and loses to the rounds. At 0.06·β_max the ill-conditioned set lost (7 steps) and at 0.1·β_max
+  /// digits-std did (8 steps) although every block was above β: the bound sits just above the suite's 0.05·β_max (its
+  /// β rounded to three digits).
+  static let probeBelow = 0.055
+  static let probeRows = 1000
+
+  /// The probe's stages: Lanczos steps for `uniformStartActiveFraction`, and the least fraction of the blocks above β
+  /// to go on. Twelve steps give the fraction of the 32-step start on all of the problems above (numpy), to 0.005;
+  /// four already put the ones that gain at 0.995–1 and the others at 0.75–0.905, and a probe that stops there costs
+  /// four products with G (2.4 ms on the Friedman-type problem, n = 1 500, 200 gates, against 7.3 ms for twelve).
+  static let probeStages: [(steps: Int, active: Double)] = [(4, 0.95), (12, 0.99)]
+
+  /// Whether the uniform start passes every stage of `probeStages`.
+  static func probe<Program: MaskedBlockProgram>(_ program: Program) -> Bool {
+    probeStages.allSatisfy { (uniformStartActiveFraction(program: program, steps: $0.steps) ?? 0) >= $0.active }
+  }
+
+  /// The fraction of the blocks with ‖A_bᵀr‖ ≥ β at the uniform start s = `uniformFraction`·c*·1, with c* and
+  /// r ≈ K(s)⁻¹y from `steps` Lanczos steps on G = K(1) − I (`LanczosQuadrature`), its products through the blocks
+  /// (`KernelChord`, 4ndB flops each): no n×n matrix and no factorisation, so a probe that says no costs a few
+  /// products. Nil where the Newton would not start (`init`'s conditions on the program, or no uniform scale).
+  static func uniformStartActiveFraction<Program: MaskedBlockProgram>(program: Program, steps: Int) -> Double? {
+    let n = program.sampleCount, B = program.blockCount, beta = program.beta
+    guard applies(to: program), n > 0, B > 0, beta > 0, beta.isFinite else { return nil }
+    var chord = KernelChord(program: program)
+    let ones = [Double](repeating: 1, count: B)
+    var v = [Double](repeating: 0, count: n)
+    let lanczos = LanczosQuadrature(start: program.targets, steps: steps) { vp, w in
+      for i in 0..<n { v[i] = vp[i] }
+      let gv = chord.product(ones, v, identity: false)
+      for i in 0..<n { w[i] = gv[i] }
+    }
+    guard let lanczos, let c = lanczos.uniformScaleMinimiser(beta: beta, blocks: B) else { return nil }
+    let r = lanczos.resolvent(uniformFraction * c)
+    var column = Matrix(rows: n, columns: 1), z = Matrix(rows: program.blockSize, columns: B)
+    var norms = [Double](repeating: 0, count: B)
+    for i in 0..<n { column[i, 0] = r[i] }
+    program.liftAdjoint(column, into: &z)
+    program.blockNorms(z, into: &norms)
+    return Double(norms.reduce(0) { $1 >= beta ? $0 + 1 : $0 }) / Double(B)
+  }
 
   /// How much dearer than the support Newton (`SupportNewton`) this one may be and still be preferred at small β: it
   /// needs no support guess and its J stays smooth on ill-conditioned blocks, where the support Newton can stall
@@ -216,6 +273,7 @@ struct KernelNewton {
     free.reserveCapacity(B)
     var work = StepBuffers(rows: n, blockSize: d, blocks: B)
     var taken = 0
+    var backtracked = false
     // Every buffer above is allocated once: a step allocates nothing but the magnitude refit it may try near the end
     // (and the chord's buffers, once).
     /// Whether a pair is within half the tolerance (the caller's certificate then holds with room for rounding).
@@ -304,6 +362,18 @@ struct KernelNewton {
         for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + alpha * work.step[c]) }
         var predicted = 0.0
         for b in 0..<B { predicted += g[b] * (sTrial[b] - s[b]) }
+        // A trial fails the Armijo test without a factorisation when a lower bound on its J already does:
+        // yᵀK(σ)⁻¹y ≥ 2yᵀx − xᵀK(σ)x for any x (`KernelChord.energyLowerBound`), x from a few conjugate-gradient
+        // steps preconditioned with the current factor and started at r.
+        if alpha < 1 || backtracked {
+          if chord == nil { chord = KernelChord(program: program) }
+          chord!.solve(scales: sTrial, factor: &factor, start: r, stop: 0, maxProducts: Self.searchProducts)
+          let bound = 0.5 * chord!.energyLowerBound() + 0.5 * beta * beta * sTrial.reduce(0, +)
+          if bound > j + 1e-4 * predicted {
+            alpha *= 0.5
+            continue
+          }
+        }
         if kernel.factor(sTrial, into: &trial), let jt = solve(sTrial, &trial, into: &rTrial), jt <= j + 1e-4 * predicted {
           accepted = jt < j
           if accepted {
@@ -317,6 +387,7 @@ struct KernelNewton {
         alpha *= 0.5
       }
       guard accepted else { break }
+      backtracked = alpha < 1
       taken += 1
     }
     guard bestObjective < .infinity else { return nil }

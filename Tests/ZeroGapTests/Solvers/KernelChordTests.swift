@@ -71,6 +71,35 @@ import Testing
     #expect(short > residual)
   }
 
+  /// `energyLowerBound` (what the Newton's search rejects trials with): 2yᵀx − xᵀK(σ)x from the solve's x is at most
+  /// yᵀK(σ)⁻¹y from a factorisation of K(σ), strictly below it from a start one step away, and equal to it (10⁻⁹)
+  /// once the solve converges. The product without the identity is K(σ)v − v.
+  @Test(arguments: [UInt64(81), 82, 83]) func energyBoundsTheQuadraticForm(seed: UInt64) throws {
+    let inst = try Instance(seed: seed, betaFraction: 0.01)
+    let p = inst.program, n = p.x.rows, B = p.masks.columns, y = p.targets
+    let s = Self.scales(seed: seed + 1, count: B, zeroEvery: 5)
+    let sigma = s.map { 2 * $0 }
+    var kernel = ScaledKernel(program: p)
+    var factor = KernelFactor(order: n, precision: .double)
+    #expect(kernel.factor(s, into: &factor))
+    var start = y
+    factor.solve(&start)
+    let exact = y.dot(try #require(KernelNewton.scaleObjective(program: p, scales: sigma)).residual)
+    var chord = KernelChord(program: p)
+    var bounds: [Double] = []
+    for products in [1, 2, 3, 40] {
+      chord.solve(scales: sigma, factor: &factor, start: start, stop: 0, maxProducts: products)
+      bounds.append(chord.energyLowerBound())
+    }
+    for b in bounds { #expect(b <= exact * (1 + 1e-12), "\(b) above \(exact)") }
+    #expect(bounds[0] < exact * (1 - 1e-6), "the start, one step away, should not be exact")
+    #expect(abs(bounds[3] - exact) <= 1e-9 * exact)
+    var g = SeededGenerator(seed: seed + 2)
+    let v = g.normalVector(n)
+    let with = chord.product(sigma, v), without = chord.product(sigma, v, identity: false)
+    for i in 0..<n { #expect(abs(with[i] - v[i] - without[i]) <= 1e-12 * (abs(with[i]) + 1)) }
+  }
+
   /// A single-precision factor of K(σ) itself (`KernelNewton`'s residuals): its own solve is off by about
   /// κ·6·10⁻⁸, and preconditioned conjugate gradients bring r(σ) to 10⁻¹²‖y‖ in a few products.
   @Test(arguments: [UInt64(61), 62]) func singleFactorRefinesToDoubleAccuracy(seed: UInt64) throws {

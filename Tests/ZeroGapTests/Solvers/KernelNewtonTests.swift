@@ -86,6 +86,77 @@ import Testing
     #expect(abs(c - exact) <= (precision == .double ? 1e-5 : 1e-4) * exact, "\(c) against \(exact)")
   }
 
+  /// The probe's fraction (`uniformStartActiveFraction`) with as many Lanczos steps as samples (the Krylov space then
+  /// invariant: c* and r exact) against the definitions: c* by golden-section search on J itself, r = K(s)⁻¹y at
+  /// s = c*/2 from a factorisation, ‖A_bᵀr‖ entry by entry. With four steps it is an estimate, still a fraction.
+  @Test(arguments: [(UInt64(31), 0.01), (33, 0.05), (34, 0.02)])
+  func probeFractionMatchesTheDefinitions(seed: UInt64, betaFraction: Double) throws {
+    var g = SeededGenerator(seed: seed)
+    let x = g.normalMatrix(rows: 24, columns: 4)
+    let y = g.normalVector(24)
+    let masks = try ActivationPatterns.sample(data: x, count: 10, using: &g).masks
+    let largest = (0..<masks.columns).map { Instance.correlation(x: x, masks: masks, block: $0, v: y).norm2 }.max()!
+    let p = GatedReLUProgram(x: x, targets: y, masks: masks, beta: betaFraction * largest, loss: SolverLoss(.squared))
+    let fraction = try #require(KernelNewton.uniformStartActiveFraction(program: p, steps: 24))
+    let c = try Self.rayMinimiser(p)
+    let r = try #require(KernelNewton.scaleObjective(program: p, scales: [Double](repeating: KernelNewton.uniformFraction * c, count: 10))).residual
+    let norms = (0..<10).map { Instance.correlation(x: x, masks: masks, block: $0, v: r).norm2 }
+    // Blocks within 10⁻⁶ of β may fall either side of it (c* from a search).
+    let sure = norms.filter { $0 >= p.beta * (1 + 1e-6) }.count, possible = norms.filter { $0 >= p.beta * (1 - 1e-6) }.count
+    #expect(Double(sure) / 10 <= fraction + 1e-12 && fraction <= Double(possible) / 10 + 1e-12, "\(fraction): \(norms) against \(p.beta)")
+    let rough = try #require(KernelNewton.uniformStartActiveFraction(program: p, steps: 4))
+    #expect(rough >= 0 && rough <= 1)
+
+    // The resolvent itself: ‖y‖V(I + cT)⁻¹e₁ against (I + cG)⁻¹y from a factorisation, G's products through the blocks.
+    var chord = KernelChord(program: p)
+    let ones = [Double](repeating: 1, count: 10)
+    let lanczos = try #require(LanczosQuadrature(start: y, steps: 24) { v, w in
+      let gv = chord.product(ones, (0..<24).map { v[$0] })
+      for i in 0..<24 { w[i] = gv[i] - v[i] }
+    })
+    let approximate = lanczos.resolvent(0.5 * c)
+    let error = zip(approximate, r).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+    #expect(error <= 1e-8 * y.norm2, "\(error)")
+  }
+
+  /// The probe in a fit: at 0.025·β_max, above `firstBelow`, a problem of `probeRows` samples or more whose blocks
+  /// nearly all exceed β at the uniform start (the probe says so) certifies with the Newton alone; the same data cut
+  /// below `probeRows` runs the rounds, and so does a problem of as many samples whose probe says no (targets of a
+  /// few planted neurons: most blocks below β at the uniform start).
+  @Test func largeFitProbesTheUniformStart() throws {
+    var g = SeededGenerator(seed: 23)
+    let n = KernelNewton.probeRows + 200
+    let x = g.normalMatrix(rows: n, columns: 20)
+    let y = g.normalVector(n)
+    func fit(rows: Int, targets: [Double]) throws -> (ConvexReLUSolution, Bool) {
+      let xs = x.rows(0..<rows), ys = Array(targets[0..<rows])
+      var gates = SeededGenerator(seed: 24)
+      let patterns = try ActivationPatterns.sample(data: xs, count: 100, using: &gates)
+      let largest = (0..<patterns.masks.columns).map { Instance.correlation(x: xs, masks: patterns.masks, block: $0, v: ys).norm2 }.max()!
+      let beta = 0.025 * largest
+      let probe = KernelNewton.probe(GatedReLUProgram(x: xs, targets: ys, masks: patterns.masks, beta: beta, loss: SolverLoss(.squared)))
+      let solution = try ConvexReLUProgram(data: xs, targets: ys, patterns: patterns, beta: beta, model: .gatedReLU)
+        .solve(options: ConvexSolverOptions(tolerance: 1e-8, maxIterations: 200_000))
+      #expect(solution.report.stopReason == .converged)
+      #expect(solution.report.lowerBound <= solution.report.objective)
+      return (solution, probe)
+    }
+    let (large, yes) = try fit(rows: n, targets: y)
+    #expect(yes)
+    #expect(large.report.iterations == 0 && (large.report.newtonSteps ?? 0) > 0, "\(large.report)")
+    let (small, _) = try fit(rows: KernelNewton.probeRows / 2, targets: y)
+    #expect(small.report.iterations > 0)
+    // Two planted ReLU neurons: the optimum is sparse and the uniform start puts many blocks below β.
+    let w1 = g.normalVector(20), w2 = g.normalVector(20)
+    let planted = (0..<n).map { i in
+      let row = (0..<20).map { x[i, $0] }
+      return max(0, row.dot(w1)) - max(0, row.dot(w2))
+    }
+    let (sparse, no) = try fit(rows: n, targets: planted)
+    #expect(!no)
+    #expect(sparse.report.iterations > 0, "\(sparse.report)")
+  }
+
   /// No uniform scale lowers J once β²B ≥ Σ_b ‖A_bᵀy‖² (here β = β_max): no start.
   @Test func noUniformScaleAtLargeBeta() throws {
     let p = try Instance(seed: 5, betaFraction: 1).program
