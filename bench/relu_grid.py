@@ -80,6 +80,13 @@ GRID = [
     ("breast-cancer-raw P100 b0.01", "breast-cancer-raw", 100, 0.01),
     ("digits-std P100 b0.02", "digits-std", 100, 0.02),
     ("illcond n2000 P100 b0.01", "illcond-2000", 100, 0.01),
+    # Two more kinds of data, added after held-out problems like them fell below 10× (2026-12-05, session 25): a
+    # Friedman regression (scikit-learn's make_friedman1, standardised) and two noisy moons with cubic features (raw).
+    ("friedman-std P200 b0.001", "friedman-std", 200, 0.001),
+    ("friedman-std P200 b0.01", "friedman-std", 200, 0.01),
+    ("friedman-std P200 b0.02", "friedman-std", 200, 0.02),
+    ("moons-raw P300 b0.001", "moons-raw", 300, 0.001),
+    ("moons-raw P300 b0.01", "moons-raw", 300, 0.01),
 ]
 QUICK = {"digits-std P200 b0.05", "breast-cancer-std P100 b0.05", "diabetes-std P50 b0.01", "planted n500 P100 b0.05"}
 
@@ -118,6 +125,13 @@ def dataset(name):
     elif base == "wine":
         d = S.load_wine()
         X, y = d.data, np.where(d.target == 0, 1.0, -1.0)
+    elif base == "friedman":
+        X, y = S.make_friedman1(n_samples=1500, n_features=10, noise=1.0, random_state=1500)
+        y = (y - y.mean()) / y.std()
+    elif base == "moons":
+        Z, t = S.make_moons(n_samples=1200, noise=0.25, random_state=1200)
+        a, b = Z[:, 0], Z[:, 1]
+        X, y = np.column_stack([a, b, a * a, a * b, b * b, a ** 3, b ** 3]), np.where(t == 1, 1.0, -1.0)
     elif base == "planted":
         from time_reference import planted
 
