@@ -63,6 +63,17 @@ import Testing
     return exp((a + b) / 2)
   }
 
+  /// 24 samples, 4 features, 10 sampled patterns, β = `betaFraction`·β_max: fewer samples than Lanczos steps, so the
+  /// Krylov space of the uniform start is exact.
+  static func smallProgram(seed: UInt64, betaFraction: Double) throws -> GatedReLUProgram {
+    var g = SeededGenerator(seed: seed)
+    let x = g.normalMatrix(rows: 24, columns: 4)
+    let y = g.normalVector(24)
+    let masks = try ActivationPatterns.sample(data: x, count: 10, using: &g).masks
+    let largest = (0..<masks.columns).map { Instance.correlation(x: x, masks: masks, block: $0, v: y).norm2 }.max()!
+    return GatedReLUProgram(x: x, targets: y, masks: masks, beta: betaFraction * largest, loss: SolverLoss(.squared))
+  }
+
   /// The uniform start's c*: with fewer samples than Lanczos steps the quadrature is exact, and c* is the minimiser
   /// of J along c·1 found by search on J itself. (With more samples it can be off by a factor of two or three where
   /// G has small eigenvalues — seed 32 below, twice the minimiser — which the start's halving corrects.)
@@ -72,12 +83,7 @@ import Testing
     (33, 0.1, .single),
   ])
   func uniformScaleMinimisesJAlongTheRay(seed: UInt64, betaFraction: Double, precision: KernelFactor.Precision) throws {
-    var g = SeededGenerator(seed: seed)
-    let x = g.normalMatrix(rows: 24, columns: 4)
-    let y = g.normalVector(24)
-    let masks = try ActivationPatterns.sample(data: x, count: 10, using: &g).masks
-    let largest = (0..<masks.columns).map { Instance.correlation(x: x, masks: masks, block: $0, v: y).norm2 }.max()!
-    let small = GatedReLUProgram(x: x, targets: y, masks: masks, beta: betaFraction * largest, loss: SolverLoss(.squared))
+    let small = try Self.smallProgram(seed: seed, betaFraction: betaFraction)
     var kernel = ScaledKernel(program: small, precision: precision)
     var work = KernelFactor(order: 24, precision: precision)
     let estimate = kernel.uniformScaleMinimiser(work: &work)
@@ -91,12 +97,8 @@ import Testing
   /// s = c*/2 from a factorisation, ‖A_bᵀr‖ entry by entry. With four steps it is an estimate, still a fraction.
   @Test(arguments: [(UInt64(31), 0.01), (33, 0.05), (34, 0.02)])
   func probeFractionMatchesTheDefinitions(seed: UInt64, betaFraction: Double) throws {
-    var g = SeededGenerator(seed: seed)
-    let x = g.normalMatrix(rows: 24, columns: 4)
-    let y = g.normalVector(24)
-    let masks = try ActivationPatterns.sample(data: x, count: 10, using: &g).masks
-    let largest = (0..<masks.columns).map { Instance.correlation(x: x, masks: masks, block: $0, v: y).norm2 }.max()!
-    let p = GatedReLUProgram(x: x, targets: y, masks: masks, beta: betaFraction * largest, loss: SolverLoss(.squared))
+    let p = try Self.smallProgram(seed: seed, betaFraction: betaFraction)
+    let x = p.x, y = p.targets, masks = p.masks
     let fraction = try #require(KernelNewton.uniformStartActiveFraction(program: p, steps: 24))
     let c = try Self.rayMinimiser(p)
     let r = try #require(KernelNewton.scaleObjective(program: p, scales: [Double](repeating: KernelNewton.uniformFraction * c, count: 10))).residual
