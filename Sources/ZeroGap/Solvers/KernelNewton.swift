@@ -155,6 +155,18 @@ struct KernelNewton {
     return Double(norms.reduce(0) { $1 >= beta ? $0 + 1 : $0 }) / Double(B)
   }
 
+  /// The cost below which a support Newton on the iterate's support ends an attempt from the uniform start on
+  /// `program` (`init(handOff:)`): `handOffFraction` of one step, on at least `probeRows` samples; nil below. Where
+  /// the scales' support shrinks fast the steps backtrack and the rounds, with the support Newton, are cheaper: the
+  /// held-out noisy moons (n = 1 200, 300 gates, 26–45 of them active at the optimum) at 0.005/0.01/0.015·β_max
+  /// 0.32/0.31/0.45 → 0.22/0.16/0.17 s, the grid's moons at 10⁻²·β_max 0.24 → 0.20 s; at half a step the moons at
+  /// 10⁻³·β_max lost (0.40 → 0.55 s), and below `probeRows` raw wine did (its support Newton stalls).
+  static func handOff(for program: some GroupSparseProgram) -> Double? {
+    guard program.sampleCount >= probeRows else { return nil }
+    return handOffFraction * stepCost(rows: program.sampleCount, blockSize: program.blockSize, blocks: program.blockCount)
+  }
+  static let handOffFraction = 0.25
+
   /// How much dearer than the support Newton (`SupportNewton`) this one may be and still be preferred at small β: it
   /// needs no support guess and its J stays smooth on ill-conditioned blocks, where the support Newton can stall
   /// (raw wine at 10⁻³·β_max, B·d = 168 against n = 178: 30 support steps without converging, then 7 on the scales).
@@ -202,8 +214,11 @@ struct KernelNewton {
   /// `uniformFraction`·c*·1, c* the minimiser of J along the ray c·1 (`ScaledKernel.uniformScaleMinimiser`). Nil for
   /// a loss other than the plain squared loss, vector blocks, rows over several processes, more than `maxRows`
   /// samples, β ≤ 0, no uniform scale lowering J (β²B ≥ yᵀGy = Σ_b ‖A_bᵀy‖²), or K(s) not factoring at the start.
+  /// With `handOff`, the steps also stop (leaving the best point so far) while the gap is above `chordBelow` once a
+  /// support Newton on the scales' support would cost at most that many flops (`SupportNewton.cost`).
   init?<Program: MaskedBlockProgram>(
-    program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25, precision: KernelFactor.Precision? = nil
+    program: Program, u current: Matrix?, tolerance: Double, maxSteps: Int = 25, precision: KernelFactor.Precision? = nil,
+    handOff: Double? = nil
   ) {
     guard Self.applies(to: program) else { return nil }
     let loss = program.loss
@@ -332,6 +347,11 @@ struct KernelNewton {
       let (objective, lower) = evaluate(s, r)
       if taken >= maxSteps { break }
       if certifiedByRefit(objective, lower) { break }
+      if let handOff, objective - lower > Self.chordBelow * abs(objective),
+        SupportNewton.cost(rows: n, unknowns: s.reduce(0) { $1 > 0 ? $0 + 1 : $0 } * d) <= handOff
+      {
+        break
+      }
 
       // Gradient, and the free scales: those above ε, or at it with a gradient pushing them up (Bertsekas's
       // ε-active set, ε the size of the projected-gradient step).

@@ -76,7 +76,9 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     // the scales costs less than `KernelNewton.supportCostFactor` support Newtons with every block active: most
     // blocks will be, and FISTA would need thousands of passes; the scales' Newton starts from the uniform scales,
     // before any round. Up to `KernelNewton.probeBelow`·β_max large problems start with it too when nearly every
-    // block would enter at the uniform start (`KernelNewton.probe`, a few products through the blocks).
+    // block would enter at the uniform start (`KernelNewton.probe`, a few products through the blocks). Where its
+    // scales' support shrinks until a support Newton is far cheaper than its steps, the rounds take over
+    // (`KernelNewton.handOff`).
     let betaMax = scores.max() ?? 0
     func starts(_ masked: some MaskedBlockProgram) -> Bool {
       program.beta <= KernelNewton.firstBelow * betaMax
@@ -85,7 +87,7 @@ struct WorkingSetSolver<Program: RestrictableProgram> {
     }
     if start == nil, let cost = scalesCost, let masked = program as? any MaskedBlockProgram,
       cost <= KernelNewton.supportCostFactor * SupportNewton.cost(rows: program.sampleCount, unknowns: B * program.blockSize),
-      starts(masked), let first = KernelNewton(program: masked, u: nil, tolerance: options.tolerance)
+      starts(masked), let first = KernelNewton(program: masked, u: nil, tolerance: options.tolerance, handOff: KernelNewton.handOff(for: program))
     {
       if loop.offerUpper(first.objective) {
         bestU = first.u

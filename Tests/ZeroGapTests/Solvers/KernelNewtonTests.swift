@@ -159,6 +159,24 @@ import Testing
     #expect(sparse.report.iterations > 0, "\(sparse.report)")
   }
 
+  /// The hand-off (`init(handOff:)`): with a budget no support Newton exceeds, the attempt from the uniform start
+  /// stops before its first step (its point is the start's, a point of the program: its objective from the
+  /// definitions, above a certified fit's lower bound); with none it goes on to the optimum. Below `probeRows` samples
+  /// a fit gets no budget (`handOff(for:)`).
+  @Test func handOffStopsTheStepsOnCheapSupports() throws {
+    let inst = try Instance(seed: 3, betaFraction: 0.01)
+    let p = inst.program
+    let stopped = try #require(KernelNewton(program: p, u: nil, tolerance: 1e-10, handOff: .infinity))
+    #expect(stopped.steps == 0)
+    #expect(abs(stopped.objective - inst.objective(stopped.u).value) <= 1e-11 * stopped.objective)
+    let full = try #require(KernelNewton(program: p, u: nil, tolerance: 1e-10))
+    #expect(full.steps > 0)
+    let fit = try inst.solve(tolerance: 1e-9)
+    #expect(stopped.objective >= fit.report.lowerBound)
+    #expect(stopped.objective > full.objective * (1 + 1e-6), "the start should not already be optimal")
+    #expect(KernelNewton.handOff(for: p) == nil)
+  }
+
   /// No uniform scale lowers J once β²B ≥ Σ_b ‖A_bᵀy‖² (here β = β_max): no start.
   @Test func noUniformScaleAtLargeBeta() throws {
     let p = try Instance(seed: 5, betaFraction: 1).program
