@@ -240,19 +240,19 @@ struct KernelNewton {
       program.liftAdjoint(residual, into: &z)
       program.blockNorms(z, into: &norms)
     }
-    var chord: KernelChord<Program>? = nil
+    // Created on first use: a solve in double precision far from the optimum needs none.
+    lazy var chord = KernelChord(program: program)
     let yNorm = y.dot(y).squareRoot()
+    let refinedStop = Swift.max(Self.refinedResidual, Swift.min(1e-9, Self.refinementFraction * tolerance)) * yNorm
     /// J(σ) and r(σ) = K(σ)⁻¹y into `out` from the factor of K(σ) in `f`: two triangular solves for a double factor;
-    /// for a single one, conjugate gradients preconditioned with it (`KernelChord`) to a residual of
-    /// `refinedResidual`·‖y‖ — a bound on r's error, K ⪰ I — or, when they stop short, the double factor.
+    /// for a single one, conjugate gradients preconditioned with it (`KernelChord`) to a residual of `refinedStop` —
+    /// a bound on r's error, K ⪰ I — or, when they stop short, the double factor.
     func solve(_ sigma: [Double], _ f: inout KernelFactor, into out: inout [Double]) -> Double? {
       for i in 0..<n { out[i] = y[i] }
       f.solve(&out)
       if f.precision == .single {
-        if chord == nil { chord = KernelChord(program: program) }
-        let stop = Swift.max(Self.refinedResidual, Swift.min(1e-9, Self.refinementFraction * tolerance)) * yNorm
-        if chord!.solve(scales: sigma, factor: &f, start: out, stop: stop, maxProducts: Self.refinementProducts) <= stop {
-          for i in 0..<n { out[i] = chord!.solution[i] }
+        if chord.solve(scales: sigma, factor: &f, start: out, stop: refinedStop, maxProducts: Self.refinementProducts) <= refinedStop {
+          for i in 0..<n { out[i] = chord.solution[i] }
         } else {
           kernel.use(.double)
           guard kernel.factor(sigma, into: &f) else { return nil }
@@ -371,9 +371,8 @@ struct KernelNewton {
       if objective - lower <= Self.chordBelow * abs(objective) {
         for b in 0..<B { sTrial[b] = 0 }
         for (c, b) in free.enumerated() { sTrial[b] = Swift.max(0, s[b] + work.step[c]) }
-        if chord == nil { chord = KernelChord(program: program) }
-        chord!.solve(scales: sTrial, factor: &factor, start: r, stop: 1e-3 * tolerance * yNorm, maxProducts: Self.chordProducts)
-        let estimate = evaluate(sTrial, chord!.solution)
+        chord.solve(scales: sTrial, factor: &factor, start: r, stop: 1e-3 * tolerance * yNorm, maxProducts: Self.chordProducts)
+        let estimate = evaluate(sTrial, chord.solution)
         if certifiedByRefit(estimate.objective, estimate.lower) {
           taken += 1
           break
@@ -390,9 +389,8 @@ struct KernelNewton {
         // yᵀK(σ)⁻¹y ≥ 2yᵀx − xᵀK(σ)x for any x (`KernelChord.energyLowerBound`), x from a few conjugate-gradient
         // steps preconditioned with the current factor and started at r.
         if alpha < 1 || backtracked {
-          if chord == nil { chord = KernelChord(program: program) }
-          chord!.solve(scales: sTrial, factor: &factor, start: r, stop: 0, maxProducts: Self.searchProducts)
-          let bound = 0.5 * chord!.energyLowerBound() + 0.5 * beta * beta * sTrial.reduce(0, +)
+          chord.solve(scales: sTrial, factor: &factor, start: r, stop: 0, maxProducts: Self.searchProducts)
+          let bound = 0.5 * chord.energyLowerBound() + 0.5 * beta * beta * sTrial.reduce(0, +)
           if bound > j + 1e-4 * predicted {
             alpha *= 0.5
             continue

@@ -12,7 +12,7 @@ struct LanczosQuadrature {
   /// ‖y‖.
   let norm: Double
   /// V_k (n×m, column-major), m ≤ k the steps kept.
-  private(set) var basis: [Double]
+  let basis: [Double]
   /// T_k's eigenvalues θ_j (clamped at 0: G ⪰ 0) and the first entries τ_j of its eigenvectors, with U (m×m).
   let theta: [Double]
   let eigenvectors: Matrix
